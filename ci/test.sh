@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: install dependencies, build and test the optimised
+# build, then the ASan+UBSan build. Ends with CTest's summary line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash ci/install-deps.sh
+export MAILDOG_CONFORMANCE_DIR=${MAILDOG_CONFORMANCE_DIR:-$(cd .. && pwd)/shared/conformance}
+[ -d "$MAILDOG_CONFORMANCE_DIR" ] || echo "ci/test: no conformance data at $MAILDOG_CONFORMANCE_DIR; those tests will skip"
+
+echo "== build (ci preset)"
+bash ci/build.sh ci
+echo "== tests (ci preset)"
+ctest --preset ci --parallel 2 --timeout 300
+
+echo "== build (asan preset: AddressSanitizer + UndefinedBehaviorSanitizer)"
+bash ci/build.sh asan
+echo "== tests (asan preset)"
+ctest --preset asan --parallel 2 --timeout 600

@@ -1,0 +1,13 @@
+# Every dependency comes from a Debian 12 package (ci/install-deps.sh); nothing is downloaded.
+find_package(Boost 1.81 REQUIRED CONFIG)
+find_package(OpenSSL 3 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares)
+find_path(VALIJSON_INCLUDE_DIR valijson/validator.hpp REQUIRED)
+add_library(valijson INTERFACE)
+target_include_directories(valijson SYSTEM INTERFACE "${VALIJSON_INCLUDE_DIR}")
