@@ -1,0 +1,170 @@
+#include "rules/engine.hpp"
+
+#include <string>
+
+#include "core/name_table.hpp"
+
+namespace maildog::rules {
+
+namespace {
+
+constexpr NameTable<Stage, 7> k_stage_names{{
+    {Stage::connect, "connect"},
+    {Stage::helo, "helo"},
+    {Stage::auth, "auth"},
+    {Stage::mail, "mail"},
+    {Stage::rcpt, "rcpt"},
+    {Stage::data, "data"},
+    {Stage::end_of_data, "end_of_data"},
+}};
+
+constexpr NameTable<Fault::Kind, 3> k_fault_names{{
+    {Fault::Kind::disconnect, "disconnect"},
+    {Fault::Kind::delay, "delay"},
+    {Fault::Kind::close_421, "421"},
+}};
+
+// splitmix64: a tiny, well-mixed generator, so draws depend only on (seed, rule, n).
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto la = (a[i] >= 'A' && a[i] <= 'Z') ? a[i] - 'A' + 'a' : a[i];
+    auto lb = (b[i] >= 'A' && b[i] <= 'Z') ? b[i] - 'A' + 'a' : b[i];
+    if (la != lb) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool optional_matches(const std::optional<TextMatch>& match, std::string_view value) {
+  return !match || match->matches(value);
+}
+
+bool headers_match(const std::vector<HeaderMatch>& wanted, const std::vector<Header>* headers) {
+  if (wanted.empty()) {
+    return true;
+  }
+  if (headers == nullptr) {
+    return false;
+  }
+  for (const auto& want : wanted) {
+    bool found = false;
+    for (const auto& header : *headers) {
+      if (iequals(header.name, want.name) && want.value.matches(header.value)) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A `data` rule that looks at headers can only be decided once the message is in.
+Stage effective_stage(const Rule& rule) {
+  if (rule.at == Stage::data && !rule.match.headers.empty()) {
+    return Stage::end_of_data;
+  }
+  return rule.at;
+}
+
+}  // namespace
+
+std::string_view to_string(Stage stage) { return name_of(k_stage_names, stage); }
+
+std::optional<Stage> parse_stage(std::string_view text) {
+  if (text == "eom" || text == "end-of-data" || text == "dot") {
+    return Stage::end_of_data;
+  }
+  return lookup_name(k_stage_names, text);
+}
+
+std::string_view to_string(Fault::Kind kind) { return name_of(k_fault_names, kind); }
+
+std::optional<Fault::Kind> parse_fault_kind(std::string_view text) { return lookup_name(k_fault_names, text); }
+
+double EngineState::draw(std::size_t rule_index) {
+  std::uint64_t n = 0;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_draws.size() <= rule_index) {
+      m_draws.resize(rule_index + 1, 0);
+    }
+    n = m_draws[rule_index]++;
+  }
+  std::uint64_t bits = mix(m_seed ^ mix(rule_index * 0x100000001b3ULL + n));
+  return static_cast<double>(bits >> 11) * 0x1.0p-53;
+}
+
+std::optional<Decision> evaluate(const std::vector<Rule>& rules, const Context& context, EngineState& state) {
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const Rule& rule = rules[i];
+    const Match& m = rule.match;
+    if (effective_stage(rule) != context.stage) {
+      continue;
+    }
+    if (!optional_matches(m.mail_from, context.mail_from) || !optional_matches(m.rcpt, context.rcpt) ||
+        !optional_matches(m.helo, context.helo) || !optional_matches(m.client_ip, context.client_ip) ||
+        !optional_matches(m.auth_user, context.auth_user) || !headers_match(m.headers, context.headers)) {
+      continue;
+    }
+    if (m.attempt && !m.attempt->contains(context.attempt)) {
+      continue;
+    }
+    if (m.probability && state.draw(i) >= *m.probability) {
+      continue;
+    }
+    return Decision{rule.reply, rule.fault, i};
+  }
+  return std::nullopt;
+}
+
+std::vector<Header> parse_headers(std::string_view message) {
+  std::vector<Header> headers;
+  std::size_t pos = 0;
+  while (pos < message.size()) {
+    auto eol = message.find('\n', pos);
+    std::string_view line = message.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    pos = eol == std::string_view::npos ? message.size() : eol + 1;
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (line.empty()) {
+      break;
+    }
+    if ((line.front() == ' ' || line.front() == '\t') && !headers.empty()) {
+      // RFC 5322 2.2.3: unfolding removes the CRLF before the white space.
+      headers.back().value += std::string(line);
+      continue;
+    }
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos) {
+      continue;
+    }
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+      value.remove_prefix(1);
+    }
+    headers.push_back(Header{std::string(line.substr(0, colon)), std::string(value)});
+  }
+  for (auto& header : headers) {
+    while (!header.value.empty() && (header.value.back() == ' ' || header.value.back() == '\t')) {
+      header.value.pop_back();
+    }
+  }
+  return headers;
+}
+
+}  // namespace maildog::rules

@@ -1,0 +1,91 @@
+// A rejection rule from a scenario: at a stage, when a match holds, answer with a reply or a
+// fault. Plain data; the engine (rules/engine.hpp) decides, the session acts.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "rules/text_match.hpp"
+#include "smtp/reply.hpp"
+
+namespace maildog::rules {
+
+// Where in the dialogue a rule is asked. `data` is the DATA command itself; `end_of_data` is
+// after the final dot, when headers are known (a `data` rule that matches headers runs there).
+enum class Stage { connect, helo, auth, mail, rcpt, data, end_of_data };
+
+std::string_view to_string(Stage stage);
+std::optional<Stage> parse_stage(std::string_view text);
+
+struct AttemptRange {
+  unsigned min = 1;
+  unsigned max = 1;  // inclusive
+  bool contains(unsigned attempt) const { return attempt >= min && attempt <= max; }
+};
+
+struct HeaderMatch {
+  std::string name;  // compared without case
+  TextMatch value;
+};
+
+struct Match {
+  std::optional<TextMatch> mail_from;
+  std::optional<TextMatch> rcpt;
+  std::optional<TextMatch> helo;
+  std::optional<TextMatch> client_ip;
+  std::optional<TextMatch> auth_user;
+  std::vector<HeaderMatch> headers;
+  std::optional<AttemptRange> attempt;
+  std::optional<double> probability;  // 0..1, drawn from the scenario seed
+};
+
+struct Fault {
+  enum class Kind {
+    disconnect,  // close the connection without a reply
+    delay,       // wait, then answer (the rule's reply, or the normal one)
+    close_421,   // answer 421 4.3.2 and close
+  };
+  Kind kind = Kind::disconnect;
+  std::chrono::milliseconds duration{0};
+};
+
+std::string_view to_string(Fault::Kind kind);
+std::optional<Fault::Kind> parse_fault_kind(std::string_view text);
+
+struct Rule {
+  Stage at = Stage::rcpt;
+  Match match;
+  std::optional<smtp::Reply> reply;
+  std::optional<Fault> fault;
+  std::size_t source_line = 0;  // 1-based line in the scenario file, for reports
+};
+
+struct Header {
+  std::string name;
+  std::string value;  // unfolded
+};
+
+// What a rule can look at. Views stay valid for the duration of one evaluation.
+struct Context {
+  Stage stage = Stage::connect;
+  std::string_view client_ip;
+  std::string_view helo;
+  std::string_view auth_user;
+  std::string_view mail_from;
+  std::string_view rcpt;
+  unsigned attempt = 0;  // this recipient's attempt number across sessions (rcpt stage on)
+  const std::vector<Header>* headers = nullptr;  // end_of_data only
+};
+
+struct Decision {
+  std::optional<smtp::Reply> reply;
+  std::optional<Fault> fault;
+  std::size_t rule_index = 0;
+};
+
+}  // namespace maildog::rules

@@ -1,0 +1,106 @@
+#include <catch2/catch.hpp>
+
+#include "rules/engine.hpp"
+
+using namespace maildog::rules;
+using maildog::smtp::Reply;
+
+namespace {
+Rule rcpt_rule(const std::string& pattern, const std::string& reply_text) {
+  Rule rule;
+  rule.at = Stage::rcpt;
+  rule.match.rcpt = TextMatch::parse(pattern);
+  rule.reply = Reply::parse(reply_text);
+  return rule;
+}
+Context rcpt_context(std::string_view rcpt, unsigned attempt = 1) {
+  Context context;
+  context.stage = Stage::rcpt;
+  context.rcpt = rcpt;
+  context.attempt = attempt;
+  return context;
+}
+}  // namespace
+
+TEST_CASE("the first matching rule at the stage decides", "[rules][engine]") {
+  EngineState state(1);
+  std::vector<Rule> rules{rcpt_rule("ghost@inbox.test", "550 5.1.1 unknown"), rcpt_rule("*@inbox.test", "451 4.7.1 later")};
+  SECTION("exact match first") {
+    auto decision = evaluate(rules, rcpt_context("ghost@inbox.test"), state);
+    REQUIRE(decision);
+    REQUIRE(decision->rule_index == 0);
+    REQUIRE(decision->reply->code == 550);
+  }
+  SECTION("falls through to the glob") {
+    REQUIRE(evaluate(rules, rcpt_context("user@inbox.test"), state)->reply->code == 451);
+  }
+  SECTION("nothing matches") {
+    REQUIRE_FALSE(evaluate(rules, rcpt_context("user@elsewhere.test"), state));
+  }
+  SECTION("other stages are not asked") {
+    Context mail;
+    mail.stage = Stage::mail;
+    mail.rcpt = "ghost@inbox.test";
+    REQUIRE_FALSE(evaluate(rules, mail, state));
+  }
+}
+
+TEST_CASE("attempt ranges model greylisting", "[rules][engine]") {
+  EngineState state(1);
+  Rule greylist = rcpt_rule("*", "451 4.7.1 Greylisted");
+  greylist.match.attempt = AttemptRange{1, 1};
+  std::vector<Rule> rules{greylist};
+  REQUIRE(evaluate(rules, rcpt_context("a@b.test", 1), state));
+  REQUIRE_FALSE(evaluate(rules, rcpt_context("a@b.test", 2), state));
+}
+
+TEST_CASE("a data rule that matches headers is decided at end of data", "[rules][engine]") {
+  EngineState state(1);
+  Rule content;
+  content.at = Stage::data;
+  content.match.headers.push_back({"subject", TextMatch::parse("/free money/i")});
+  content.reply = Reply::parse("550 5.7.1 Content rejected");
+  std::vector<Rule> rules{content};
+  std::vector<Header> headers = parse_headers("From: a@b.test\r\nSubject: Get\r\n FREE money\r\n\r\nbody\r\n");
+  Context context;
+  context.headers = &headers;
+  context.stage = Stage::data;
+  REQUIRE_FALSE(evaluate(rules, context, state));
+  context.stage = Stage::end_of_data;
+  REQUIRE(evaluate(rules, context, state)->reply->code == 550);
+}
+
+TEST_CASE("headers unfold and stop at the blank line", "[rules][engine]") {
+  auto headers = parse_headers("Subject: a\r\n\tb\r\nX-Empty:\r\n\r\nNot: a header\r\n");
+  REQUIRE(headers.size() == 2);
+  REQUIRE(headers[0].value == "a\tb");
+  REQUIRE(headers[1].name == "X-Empty");
+  REQUIRE(headers[1].value.empty());
+}
+
+TEST_CASE("seeded probabilities are reproducible and roughly right", "[rules][engine]") {
+  Rule coin = rcpt_rule("*", "451 4.3.0 try again");
+  coin.match.probability = 0.3;
+  std::vector<Rule> rules{coin};
+  auto run = [&](std::uint64_t seed) {
+    EngineState state(seed);
+    std::string fired;
+    for (int i = 0; i < 1000; ++i) {
+      fired += evaluate(rules, rcpt_context("a@b.test"), state) ? '1' : '0';
+    }
+    return fired;
+  };
+  std::string first = run(42);
+  REQUIRE(first == run(42));
+  REQUIRE(first != run(43));
+  auto hits = std::count(first.begin(), first.end(), '1');
+  REQUIRE(hits > 230);
+  REQUIRE(hits < 370);
+}
+
+TEST_CASE("stage and fault names round-trip", "[rules][engine]") {
+  auto stage = GENERATE(Stage::connect, Stage::helo, Stage::auth, Stage::mail, Stage::rcpt, Stage::data, Stage::end_of_data);
+  REQUIRE(parse_stage(to_string(stage)) == stage);
+  REQUIRE(parse_fault_kind("421") == Fault::Kind::close_421);
+  REQUIRE_FALSE(parse_stage("bogus"));
+}
