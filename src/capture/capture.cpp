@@ -1,0 +1,67 @@
+#include "capture/capture.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace maildog::capture {
+
+namespace {
+std::string lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+}  // namespace
+
+std::vector<std::string> TransactionRecord::accepted_recipients() const {
+  std::vector<std::string> out;
+  for (const auto& recipient : recipients) {
+    if (recipient.reply.positive()) {
+      out.push_back(recipient.address);
+    }
+  }
+  return out;
+}
+
+std::uint64_t Capture::next_session_id() {
+  std::lock_guard lock(m_mutex);
+  return ++m_next_id;
+}
+
+unsigned Capture::next_attempt(const std::string& address) {
+  std::lock_guard lock(m_mutex);
+  return ++m_attempts[lowercase(address)];
+}
+
+unsigned Capture::attempts(const std::string& address) const {
+  std::lock_guard lock(m_mutex);
+  auto found = m_attempts.find(lowercase(address));
+  return found == m_attempts.end() ? 0 : found->second;
+}
+
+void Capture::add_session(SessionRecord session) {
+  {
+    std::lock_guard lock(m_mutex);
+    auto at = std::upper_bound(m_sessions.begin(), m_sessions.end(), session.id,
+                               [](std::uint64_t id, const SessionRecord& s) { return id < s.id; });
+    m_sessions.insert(at, std::move(session));
+  }
+  m_changed.notify_all();
+}
+
+std::vector<SessionRecord> Capture::sessions() const {
+  std::lock_guard lock(m_mutex);
+  return m_sessions;
+}
+
+std::size_t Capture::session_count() const {
+  std::lock_guard lock(m_mutex);
+  return m_sessions.size();
+}
+
+bool Capture::wait_for_sessions(std::size_t count, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(m_mutex);
+  return m_changed.wait_for(lock, timeout, [&] { return m_sessions.size() >= count; });
+}
+
+}  // namespace maildog::capture

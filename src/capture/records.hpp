@@ -1,0 +1,63 @@
+// What a sandbox records: per session, the transcript in both directions (AUTH payloads
+// masked), TLS and AUTH state, and every mail transaction with its envelope, replies and the
+// exact message bytes. Plain values, safe to copy out of the server after it stops.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smtp/reply.hpp"
+
+namespace maildog::capture {
+
+struct TranscriptEntry {
+  enum class Direction { client, server, event };
+  Direction direction = Direction::event;
+  std::string text;  // one line without CRLF; DATA bodies are summarised, not repeated
+  std::chrono::microseconds offset{0};  // since the session started
+};
+
+struct RecipientRecord {
+  std::string address;
+  std::string parameters;  // ESMTP parameters as sent
+  smtp::Reply reply;
+  unsigned attempt = 0;  // this address's attempt number across sessions
+};
+
+struct TransactionRecord {
+  std::string mail_from;  // reverse-path without brackets; empty for <>
+  std::string mail_parameters;
+  smtp::Reply mail_reply;
+  std::vector<RecipientRecord> recipients;  // every RCPT, accepted or not
+  std::optional<smtp::Reply> data_reply;    // to the DATA command
+  std::optional<smtp::Reply> final_reply;   // after the final dot
+  std::shared_ptr<const std::string> message;  // bytes as received, dot-unstuffed, CRLF kept
+  bool delivered = false;                   // final reply was 2xx
+  bool bare_lf = false;                     // DATA contained LF without CR
+  bool eight_bit = false;                   // DATA contained octets >= 0x80
+  std::vector<std::string> accepted_recipients() const;
+};
+
+struct SessionRecord {
+  std::uint64_t id = 0;  // 1-based, in order of acceptance
+  std::string client_address;
+  std::uint16_t client_port = 0;
+  std::string helo;  // last EHLO/HELO argument
+  bool esmtp = false;
+  bool tls = false;
+  std::string tls_version;
+  std::string tls_cipher;
+  std::optional<std::string> auth_user;
+  std::string auth_mechanism;
+  std::vector<TranscriptEntry> transcript;
+  std::vector<TransactionRecord> transactions;
+  std::string close_reason;  // "quit", "client closed", "idle timeout", ...
+  std::chrono::system_clock::time_point started;
+  std::chrono::microseconds duration{0};
+};
+
+}  // namespace maildog::capture
