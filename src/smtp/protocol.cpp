@@ -1,0 +1,714 @@
+#include "smtp/protocol.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+#include "core/name_table.hpp"
+#include "rules/text_match.hpp"
+#include "smtp/address.hpp"
+#include "smtp/sasl.hpp"
+
+namespace maildog::smtp {
+
+namespace {
+
+constexpr NameTable<State, 8> k_state_names{{
+    {State::rejected, "rejected"},
+    {State::connected, "connected"},
+    {State::ready, "ready"},
+    {State::mail, "mail"},
+    {State::rcpt, "rcpt"},
+    {State::data, "data"},
+    {State::sasl, "sasl"},
+    {State::closed, "closed"},
+}};
+
+// RFC 4954 4: "=" stands for an empty initial response.
+std::optional<std::string> decode_initial_response(std::string_view text) {
+  if (text == "=") {
+    return std::string();
+  }
+  return sasl::base64_decode(text);
+}
+
+std::string_view domain_of(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
+}
+
+bool is_postmaster(const Mailbox& mailbox) {
+  return mailbox.domain.empty() && rules::TextMatch::exact("postmaster").matches(mailbox.local_part);
+}
+
+// Queue ids look like Postfix's (hex), so app log parsers see something familiar.
+std::string queue_id(std::uint64_t random) {
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%010llX", static_cast<unsigned long long>(random & 0xFFFFFFFFFFULL));
+  return buffer;
+}
+
+}  // namespace
+
+std::string_view to_string(State state) { return name_of(k_state_names, state); }
+
+Protocol::Protocol(const ServerConfig& config, rules::EngineState& rules_state, capture::Capture& capture,
+                   capture::SessionRecord& record, std::function<std::chrono::microseconds()> now,
+                   std::function<std::uint64_t()> random)
+    : m_config(config),
+      m_rules_state(rules_state),
+      m_capture(capture),
+      m_record(record),
+      m_now(std::move(now)),
+      m_random(std::move(random)) {}
+
+void Protocol::enter_state(State next) {
+  m_state = next;
+}
+
+void Protocol::note(std::string text) {
+  m_record.transcript.push_back({capture::TranscriptEntry::Direction::event, std::move(text), m_now()});
+}
+
+void Protocol::abandon_transaction(std::string_view why) {
+  if (m_transaction) {
+    note("transaction abandoned: " + std::string(why));
+    m_record.transactions.push_back(std::move(m_transaction->record));
+    m_transaction.reset();
+  }
+}
+
+void Protocol::finish(std::string reason) {
+  abandon_transaction(reason);
+  if (m_record.close_reason.empty()) {
+    m_record.close_reason = std::move(reason);
+  }
+  enter_state(State::closed);
+}
+
+void Protocol::record_client(std::string_view line) {
+  m_record.transcript.push_back({capture::TranscriptEntry::Direction::client, std::string(line), m_now()});
+}
+
+void Protocol::record_server(const Reply& reply) {
+  std::string wire = reply.wire();
+  std::size_t start = 0;
+  while (start < wire.size()) {
+    auto end = wire.find("\r\n", start);
+    m_record.transcript.push_back(
+        {capture::TranscriptEntry::Direction::server, wire.substr(start, end - start), m_now()});
+    start = end + 2;
+  }
+}
+
+Output Protocol::respond(Reply reply, Next next) {
+  Output output;
+  output.delay = std::exchange(m_pending_delay, std::nullopt);
+  record_server(reply);
+  output.replies.push_back(std::move(reply));
+  output.next = next;
+  if (next == Next::close) {
+    enter_state(State::closed);
+  }
+  return output;
+}
+
+// Postfix smtpd_hard_error_limit: a client that keeps erring is cut off with 421.
+Output Protocol::protocol_error(Reply reply) {
+  Output output = respond(std::move(reply));
+  if (++m_errors >= m_config.limits.errors) {
+    Reply bye = reply::too_many_errors(m_config.hostname);
+    record_server(bye);
+    output.replies.push_back(std::move(bye));
+    output.next = Next::close;
+    enter_state(State::closed);
+  }
+  return output;
+}
+
+rules::Context Protocol::context(rules::Stage stage) const {
+  rules::Context ctx;
+  ctx.stage = stage;
+  ctx.client_ip = m_record.client_address;
+  ctx.helo = m_record.helo;
+  ctx.auth_user = m_record.auth_user ? std::string_view(*m_record.auth_user) : std::string_view();
+  if (m_transaction) {
+    ctx.mail_from = m_transaction->record.mail_from;
+  }
+  return ctx;
+}
+
+std::optional<Output> Protocol::check_rules(rules::Context ctx) {
+  auto decision = rules::evaluate(m_config.rules, ctx, m_rules_state);
+  if (!decision) {
+    return std::nullopt;
+  }
+  note("rule " + std::to_string(decision->rule_index + 1) + " matched at " + std::string(rules::to_string(ctx.stage)));
+  if (decision->fault) {
+    switch (decision->fault->kind) {
+      case rules::Fault::Kind::disconnect: {
+        note("fault: disconnect");
+        enter_state(State::closed);
+        Output output;
+        output.next = Next::close;
+        return output;
+      }
+      case rules::Fault::Kind::close_421: {
+        Reply reply = decision->reply.value_or(
+            make_reply(421, EnhancedCode{4, 3, 2}, m_config.hostname + " Service not available, closing transmission channel"));
+        return respond(std::move(reply), Next::close);
+      }
+      case rules::Fault::Kind::delay:
+        m_pending_delay = decision->fault->duration;
+        break;
+    }
+  }
+  if (decision->reply) {
+    Next next = decision->reply->code == 421 ? Next::close : Next::read_command;
+    return respond(*decision->reply, next);
+  }
+  return std::nullopt;
+}
+
+Output Protocol::greeting() {
+  if (auto ruled = check_rules(context(rules::Stage::connect))) {
+    if (ruled->next != Next::close && !ruled->replies.empty() && ruled->replies.front().code != 220) {
+      // RFC 5321 3.1: after a 554 greeting the server waits for QUIT and refuses the rest.
+      enter_state(State::rejected);
+    }
+    ruled->flush = true;
+    return *ruled;
+  }
+  Output output = respond(reply::greeting(m_config.hostname));
+  output.flush = true;
+  return output;
+}
+
+Output Protocol::on_line_too_long() {
+  record_client("[line over " + std::to_string(m_config.limits.line_length) + " octets]");
+  return protocol_error(reply::line_too_long());
+}
+
+Output Protocol::on_line(std::string_view line) {
+  if (m_state == State::sasl) {
+    return on_sasl_line(line);
+  }
+  Command command = parse_command(line);
+  if (command.verb == Verb::auth) {
+    // OpenSMTPD style: the mechanism stays visible, the payload never reaches a record.
+    auto space = command.argument.find(' ');
+    record_client("AUTH " + command.argument.substr(0, space) + (space == std::string::npos ? "" : " ***"));
+  } else {
+    record_client(line);
+  }
+  if (m_state == State::rejected && command.verb != Verb::quit) {
+    return protocol_error(reply::bad_sequence("connection rejected, only QUIT is accepted"));
+  }
+  switch (command.verb) {
+    case Verb::ehlo:
+      return on_ehlo(command, true);
+    case Verb::helo:
+      return on_ehlo(command, false);
+    case Verb::mail:
+      return on_mail(command);
+    case Verb::rcpt:
+      return on_rcpt(command);
+    case Verb::data:
+      return on_data(command);
+    case Verb::rset:
+      return on_rset(command);
+    case Verb::noop:
+      return respond(reply::ok());
+    case Verb::quit: {
+      Output output = respond(reply::closing(m_config.hostname), Next::close);
+      m_record.close_reason = "quit";
+      return output;
+    }
+    case Verb::vrfy:
+      return on_vrfy(command);
+    case Verb::help:
+      return respond(reply::help());
+    case Verb::starttls:
+      return on_starttls(command);
+    case Verb::auth:
+      return on_auth(command);
+    case Verb::expn:
+    case Verb::bdat:
+      return protocol_error(reply::command_not_implemented(command.verb_text));
+    case Verb::unknown:
+      break;
+  }
+  return protocol_error(reply::command_unrecognized());
+}
+
+std::vector<std::string> Protocol::ehlo_keywords() const {
+  std::vector<std::string> keywords{
+      "PIPELINING",
+      "SIZE " + std::to_string(m_config.limits.message_size),
+      "8BITMIME",
+      "SMTPUTF8",
+      "ENHANCEDSTATUSCODES",
+  };
+  if (!m_tls && (m_config.tls == TlsMode::starttls || m_config.tls == TlsMode::required)) {
+    keywords.emplace_back("STARTTLS");
+  }
+  if (auth_offered() && !m_authenticated) {
+    std::string auth = "AUTH";
+    for (auto mechanism : m_config.auth->mechanisms) {
+      auth += ' ';
+      auth += to_string(mechanism);
+    }
+    keywords.push_back(std::move(auth));
+  }
+  return keywords;
+}
+
+bool Protocol::plaintext_auth_allowed() const {
+  return m_tls || m_config.tls == TlsMode::none || (m_config.auth && m_config.auth->allow_plaintext_without_tls);
+}
+
+// RFC 4954 4: AUTH is advertised once it can be used, i.e. after STARTTLS when TLS is on offer.
+bool Protocol::auth_offered() const { return m_config.auth.has_value() && plaintext_auth_allowed(); }
+
+Output Protocol::on_ehlo(const Command& command, bool extended) {
+  if (command.argument.empty()) {
+    return protocol_error(reply::syntax_error(extended ? "EHLO requires a domain or address" : "HELO requires a domain"));
+  }
+  abandon_transaction("new EHLO/HELO");
+  m_record.helo = command.argument;
+  m_record.esmtp = extended;
+  if (auto ruled = check_rules(context(rules::Stage::helo))) {
+    return *ruled;
+  }
+  enter_state(State::ready);
+  Reply reply;
+  reply.code = 250;
+  reply.lines.push_back(m_config.hostname + " Hello " + command.argument + " [" + m_record.client_address + "]");
+  if (extended) {
+    for (auto& keyword : ehlo_keywords()) {
+      reply.lines.push_back(std::move(keyword));
+    }
+  }
+  return respond(std::move(reply));
+}
+
+std::optional<Reply> Protocol::check_mail_parameters(Transaction& transaction,
+                                                     const std::vector<EsmtpParameter>& parameters) {
+  for (const auto& parameter : parameters) {
+    if (parameter.keyword == "SIZE") {
+      std::size_t size = 0;
+      const std::string& value = parameter.value.value_or("");
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
+      if (value.empty() || ec != std::errc{} || end != value.data() + value.size()) {
+        return reply::parameter_syntax_error("Bad SIZE parameter: " + value);
+      }
+      // RFC 1870 6.1: refuse early what would not fit.
+      if (size > m_config.limits.message_size) {
+        return reply::message_too_big_for_size(m_config.limits.message_size);
+      }
+    } else if (parameter.keyword == "BODY") {
+      const std::string value = parameter.value.value_or("");
+      if (rules::TextMatch::exact("8BITMIME").matches(value)) {
+        transaction.eight_bit_mime = true;
+      } else if (!rules::TextMatch::exact("7BIT").matches(value)) {
+        return reply::parameter_syntax_error("Unsupported BODY type: " + value);
+      }
+    } else if (parameter.keyword == "SMTPUTF8") {
+      if (parameter.value) {
+        return reply::parameter_syntax_error("SMTPUTF8 takes no value");
+      }
+      transaction.smtputf8 = true;
+    } else {
+      return reply::parameter_not_implemented(parameter.keyword);
+    }
+  }
+  return std::nullopt;
+}
+
+Output Protocol::on_mail(const Command& command) {
+  if (m_state == State::connected) {
+    return protocol_error(reply::bad_sequence("send HELO/EHLO first"));
+  }
+  if (m_transaction) {
+    return protocol_error(reply::bad_sequence("nested MAIL command"));
+  }
+  if (m_config.tls == TlsMode::required && !m_tls) {
+    return respond(reply::starttls_required());
+  }
+  if (m_config.auth && m_config.auth->required && !m_authenticated) {
+    return respond(reply::auth_required());
+  }
+  if (command.malformed) {
+    return protocol_error(reply::syntax_error("MAIL FROM:<address>"));
+  }
+  auto parsed = parse_reverse_path(command.argument);
+  if (auto* error = std::get_if<SyntaxError>(&parsed)) {
+    return protocol_error(make_reply(501, EnhancedCode{5, 1, 7}, "Bad sender address syntax: " + error->message));
+  }
+  auto& path = std::get<PathArgument>(parsed);
+  Transaction transaction;
+  if (auto refused = check_mail_parameters(transaction, path.parameters)) {
+    return refused->code == 552 ? respond(*refused) : protocol_error(*refused);
+  }
+  if (path.mailbox && path.mailbox->utf8 && !transaction.smtputf8) {
+    return respond(reply::smtputf8_required());
+  }
+  transaction.record.mail_from = path.address();
+  transaction.record.mail_parameters = path.parameters_text;
+  m_transaction = std::move(transaction);
+  if (auto ruled = check_rules(context(rules::Stage::mail))) {
+    if (!ruled->replies.empty() && !ruled->replies.front().positive()) {
+      m_transaction.reset();
+    } else if (!ruled->replies.empty()) {
+      m_transaction->record.mail_reply = ruled->replies.front();
+      enter_state(State::mail);
+    }
+    return *ruled;
+  }
+  Reply ok = reply::ok_sender();
+  m_transaction->record.mail_reply = ok;
+  enter_state(State::mail);
+  return respond(std::move(ok));
+}
+
+bool Protocol::is_local_domain(std::string_view domain) const {
+  if (m_config.domains.empty()) {
+    return true;
+  }
+  for (const auto& local : m_config.domains) {
+    if (rules::glob_match(local, domain)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Protocol::is_known_mailbox(std::string_view address) const {
+  if (m_config.mailboxes.empty()) {
+    return true;
+  }
+  for (const auto& mailbox : m_config.mailboxes) {
+    if (rules::glob_match(mailbox, address)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Output Protocol::on_rcpt(const Command& command) {
+  if (!m_transaction) {
+    return protocol_error(reply::bad_sequence("need MAIL command"));
+  }
+  if (command.malformed) {
+    return protocol_error(reply::syntax_error("RCPT TO:<address>"));
+  }
+  auto parsed = parse_forward_path(command.argument);
+  if (auto* error = std::get_if<SyntaxError>(&parsed)) {
+    return protocol_error(make_reply(501, EnhancedCode{5, 1, 3}, "Bad recipient address syntax: " + error->message));
+  }
+  auto& path = std::get<PathArgument>(parsed);
+  // DSN (RFC 3461) is not advertised, so no RCPT parameter is known.
+  if (!path.parameters.empty()) {
+    return protocol_error(reply::parameter_not_implemented(path.parameters.front().keyword));
+  }
+  const Mailbox& mailbox = *path.mailbox;
+  if (mailbox.utf8 && !m_transaction->smtputf8) {
+    return respond(reply::smtputf8_required());
+  }
+  const std::string address = mailbox.address();
+  if (m_transaction->record.recipients.size() >= m_config.limits.recipients) {
+    return respond(reply::too_many_recipients());
+  }
+  capture::RecipientRecord recipient;
+  recipient.address = address;
+  recipient.parameters = path.parameters_text;
+  recipient.attempt = m_capture.next_attempt(address);
+
+  rules::Context ctx = context(rules::Stage::rcpt);
+  ctx.rcpt = address;
+  ctx.attempt = recipient.attempt;
+  Output output;
+  if (auto ruled = check_rules(ctx)) {
+    output = std::move(*ruled);
+  } else if (is_postmaster(mailbox)) {
+    output = respond(reply::ok_recipient());
+  } else if (!is_local_domain(domain_of(address))) {
+    output = m_authenticated ? respond(reply::ok_recipient("Recipient ok (relay captured, never delivered)"))
+                             : respond(reply::relay_denied(address));
+  } else if (!is_known_mailbox(address)) {
+    output = respond(reply::user_unknown(address));
+  } else {
+    output = respond(reply::ok_recipient());
+  }
+  if (!output.replies.empty()) {
+    recipient.reply = output.replies.front();
+    if (recipient.reply.positive()) {
+      ++m_transaction->accepted;
+      enter_state(State::rcpt);
+    }
+  }
+  m_transaction->record.recipients.push_back(std::move(recipient));
+  return output;
+}
+
+Output Protocol::on_data(const Command& command) {
+  if (!command.argument.empty()) {
+    return protocol_error(reply::syntax_error("DATA takes no argument"));
+  }
+  if (!m_transaction) {
+    return protocol_error(reply::bad_sequence("need MAIL command"));
+  }
+  if (m_transaction->accepted == 0) {
+    // RFC 2920 3.1: with pipelining, DATA after only refused recipients is answered 554.
+    return respond(reply::no_valid_recipients());
+  }
+  rules::Context ctx = context(rules::Stage::data);
+  if (auto ruled = check_rules(ctx)) {
+    if (!ruled->replies.empty()) {
+      m_transaction->record.data_reply = ruled->replies.front();
+      if (ruled->replies.front().code == 354 && ruled->next == Next::read_command) {
+        ruled->next = Next::read_data;
+        ruled->flush = true;
+        enter_state(State::data);
+      }
+    }
+    return *ruled;
+  }
+  Reply go_ahead = reply::start_mail_input();
+  m_transaction->record.data_reply = go_ahead;
+  enter_state(State::data);
+  Output output = respond(std::move(go_ahead), Next::read_data);
+  output.flush = true;
+  return output;
+}
+
+Output Protocol::on_message(DataDecoder& decoder) {
+  Transaction transaction = std::move(*m_transaction);
+  m_transaction.reset();
+  enter_state(State::ready);
+  auto& record = transaction.record;
+  record.bare_lf = decoder.bare_lf();
+  record.eight_bit = decoder.eight_bit();
+  note("message: " + std::to_string(decoder.size()) + " octets, " + std::to_string(decoder.line_count()) + " lines" +
+       (decoder.bare_lf() ? ", bare LF" : "") + (decoder.eight_bit() ? ", 8-bit" : ""));
+
+  // The bytes are kept even when the message is refused: a test may want to see what was sent.
+  if (!decoder.too_big()) {
+    record.message = std::make_shared<const std::string>(decoder.take_message());
+  }
+  std::optional<Output> verdict;
+  if (decoder.too_big()) {
+    verdict = respond(reply::message_too_big());
+  } else if (decoder.bare_lf() && m_config.limits.reject_bare_lf) {
+    verdict = respond(reply::bare_lf_rejected());
+  } else {
+    auto headers = rules::parse_headers(*record.message);
+    rules::Context ctx = context(rules::Stage::end_of_data);
+    ctx.mail_from = record.mail_from;
+    ctx.headers = &headers;
+    verdict = check_rules(ctx);
+    if (!verdict) {
+      verdict = respond(reply::queued(queue_id(m_random())));
+    }
+  }
+  if (!verdict->replies.empty()) {
+    record.final_reply = verdict->replies.front();
+    record.delivered = record.final_reply->positive();
+  }
+  m_record.transactions.push_back(std::move(record));
+  return *verdict;
+}
+
+Output Protocol::on_rset(const Command& command) {
+  if (!command.argument.empty()) {
+    return protocol_error(reply::syntax_error("RSET takes no argument"));
+  }
+  abandon_transaction("RSET");
+  if (m_state == State::mail || m_state == State::rcpt) {
+    enter_state(State::ready);
+  }
+  return respond(reply::ok());
+}
+
+Output Protocol::on_vrfy(const Command& command) {
+  if (command.argument.empty()) {
+    return protocol_error(reply::syntax_error("VRFY requires an address"));
+  }
+  // RFC 5321 3.5.3: 252 when the server will not verify but will accept mail.
+  return respond(reply::cannot_verify());
+}
+
+Output Protocol::on_starttls(const Command& command) {
+  if (m_config.tls == TlsMode::none || m_config.tls == TlsMode::implicit) {
+    return protocol_error(reply::command_not_implemented("STARTTLS"));
+  }
+  if (m_tls) {
+    return protocol_error(reply::tls_already_active());
+  }
+  if (!command.argument.empty()) {
+    return protocol_error(reply::syntax_error("STARTTLS takes no argument"));
+  }
+  Output output = respond(reply::ready_to_start_tls(), Next::start_tls);
+  output.flush = true;
+  return output;
+}
+
+void Protocol::on_tls_established(std::string version, std::string cipher) {
+  m_tls = true;
+  m_record.tls = true;
+  m_record.tls_version = std::move(version);
+  m_record.tls_cipher = std::move(cipher);
+  note("TLS established: " + m_record.tls_version + " " + m_record.tls_cipher);
+  // RFC 3207 4.2: the client must discard knowledge from before TLS and say EHLO again.
+  if (m_state != State::rejected) {
+    abandon_transaction("STARTTLS");
+    m_record.helo.clear();
+    enter_state(State::connected);
+  }
+}
+
+Output Protocol::on_auth(const Command& command) {
+  if (!m_config.auth) {
+    return protocol_error(reply::command_not_implemented("AUTH"));
+  }
+  if (m_state == State::connected) {
+    return protocol_error(reply::bad_sequence("send EHLO first"));
+  }
+  if (m_authenticated) {
+    return protocol_error(reply::auth_already_done());
+  }
+  if (m_transaction) {
+    // RFC 4954 4: AUTH is not permitted during a mail transaction.
+    return protocol_error(reply::bad_sequence("AUTH not allowed during a mail transaction"));
+  }
+  auto space = command.argument.find(' ');
+  std::string name = command.argument.substr(0, space);
+  for (auto& c : name) {
+    c = static_cast<char>((c >= 'a' && c <= 'z') ? c - 'a' + 'A' : c);
+  }
+  std::optional<std::string> initial;
+  if (space != std::string::npos) {
+    initial = command.argument.substr(space + 1);
+  }
+  auto mechanism = parse_auth_mechanism(name);
+  bool enabled = false;
+  for (auto offered : m_config.auth->mechanisms) {
+    enabled = enabled || (mechanism && offered == *mechanism);
+  }
+  if (!mechanism || !enabled) {
+    return protocol_error(reply::auth_mechanism_unsupported());
+  }
+  if (!plaintext_auth_allowed()) {
+    return respond(reply::auth_encryption_required());
+  }
+  if (auto ruled = check_rules(context(rules::Stage::auth))) {
+    return *ruled;
+  }
+  m_sasl_mechanism = *mechanism;
+  switch (*mechanism) {
+    case AuthMechanism::plain:
+      if (initial) {
+        auto decoded = decode_initial_response(*initial);
+        if (!decoded) {
+          return protocol_error(make_reply(501, EnhancedCode{5, 5, 2}, "Invalid base64 data"));
+        }
+        auto credentials = sasl::parse_plain(*decoded);
+        if (!credentials) {
+          return finish_sasl("", false);
+        }
+        auto users = m_config.auth->users.find(credentials->user);
+        bool ok = users != m_config.auth->users.end() && users->second == credentials->password;
+        return finish_sasl(credentials->user, ok);
+      }
+      m_sasl_step = SaslStep::plain_response;
+      enter_state(State::sasl);
+      return respond(reply::auth_challenge(""));
+    case AuthMechanism::login:
+      if (initial) {
+        auto decoded = decode_initial_response(*initial);
+        if (!decoded) {
+          return protocol_error(make_reply(501, EnhancedCode{5, 5, 2}, "Invalid base64 data"));
+        }
+        m_sasl_user = *decoded;
+        m_sasl_step = SaslStep::login_password;
+        enter_state(State::sasl);
+        return respond(reply::auth_challenge(sasl::base64_encode("Password:")));
+      }
+      m_sasl_step = SaslStep::login_user;
+      enter_state(State::sasl);
+      return respond(reply::auth_challenge(sasl::base64_encode("Username:")));
+    case AuthMechanism::cram_md5:
+      if (initial) {
+        return protocol_error(make_reply(501, EnhancedCode{5, 5, 4}, "CRAM-MD5 takes no initial response"));
+      }
+      m_sasl_challenge = sasl::cram_md5_challenge(
+          m_config.hostname, m_random(), static_cast<std::uint64_t>(m_now().count()));
+      m_sasl_step = SaslStep::cram_response;
+      enter_state(State::sasl);
+      return respond(reply::auth_challenge(sasl::base64_encode(m_sasl_challenge)));
+  }
+  return protocol_error(reply::auth_mechanism_unsupported());
+}
+
+Output Protocol::on_sasl_line(std::string_view line) {
+  record_client("***");
+  if (line == "*") {
+    m_sasl_step = SaslStep::none;
+    enter_state(State::ready);
+    return protocol_error(reply::auth_cancelled());
+  }
+  auto decoded = sasl::base64_decode(line);
+  if (!decoded) {
+    m_sasl_step = SaslStep::none;
+    enter_state(State::ready);
+    return protocol_error(make_reply(501, EnhancedCode{5, 5, 2}, "Invalid base64 data"));
+  }
+  const auto& users = m_config.auth->users;
+  switch (m_sasl_step) {
+    case SaslStep::plain_response: {
+      auto credentials = sasl::parse_plain(*decoded);
+      if (!credentials) {
+        return finish_sasl("", false);
+      }
+      auto found = users.find(credentials->user);
+      return finish_sasl(credentials->user, found != users.end() && found->second == credentials->password);
+    }
+    case SaslStep::login_user:
+      m_sasl_user = *decoded;
+      m_sasl_step = SaslStep::login_password;
+      return respond(reply::auth_challenge(sasl::base64_encode("Password:")));
+    case SaslStep::login_password: {
+      auto found = users.find(m_sasl_user);
+      return finish_sasl(m_sasl_user, found != users.end() && found->second == *decoded);
+    }
+    case SaslStep::cram_response: {
+      auto response = sasl::parse_cram_md5_response(*decoded);
+      if (!response) {
+        return finish_sasl("", false);
+      }
+      auto found = users.find(response->user);
+      bool ok = found != users.end() && sasl::hmac_md5_hex(found->second, m_sasl_challenge) == response->digest_hex;
+      return finish_sasl(response->user, ok);
+    }
+    case SaslStep::none:
+      break;
+  }
+  return finish_sasl("", false);
+}
+
+Output Protocol::finish_sasl(std::string user, bool success) {
+  m_sasl_step = SaslStep::none;
+  m_sasl_user.clear();
+  enter_state(State::ready);
+  if (success) {
+    m_authenticated = true;
+    m_record.auth_user = user;
+    m_record.auth_mechanism = std::string(to_string(m_sasl_mechanism));
+    note("authenticated as " + user + " with " + m_record.auth_mechanism);
+    return respond(reply::auth_succeeded());
+  }
+  note("authentication failed" + (user.empty() ? std::string() : " for " + user));
+  // Failed logins count towards the session's error limit, as in Postfix.
+  return protocol_error(reply::auth_bad_credentials());
+}
+
+}  // namespace maildog::smtp

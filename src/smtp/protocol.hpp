@@ -1,0 +1,138 @@
+// The SMTP server dialogue as a pure state machine (no sockets, no clocks of its own): lines
+// in, replies and the next I/O step out. The session (smtp/session.hpp) only moves bytes.
+// Policy comes from the configuration and the rules engine; everything is recorded into the
+// session's capture record, with AUTH payloads masked.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "capture/capture.hpp"
+#include "capture/records.hpp"
+#include "rules/engine.hpp"
+#include "smtp/address.hpp"
+#include "smtp/command.hpp"
+#include "smtp/data_decoder.hpp"
+#include "smtp/reply.hpp"
+#include "smtp/server_config.hpp"
+
+namespace maildog::smtp {
+
+enum class State {
+  rejected,      // greeting was not 220: only QUIT is accepted
+  connected,     // greeting sent, no EHLO/HELO yet
+  ready,         // after EHLO/HELO, no transaction
+  mail,          // MAIL accepted
+  rcpt,          // at least one RCPT accepted
+  data,          // reading the message
+  sasl,          // inside an AUTH exchange
+  closed,
+};
+std::string_view to_string(State state);
+
+// What the session does after writing `replies`.
+enum class Next { read_command, read_data, start_tls, close };
+
+struct Output {
+  std::optional<std::chrono::milliseconds> delay;  // wait before writing (a rule's fault)
+  std::vector<Reply> replies;
+  Next next = Next::read_command;
+  bool flush = false;  // write now even if more pipelined input is buffered
+};
+
+struct Peer {
+  std::string address;
+  std::uint16_t port = 0;
+};
+
+class Protocol {
+ public:
+  // `now` gives the time since the session started, for transcript offsets.
+  // `random` feeds CRAM-MD5 challenges and queue ids.
+  Protocol(const ServerConfig& config, rules::EngineState& rules_state, capture::Capture& capture,
+           capture::SessionRecord& record, std::function<std::chrono::microseconds()> now,
+           std::function<std::uint64_t()> random);
+
+  Output greeting();
+  Output on_line(std::string_view line);  // a complete line without CRLF
+  Output on_line_too_long();
+  // The DATA decoder finished (decoder.done()).
+  Output on_message(DataDecoder& decoder);
+  // The session completed the TLS handshake (STARTTLS or implicit).
+  void on_tls_established(std::string version, std::string cipher);
+  // Recorded in the transcript as an event line ("timeout", "client closed", ...).
+  void note(std::string text);
+  // The connection is over: an unfinished transaction is still recorded (not delivered), so
+  // its envelope counts for retry and delivery expectations.
+  void finish(std::string reason);
+  // Replies the server sends on its own when it ends a session.
+  Reply shutdown_reply() const { return reply::service_shutting_down(m_config.hostname); }
+  Reply timeout_reply() const { return reply::timeout(m_config.hostname); }
+  void record_reply(const Reply& reply) { record_server(reply); }
+
+  State state() const { return m_state; }
+  std::size_t message_size_limit() const { return m_config.limits.message_size; }
+
+ private:
+  struct Transaction {
+    capture::TransactionRecord record;
+    bool eight_bit_mime = false;
+    bool smtputf8 = false;
+    std::size_t accepted = 0;
+  };
+  enum class SaslStep { none, plain_response, login_user, login_password, cram_response };
+
+  const ServerConfig& m_config;
+  rules::EngineState& m_rules_state;
+  capture::Capture& m_capture;
+  capture::SessionRecord& m_record;
+  std::function<std::chrono::microseconds()> m_now;
+  std::function<std::uint64_t()> m_random;
+
+  State m_state = State::connected;
+  bool m_tls = false;
+  bool m_authenticated = false;
+  std::size_t m_errors = 0;
+  std::optional<Transaction> m_transaction;
+  SaslStep m_sasl_step = SaslStep::none;
+  AuthMechanism m_sasl_mechanism = AuthMechanism::plain;
+  std::string m_sasl_user;
+  std::string m_sasl_challenge;
+  std::optional<std::chrono::milliseconds> m_pending_delay;
+
+  void enter_state(State next);
+  // Records an open transaction as not delivered (its envelope still counts) and closes it.
+  void abandon_transaction(std::string_view why);
+  void record_client(std::string_view line);
+  void record_server(const Reply& reply);
+  Output respond(Reply reply, Next next = Next::read_command);
+  Output protocol_error(Reply reply);
+  // Applies the rules at `stage`; a reply or a fault comes back as a finished Output.
+  std::optional<Output> check_rules(rules::Context context);
+  rules::Context context(rules::Stage stage) const;
+
+  Output on_ehlo(const Command& command, bool extended);
+  Output on_mail(const Command& command);
+  Output on_rcpt(const Command& command);
+  Output on_data(const Command& command);
+  Output on_rset(const Command& command);
+  Output on_vrfy(const Command& command);
+  Output on_starttls(const Command& command);
+  Output on_auth(const Command& command);
+  Output on_sasl_line(std::string_view line);
+  Output finish_sasl(std::string user, bool success);  // by value: callers pass m_sasl_user, which it clears
+
+  std::vector<std::string> ehlo_keywords() const;
+  bool auth_offered() const;
+  bool plaintext_auth_allowed() const;
+  bool is_local_domain(std::string_view domain) const;
+  bool is_known_mailbox(std::string_view address) const;
+  std::optional<Reply> check_mail_parameters(Transaction& transaction, const std::vector<EsmtpParameter>& parameters);
+};
+
+}  // namespace maildog::smtp

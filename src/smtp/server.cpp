@@ -1,0 +1,168 @@
+#include "smtp/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <condition_variable>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "smtp/session.hpp"
+#include "smtp/tls.hpp"
+
+namespace maildog::smtp {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+struct Server::Impl {
+  explicit Impl(ServerConfig cfg)
+      : config(std::move(cfg)), tls(make_server_tls_context(config)), rules_state(config.seed), acceptor(io) {}
+
+  ServerConfig config;
+  asio::io_context io;
+  asio::ssl::context tls;
+  rules::EngineState rules_state;
+  capture::Capture capture;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+  bool started = false;
+  bool stopped = false;
+
+  mutable std::mutex mutex;
+  mutable std::condition_variable sessions_done;
+  std::list<std::weak_ptr<Session>> sessions;
+  std::size_t active = 0;
+
+  asio::awaitable<void> accept_loop();
+  void on_session_end(std::list<std::weak_ptr<Session>>::iterator where);
+  template <typename Action>
+  void for_each_session(Action action);
+};
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {
+    auto strand = asio::make_strand(io);
+    auto [ec, socket] = co_await acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+      co_return;
+    }
+    if (ec) {
+      // EMFILE and friends: keep serving the sessions we have, try again shortly.
+      asio::steady_timer backoff(io, std::chrono::milliseconds(50));
+      co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    std::list<std::weak_ptr<Session>>::iterator where;
+    bool over_limit = false;
+    std::shared_ptr<Session> session;
+    {
+      std::lock_guard lock(mutex);
+      over_limit = active >= config.limits.connections;
+      session = std::make_shared<Session>(std::move(socket), SessionShared{config, tls, rules_state, capture}, over_limit);
+      where = sessions.insert(sessions.end(), session);
+      ++active;
+    }
+    asio::co_spawn(strand, session->run(), [this, where, session](std::exception_ptr) { on_session_end(where); });
+  }
+}
+
+void Server::Impl::on_session_end(std::list<std::weak_ptr<Session>>::iterator where) {
+  {
+    std::lock_guard lock(mutex);
+    sessions.erase(where);
+    --active;
+  }
+  sessions_done.notify_all();
+}
+
+template <typename Action>
+void Server::Impl::for_each_session(Action action) {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mutex);
+    for (auto& weak : sessions) {
+      if (auto session = weak.lock()) {
+        live.push_back(std::move(session));
+      }
+    }
+  }
+  // Each session is only touched on its own strand.
+  for (auto& session : live) {
+    asio::post(session->executor(), [session, action] { action(*session); });
+  }
+}
+
+Server::Server(ServerConfig config) : m_impl(std::make_unique<Impl>(std::move(config))) {}
+
+Server::~Server() { stop(std::chrono::seconds(1)); }
+
+void Server::start() {
+  auto& impl = *m_impl;
+  if (impl.started) {
+    return;
+  }
+  tcp::endpoint endpoint(asio::ip::make_address(impl.config.bind_address), impl.config.port);
+  impl.acceptor.open(endpoint.protocol());
+  impl.acceptor.set_option(tcp::acceptor::reuse_address(true));
+  impl.acceptor.bind(endpoint);
+  impl.acceptor.listen(asio::socket_base::max_listen_connections);
+  impl.port = impl.acceptor.local_endpoint().port();
+  impl.started = true;
+  asio::co_spawn(impl.io, impl.accept_loop(), [](std::exception_ptr) {});
+  const unsigned count = std::max(1U, impl.config.threads);
+  for (unsigned i = 0; i < count; ++i) {
+    impl.threads.emplace_back([&impl] { impl.io.run(); });
+  }
+}
+
+void Server::stop(std::chrono::milliseconds grace) {
+  auto& impl = *m_impl;
+  if (!impl.started || impl.stopped) {
+    return;
+  }
+  impl.stopped = true;
+  asio::post(impl.io, [&impl] {
+    boost::system::error_code ignored;
+    impl.acceptor.close(ignored);
+  });
+  impl.for_each_session([](Session& session) { session.request_stop(); });
+  {
+    std::unique_lock lock(impl.mutex);
+    impl.sessions_done.wait_for(lock, grace, [&impl] { return impl.active == 0; });
+  }
+  impl.for_each_session([](Session& session) { session.force_close(); });
+  {
+    std::unique_lock lock(impl.mutex);
+    impl.sessions_done.wait(lock, [&impl] { return impl.active == 0; });
+  }
+  impl.io.stop();
+  for (auto& thread : impl.threads) {
+    thread.join();
+  }
+  impl.threads.clear();
+}
+
+std::uint16_t Server::port() const { return m_impl->port; }
+const std::string& Server::host() const { return m_impl->config.bind_address; }
+const ServerConfig& Server::config() const { return m_impl->config; }
+capture::Capture& Server::capture() { return m_impl->capture; }
+
+std::size_t Server::active_sessions() const {
+  std::lock_guard lock(m_impl->mutex);
+  return m_impl->active;
+}
+
+}  // namespace maildog::smtp
+
+namespace maildog::smtp {
+bool Server::wait_until_idle(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(m_impl->mutex);
+  return m_impl->sessions_done.wait_for(lock, timeout, [this] { return m_impl->active == 0; });
+}
+}  // namespace maildog::smtp

@@ -1,0 +1,66 @@
+// Everything a sandbox server is configured with: identity, TLS, AUTH, local domains and
+// mailboxes, rules and limits. Filled from a scenario's `server:` block or by tests.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/limits.hpp"
+#include "rules/rule.hpp"
+
+namespace maildog::smtp {
+
+enum class TlsMode {
+  none,      // no STARTTLS offered
+  starttls,  // STARTTLS offered, optional
+  required,  // STARTTLS offered and required before MAIL (530 5.7.0 otherwise)
+  implicit,  // TLS from the first byte (port 465 style, RFC 8314)
+};
+
+std::string_view to_string(TlsMode mode);
+std::optional<TlsMode> parse_tls_mode(std::string_view text);
+
+enum class AuthMechanism { plain, login, cram_md5 };
+std::string_view to_string(AuthMechanism mechanism);
+std::optional<AuthMechanism> parse_auth_mechanism(std::string_view text);
+
+struct AuthConfig {
+  std::vector<AuthMechanism> mechanisms{AuthMechanism::plain, AuthMechanism::login, AuthMechanism::cram_md5};
+  std::map<std::string, std::string> users;  // user name -> password
+  bool required = false;                     // MAIL without AUTH gets 530 5.7.0
+  // RFC 4954 4: with TLS on offer, plaintext mechanisms wait for it (538 5.7.11 before).
+  bool allow_plaintext_without_tls = false;
+};
+
+struct ServerLimits {
+  std::size_t line_length = limits::k_command_line_max;
+  std::size_t message_size = limits::k_message_size_default;
+  std::size_t recipients = limits::k_recipients_default;
+  std::size_t errors = limits::k_errors_default;
+  std::size_t connections = limits::k_connections_default;
+  std::chrono::milliseconds idle_timeout = limits::k_idle_timeout_default;
+  std::chrono::milliseconds session_deadline = limits::k_session_deadline_default;
+  bool reject_bare_lf = true;  // a strict receiver refuses bare LF in DATA (SMTP smuggling)
+};
+
+struct ServerConfig {
+  std::string hostname = "mx.sandbox.test";
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: ephemeral; read back with Server::port()
+  TlsMode tls = TlsMode::none;
+  std::optional<std::string> tls_cert_file;  // PEM; both or neither
+  std::optional<std::string> tls_key_file;
+  std::optional<AuthConfig> auth;
+  std::vector<std::string> domains;    // empty: every recipient is local (catch-all)
+  std::vector<std::string> mailboxes;  // empty: every address at a local domain exists; globs allowed
+  std::vector<rules::Rule> rules;
+  ServerLimits limits;
+  std::uint64_t seed = 1;
+  unsigned threads = 1;
+};
+
+}  // namespace maildog::smtp

@@ -1,0 +1,312 @@
+#include "smtp/session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+namespace maildog::smtp {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+// How long the server waits to deliver its own last words (421) before it just closes.
+constexpr std::chrono::milliseconds k_goodbye_timeout{1000};
+}  // namespace
+
+Session::Session(tcp::socket socket, SessionShared shared, bool over_connection_limit)
+    : m_stream(std::move(socket), shared.tls),
+      m_shared(shared),
+      m_over_limit(over_connection_limit),
+      m_watchdog(m_stream.get_executor()),
+      m_pause(m_stream.get_executor()),
+      m_started(Clock::now()),
+      m_random(shared.config.seed),
+      m_protocol(
+          shared.config, shared.rules, shared.capture, m_record,
+          [this] { return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - m_started); },
+          [this] { return m_random(); }) {
+  m_record.id = shared.capture.next_session_id();
+  m_random.seed(shared.config.seed ^ (m_record.id * 0x9e3779b97f4a7c15ULL));
+  m_record.started = std::chrono::system_clock::now();
+  boost::system::error_code ec;
+  auto remote = m_stream.next_layer().remote_endpoint(ec);
+  if (!ec) {
+    m_record.client_address = remote.address().to_string();
+    m_record.client_port = remote.port();
+  }
+  m_chunk.resize(limits::k_read_chunk);
+}
+
+asio::awaitable<void> Session::run() {
+  auto self = shared_from_this();
+  m_session_deadline = Clock::now() + m_shared.config.limits.session_deadline;
+  asio::co_spawn(m_stream.get_executor(), [self] { return self->watchdog(); }, asio::detached);
+  try {
+    co_await dialogue();
+  } catch (const std::exception& error) {
+    m_protocol.note(std::string("session error: ") + error.what());
+    m_protocol.finish("server error");
+  }
+  if (m_tls_active) {
+    // RFC 8446 6.1: TLS ends with close_notify (OpenSSL 3 peers report "unexpected eof" without
+    // it); bounded like the last reply, the watchdog cancels a peer that never answers.
+    m_idle_deadline = Clock::now() + k_goodbye_timeout;
+    m_watchdog.cancel();
+    co_await m_stream.async_shutdown(k_use);
+  }
+  m_finished = true;
+  m_watchdog.cancel();
+  close_socket();
+  m_record.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - m_started);
+  m_shared.capture.add_session(std::move(m_record));
+}
+
+void Session::request_stop() {
+  m_stop_requested = true;
+  if (m_waiting_for_command) {
+    m_stream.next_layer().cancel();
+  }
+}
+
+void Session::force_close() {
+  m_stop_requested = true;
+  m_pause.cancel();
+  close_socket();
+}
+
+void Session::close_socket() {
+  boost::system::error_code ignored;
+  m_stream.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+  m_stream.next_layer().close(ignored);
+}
+
+// Asio's timeout_watchdog pattern: one timer per session, pushed forward by every read and
+// write; when it fires past the deadline, the pending operation is cancelled.
+asio::awaitable<void> Session::watchdog() {
+  auto self = shared_from_this();
+  while (!m_finished) {
+    m_watchdog.expires_at(std::min(m_idle_deadline, m_session_deadline));
+    co_await m_watchdog.async_wait(k_use);
+    if (m_finished) {
+      break;
+    }
+    auto now = Clock::now();
+    if (now >= m_session_deadline || now >= m_idle_deadline) {
+      if (m_timeout_reason.empty()) {
+        m_timeout_reason = now >= m_session_deadline ? "session deadline" : "idle timeout";
+      }
+      m_idle_deadline = Clock::time_point::max();
+      m_session_deadline = std::max(m_session_deadline, now + k_goodbye_timeout);
+      boost::system::error_code ignored;
+      m_stream.next_layer().cancel(ignored);
+    }
+  }
+}
+
+void Session::arm(std::chrono::milliseconds timeout) {
+  m_idle_deadline = Clock::now() + timeout;
+  if (m_idle_deadline < m_watchdog.expiry()) {
+    m_watchdog.cancel();
+  }
+}
+
+asio::awaitable<bool> Session::read_more() {
+  arm(m_shared.config.limits.idle_timeout);
+  boost::system::error_code ec;
+  std::size_t n = 0;
+  if (m_tls_active) {
+    std::tie(ec, n) = co_await m_stream.async_read_some(asio::buffer(m_chunk), k_use);
+  } else {
+    std::tie(ec, n) = co_await m_stream.next_layer().async_read_some(asio::buffer(m_chunk), k_use);
+  }
+  if (ec) {
+    co_return false;
+  }
+  m_in.append(m_chunk.data(), n);
+  co_return true;
+}
+
+asio::awaitable<bool> Session::flush() {
+  if (m_out.empty()) {
+    co_return true;
+  }
+  arm(m_shared.config.limits.idle_timeout);
+  boost::system::error_code ec;
+  if (m_tls_active) {
+    std::tie(ec, std::ignore) = co_await asio::async_write(m_stream, asio::buffer(m_out), k_use);
+  } else {
+    std::tie(ec, std::ignore) = co_await asio::async_write(m_stream.next_layer(), asio::buffer(m_out), k_use);
+  }
+  m_out.clear();
+  co_return !ec;
+}
+
+asio::awaitable<bool> Session::handshake() {
+  arm(m_shared.config.limits.idle_timeout);
+  auto [ec] = co_await m_stream.async_handshake(asio::ssl::stream_base::server, k_use);
+  if (ec) {
+    m_protocol.note("TLS handshake failed: " + ec.message());
+    co_return false;
+  }
+  m_tls_active = true;
+  const SSL* ssl = m_stream.native_handle();
+  m_protocol.on_tls_established(SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+  co_return true;
+}
+
+asio::awaitable<void> Session::say_goodbye(const Reply& reply) {
+  m_protocol.record_reply(reply);
+  m_out += reply.wire();
+  m_idle_deadline = Clock::now() + k_goodbye_timeout;
+  m_watchdog.cancel();
+  co_await flush();
+}
+
+asio::awaitable<bool> Session::apply(const Output& output) {
+  if (output.delay) {
+    if (!co_await flush()) {
+      co_return false;
+    }
+    m_pause.expires_after(*output.delay);
+    co_await m_pause.async_wait(k_use);
+    if (m_stop_requested) {
+      co_return false;
+    }
+  }
+  for (const auto& reply : output.replies) {
+    m_out += reply.wire();
+  }
+  if (output.next == Next::close) {
+    co_await flush();
+    co_return false;
+  }
+  if (output.flush) {
+    co_return co_await flush();
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> Session::wait_for_command() {
+  // Everything answered so far goes out before we block: this batches pipelined replies
+  // (RFC 2920 3.2) without ever holding one back while the client waits.
+  if (!co_await flush()) {
+    co_return false;
+  }
+  if (m_stop_requested) {
+    co_await say_goodbye(m_protocol.shutdown_reply());
+    m_protocol.finish("server shutting down");
+    co_return false;
+  }
+  m_waiting_for_command = true;
+  bool got = co_await read_more();
+  m_waiting_for_command = false;
+  if (!got && m_stop_requested && m_protocol.state() != State::closed) {
+    // request_stop() cancelled this read: the client is idle between commands and gets 421 too.
+    co_await say_goodbye(m_protocol.shutdown_reply());
+    m_protocol.finish("server shutting down");
+  }
+  co_return got;
+}
+
+asio::awaitable<void> Session::dialogue() {
+  if (m_shared.config.tls == TlsMode::implicit && !co_await handshake()) {
+    m_protocol.finish("TLS handshake failed");
+    co_return;
+  }
+  if (m_over_limit) {
+    m_protocol.note("over the connection limit");
+    co_await say_goodbye(reply::too_many_connections(m_shared.config.hostname));
+    m_protocol.finish("too many connections");
+    co_return;
+  }
+  if (!co_await apply(m_protocol.greeting())) {
+    m_protocol.finish(m_record.close_reason.empty() ? "closed at connect" : m_record.close_reason);
+    co_return;
+  }
+  std::optional<DataDecoder> decoder;
+  const std::size_t line_limit = m_shared.config.limits.line_length;
+  for (;;) {
+    if (decoder) {
+      m_in.erase(0, decoder->feed(m_in));
+      if (decoder->done()) {
+        Output output = m_protocol.on_message(*decoder);
+        decoder.reset();
+        if (!co_await apply(output)) {
+          break;
+        }
+        continue;
+      }
+      if (!co_await flush() || !co_await read_more()) {
+        break;
+      }
+      continue;
+    }
+    auto eol = m_in.find('\n');
+    if (m_skipping_long_line) {
+      // Postfix smtp_get(SKIP): the rest of an over-long line is dropped to stay in sync.
+      m_in.erase(0, eol == std::string::npos ? m_in.size() : eol + 1);
+      m_skipping_long_line = eol == std::string::npos;
+      if (m_skipping_long_line && !co_await wait_for_command()) {
+        break;
+      }
+      continue;
+    }
+    if (eol == std::string::npos ? m_in.size() >= line_limit : eol + 1 > line_limit) {
+      m_in.erase(0, eol == std::string::npos ? m_in.size() : eol + 1);
+      m_skipping_long_line = eol == std::string::npos;
+      if (!co_await apply(m_protocol.on_line_too_long())) {
+        break;
+      }
+      continue;
+    }
+    if (eol == std::string::npos) {
+      if (!co_await wait_for_command()) {
+        break;
+      }
+      continue;
+    }
+    std::string_view line(m_in.data(), eol);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    Output output = m_protocol.on_line(line);
+    m_in.erase(0, eol + 1);
+    if (!co_await apply(output)) {
+      break;
+    }
+    if (output.next == Next::read_data) {
+      decoder.emplace(m_protocol.message_size_limit());
+    } else if (output.next == Next::start_tls) {
+      // RFC 3207 6 (and CVE-2011-0411): nothing pipelined before TLS may be acted on after it.
+      if (!m_in.empty()) {
+        m_protocol.note("discarded " + std::to_string(m_in.size()) + " octets pipelined after STARTTLS");
+        m_in.clear();
+      }
+      if (!co_await flush() || !co_await handshake()) {
+        m_protocol.finish("TLS handshake failed");
+        co_return;
+      }
+    }
+  }
+  if (m_protocol.state() != State::closed) {
+    if (!m_timeout_reason.empty() && !m_stop_requested) {
+      m_protocol.note(m_timeout_reason);
+      co_await say_goodbye(m_protocol.timeout_reply());
+      m_protocol.finish(m_timeout_reason);
+    } else if (m_stop_requested) {
+      m_protocol.finish("server shutting down");
+    } else {
+      m_protocol.note(decoder ? "client closed the connection during DATA" : "client closed the connection");
+      m_protocol.finish(decoder ? "client closed during DATA" : "client closed");
+    }
+  } else {
+    // The protocol closed (QUIT, a 421, a disconnect fault): an open transaction is still recorded.
+    m_protocol.finish(m_record.close_reason.empty() ? "closed by server" : m_record.close_reason);
+  }
+}
+
+}  // namespace maildog::smtp

@@ -1,0 +1,80 @@
+// One SMTP connection on the Asio side: owns the socket (plain, then TLS), its buffers and its
+// watchdog timer; moves bytes between the socket and the pure Protocol. Internal to smtp/:
+// only server.cpp and session.cpp include it (it pulls in Asio and OpenSSL).
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "capture/capture.hpp"
+#include "rules/engine.hpp"
+#include "smtp/data_decoder.hpp"
+#include "smtp/protocol.hpp"
+#include "smtp/server_config.hpp"
+
+namespace maildog::smtp {
+
+struct SessionShared {
+  const ServerConfig& config;
+  boost::asio::ssl::context& tls;
+  rules::EngineState& rules;
+  capture::Capture& capture;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, SessionShared shared, bool over_connection_limit);
+
+  // The whole dialogue; the record lands in the capture when it returns, whatever happened.
+  boost::asio::awaitable<void> run();
+  // Both run on the session's strand (the server posts them there).
+  void request_stop();  // finish the current transaction, then 421 and close
+  void force_close();   // close now
+  boost::asio::any_io_executor executor() { return m_stream.get_executor(); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> m_stream;
+  SessionShared m_shared;
+  bool m_over_limit;
+  boost::asio::steady_timer m_watchdog;
+  boost::asio::steady_timer m_pause;  // a rule's delay fault; cancelled by force_close
+  capture::SessionRecord m_record;
+  Clock::time_point m_started;
+  std::mt19937_64 m_random;
+  Protocol m_protocol;
+
+  std::string m_in;
+  std::string m_out;
+  std::string m_chunk;
+  bool m_tls_active = false;
+  bool m_finished = false;
+  bool m_stop_requested = false;
+  bool m_waiting_for_command = false;
+  bool m_skipping_long_line = false;
+  std::string m_timeout_reason;
+  Clock::time_point m_idle_deadline = Clock::time_point::max();
+  Clock::time_point m_session_deadline = Clock::time_point::max();
+
+  boost::asio::awaitable<void> dialogue();
+  boost::asio::awaitable<void> watchdog();
+  void arm(std::chrono::milliseconds timeout);
+  boost::asio::awaitable<bool> read_more();
+  boost::asio::awaitable<bool> flush();
+  boost::asio::awaitable<bool> handshake();
+  boost::asio::awaitable<bool> apply(const Output& output);
+  // Returns false when the session should end.
+  boost::asio::awaitable<bool> wait_for_command();
+  boost::asio::awaitable<void> say_goodbye(const Reply& reply);
+  void close_socket();
+};
+
+}  // namespace maildog::smtp

@@ -1,0 +1,266 @@
+#include <catch2/catch.hpp>
+
+#include "smtp/protocol.hpp"
+#include "smtp/sasl.hpp"
+
+using namespace maildog;
+using namespace maildog::smtp;
+
+namespace {
+
+// The dialogue without sockets: lines in, replies out, capture record filled.
+struct Dialogue {
+  explicit Dialogue(ServerConfig cfg)
+      : config(std::move(cfg)),
+        rules_state(config.seed),
+        protocol(
+            config, rules_state, capture, record, [] { return std::chrono::microseconds(0); }, [] { return 42ULL; }) {
+    record.client_address = "127.0.0.1";
+  }
+  ServerConfig config;
+  rules::EngineState rules_state;
+  capture::Capture capture;
+  capture::SessionRecord record;
+  Protocol protocol;
+
+  Reply say(std::string_view line) {
+    Output output = protocol.on_line(line);
+    REQUIRE(!output.replies.empty());
+    return output.replies.front();
+  }
+  int code(std::string_view line) { return say(line).code; }
+  Reply send_message(std::string_view body) {
+    DataDecoder decoder(protocol.message_size_limit());
+    decoder.feed(body);
+    REQUIRE(decoder.done());
+    return protocol.on_message(decoder).replies.front();
+  }
+};
+
+ServerConfig inbox_config() {
+  ServerConfig config;
+  config.hostname = "mx.sandbox.test";
+  config.domains = {"inbox.test"};
+  config.mailboxes = {"user@inbox.test", "*@team.inbox.test"};
+  config.domains.push_back("team.inbox.test");
+  return config;
+}
+
+}  // namespace
+
+TEST_CASE("a plain transaction is answered and captured", "[smtp][protocol]") {
+  Dialogue d(inbox_config());
+  REQUIRE(d.protocol.greeting().replies.front().code == 220);
+  Reply ehlo = d.say("EHLO client.test");
+  REQUIRE(ehlo.code == 250);
+  REQUIRE(std::find(ehlo.lines.begin(), ehlo.lines.end(), "PIPELINING") != ehlo.lines.end());
+  REQUIRE(std::find(ehlo.lines.begin(), ehlo.lines.end(), "ENHANCEDSTATUSCODES") != ehlo.lines.end());
+  REQUIRE(std::find(ehlo.lines.begin(), ehlo.lines.end(), "STARTTLS") == ehlo.lines.end());
+  REQUIRE(d.say("MAIL FROM:<app@example.test> SIZE=100 BODY=8BITMIME").enhanced->str() == "2.1.0");
+  REQUIRE(d.say("RCPT TO:<user@inbox.test>").enhanced->str() == "2.1.5");
+  REQUIRE(d.code("DATA") == 354);
+  Reply queued = d.send_message("Subject: hi\r\n\r\n..dot\r\n.\r\n");
+  REQUIRE(queued.code == 250);
+  REQUIRE(d.record.transactions.size() == 1);
+  const auto& tx = d.record.transactions.front();
+  REQUIRE(tx.mail_from == "app@example.test");
+  REQUIRE(tx.mail_parameters == "SIZE=100 BODY=8BITMIME");
+  REQUIRE(tx.delivered);
+  REQUIRE(*tx.message == "Subject: hi\r\n\r\n.dot\r\n");
+  REQUIRE(d.code("QUIT") == 221);
+  REQUIRE(d.protocol.state() == State::closed);
+}
+
+TEST_CASE("local policy: unknown mailbox, relaying, postmaster", "[smtp][protocol]") {
+  Dialogue d(inbox_config());
+  d.protocol.greeting();
+  d.say("EHLO client.test");
+  d.say("MAIL FROM:<>");
+  Reply unknown = d.say("RCPT TO:<ghost@inbox.test>");
+  REQUIRE(unknown.code == 550);
+  REQUIRE(unknown.enhanced->str() == "5.1.1");
+  Reply relay = d.say("RCPT TO:<someone@elsewhere.test>");
+  REQUIRE(relay.code == 550);
+  REQUIRE(relay.enhanced->str() == "5.7.1");
+  REQUIRE(d.code("RCPT TO:<anyone@team.inbox.test>") == 250);
+  REQUIRE(d.code("RCPT TO:<Postmaster>") == 250);
+  const auto attempts = d.capture.attempts("ghost@inbox.test");
+  REQUIRE(attempts == 1);
+}
+
+TEST_CASE("without domains every recipient is local", "[smtp][protocol]") {
+  Dialogue d(ServerConfig{});
+  d.protocol.greeting();
+  d.say("HELO client.test");
+  d.say("MAIL FROM:<a@b.test>");
+  REQUIRE(d.code("RCPT TO:<anyone@anywhere.example>") == 250);
+}
+
+TEST_CASE("sequence and syntax errors, and the error limit", "[smtp][protocol]") {
+  ServerConfig config;
+  config.limits.errors = 3;
+  Dialogue d(config);
+  d.protocol.greeting();
+  REQUIRE(d.say("MAIL FROM:<a@b.test>").enhanced->str() == "5.5.1");
+  d.say("EHLO c.test");
+  REQUIRE(d.say("RCPT TO:<a@b.test>").code == 503);
+  Output third = d.protocol.on_line("BOGUS");
+  REQUIRE(third.replies.size() == 2);
+  REQUIRE(third.replies[0].code == 500);
+  REQUIRE(third.replies[1].code == 421);
+  REQUIRE(third.next == Next::close);
+}
+
+TEST_CASE("parameters are validated", "[smtp][protocol]") {
+  ServerConfig config;
+  config.limits.message_size = 1000;
+  Dialogue d(config);
+  d.protocol.greeting();
+  d.say("EHLO c.test");
+  REQUIRE(d.say("MAIL FROM:<a@b.test> SIZE=5000").enhanced->str() == "5.3.4");
+  REQUIRE(d.code("MAIL FROM:<a@b.test> BODY=BINARYMIME") == 501);
+  REQUIRE(d.code("MAIL FROM:<a@b.test> FOO=BAR") == 555);
+  REQUIRE(d.say("MAIL FROM:<ü@b.test>").enhanced->str() == "5.6.7");
+  REQUIRE(d.code("MAIL FROM:<ü@b.test> SMTPUTF8") == 250);
+}
+
+TEST_CASE("AUTH PLAIN, LOGIN and CRAM-MD5 with masked transcripts", "[smtp][protocol]") {
+  ServerConfig config;
+  config.auth = AuthConfig{};
+  config.auth->users = {{"app", "s3cret"}};
+  config.auth->required = true;
+  Dialogue d(config);
+  d.protocol.greeting();
+  d.say("EHLO c.test");
+  REQUIRE(d.say("MAIL FROM:<a@b.test>").enhanced->str() == "5.7.0");
+
+  SECTION("PLAIN with a bad then a good password") {
+    REQUIRE(d.say("AUTH PLAIN " + sasl::base64_encode(std::string("\0app\0wrong", 10))).enhanced->str() == "5.7.8");
+    REQUIRE(d.code("AUTH PLAIN " + sasl::base64_encode(std::string("\0app\0s3cret", 11))) == 235);
+    REQUIRE(d.record.auth_user == "app");
+    REQUIRE(d.code("MAIL FROM:<a@b.test>") == 250);
+  }
+  SECTION("LOGIN step by step") {
+    REQUIRE(d.code("AUTH LOGIN") == 334);
+    REQUIRE(d.code(sasl::base64_encode("app")) == 334);
+    REQUIRE(d.code(sasl::base64_encode("s3cret")) == 235);
+  }
+  SECTION("CRAM-MD5 answers the challenge") {
+    Reply challenge = d.say("AUTH CRAM-MD5");
+    REQUIRE(challenge.code == 334);
+    std::string decoded = *sasl::base64_decode(challenge.lines.front());
+    std::string response = "app " + sasl::hmac_md5_hex("s3cret", decoded);
+    REQUIRE(d.code(sasl::base64_encode(response)) == 235);
+  }
+  SECTION("a client can cancel") {
+    d.say("AUTH LOGIN");
+    REQUIRE(d.code("*") == 501);
+  }
+  for (const auto& entry : d.record.transcript) {
+    CAPTURE(entry.text);
+    REQUIRE(entry.text.find("s3cret") == std::string::npos);
+    REQUIRE(entry.text.find(sasl::base64_encode("s3cret")) == std::string::npos);
+    REQUIRE(entry.text.find("AGFwcA") == std::string::npos);
+  }
+}
+
+TEST_CASE("with TLS on offer, AUTH waits for it", "[smtp][protocol]") {
+  ServerConfig config;
+  config.tls = TlsMode::starttls;
+  config.auth = AuthConfig{};
+  Dialogue d(config);
+  d.protocol.greeting();
+  Reply ehlo = d.say("EHLO c.test");
+  REQUIRE(std::find(ehlo.lines.begin(), ehlo.lines.end(), "STARTTLS") != ehlo.lines.end());
+  for (const auto& line : ehlo.lines) {
+    REQUIRE(line.rfind("AUTH", 0) != 0);
+  }
+  REQUIRE(d.say("AUTH PLAIN").enhanced->str() == "5.7.11");
+  Output tls = d.protocol.on_line("STARTTLS");
+  REQUIRE(tls.next == Next::start_tls);
+  d.protocol.on_tls_established("TLSv1.3", "TLS_AES_256_GCM_SHA384");
+  REQUIRE(d.protocol.state() == State::connected);
+  REQUIRE(d.say("MAIL FROM:<a@b.test>").code == 503);
+  Reply again = d.say("EHLO c.test");
+  REQUIRE(std::find(again.lines.begin(), again.lines.end(), "STARTTLS") == again.lines.end());
+  REQUIRE(std::find(again.lines.begin(), again.lines.end(), "AUTH PLAIN LOGIN CRAM-MD5") != again.lines.end());
+}
+
+TEST_CASE("required TLS refuses MAIL in the clear", "[smtp][protocol]") {
+  ServerConfig config;
+  config.tls = TlsMode::required;
+  Dialogue d(config);
+  d.protocol.greeting();
+  d.say("EHLO c.test");
+  Reply refused = d.say("MAIL FROM:<a@b.test>");
+  REQUIRE(refused.code == 530);
+  REQUIRE(refused.text().find("STARTTLS") != std::string::npos);
+}
+
+TEST_CASE("rules decide at their stage", "[smtp][protocol]") {
+  ServerConfig config;
+  rules::Rule greylist;
+  greylist.at = rules::Stage::rcpt;
+  greylist.match.attempt = rules::AttemptRange{1, 1};
+  greylist.reply = Reply::parse("451 4.7.1 Greylisted, try again later");
+  rules::Rule content;
+  content.at = rules::Stage::data;
+  content.match.headers.push_back({"Subject", rules::TextMatch::parse("/free money/i")});
+  content.reply = Reply::parse("550 5.7.1 Content rejected");
+  config.rules = {greylist, content};
+  Dialogue d(config);
+  d.protocol.greeting();
+  d.say("EHLO c.test");
+  d.say("MAIL FROM:<a@b.test>");
+  REQUIRE(d.say("RCPT TO:<x@y.test>").enhanced->str() == "4.7.1");
+  REQUIRE(d.code("DATA") == 554);
+  d.say("RSET");
+  d.say("MAIL FROM:<a@b.test>");
+  REQUIRE(d.code("RCPT TO:<x@y.test>") == 250);
+  REQUIRE(d.code("DATA") == 354);
+  Reply refused = d.send_message("Subject: FREE MONEY\r\n\r\nhi\r\n.\r\n");
+  REQUIRE(refused.code == 550);
+  REQUIRE_FALSE(d.record.transactions.back().delivered);
+  REQUIRE(d.record.transactions.back().message);
+}
+
+TEST_CASE("bare LF is refused by default, too big messages keep the session", "[smtp][protocol]") {
+  ServerConfig config;
+  config.limits.message_size = 10;
+  Dialogue d(config);
+  d.protocol.greeting();
+  d.say("EHLO c.test");
+  d.say("MAIL FROM:<a@b.test>");
+  d.say("RCPT TO:<x@y.test>");
+  d.say("DATA");
+  REQUIRE(d.send_message("0123456789abcdef\r\n.\r\n").enhanced->str() == "5.3.4");
+  d.say("MAIL FROM:<a@b.test>");
+  d.say("RCPT TO:<x@y.test>");
+  d.say("DATA");
+  REQUIRE(d.send_message("a\nb\r\n.\r\n").enhanced->str() == "5.6.0");
+  REQUIRE(d.code("NOOP") == 250);
+}
+
+TEST_CASE("an abandoned transaction is still recorded", "[smtp][protocol]") {
+  Dialogue d(ServerConfig{});
+  d.protocol.greeting();
+  d.say("EHLO c.test");
+  d.say("MAIL FROM:<a@b.test>");
+  d.say("RCPT TO:<x@y.test>");
+  d.protocol.finish("client closed");
+  REQUIRE(d.record.transactions.size() == 1);
+  REQUIRE_FALSE(d.record.transactions.front().delivered);
+  REQUIRE(d.record.close_reason == "client closed");
+}
+
+TEST_CASE("a rejecting greeting leaves only QUIT", "[smtp][protocol]") {
+  ServerConfig config;
+  rules::Rule reject;
+  reject.at = rules::Stage::connect;
+  reject.reply = Reply::parse("554 5.7.1 Client host rejected");
+  config.rules = {reject};
+  Dialogue d(config);
+  REQUIRE(d.protocol.greeting().replies.front().code == 554);
+  REQUIRE(d.code("EHLO c.test") == 503);
+  REQUIRE(d.code("QUIT") == 221);
+}
