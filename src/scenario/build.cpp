@@ -1,0 +1,836 @@
+// Semantic checks the schema cannot express (reply grammar, regexes, durations, ranges, step
+// shapes, template names) and the Scenario model, built from a document's JSON in one walk.
+// Every accessor tolerates values of the wrong type: the schema has reported those already.
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "scenario/document.hpp"
+
+namespace maildog::scenario::detail {
+
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+// A value and its diagnostic path; missing members are nodes without a value.
+struct Node {
+  const json* value = nullptr;
+  std::string path;
+
+  Node operator[](const std::string& key) const {
+    const json* child = nullptr;
+    if (value && value->is_object()) {
+      if (auto found = value->find(key); found != value->end()) {
+        child = &*found;
+      }
+    }
+    return {child, child_path(path, key)};
+  }
+  bool present() const { return value && !value->is_null(); }
+  bool is_string() const { return value && value->is_string(); }
+  bool is_array() const { return value && value->is_array(); }
+  bool is_object() const { return value && value->is_object(); }
+  std::vector<Node> items() const {
+    std::vector<Node> out;
+    if (is_array()) {
+      for (std::size_t i = 0; i < value->size(); ++i) {
+        out.push_back({&(*value)[i], index_path(path, i)});
+      }
+    }
+    return out;
+  }
+  std::vector<std::pair<std::string, Node>> members() const {
+    std::vector<std::pair<std::string, Node>> out;
+    if (is_object()) {
+      for (const auto& item : value->items()) {
+        out.emplace_back(item.key(), Node{&item.value(), child_path(path, item.key())});
+      }
+    }
+    return out;
+  }
+};
+
+std::optional<std::string> as_string(const Node& node) {
+  if (node.is_string()) {
+    return node.value->get<std::string>();
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> as_integer(const Node& node) {
+  if (!node.value) {
+    return std::nullopt;
+  }
+  if (node.value->is_number_unsigned()) {
+    auto value = node.value->get<std::uint64_t>();
+    if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(value);
+  }
+  if (node.value->is_number_integer()) {
+    return node.value->get<std::int64_t>();
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> as_bool(const Node& node) {
+  if (node.value && node.value->is_boolean()) {
+    return node.value->get<bool>();
+  }
+  return std::nullopt;
+}
+
+// "one string or a list of strings"
+std::vector<std::string> as_strings(const Node& node) {
+  std::vector<std::string> out;
+  if (auto single = as_string(node)) {
+    out.push_back(*single);
+  }
+  for (const auto& item : node.items()) {
+    if (auto text = as_string(item)) {
+      out.push_back(*text);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (true) {
+    auto end = text.find('\n', start);
+    std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    lines.push_back(std::move(line));
+    if (end == std::string::npos) {
+      break;
+    }
+    start = end + 1;
+  }
+  while (lines.size() > 1 && lines.back().empty()) {
+    lines.pop_back();  // a YAML block scalar ends in a newline
+  }
+  return lines;
+}
+
+bool looks_like_enhanced(std::string_view token) {
+  int dots = 0;
+  bool digit_run = false;
+  for (char c : token) {
+    if (c == '.') {
+      if (!digit_run) {
+        return false;
+      }
+      ++dots;
+      digit_run = false;
+    } else if (c >= '0' && c <= '9') {
+      digit_run = true;
+    } else {
+      return false;
+    }
+  }
+  return dots == 2 && digit_run;
+}
+
+std::string bad_enhanced_message(std::string_view text) {
+  return "bad enhanced code '" + std::string(text) +
+         "' (class.subject.detail: class 2, 4 or 5, subject and detail 0-999, e.g. 5.1.1)";
+}
+
+std::string class_mismatch_message(const smtp::EnhancedCode& enhanced, int code) {
+  return "enhanced code " + enhanced.str() + " does not match reply code " + std::to_string(code) +
+         " (its class must be " + std::to_string(code / 100) + ")";
+}
+
+std::string code_range_message(std::int64_t code) {
+  return "reply code " + std::to_string(code) + " is out of range 200-599";
+}
+
+// "550 5.1.1 text" (or a multi-line wire reply): the reply, or why it is not one.
+std::pair<std::optional<smtp::Reply>, std::string> parse_reply_line(const std::string& text) {
+  const std::string usage =
+      "not an SMTP reply: \"" + text + "\" (expected \"CODE [X.Y.Z] text\", e.g. \"550 5.1.1 User unknown\")";
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
+  }
+  if (digits != 3 || (text.size() > 3 && text[3] != ' ' && text[3] != '-' && text[3] != '\r' && text[3] != '\n')) {
+    return {std::nullopt, usage};
+  }
+  int code = (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');
+  if (code < 200 || code > 599) {
+    return {std::nullopt, code_range_message(code)};
+  }
+  if (text.size() > 4) {
+    std::string_view rest = std::string_view(text).substr(4);
+    std::string_view token = rest.substr(0, rest.find_first_of(" \r\n"));
+    if (looks_like_enhanced(token) && !smtp::EnhancedCode::parse(token)) {
+      return {std::nullopt, bad_enhanced_message(token)};
+    }
+  }
+  auto reply = smtp::Reply::parse(text);
+  if (!reply) {
+    return {std::nullopt, usage};
+  }
+  if (reply->enhanced && reply->enhanced->cls != reply->code / 100) {
+    return {std::nullopt, class_mismatch_message(*reply->enhanced, reply->code)};
+  }
+  return {reply, std::string()};
+}
+
+// "20s", "500ms", "2m", "1h"
+std::optional<milliseconds> parse_duration(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
+  }
+  if (digits == 0 || digits > 9) {
+    return std::nullopt;
+  }
+  std::int64_t amount = 0;
+  std::from_chars(text.data(), text.data() + digits, amount);
+  std::string_view unit = text.substr(digits);
+  if (unit == "ms") return milliseconds(amount);
+  if (unit == "s") return milliseconds(amount * 1000);
+  if (unit == "m") return milliseconds(amount * 60 * 1000);
+  if (unit == "h") return milliseconds(amount * 60 * 60 * 1000);
+  return std::nullopt;
+}
+
+// "10MB", "512KiB", "1000" -> bytes
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
+  }
+  std::uint64_t amount = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + digits, amount);
+  if (digits == 0 || ec != std::errc{}) {
+    return std::nullopt;
+  }
+  std::string_view unit = text.substr(digits);
+  if (unit.starts_with(' ')) {
+    unit.remove_prefix(1);
+  }
+  constexpr std::pair<std::string_view, std::uint64_t> k_units[] = {
+      {"", 1},
+      {"B", 1},
+      {"KB", 1000},
+      {"MB", 1000 * 1000},
+      {"GB", 1000 * 1000 * 1000},
+      {"KiB", 1 << 10},
+      {"MiB", 1 << 20},
+      {"GiB", std::uint64_t{1} << 30},
+  };
+  for (const auto& [name, factor] : k_units) {
+    if (unit == name) {
+      if (amount > std::numeric_limits<std::uint64_t>::max() / factor) {
+        return std::nullopt;
+      }
+      return amount * factor;
+    }
+  }
+  return std::nullopt;
+}
+
+class Builder {
+ public:
+  Builder(const Document& document, Reporter& reporter) : m_document(document), m_reporter(reporter) {}
+
+  void build(Scenario& scenario) {
+    Node root{&m_document.value, ""};
+    if (!root.is_object()) {
+      m_reporter.error_at(m_document.start, "",
+                          "a scenario is a map (name:, server:, app: or client:, expect:), found " +
+                              std::string(root.is_array() ? "a list" : "a single value"));
+      return;
+    }
+    scenario.name = as_string(root["name"]).value_or("");
+    scenario.line = root["name"].present() ? key_line(root["name"]) : m_document.start.line;
+    scenario.tags = as_strings(root["tags"]);
+    build_dns(root["dns"], scenario.dns);
+    build_server(root["server"], scenario);
+    if (root["app"].is_object()) {
+      scenario.app = build_app(root["app"]);
+    }
+    if (root["client"].is_object()) {
+      scenario.client = build_client(root["client"]);
+    }
+    if (root["app"].present() && root["client"].present()) {
+      error_at_key(root["client"], "a scenario runs either an app or a client, not both");
+    } else if (!root["app"].present() && !root["client"].present()) {
+      error(root, "a scenario needs an app or a client to run");
+    }
+    build_expect(root["expect"], scenario);
+  }
+
+ private:
+  void error(const Node& node, std::string message) { m_reporter.error(node.path, std::move(message)); }
+  void error_at_key(const Node& node, std::string message) { m_reporter.error(node.path, std::move(message), true); }
+  std::size_t key_line(const Node& node) const { return m_document.positions.find(node.path).key.line; }
+
+  std::optional<rules::TextMatch> pattern(const Node& node) {
+    auto text = as_string(node);
+    if (!text) {
+      return std::nullopt;
+    }
+    try {
+      return rules::TextMatch::parse(*text);
+    } catch (const std::invalid_argument& bad) {
+      error(node, bad.what());
+      return std::nullopt;
+    }
+  }
+
+  std::optional<milliseconds> duration(const Node& node) {
+    auto text = as_string(node);
+    if (!text) {
+      return std::nullopt;
+    }
+    auto parsed = parse_duration(*text);
+    if (!parsed) {
+      error(node, "bad duration '" + *text + "' (a whole number and a unit: ms, s, m or h, e.g. 500ms, 20s, 2m)");
+    }
+    return parsed;
+  }
+
+  std::optional<int> reply_code(const Node& node) {
+    auto code = as_integer(node);
+    if (!code) {
+      return std::nullopt;
+    }
+    if (*code < 200 || *code > 599) {
+      error(node, code_range_message(*code));
+      return std::nullopt;
+    }
+    return static_cast<int>(*code);
+  }
+
+  // An enhanced code, checked against `code` when both are known.
+  std::optional<smtp::EnhancedCode> enhanced_code(const Node& node, std::optional<int> code) {
+    auto text = as_string(node);
+    if (!text) {
+      return std::nullopt;
+    }
+    auto parsed = smtp::EnhancedCode::parse(*text);
+    if (!parsed) {
+      error(node, bad_enhanced_message(*text));
+    } else if (code && parsed->cls != *code / 100) {
+      error(node, class_mismatch_message(*parsed, *code));
+    }
+    return parsed;
+  }
+
+  std::optional<unsigned> count_value(const Node& node) {
+    auto value = as_integer(node);
+    if (!value || *value < 0) {
+      return std::nullopt;
+    }
+    if (*value > std::numeric_limits<unsigned>::max()) {
+      error(node, std::to_string(*value) + " is too large");
+      return std::nullopt;
+    }
+    return static_cast<unsigned>(*value);
+  }
+
+  void check_templates(const Node& node) {
+    auto text = as_string(node);
+    if (!text) {
+      return;
+    }
+    auto known = template_names();
+    for (const auto& name : template_references(*text)) {
+      if (std::find(known.begin(), known.end(), name) != known.end()) {
+        continue;
+      }
+      std::string list;
+      for (auto known_name : known) {
+        list += list.empty() ? "" : ", ";
+        list += "{{" + std::string(known_name) + "}}";
+      }
+      error(node, "unknown template {{" + name + "}} (known: " + list + ")");
+    }
+  }
+
+  void build_dns(const Node& node, DnsSpec& dns) {
+    if (node.is_string()) {
+      dns.live = node.value->get<std::string>() == "live";
+      return;
+    }
+    for (const auto& [name, records] : node.members()) {
+      auto& by_type = dns.records[name];
+      for (const auto& [type, values] : records.members()) {
+        by_type[type] = as_strings(values);
+      }
+    }
+  }
+
+  void build_server(const Node& node, Scenario& scenario) {
+    smtp::ServerConfig& config = scenario.server;
+    if (auto hostname = as_string(node["hostname"])) {
+      config.hostname = *hostname;
+    }
+    scenario.server_extras.profile = as_string(node["profile"]);
+    if (auto tls = as_string(node["tls"])) {
+      config.tls = smtp::parse_tls_mode(*tls).value_or(smtp::TlsMode::none);
+    }
+    auto resolve = [&](const std::string& file) {
+      std::filesystem::path path(file);
+      return (path.is_absolute() ? path : scenario.dir / path).string();
+    };
+    if (auto cert = as_string(node["tls_cert"])) {
+      config.tls_cert_file = resolve(*cert);
+    }
+    if (auto key = as_string(node["tls_key"])) {
+      config.tls_key_file = resolve(*key);
+    }
+    if (node["tls_cert"].present() != node["tls_key"].present()) {
+      error_at_key(node["tls_cert"].present() ? node["tls_cert"] : node["tls_key"],
+                   "tls_cert and tls_key go together: give both or neither");
+    }
+    if (node["auth"].is_object()) {
+      config.auth = build_auth(node["auth"]);
+    }
+    config.domains = as_strings(node["domains"]);
+    config.mailboxes = as_strings(node["mailboxes"]);
+    if (node["peer"].is_object()) {
+      scenario.server_extras.peer =
+          PeerSpec{as_string(node["peer"]["ip"]).value_or(""), as_string(node["peer"]["helo"])};
+    }
+    Node checks = node["checks"];
+    scenario.server_extras.checks =
+        ChecksSpec{as_string(checks["spf"]), as_string(checks["dkim"]), as_string(checks["dmarc"]),
+                   as_string(checks["ptr"]), as_strings(checks["dnsbl"])};
+    for (const auto& rule : node["rules"].items()) {
+      if (rule.is_object()) {
+        config.rules.push_back(build_rule(rule));
+      }
+    }
+    build_limits(node["limits"], config.limits);
+    if (node["seed"].value && node["seed"].value->is_number_unsigned()) {
+      config.seed = node["seed"].value->get<std::uint64_t>();
+    } else if (auto seed = as_integer(node["seed"]); seed && *seed >= 0) {
+      config.seed = static_cast<std::uint64_t>(*seed);
+    }
+  }
+
+  smtp::AuthConfig build_auth(const Node& node) {
+    smtp::AuthConfig auth;
+    if (node["mechanisms"].is_array()) {
+      auth.mechanisms.clear();
+      for (const auto& name : as_strings(node["mechanisms"])) {
+        if (auto mechanism = smtp::parse_auth_mechanism(name)) {
+          auth.mechanisms.push_back(*mechanism);
+        }
+      }
+    }
+    for (const auto& [user, password] : node["users"].members()) {
+      auth.users[user] = as_string(password).value_or("");
+    }
+    auth.required = as_bool(node["required"]).value_or(auth.required);
+    auth.allow_plaintext_without_tls =
+        as_bool(node["allow_plaintext_without_tls"]).value_or(auth.allow_plaintext_without_tls);
+    return auth;
+  }
+
+  rules::Rule build_rule(const Node& node) {
+    rules::Rule rule;
+    rule.source_line = m_document.positions.find(node.path).value.line;
+    if (auto stage = as_string(node["at"])) {
+      rule.at = rules::parse_stage(*stage).value_or(rules::Stage::rcpt);
+    }
+    build_match(node["match"], rule.match);
+    if (node["reply"].present()) {
+      rule.reply = build_reply(node["reply"]);
+    }
+    if (node["fault"].present()) {
+      rule.fault = build_fault(node["fault"]);
+    }
+    if (!node["reply"].present() && !node["fault"].present()) {
+      error(node, "a rule needs a reply, a fault, or both (a delay fault and a reply)");
+    }
+    if (node["reply"].present() && rule.fault && rule.fault->kind != rules::Fault::Kind::delay) {
+      error(node["fault"], "a reply can only be combined with a delay fault (" +
+                               std::string(rules::to_string(rule.fault->kind)) + " sends no reply of the rule's)");
+    }
+    return rule;
+  }
+
+  void build_match(const Node& node, rules::Match& match) {
+    match.mail_from = pattern(node["mail_from"]);
+    match.rcpt = pattern(node["rcpt"]);
+    match.helo = pattern(node["helo"]);
+    match.client_ip = pattern(node["client_ip"]);
+    match.auth_user = pattern(node["auth_user"]);
+    for (const auto& [name, value] : node["header"].members()) {
+      if (auto header = pattern(value)) {
+        match.headers.push_back({name, *header});
+      }
+    }
+    Node attempt = node["attempt"];
+    if (auto single = as_integer(attempt); single && *single >= 1) {
+      auto value = static_cast<unsigned>(std::min<std::int64_t>(*single, std::numeric_limits<unsigned>::max()));
+      match.attempt = rules::AttemptRange{value, value};
+    } else if (attempt.is_object()) {
+      rules::AttemptRange range{1, std::numeric_limits<unsigned>::max()};
+      if (auto low = count_value(attempt["min"])) {
+        range.min = *low;
+      }
+      if (auto high = count_value(attempt["max"])) {
+        range.max = *high;
+      }
+      if (range.min > range.max) {
+        error(attempt, "attempt range is empty: min " + std::to_string(range.min) + " is greater than max " +
+                           std::to_string(range.max));
+      }
+      match.attempt = range;
+    }
+    Node probability = node["probability"];
+    if (probability.value && probability.value->is_number()) {
+      double value = probability.value->get<double>();
+      if (value < 0.0 || value > 1.0) {
+        error(probability, "probability must be between 0 and 1, found " + probability.value->dump());
+      } else {
+        match.probability = value;
+      }
+    }
+  }
+
+  std::optional<smtp::Reply> build_reply(const Node& node) {
+    if (auto text = as_string(node)) {
+      auto [reply, problem] = parse_reply_line(*text);
+      if (!reply) {
+        error(node, problem);
+      }
+      return reply;
+    }
+    if (node.is_array()) {
+      std::optional<smtp::Reply> combined;
+      for (const auto& item : node.items()) {
+        auto text = as_string(item);
+        if (!text) {
+          continue;
+        }
+        auto [line, problem] = parse_reply_line(*text);
+        if (!line) {
+          error(item, problem);
+          continue;
+        }
+        if (!combined) {
+          combined = line;
+          continue;
+        }
+        if (line->code != combined->code) {
+          error(item, "every line of a reply has the same code: " + std::to_string(line->code) + " after " +
+                          std::to_string(combined->code));
+        } else if (line->enhanced != combined->enhanced) {
+          error(item, "every line of a reply has the same enhanced code");
+        }
+        combined->lines.insert(combined->lines.end(), line->lines.begin(), line->lines.end());
+      }
+      return combined;
+    }
+    if (!node.is_object()) {
+      return std::nullopt;
+    }
+    auto code = reply_code(node["code"]);
+    auto enhanced = enhanced_code(node["enhanced"], code);
+    if (!code) {
+      return std::nullopt;
+    }
+    smtp::Reply reply{*code, enhanced, {}};
+    for (const auto& text : as_strings(node["text"])) {
+      for (auto& line : split_lines(text)) {
+        reply.lines.push_back(std::move(line));
+      }
+    }
+    return reply;
+  }
+
+  std::optional<rules::Fault> build_fault(const Node& node) {
+    Node kind_node = node.is_object() ? node["kind"] : node;
+    std::optional<std::string> kind_text = as_string(kind_node);
+    if (auto number = as_integer(kind_node)) {
+      kind_text = std::to_string(*number);
+    }
+    auto kind = kind_text ? rules::parse_fault_kind(*kind_text) : std::nullopt;
+    if (!kind) {
+      return std::nullopt;  // the schema names the allowed kinds
+    }
+    rules::Fault fault{*kind, milliseconds(0)};
+    Node duration_node = node["duration"];
+    if (auto wait = duration(duration_node)) {
+      fault.duration = *wait;
+    }
+    if (*kind == rules::Fault::Kind::delay && !duration_node.present()) {
+      error(node, "a delay fault needs a duration, e.g. {kind: delay, duration: 5s}");
+    } else if (*kind != rules::Fault::Kind::delay && duration_node.present()) {
+      error(duration_node, "only a delay fault takes a duration");
+    }
+    return fault;
+  }
+
+  void build_limits(const Node& node, smtp::ServerLimits& limits) {
+    auto positive = [&](const char* key, std::size_t& target) {
+      if (auto value = as_integer(node[key]); value && *value >= 1) {
+        target = static_cast<std::size_t>(*value);
+      }
+    };
+    positive("line_length", limits.line_length);
+    positive("recipients", limits.recipients);
+    positive("errors", limits.errors);
+    positive("connections", limits.connections);
+    Node size = node["message_size"];
+    if (auto bytes = as_integer(size); bytes && *bytes >= 1) {
+      limits.message_size = static_cast<std::size_t>(*bytes);
+    } else if (auto text = as_string(size)) {
+      if (auto parsed = parse_size(*text)) {
+        limits.message_size = static_cast<std::size_t>(*parsed);
+      } else {
+        error(size, "bad size '" + *text + "' (bytes, or a number and B, KB, MB, GB, KiB, MiB or GiB, e.g. 10MB)");
+      }
+    }
+    if (auto idle = duration(node["idle_timeout"])) {
+      limits.idle_timeout = *idle;
+    }
+    if (auto deadline = duration(node["session_deadline"])) {
+      limits.session_deadline = *deadline;
+    }
+    if (auto bare_lf = as_string(node["bare_lf"])) {
+      limits.reject_bare_lf = *bare_lf != "accept";
+    }
+  }
+
+  AppSpec build_app(const Node& node) {
+    AppSpec app;
+    app.line = key_line(node);
+    Node run = node["run"];
+    if (auto command = as_string(run)) {
+      app.shell = *command;
+      check_templates(run);
+    }
+    for (const auto& item : run.items()) {
+      if (auto argument = as_string(item)) {
+        app.argv.push_back(*argument);
+        check_templates(item);
+      }
+    }
+    for (const auto& [name, value] : node["env"].members()) {
+      if (auto text = as_string(value)) {
+        app.env[name] = *text;
+        check_templates(value);
+      } else if (auto number = as_integer(value)) {
+        app.env[name] = std::to_string(*number);
+      } else if (auto flag = as_bool(value)) {
+        app.env[name] = *flag ? "true" : "false";
+      }
+    }
+    app.timeout = duration(node["timeout"]);
+    app.cwd = as_string(node["cwd"]);
+    check_templates(node["cwd"]);
+    return app;
+  }
+
+  ClientSpec build_client(const Node& node) {
+    ClientSpec client;
+    client.line = key_line(node);
+    Node target = node["target"];
+    if (auto tls = as_string(target["tls"])) {
+      client.target.tls = smtp::parse_tls_mode(*tls);
+    }
+    if (target["host"].present() != target["port"].present()) {
+      error(target, "target.host and target.port go together (without both, the client talks to the sandbox)");
+    } else if (auto host = as_string(target["host"])) {
+      client.target.sandbox = false;
+      client.target.host = *host;
+      if (auto port = as_integer(target["port"]); port && *port >= 1 && *port <= 65535) {
+        client.target.port = static_cast<std::uint16_t>(*port);
+      }
+    }
+    for (const auto& step : node["steps"].items()) {
+      if (step.is_object()) {
+        client.steps.push_back(build_step(step));
+      }
+    }
+    return client;
+  }
+
+  ClientStep build_step(const Node& node) {
+    ClientStep step;
+    step.line = m_document.positions.find(node.path).value.line;
+    constexpr std::pair<const char*, ClientStep::Kind> k_actions[] = {
+        {"send", ClientStep::Kind::send}, {"starttls", ClientStep::Kind::starttls}, {"auth", ClientStep::Kind::auth},
+        {"data", ClientStep::Kind::data}, {"connect", ClientStep::Kind::connect},   {"quit", ClientStep::Kind::quit},
+    };
+    std::vector<std::string> actions;
+    for (const auto& [key, kind] : k_actions) {
+      if (node[key].value) {
+        actions.emplace_back(key);
+        step.kind = kind;
+      }
+    }
+    if (actions.size() > 1) {
+      error(node, "a step does one thing, found " + actions[0] + " and " + actions[1] + " (split them into two steps)");
+    }
+    if (auto text = as_string(node["send"])) {
+      step.text = *text;
+      check_templates(node["send"]);
+    }
+    if (auto body = as_string(node["data"])) {
+      step.text = *body;
+      check_templates(node["data"]);
+    }
+    if (Node auth = node["auth"]; auth.is_object()) {
+      step.auth = AuthStep{};
+      if (auto mechanism = as_string(auth["mechanism"])) {
+        step.auth->mechanism = smtp::parse_auth_mechanism(*mechanism).value_or(smtp::AuthMechanism::plain);
+      }
+      step.auth->user = as_string(auth["user"]).value_or("");
+      step.auth->password = as_string(auth["password"]).value_or("");
+      check_templates(auth["user"]);
+      check_templates(auth["password"]);
+    }
+    if (Node expect = node["expect"]; expect.is_object()) {
+      StepExpect checks;
+      checks.code = reply_code(expect["code"]);
+      checks.enhanced = enhanced_code(expect["enhanced"], checks.code);
+      checks.text = pattern(expect["text"]);
+      check_templates(expect["text"]);
+      step.expect = std::move(checks);
+    }
+    return step;
+  }
+
+  OutputExpect build_output(const Node& node) {
+    OutputExpect output;
+    output.contains = as_strings(node["contains"]);
+    output.not_contains = as_strings(node["not_contains"]);
+    if (auto regex = as_string(node["regex"])) {
+      std::string written = regex->starts_with('/') ? *regex : "/" + *regex + "/";
+      try {
+        auto match = rules::TextMatch::parse(written);
+        if (match.kind() != rules::TextMatch::Kind::regex) {
+          error(node["regex"], "not a regex: '" + *regex + "' (write /regex/ or /regex/i)");
+        } else {
+          output.regex = std::move(match);
+        }
+      } catch (const std::invalid_argument& bad) {
+        error(node["regex"], bad.what());
+      }
+    }
+    return output;
+  }
+
+  void build_expect(const Node& node, Scenario& scenario) {
+    Expectations& expect = scenario.expect;
+    if (!node.is_object()) {
+      return;
+    }
+    expect.line = key_line(node);
+    if (Node app = node["app"]; app.is_object()) {
+      AppExpect result;
+      result.line = key_line(app);
+      if (auto code = as_integer(app["exit"]); code && *code >= 0 && *code <= 255) {
+        result.exit = static_cast<int>(*code);
+      }
+      if (app["stdout"].is_object()) {
+        result.stdout_expect = build_output(app["stdout"]);
+      }
+      if (app["stderr"].is_object()) {
+        result.stderr_expect = build_output(app["stderr"]);
+      }
+      expect.app = std::move(result);
+    }
+    for (const auto& item : node["replies"].items()) {
+      if (item.is_object()) {
+        expect.replies.push_back(build_reply_expect(item));
+      }
+    }
+    for (const auto& item : node["delivered"].items()) {
+      if (!item.is_object()) {
+        continue;
+      }
+      DeliveredExpect delivered;
+      delivered.line = m_document.positions.find(item.path).value.line;
+      delivered.to = pattern(item["to"]);
+      delivered.from = pattern(item["from"]);
+      delivered.count = count_value(item["count"]);
+      for (const auto& [name, value] : item["headers"].members()) {
+        if (auto header = pattern(value)) {
+          delivered.headers.emplace(name, std::move(*header));
+        }
+      }
+      expect.delivered.push_back(std::move(delivered));
+    }
+    expect.not_delivered = as_strings(node["not_delivered"]);
+    if (node["not_delivered"].present()) {
+      expect.not_delivered_line = key_line(node["not_delivered"]);
+    }
+    for (const auto& item : node["retries"].items()) {
+      if (!item.is_object()) {
+        continue;
+      }
+      RetryExpect retry;
+      retry.line = m_document.positions.find(item.path).value.line;
+      retry.rcpt = as_string(item["rcpt"]).value_or("");
+      retry.max_attempts = count_value(item["max_attempts"]);
+      retry.min_attempts = count_value(item["min_attempts"]);
+      if (retry.min_attempts && retry.max_attempts && *retry.min_attempts > *retry.max_attempts) {
+        error(item, "min_attempts " + std::to_string(*retry.min_attempts) + " is greater than max_attempts " +
+                        std::to_string(*retry.max_attempts));
+      }
+      expect.retries.push_back(std::move(retry));
+    }
+    if (Node transcript = node["transcript"]; transcript.is_object()) {
+      TranscriptExpect result;
+      result.line = key_line(transcript);
+      if (auto golden = as_string(transcript["golden"])) {
+        std::filesystem::path path(*golden);
+        result.golden = path.is_absolute() ? path : scenario.dir / path;
+      }
+      result.contains = as_strings(transcript["contains"]);
+      expect.transcript = std::move(result);
+    }
+  }
+
+  ReplyExpect build_reply_expect(const Node& node) {
+    ReplyExpect expect;
+    expect.line = m_document.positions.find(node.path).value.line;
+    expect.command = as_string(node["command"]).value_or("");
+    expect.arg = pattern(node["arg"]);
+    expect.code = reply_code(node["code"]);
+    expect.enhanced = enhanced_code(node["enhanced"], expect.code);
+    expect.text = pattern(node["text"]);
+    expect.count = count_value(node["count"]);
+    expect.min = count_value(node["min"]);
+    expect.max = count_value(node["max"]);
+    if (expect.count && (expect.min || expect.max)) {
+      error(node["count"], "count is exact: it cannot be combined with min or max");
+    }
+    if (expect.min && expect.max && *expect.min > *expect.max) {
+      error(node["min"], "min " + std::to_string(*expect.min) + " is greater than max " + std::to_string(*expect.max));
+    }
+    return expect;
+  }
+
+  const Document& m_document;
+  Reporter& m_reporter;
+};
+
+}  // namespace
+
+void build_scenario(const Document& document, Reporter& reporter, Scenario& scenario) {
+  Builder(document, reporter).build(scenario);
+}
+
+}  // namespace maildog::scenario::detail

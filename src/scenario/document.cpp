@@ -1,0 +1,407 @@
+#include "scenario/document.hpp"
+
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include <yaml-cpp/yaml.h>
+
+namespace maildog::scenario::detail {
+
+namespace {
+
+using nlohmann::json;
+
+// Deeper nesting than any scenario needs; also stops alias cycles.
+constexpr std::size_t k_max_depth = 64;
+
+bool is_plain_key(std::string_view key) {
+  if (key.empty() || (key.front() >= '0' && key.front() <= '9') || key.front() == '-') {
+    return false;
+  }
+  for (char c : key) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Position position_of(const YAML::Mark& mark) {
+  if (mark.line < 0 || mark.column < 0) {
+    return {};
+  }
+  return {static_cast<std::size_t>(mark.line) + 1, static_cast<std::size_t>(mark.column) + 1};
+}
+
+bool is_null_word(std::string_view text) {
+  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
+}
+
+std::optional<bool> bool_word(std::string_view text) {
+  if (text == "true" || text == "True" || text == "TRUE") {
+    return true;
+  }
+  if (text == "false" || text == "False" || text == "FALSE") {
+    return false;
+  }
+  return std::nullopt;
+}
+
+bool all_digits(std::string_view text, int base) {
+  if (text.empty()) {
+    return false;
+  }
+  for (char c : text) {
+    bool ok = base == 16 ? ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+                         : (c >= '0' && c < static_cast<char>('0' + base));
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// YAML 1.2 core schema integers: [-+]?[0-9]+, 0o[0-7]+, 0x[0-9a-fA-F]+.
+std::optional<json> integer_value(std::string_view text) {
+  int base = 10;
+  bool negative = false;
+  std::string_view digits = text;
+  if (text.starts_with("0x")) {
+    base = 16;
+    digits = text.substr(2);
+  } else if (text.starts_with("0o")) {
+    base = 8;
+    digits = text.substr(2);
+  } else if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
+    negative = text.front() == '-';
+    digits = text.substr(1);
+  }
+  if (!all_digits(digits, base)) {
+    return std::nullopt;
+  }
+  std::uint64_t magnitude = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, base);
+  if (ec != std::errc{} || end != digits.data() + digits.size()) {
+    return std::nullopt;  // too large: the caller tries a float
+  }
+  if (!negative) {
+    if (magnitude <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return json(static_cast<std::int64_t>(magnitude));
+    }
+    return json(magnitude);
+  }
+  if (magnitude <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return json(-static_cast<std::int64_t>(magnitude));
+  }
+  return std::nullopt;
+}
+
+// YAML 1.2 core schema floats: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? and .inf/.nan
+// are numbers; JSON has no inf or nan, so those stay strings and fail where a number is wanted.
+std::optional<json> float_value(std::string_view text) {
+  std::string_view rest = text;
+  if (!rest.empty() && (rest.front() == '-' || rest.front() == '+')) {
+    rest.remove_prefix(1);
+  }
+  std::size_t i = 0;
+  std::size_t int_digits = 0;
+  while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') {
+    ++i;
+    ++int_digits;
+  }
+  std::size_t frac_digits = 0;
+  if (i < rest.size() && rest[i] == '.') {
+    ++i;
+    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') {
+      ++i;
+      ++frac_digits;
+    }
+  }
+  if (int_digits + frac_digits == 0) {
+    return std::nullopt;
+  }
+  if (i < rest.size() && (rest[i] == 'e' || rest[i] == 'E')) {
+    ++i;
+    if (i < rest.size() && (rest[i] == '-' || rest[i] == '+')) {
+      ++i;
+    }
+    if (!all_digits(rest.substr(i), 10)) {
+      return std::nullopt;
+    }
+    i = rest.size();
+  }
+  if (i != rest.size()) {
+    return std::nullopt;
+  }
+  double value = 0;
+  std::string_view number = text.front() == '+' ? text.substr(1) : text;
+  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (ec != std::errc{} || end != number.data() + number.size()) {
+    return std::nullopt;
+  }
+  return json(value);
+}
+
+json plain_scalar(std::string_view text) {
+  if (is_null_word(text)) {
+    return json(nullptr);
+  }
+  if (auto flag = bool_word(text)) {
+    return json(*flag);
+  }
+  if (auto number = integer_value(text)) {
+    return *number;
+  }
+  if (auto number = float_value(text)) {
+    return *number;
+  }
+  return json(std::string(text));
+}
+
+// yaml-cpp 0.7 accepts a quoted scalar left open at the end of the input; find that case.
+bool quote_closed(std::string_view source, std::size_t start) {
+  if (start >= source.size()) {
+    return true;
+  }
+  const char quote = source[start];
+  if (quote != '"' && quote != '\'') {
+    return true;
+  }
+  for (std::size_t i = start + 1; i < source.size(); ++i) {
+    if (quote == '"' && source[i] == '\\') {
+      ++i;
+    } else if (source[i] == quote) {
+      if (quote == '\'' && i + 1 < source.size() && source[i + 1] == '\'') {
+        ++i;
+      } else {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// `key: {{smtp.port}}` unquoted is a flow map inside a flow map; name the real problem.
+std::optional<std::string> unquoted_template(const YAML::Node& node) {
+  if (!node.IsMap() || node.size() != 1) {
+    return std::nullopt;
+  }
+  const YAML::Node outer_key = node.begin()->first;
+  const YAML::Node outer_value = node.begin()->second;
+  if (!outer_key.IsMap() || outer_key.size() != 1 || !outer_value.IsNull()) {
+    return std::nullopt;
+  }
+  const YAML::Node inner_key = outer_key.begin()->first;
+  const YAML::Node inner_value = outer_key.begin()->second;
+  if (!inner_key.IsScalar() || !inner_value.IsNull()) {
+    return std::nullopt;
+  }
+  return "{{" + inner_key.Scalar() + "}}";
+}
+
+// yaml-cpp places a tab error after the tab; point at the tab in the line's indentation.
+std::optional<std::size_t> first_tab_column(std::string_view text, std::size_t line) {
+  std::size_t start = 0;
+  for (std::size_t current = 1; current < line; ++current) {
+    start = text.find('\n', start);
+    if (start == std::string_view::npos) {
+      return std::nullopt;
+    }
+    ++start;
+  }
+  for (std::size_t i = start; i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '-'); ++i) {
+    if (text[i] == '\t') {
+      return i - start + 1;
+    }
+  }
+  return std::nullopt;
+}
+
+class Converter {
+ public:
+  Converter(std::string_view source, const Environment& env, Reporter& reporter, PositionMap& positions)
+      : m_source(source), m_env(env), m_reporter(reporter), m_positions(positions) {}
+
+  bool syntax_error() const { return m_syntax_error; }
+
+  json convert(const YAML::Node& node, const std::string& path, Position key_position, std::size_t depth) {
+    Position here = position_of(node.Mark());
+    if (node.IsNull() || here.line == 0) {
+      here = key_position;  // a null's mark is the next token, often on another line
+    }
+    m_positions.set(path, {here, key_position.line == 0 ? here : key_position});
+    if (depth > k_max_depth) {
+      m_reporter.error_at(here, path, "nesting deeper than " + std::to_string(k_max_depth) + " levels");
+      return json(nullptr);
+    }
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        return json(nullptr);
+      case YAML::NodeType::Scalar:
+        return scalar(node, path, here);
+      case YAML::NodeType::Sequence: {
+        json array = json::array();
+        std::size_t index = 0;
+        for (const auto& item : node) {
+          array.push_back(convert(item, index_path(path, index), {}, depth + 1));
+          ++index;
+        }
+        return array;
+      }
+      case YAML::NodeType::Map:
+        return map(node, path, here, depth);
+    }
+    return json(nullptr);
+  }
+
+ private:
+  json scalar(const YAML::Node& node, const std::string& path, Position here) {
+    const std::string& raw = node.Scalar();
+    const std::string& tag = node.Tag();
+    if (tag == "!" && node.Mark().pos >= 0 && !quote_closed(m_source, static_cast<std::size_t>(node.Mark().pos))) {
+      m_reporter.error_at(here, path, "YAML syntax error: quoted string is never closed");
+      m_syntax_error = true;
+      return json(nullptr);
+    }
+    EnvExpansion expanded = expand_env(raw, m_env);
+    for (auto& message : expanded.errors) {
+      m_reporter.error_at(here, path, std::move(message));
+    }
+    const bool core_tag = tag == "?" || tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+                          tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null";
+    if (!core_tag || (expanded.text.empty() && !raw.empty())) {
+      return json(std::move(expanded.text));
+    }
+    return plain_scalar(expanded.text);
+  }
+
+  json map(const YAML::Node& node, const std::string& path, Position here, std::size_t depth) {
+    json object = json::object();
+    std::unordered_map<std::string, std::size_t> first_line;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      // Copies: the iterator's pair is a temporary proxy, references into it dangle.
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
+      Position key_position = position_of(key.Mark());
+      if (!key.IsScalar()) {
+        if (auto text = unquoted_template(node)) {
+          m_reporter.error_at(here, path,
+                              "write \"" + *text + "\" in quotes: an unquoted { starts a YAML flow mapping");
+        } else {
+          m_reporter.error_at(key_position.line ? key_position : here, path,
+                              "a key must be a plain text, not a list or map");
+        }
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      std::string member_path = child_path(path, name);
+      if (auto seen = first_line.find(name); seen != first_line.end()) {
+        m_reporter.error_at(key_position, member_path,
+                            "duplicate key '" + name + "' (first at line " + std::to_string(seen->second) + ")");
+        continue;
+      }
+      first_line.emplace(name, key_position.line);
+      object[name] = convert(value, member_path, key_position, depth + 1);
+    }
+    return object;
+  }
+
+  std::string_view m_source;
+  const Environment& m_env;
+  Reporter& m_reporter;
+  PositionMap& m_positions;
+  bool m_syntax_error = false;
+};
+
+}  // namespace
+
+std::string child_path(const std::string& parent, std::string_view key) {
+  if (is_plain_key(key)) {
+    return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+  }
+  std::string quoted = "[\"";
+  for (char c : key) {
+    if (c == '"' || c == '\\') {
+      quoted += '\\';
+    }
+    quoted += c;
+  }
+  quoted += "\"]";
+  return parent + quoted;
+}
+
+std::string index_path(const std::string& parent, std::size_t index) {
+  return parent + "[" + std::to_string(index) + "]";
+}
+
+NodePosition PositionMap::find(const std::string& path) const {
+  std::string current = path;
+  while (true) {
+    if (auto found = m_positions.find(current); found != m_positions.end()) {
+      return found->second;
+    }
+    if (current.empty()) {
+      return {};
+    }
+    // Drop the last component: `.name`, `[index]` or `["key"]` (which may hold '.' itself).
+    auto cut = current.ends_with("\"]") ? current.rfind("[\"") : current.find_last_of(".[");
+    current = cut == std::string::npos ? std::string() : current.substr(0, cut);
+  }
+}
+
+void Reporter::error(const std::string& path, std::string message, bool at_key) {
+  NodePosition position = m_positions ? m_positions->find(path) : NodePosition{};
+  error_at(at_key ? position.key : position.value, path, std::move(message));
+}
+
+void Reporter::error_at(Position position, const std::string& path, std::string message) {
+  m_out.push_back(Diagnostic{m_file, position.line, position.column, path, std::move(message)});
+}
+
+ParsedFile parse_yaml(std::string_view text, const Environment& env, Reporter& reporter) {
+  ParsedFile parsed;
+  std::vector<YAML::Node> nodes;
+  try {
+    nodes = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& error) {
+    Position where = position_of(error.mark);
+    std::string message = "YAML syntax error: " + error.msg;
+    if (auto tab = where.line > 0 ? first_tab_column(text, where.line) : std::nullopt) {
+      where.column = *tab;
+      if (error.msg.find("tab") == std::string::npos) {
+        message += " (a tab in the indentation: YAML indents with spaces only)";
+      }
+    }
+    reporter.error_at(where.line ? where : Position{1, 1}, "", message);
+    parsed.syntax_error = true;
+    return parsed;
+  }
+  for (const auto& node : nodes) {
+    if (node.IsNull()) {
+      continue;  // `---` with nothing after it
+    }
+    Document document;
+    document.start = position_of(node.Mark());
+    if (document.start.line == 0) {
+      document.start = {1, 1};
+    }
+    Converter converter(text, env, reporter, document.positions);
+    const std::size_t before = reporter.count();
+    document.value = converter.convert(node, "", document.start, 0);
+    document.conversion_errors = reporter.count() - before;
+    if (converter.syntax_error()) {
+      parsed.syntax_error = true;
+      parsed.documents.clear();
+      return parsed;
+    }
+    parsed.documents.push_back(std::move(document));
+  }
+  return parsed;
+}
+
+}  // namespace maildog::scenario::detail

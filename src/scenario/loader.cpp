@@ -1,0 +1,165 @@
+#include "scenario/loader.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+#include "scenario/document.hpp"
+
+namespace maildog::scenario {
+
+namespace {
+
+bool is_hidden(const std::filesystem::path& path) {
+  const std::string name = path.filename().string();
+  return name.size() > 1 && name.front() == '.' && name != "..";
+}
+
+bool is_scenario_file(const std::filesystem::path& path) {
+  const std::string extension = path.extension().string();
+  return extension == ".yaml" || extension == ".yml";
+}
+
+Diagnostic file_problem(const std::filesystem::path& path, std::string message) {
+  return Diagnostic{path, 0, 0, "", std::move(message)};
+}
+
+// A semantic diagnostic says more than the schema's at the same place; drop the schema's.
+void add_document_diagnostics(std::vector<Diagnostic>& out, std::vector<Diagnostic> schema,
+                              std::vector<Diagnostic> semantic, const std::vector<Diagnostic>& conversion) {
+  auto covered = [&](const Diagnostic& diagnostic) {
+    auto same_path = [&](const Diagnostic& other) { return other.yaml_path == diagnostic.yaml_path; };
+    auto same_place = [&](const Diagnostic& other) { return same_path(other) && other.line == diagnostic.line; };
+    return std::any_of(semantic.begin(), semantic.end(), same_path) ||
+           std::any_of(conversion.begin(), conversion.end(), same_place);
+  };
+  for (auto& diagnostic : schema) {
+    if (!covered(diagnostic)) {
+      out.push_back(std::move(diagnostic));
+    }
+  }
+  for (auto& diagnostic : semantic) {
+    out.push_back(std::move(diagnostic));
+  }
+}
+
+void load_file(const std::filesystem::path& path, const Environment& env, LoadResult& result) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    result.diagnostics.push_back(file_problem(path, "cannot read the file"));
+    return;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  LoadResult one = load_text(text.str(), path, env);
+  std::move(one.scenarios.begin(), one.scenarios.end(), std::back_inserter(result.scenarios));
+  std::move(one.diagnostics.begin(), one.diagnostics.end(), std::back_inserter(result.diagnostics));
+}
+
+void load_folder(const std::filesystem::path& folder, const Environment& env, LoadResult& result) {
+  std::vector<std::filesystem::path> files;
+  std::error_code error;
+  std::filesystem::recursive_directory_iterator it(folder, error);
+  for (; !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+    const auto& entry = *it;
+    if (is_hidden(entry.path())) {
+      if (entry.is_directory()) {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    if (entry.is_regular_file() && is_scenario_file(entry.path())) {
+      files.push_back(entry.path());
+    }
+  }
+  if (error) {
+    result.diagnostics.push_back(file_problem(folder, "cannot list the folder: " + error.message()));
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    load_file(file, env, result);
+  }
+}
+
+}  // namespace
+
+std::string Diagnostic::format() const {
+  std::string out = file.string();
+  if (line > 0) {
+    out += ':' + std::to_string(line) + ':' + std::to_string(column);
+  }
+  out += ": error: " + message;
+  if (!yaml_path.empty()) {
+    out += " (at " + yaml_path + ")";
+  }
+  return out;
+}
+
+LoadResult load_text(std::string_view yaml, const std::filesystem::path& name, const Environment& env) {
+  LoadResult result;
+  std::vector<Diagnostic> diagnostics;
+  detail::Reporter reader(name, diagnostics);
+  detail::ParsedFile parsed = detail::parse_yaml(yaml, env, reader);
+  if (parsed.syntax_error) {
+    result.diagnostics = std::move(diagnostics);
+    return result;
+  }
+  if (parsed.documents.empty()) {
+    result.diagnostics.push_back(file_problem(name, "no scenario in the file (it is empty)"));
+    return result;
+  }
+  std::vector<Diagnostic> conversion = diagnostics;
+  std::map<std::string, std::size_t> first_name_line;
+  for (const auto& document : parsed.documents) {
+    std::vector<Diagnostic> schema_problems;
+    detail::Reporter schema_reporter(name, schema_problems);
+    schema_reporter.set_positions(&document.positions);
+    detail::validate_schema(document, schema_reporter);
+
+    std::vector<Diagnostic> semantic_problems;
+    detail::Reporter semantic_reporter(name, semantic_problems);
+    semantic_reporter.set_positions(&document.positions);
+    Scenario scenario;
+    scenario.file = name;
+    scenario.dir = name.parent_path();
+    detail::build_scenario(document, semantic_reporter, scenario);
+    if (!scenario.name.empty()) {
+      auto [first, inserted] = first_name_line.emplace(scenario.name, scenario.line);
+      if (!inserted) {
+        semantic_reporter.error("name", "duplicate scenario name '" + scenario.name + "' (first at line " +
+                                            std::to_string(first->second) + ")");
+      }
+    }
+    const bool clean = schema_problems.empty() && semantic_problems.empty() && document.conversion_errors == 0;
+    add_document_diagnostics(diagnostics, std::move(schema_problems), std::move(semantic_problems), conversion);
+    if (clean) {
+      result.scenarios.push_back(std::move(scenario));
+    }
+  }
+  std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+  });
+  result.diagnostics = std::move(diagnostics);
+  return result;
+}
+
+LoadResult load_paths(const std::vector<std::filesystem::path>& paths, const Environment& env) {
+  LoadResult result;
+  for (const auto& path : paths) {
+    std::error_code error;
+    auto status = std::filesystem::status(path, error);
+    if (error || !std::filesystem::exists(status)) {
+      result.diagnostics.push_back(file_problem(path, "no such file or folder"));
+    } else if (std::filesystem::is_directory(status)) {
+      load_folder(path, env, result);
+    } else {
+      load_file(path, env, result);
+    }
+  }
+  return result;
+}
+
+}  // namespace maildog::scenario

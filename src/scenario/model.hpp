@@ -1,0 +1,183 @@
+// A scenario as the runner and the expectation evaluator see it: plain values built by the
+// loader from one YAML document (schemas/scenario.schema.json), with source lines for reports.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rules/text_match.hpp"
+#include "smtp/reply.hpp"
+#include "smtp/server_config.hpp"
+
+namespace maildog::scenario {
+
+// `dns:` — hermetic records for the sender checks, kept as written for the dns module.
+struct DnsSpec {
+  bool live = false;  // `dns: live`: use the real resolver; `records` is then empty
+  // name as written -> record type ("A", "AAAA", "CNAME", "MX", "NS", "PTR", "TXT") -> values
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> records;
+};
+
+// `server.peer` — who the sandbox judges the client to be.
+struct PeerSpec {
+  std::string ip;                   // client IP address the checks see
+  std::optional<std::string> helo;  // HELO name the checks use instead of the one sent
+};
+
+// `server.checks` — sender authentication checks, stored as written (values validated by the schema).
+struct ChecksSpec {
+  std::optional<std::string> spf;    // "off" | "report" | "enforce"
+  std::optional<std::string> dkim;   // "off" | "report" | "enforce"
+  std::optional<std::string> dmarc;  // "off" | "report" | "enforce"
+  std::optional<std::string> ptr;    // "require" | "off"
+  std::vector<std::string> dnsbl;    // DNSBL zones to query for the peer IP
+};
+
+// The parts of `server:` that smtp::ServerConfig does not hold, for the rules and auth modules.
+struct ServerExtras {
+  std::optional<std::string> profile;  // provider preset name, e.g. "gmail"
+  std::optional<PeerSpec> peer;
+  ChecksSpec checks;
+};
+
+// `app:` — the program under test. Strings may hold {{smtp.*}} / {{scenario.dir}} templates.
+struct AppSpec {
+  std::vector<std::string> argv;           // `run` as a list: program and arguments (empty when `shell` is set)
+  std::optional<std::string> shell;        // `run` as a string: a command for /bin/sh -c
+  std::map<std::string, std::string> env;  // extra environment (numbers and booleans as text)
+  std::optional<std::chrono::milliseconds> timeout;  // kill the process group after this
+  std::optional<std::string> cwd;                    // as written; relative to Scenario::dir; absent: Scenario::dir
+  std::size_t line = 0;                              // line of the `app:` key
+};
+
+// `client.target` — where a scripted client connects.
+struct Target {
+  bool sandbox = true;               // no `host`: the scenario's own sandbox
+  std::string host;                  // set when !sandbox
+  std::uint16_t port = 0;            // set when !sandbox
+  std::optional<smtp::TlsMode> tls;  // none | starttls | implicit; absent: the sandbox's implicit TLS, else none
+};
+
+// `expect:` of a client step — every present field must hold for the reply.
+struct StepExpect {
+  std::optional<int> code;
+  std::optional<smtp::EnhancedCode> enhanced;
+  std::optional<rules::TextMatch> text;  // against Reply::text() (lines joined by "\n")
+};
+
+struct AuthStep {
+  smtp::AuthMechanism mechanism = smtp::AuthMechanism::plain;
+  std::string user;      // may hold {{smtp.user}}
+  std::string password;  // may hold {{smtp.password}}
+};
+
+// One step of a scripted conversation: an action and/or an expectation on the reply it reads.
+struct ClientStep {
+  enum class Kind {
+    expect_only,  // send nothing; read the next reply (e.g. the greeting) and check `expect`
+    send,         // send `text` as a command line (CRLF added)
+    starttls,     // send STARTTLS; on 220 start the TLS handshake
+    auth,         // AUTH with `auth`
+    data,         // DATA, expect 354, send `text` dot-stuffed + CRLF.CRLF; `expect` is for the final reply
+    connect,      // open a new connection (closing any open one)
+    quit,         // send QUIT, read the reply, close
+  };
+  Kind kind = Kind::expect_only;
+  std::string text;                  // send: the line; data: the message body
+  std::optional<AuthStep> auth;      // set for Kind::auth
+  std::optional<StepExpect> expect;  // absent: the reply is read but not checked
+  std::size_t line = 0;              // line of the step
+};
+
+// `client:` — a scripted SMTP conversation.
+struct ClientSpec {
+  Target target;
+  std::vector<ClientStep> steps;
+  std::size_t line = 0;  // line of the `client:` key
+};
+
+// `expect.app.stdout` / `stderr`: every present check must hold.
+struct OutputExpect {
+  std::vector<std::string> contains;      // substrings that must appear
+  std::vector<std::string> not_contains;  // substrings that must not appear
+  std::optional<rules::TextMatch> regex;  // a regex (Kind::regex) that must find a match
+};
+
+// `expect.app`
+struct AppExpect {
+  std::optional<int> exit;  // exit status 0..255
+  std::optional<OutputExpect> stdout_expect;
+  std::optional<OutputExpect> stderr_expect;
+  std::size_t line = 0;
+};
+
+// `expect.replies[]` — replies the sandbox sent to a command. No count/min/max: at least one.
+struct ReplyExpect {
+  std::string command;  // upper case: "CONNECT" (greeting), "EHLO", "MAIL", "RCPT", "DATA", "END_OF_DATA", ...
+  std::optional<rules::TextMatch> arg;  // the command's argument (MAIL/RCPT: address without brackets)
+  std::optional<int> code;
+  std::optional<smtp::EnhancedCode> enhanced;
+  std::optional<rules::TextMatch> text;  // against Reply::text()
+  std::optional<std::size_t> count;      // exactly this many matching replies
+  std::optional<std::size_t> min;        // at least
+  std::optional<std::size_t> max;        // at most
+  std::size_t line = 0;
+};
+
+// `expect.delivered[]` — accepted messages. No count: at least one.
+struct DeliveredExpect {
+  std::optional<rules::TextMatch> to;               // one accepted recipient matches
+  std::optional<rules::TextMatch> from;             // the reverse-path matches
+  std::optional<std::size_t> count;                 // exactly this many matching messages
+  std::map<std::string, rules::TextMatch> headers;  // header name as written (compare without case) -> value pattern
+  std::size_t line = 0;
+};
+
+// `expect.retries[]` — attempts per recipient (RCPT across sessions).
+struct RetryExpect {
+  std::string rcpt;
+  std::optional<unsigned> max_attempts;
+  std::optional<unsigned> min_attempts;
+  std::size_t line = 0;
+};
+
+// `expect.transcript`
+struct TranscriptExpect {
+  std::optional<std::filesystem::path> golden;  // Scenario::dir / the path as written (absolute stays)
+  std::vector<std::string> contains;            // fragments the normalised transcript must contain
+  std::size_t line = 0;
+};
+
+// `expect:` — absent parts are not checked.
+struct Expectations {
+  std::optional<AppExpect> app;
+  std::vector<ReplyExpect> replies;
+  std::vector<DeliveredExpect> delivered;
+  std::vector<std::string> not_delivered;  // no accepted message may have these recipients
+  std::size_t not_delivered_line = 0;      // line of the `not_delivered` key
+  std::vector<RetryExpect> retries;
+  std::optional<TranscriptExpect> transcript;
+  std::size_t line = 0;  // line of the `expect:` key; 0 when absent
+};
+
+struct Scenario {
+  std::string name;
+  std::vector<std::string> tags;
+  std::filesystem::path file;  // as given to the loader (or the name passed to load_text)
+  std::size_t line = 0;        // 1-based line of the `name` key (else of the document's first node)
+  std::filesystem::path dir;   // the scenario file's folder: relative paths and {{scenario.dir}}
+  smtp::ServerConfig server;   // rules carry their source lines; tls_cert/key resolved against `dir`
+  ServerExtras server_extras;  // server.profile / peer / checks
+  DnsSpec dns;
+  std::optional<AppSpec> app;  // exactly one of app and client is set
+  std::optional<ClientSpec> client;
+  Expectations expect;
+};
+
+}  // namespace maildog::scenario

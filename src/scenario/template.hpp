@@ -1,0 +1,48 @@
+// The two substitutions in scenario strings: `${VAR}` / `${VAR:-default}` from the runner's
+// environment at load time, and `{{name}}` runtime values (sandbox address) expanded by the runner.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace maildog::scenario {
+
+// Where `${VAR}` values come from: the process environment by default, a map or any lookup in tests.
+class Environment {
+ public:
+  using Lookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+  Environment();  // std::getenv
+  explicit Environment(Lookup lookup);
+  static Environment from_map(std::map<std::string, std::string> values);
+
+  std::optional<std::string> get(const std::string& name) const;
+
+ private:
+  Lookup m_lookup;
+};
+
+struct EnvExpansion {
+  std::string text;                 // expanded; failed references are left out
+  std::vector<std::string> errors;  // one readable message per bad or unset reference
+};
+
+// `${VAR}` (VAR unset is an error), `${VAR:-default}` (default when VAR is unset or empty),
+// `$$` for a literal `$`; any other `$` stays as it is.
+EnvExpansion expand_env(std::string_view text, const Environment& env);
+
+// The names the runner provides: smtp.host, smtp.port, smtp.user, smtp.password, scenario.dir.
+std::span<const std::string_view> template_names();
+
+// Names used as `{{name}}` (spaces inside the braces allowed), in order of appearance.
+std::vector<std::string> template_references(std::string_view text);
+
+// Replaces each `{{name}}` found in `values`; unknown names stay as written.
+std::string expand_templates(std::string_view text, const std::map<std::string, std::string>& values);
+
+}  // namespace maildog::scenario
