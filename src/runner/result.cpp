@@ -1,0 +1,14 @@
+#include "runner/result.hpp"
+
+#include <algorithm>
+
+namespace maildog::runner {
+
+std::size_t RunResult::passed() const {
+  return static_cast<std::size_t>(std::count_if(scenarios.begin(), scenarios.end(),
+                                                [](const ScenarioResult& s) { return s.status == Status::passed; }));
+}
+
+std::size_t RunResult::failed() const { return scenarios.size() - passed(); }
+
+}  // namespace maildog::runner

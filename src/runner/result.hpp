@@ -1,0 +1,64 @@
+// What running one scenario produced: what the sandbox captured, what the app or the scripted
+// client did, and every expectation that failed. The reporters read only this.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "capture/records.hpp"
+#include "runner/process.hpp"
+#include "smtp/reply.hpp"
+
+namespace maildog::runner {
+
+// One step of a scripted client conversation, as it happened.
+struct StepOutcome {
+  std::size_t line = 0;         // the step's line in the scenario file
+  std::string action;           // what was sent, AUTH payloads masked ("AUTH PLAIN ***")
+  std::optional<smtp::Reply> reply;
+  bool ok = true;               // the step's `expect` held (and the I/O worked)
+  std::string problem;          // why not, in words
+};
+
+// One failed expectation: where it is written, what it wanted and what happened.
+struct Failure {
+  std::string expectation;  // YAML path, e.g. "expect.replies[0]" or "client.steps[2].expect"
+  std::size_t line = 0;     // its line in the scenario file (0: the scenario's line)
+  std::string expected;
+  std::string actual;
+  std::vector<std::string> context;  // transcript lines around what went wrong, rendered
+};
+
+enum class Status { passed, failed, error };
+
+struct ScenarioResult {
+  std::string name;
+  std::vector<std::string> tags;
+  std::filesystem::path file;
+  std::size_t line = 0;
+  Status status = Status::passed;
+  std::string error;  // Status::error: the environment failed (no port, app not startable)
+  std::vector<Failure> failures;
+  std::vector<capture::SessionRecord> sessions;  // what the sandbox recorded, in order
+  std::optional<ProcessResult> app;              // when the scenario ran an app
+  std::vector<StepOutcome> steps;                // when it ran a scripted client
+  std::uint16_t sandbox_port = 0;
+  std::uint64_t seed = 0;
+  std::chrono::system_clock::time_point started;
+  std::chrono::microseconds duration{0};
+};
+
+struct RunResult {
+  std::vector<ScenarioResult> scenarios;  // in the order of the files and documents, whatever -j did
+  std::uint64_t seed = 0;
+  std::chrono::system_clock::time_point started;
+  std::chrono::microseconds duration{0};
+  std::size_t passed() const;
+  std::size_t failed() const;  // failed or error
+};
+
+}  // namespace maildog::runner

@@ -1,0 +1,28 @@
+// Runs one scenario end to end: start its sandbox, run the app or the scripted client against
+// it, stop the sandbox in order, and collect what happened. Expectations are judged elsewhere
+// (expect/), on the result this returns.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "runner/result.hpp"
+#include "scenario/model.hpp"
+
+namespace maildog::runner {
+
+struct RunOptions {
+  std::chrono::milliseconds default_timeout{std::chrono::seconds(30)};  // app deadline when the scenario has none
+  std::chrono::milliseconds step_timeout{std::chrono::seconds(10)};     // per scripted client reply
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds(2)};     // for sessions to end after the app
+};
+
+ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options);
+
+// The values {{smtp.host}}, {{smtp.port}}, {{smtp.user}}, {{smtp.password}}, {{scenario.dir}}
+// stand for, given the sandbox's port.
+std::map<std::string, std::string> template_values(const scenario::Scenario& scenario, std::uint16_t port);
+
+}  // namespace maildog::runner

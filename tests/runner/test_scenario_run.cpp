@@ -1,0 +1,213 @@
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "runner/client_script.hpp"
+#include "runner/scenario_run.hpp"
+#include "runner/scheduler.hpp"
+#include "scenario/loader.hpp"
+#include "smtp/server.hpp"
+
+using namespace maildog;
+
+namespace {
+
+scenario::Scenario load_one(const std::string& yaml, const std::filesystem::path& name = "/tmp/scenario.yaml") {
+  auto loaded = scenario::load_text(yaml, name, scenario::Environment::from_map({}));
+  for (const auto& diagnostic : loaded.diagnostics) {
+    FAIL(diagnostic.format());
+  }
+  REQUIRE(loaded.scenarios.size() == 1);
+  return loaded.scenarios.front();
+}
+
+runner::RunOptions quick_options() {
+  runner::RunOptions options;
+  options.default_timeout = std::chrono::seconds(10);
+  options.step_timeout = std::chrono::seconds(5);
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("a scripted client runs against the scenario's sandbox", "[runner][scenario]") {
+  auto scenario = load_one(R"(
+name: unknown user in a scripted dialogue
+server:
+  domains: [inbox.test]
+  mailboxes: [user@inbox.test]
+  tls: starttls
+  auth: {users: {app: pw}}
+client:
+  steps:
+    - expect: {code: 220}
+    - send: EHLO client.test
+    - starttls: true
+    - send: EHLO client.test
+    - auth: {mechanism: LOGIN, user: "{{smtp.user}}", password: "{{smtp.password}}"}
+      expect: {code: 235}
+    - send: "MAIL FROM:<app@client.test>"
+    - send: "RCPT TO:<ghost@inbox.test>"
+      expect: {code: 550, enhanced: 5.1.1}
+    - send: "RCPT TO:<user@inbox.test>"
+      expect: {code: 250}
+    - data: "Subject: hi\n\n.leading dot\n"
+      expect: {code: 250}
+    - quit: true
+)");
+  auto result = runner::run_scenario(scenario, quick_options());
+  REQUIRE(result.status == runner::Status::passed);
+  REQUIRE(result.steps.size() == 10);
+  for (const auto& step : result.steps) {
+    CAPTURE(step.line, step.action, step.problem);
+    REQUIRE(step.ok);
+  }
+  REQUIRE(result.steps[4].action == "AUTH LOGIN ***");
+  REQUIRE(result.sessions.size() == 1);
+  const auto& session = result.sessions.front();
+  REQUIRE(session.tls);
+  REQUIRE(session.auth_user == "app");
+  REQUIRE(session.transactions.size() == 1);
+  REQUIRE(session.transactions.front().delivered);
+  REQUIRE(*session.transactions.front().message == "Subject: hi\r\n\r\n.leading dot\r\n");
+}
+
+TEST_CASE("a step whose reply differs is reported with expected and actual", "[runner][scenario]") {
+  auto scenario = load_one(R"(
+name: wrong expectation
+client:
+  steps:
+    - send: EHLO client.test
+    - send: "MAIL FROM:<a@b.test>"
+      expect: {code: 550}
+)");
+  auto result = runner::run_scenario(scenario, quick_options());
+  REQUIRE(result.steps.size() == 2);
+  REQUIRE_FALSE(result.steps[1].ok);
+  REQUIRE(result.steps[1].problem == "expected 550, got 250 2.1.0 Sender ok");
+}
+
+TEST_CASE("client.target reaches another server: testing your own MX", "[runner][scenario]") {
+  smtp::ServerConfig mx;
+  mx.domains = {"corp.test"};
+  mx.mailboxes = {"ceo@corp.test"};
+  smtp::Server other(mx);
+  other.start();
+  auto scenario = load_one(R"(
+name: our MX refuses unknown users
+client:
+  target: {host: 127.0.0.1, port: )" + std::to_string(other.port()) + R"(}
+  steps:
+    - expect: {code: 220}
+    - send: EHLO probe.test
+    - send: "MAIL FROM:<>"
+    - send: "RCPT TO:<nobody@corp.test>"
+      expect: {code: 550, enhanced: 5.1.1}
+    - quit: true
+)");
+  auto result = runner::run_scenario(scenario, quick_options());
+  for (const auto& step : result.steps) {
+    CAPTURE(step.action, step.problem);
+    REQUIRE(step.ok);
+  }
+  REQUIRE(result.sessions.empty());
+  other.stop();
+  REQUIRE(other.capture().sessions().size() == 1);
+}
+
+TEST_CASE("the app gets the sandbox in its environment and templates", "[runner][scenario]") {
+  auto dir = std::filesystem::temp_directory_path() / "maildog-runner-test";
+  std::filesystem::create_directories(dir);
+  auto scenario = load_one(R"(
+name: environment
+server:
+  auth: {users: {app: pw}}
+app:
+  run: 'echo "$MAILDOG_SMTP_HOST $MAILDOG_SMTP_PORT $MAILDOG_SMTP_USER $MAILDOG_SMTP_PASSWORD $MAILDOG_SMTP_TLS {{smtp.port}} $EXTRA" ; pwd'
+  env: {EXTRA: "port={{smtp.port}}"}
+)",
+                           dir / "env.yaml");
+  auto result = runner::run_scenario(scenario, quick_options());
+  REQUIRE(result.app);
+  const std::string port = std::to_string(result.sandbox_port);
+  REQUIRE(result.app->stdout_text ==
+          "127.0.0.1 " + port + " app pw none " + port + " port=" + port + "\n" + dir.string() + "\n");
+}
+
+TEST_CASE("an app that hangs is killed at its timeout with nothing left behind", "[runner][scenario]") {
+  auto pid_file = std::filesystem::temp_directory_path() / "maildog-hang.pid";
+  std::filesystem::remove(pid_file);
+  auto scenario = load_one(R"(
+name: hanging app
+app:
+  run: 'sleep 60 & echo $! > )" + pid_file.string() + R"(; sleep 60'
+  timeout: 300ms
+)");
+  auto result = runner::run_scenario(scenario, quick_options());
+  REQUIRE(result.app->outcome == runner::ProcessResult::Outcome::timed_out);
+  std::ifstream in(pid_file);
+  pid_t grandchild = 0;
+  in >> grandchild;
+  REQUIRE(grandchild > 0);
+  REQUIRE(::kill(grandchild, 0) == -1);
+  std::filesystem::remove(pid_file);
+}
+
+TEST_CASE("an app that cannot start is an environment error", "[runner][scenario]") {
+  auto scenario = load_one(R"(
+name: missing program
+app:
+  run: [/nonexistent/program-for-maildog]
+)");
+  auto result = runner::run_scenario(scenario, quick_options());
+  REQUIRE(result.status == runner::Status::error);
+  REQUIRE_THAT(result.error, Catch::Contains("/nonexistent/program-for-maildog"));
+}
+
+TEST_CASE("the scheduler keeps input order whatever the parallelism", "[runner][scheduler]") {
+  std::vector<scenario::Scenario> scenarios(12);
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    scenarios[i].name = "s" + std::to_string(i);
+  }
+  auto jobs = GENERATE(1U, 3U, 8U);
+  std::vector<std::string> finished;
+  auto results = runner::run_all(
+      scenarios, {jobs, false},
+      [](const scenario::Scenario& one) {
+        runner::ScenarioResult result;
+        result.name = one.name;
+        std::this_thread::sleep_for(std::chrono::milliseconds((one.name.size() * 7) % 5));
+        return result;
+      },
+      [&](const runner::ScenarioResult& done) { finished.push_back(done.name); });
+  REQUIRE(results.size() == 12);
+  REQUIRE(finished.size() == 12);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    REQUIRE(results[i].name == "s" + std::to_string(i));
+  }
+}
+
+TEST_CASE("fail-fast starts nothing after a failure", "[runner][scheduler]") {
+  std::vector<scenario::Scenario> scenarios(10);
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    scenarios[i].name = std::to_string(i);
+  }
+  auto results = runner::run_all(scenarios, {1, true},
+                                 [](const scenario::Scenario& one) {
+                                   runner::ScenarioResult result;
+                                   result.name = one.name;
+                                   result.status = one.name == "2" ? runner::Status::failed : runner::Status::passed;
+                                   return result;
+                                 },
+                                 [](const runner::ScenarioResult&) {});
+  REQUIRE(results.size() == 3);
+}
+
+TEST_CASE("message bodies are dot-stuffed with CRLF line ends", "[runner][client]") {
+  REQUIRE(runner::dot_stuff("a\n.b\n") == "a\r\n..b\r\n.\r\n");
+  REQUIRE(runner::dot_stuff("a\r\nb") == "a\r\nb\r\n.\r\n");
+  REQUIRE(runner::dot_stuff("") == ".\r\n");
+  REQUIRE(runner::dot_stuff(".") == "..\r\n.\r\n");
+}
