@@ -1,0 +1,756 @@
+#include "expect/evaluate.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+
+#include "expect/transcript.hpp"
+#include "rules/engine.hpp"
+
+namespace maildog::expect {
+
+namespace {
+
+using capture::TranscriptEntry;
+using runner::Failure;
+
+// Transcript lines shown before and after the line a failure is about.
+constexpr std::size_t k_context_radius = 3;
+// Observed items listed in an `actual` before "... and N more".
+constexpr std::size_t k_listed_max = 3;
+// Characters of app output quoted in an `actual`.
+constexpr std::size_t k_excerpt_max = 200;
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+}
+
+std::string to_upper(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), upper);
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::string counted(std::size_t n, std::string_view singular, std::string_view plural) {
+  return std::to_string(n) + ' ' + std::string(n == 1 ? singular : plural);
+}
+
+// Text in double quotes with quotes, backslashes and control characters escaped, cut after
+// `limit` bytes (on a UTF-8 boundary) with "..." appended.
+std::string quote(std::string_view text, std::size_t limit = std::string_view::npos) {
+  bool cut = false;
+  if (text.size() > limit) {
+    std::size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+      --end;
+    }
+    text = text.substr(0, end);
+    cut = true;
+  }
+  std::string out = "\"";
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (byte < 0x20 || byte == 0x7F) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\x%02X", byte);
+      out += buffer;
+    } else {
+      out += c;
+    }
+  }
+  out += cut ? "...\"" : "\"";
+  return out;
+}
+
+// A pattern as written: regexes as "/.../i", other patterns quoted unless they are plain words
+// (addresses, hostnames).
+std::string show(const rules::TextMatch& match) {
+  if (match.kind() == rules::TextMatch::Kind::regex) {
+    return match.pattern();
+  }
+  const auto& text = match.pattern();
+  const bool plain = !text.empty() && text.find_first_of(" \t\"\\") == std::string::npos;
+  return plain ? text : quote(text);
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) {
+      out += separator;
+    }
+    out += item;
+  }
+  return out;
+}
+
+// The first k_listed_max items joined by "; ", then "; ... and N more".
+std::string listed(const std::vector<std::string>& items) {
+  std::vector<std::string> shown(items.begin(),
+                                 items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), k_listed_max)));
+  std::string out = join(shown, "; ");
+  if (items.size() > shown.size()) {
+    out += "; ... and " + std::to_string(items.size() - shown.size()) + " more";
+  }
+  return out;
+}
+
+// "exactly 2 times", "at least 1 time", "between 1 and 3 times", "at most 0 times".
+std::string count_phrase(std::optional<std::size_t> count, std::optional<std::size_t> min,
+                         std::optional<std::size_t> max, std::string_view singular, std::string_view plural) {
+  if (count) {
+    return "exactly " + counted(*count, singular, plural);
+  }
+  if (min && max) {
+    return "between " + std::to_string(*min) + " and " + counted(*max, singular, plural);
+  }
+  if (max) {
+    return "at most " + counted(*max, singular, plural);
+  }
+  return "at least " + counted(min.value_or(1), singular, plural);
+}
+
+bool count_holds(std::size_t n, std::optional<std::size_t> count, std::optional<std::size_t> min,
+                 std::optional<std::size_t> max) {
+  if (count) {
+    return n == *count;
+  }
+  if (!min && !max) {
+    return n >= 1;
+  }
+  return n >= min.value_or(0) && (!max || n <= *max);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::vector<std::string> split_lines(std::string_view text) {
+  std::vector<std::string> lines;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto eol = text.find('\n', pos);
+    std::string_view line = text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    lines.emplace_back(line);
+    pos = eol == std::string_view::npos ? text.size() : eol + 1;
+  }
+  return lines;
+}
+
+// MAIL FROM:<a@b> SIZE=10 -> "a@b"; RCPT TO:c@d -> "c@d".
+std::string path_argument(std::string_view rest) {
+  auto colon = rest.find(':');
+  if (colon == std::string_view::npos) {
+    return std::string(trim(rest));
+  }
+  std::string_view path = trim(rest.substr(colon + 1));
+  if (!path.empty() && path.front() == '<') {
+    auto close = path.find('>');
+    return std::string(path.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
+  }
+  return std::string(path.substr(0, path.find(' ')));
+}
+
+// "250-first" continues a reply; "250 last" and "250" end it.
+bool continues(std::string_view line) { return line.size() >= 4 && line[3] == '-'; }
+
+// Everything one evaluation needs, computed once.
+struct Observation {
+  const runner::ScenarioResult& result;
+  std::vector<std::string> lines;  // normalised, one for one with render_lines()
+  std::vector<CommandReply> replies;
+  std::vector<const capture::TransactionRecord*> transactions;  // all, in order
+  std::vector<std::uint64_t> transaction_session;               // session id of each
+
+  std::vector<std::string> around(std::size_t index) const {
+    if (lines.empty()) {
+      return {};
+    }
+    index = std::min(index, lines.size() - 1);
+    const std::size_t from = index >= k_context_radius ? index - k_context_radius : 0;
+    const std::size_t to = std::min(lines.size(), index + k_context_radius + 1);
+    return {lines.begin() + static_cast<std::ptrdiff_t>(from), lines.begin() + static_cast<std::ptrdiff_t>(to)};
+  }
+
+  std::vector<std::string> last_lines() const {
+    return lines.empty() ? std::vector<std::string>{} : around(lines.size() - 1);
+  }
+};
+
+Observation observe(const runner::ScenarioResult& result) {
+  Observation observation{result, normalised_lines(result.sessions), command_replies(result.sessions), {}, {}};
+  for (const auto& session : result.sessions) {
+    for (const auto& transaction : session.transactions) {
+      observation.transactions.push_back(&transaction);
+      observation.transaction_session.push_back(session.id);
+    }
+  }
+  return observation;
+}
+
+// ---- app ----------------------------------------------------------------------------------
+
+std::string describe_exit(const runner::ProcessResult& app) {
+  using Outcome = runner::ProcessResult::Outcome;
+  switch (app.outcome) {
+    case Outcome::exited:
+      return "exit code " + std::to_string(app.exit_code);
+    case Outcome::signaled:
+      return "killed by signal " + std::to_string(app.signal);
+    case Outcome::timed_out:
+      return app.error.empty() ? std::string("timed out") : "timed out: " + app.error;
+    case Outcome::failed_to_start:
+      return app.error.empty() ? std::string("failed to start") : "failed to start: " + app.error;
+  }
+  return "unknown outcome";
+}
+
+void check_output(const Observation& observation, const scenario::OutputExpect& expect, std::string_view stream,
+                  const std::string& output, std::size_t line, std::vector<Failure>& failures) {
+  const std::string base = "expect.app." + std::string(stream);
+  const std::string stream_name(stream);
+  auto nothing_or_excerpt = [&](std::string_view prefix) {
+    return output.empty() ? stream_name + " was empty"
+                          : std::string(prefix) + stream_name + ": " + quote(output, k_excerpt_max);
+  };
+  for (std::size_t i = 0; i < expect.contains.size(); ++i) {
+    const auto& fragment = expect.contains[i];
+    if (output.find(fragment) == std::string::npos) {
+      failures.push_back({base + ".contains[" + std::to_string(i) + "]", line,
+                          stream_name + " contains " + quote(fragment), nothing_or_excerpt("not found in "),
+                          observation.last_lines()});
+    }
+  }
+  for (std::size_t i = 0; i < expect.not_contains.size(); ++i) {
+    const auto& fragment = expect.not_contains[i];
+    auto found = output.find(fragment);
+    if (fragment.empty() || found == std::string::npos) {
+      continue;
+    }
+    const std::size_t line_start = output.rfind('\n', found) == std::string::npos ? 0 : output.rfind('\n', found) + 1;
+    const std::size_t line_end = std::min(output.find('\n', found + fragment.size()), output.size());
+    const auto line_number = static_cast<std::size_t>(std::count(
+                                 output.begin(), output.begin() + static_cast<std::ptrdiff_t>(found), '\n')) +
+                             1;
+    failures.push_back({base + ".not_contains[" + std::to_string(i) + "]", line,
+                        stream_name + " does not contain " + quote(fragment),
+                        "found in " + stream_name + " line " + std::to_string(line_number) + ": " +
+                            quote(std::string_view(output).substr(line_start, line_end - line_start), k_excerpt_max),
+                        observation.last_lines()});
+  }
+  if (expect.regex && !expect.regex->matches(output)) {
+    failures.push_back({base + ".regex", line, stream_name + " matches " + expect.regex->pattern(),
+                        nothing_or_excerpt("no match in "), observation.last_lines()});
+  }
+}
+
+void check_app(const Observation& observation, const scenario::AppExpect& expect, std::vector<Failure>& failures) {
+  const auto& app = observation.result.app;
+  if (!app) {
+    failures.push_back(
+        {"expect.app", expect.line, "the app's result", "the scenario ran no app", observation.last_lines()});
+    return;
+  }
+  using Outcome = runner::ProcessResult::Outcome;
+  if (expect.exit) {
+    // A timed-out app may have exited on SIGTERM with the expected code: it still failed.
+    const bool holds = app->outcome == Outcome::exited && app->exit_code == *expect.exit;
+    if (!holds) {
+      failures.push_back({"expect.app.exit", expect.line, "exit code " + std::to_string(*expect.exit),
+                          describe_exit(*app), observation.last_lines()});
+    }
+  }
+  if (expect.stdout_expect) {
+    check_output(observation, *expect.stdout_expect, "stdout", app->stdout_text, expect.line, failures);
+  }
+  if (expect.stderr_expect) {
+    check_output(observation, *expect.stderr_expect, "stderr", app->stderr_text, expect.line, failures);
+  }
+}
+
+// ---- replies ------------------------------------------------------------------------------
+
+std::string command_text(std::string_view command, std::string_view argument) {
+  return argument.empty() ? std::string(command) : std::string(command) + ' ' + std::string(argument);
+}
+
+std::string describe_reply(const CommandReply& reply) {
+  return command_text(reply.command, reply.argument) + " -> " + reply.reply.summary();
+}
+
+std::string describe(const scenario::ReplyExpect& expect) {
+  std::string want;
+  if (expect.code) {
+    want = std::to_string(*expect.code);
+  }
+  if (expect.enhanced) {
+    want += (want.empty() ? "" : " ") + expect.enhanced->str();
+  }
+  if (expect.text) {
+    want +=
+        (want.empty() ? "" : " ") +
+        (expect.text->kind() == rules::TextMatch::Kind::regex ? expect.text->pattern() : quote(expect.text->pattern()));
+  }
+  if (want.empty()) {
+    want = "any reply";
+  }
+  std::string out = command_text(expect.command, expect.arg ? show(*expect.arg) : std::string()) + " -> " + want;
+  if (expect.count || expect.min || expect.max) {
+    out += " (" + count_phrase(expect.count, expect.min, expect.max, "time", "times") + ")";
+  }
+  return out;
+}
+
+bool reply_matches(const scenario::ReplyExpect& expect, const smtp::Reply& reply) {
+  return (!expect.code || reply.code == *expect.code) && (!expect.enhanced || reply.enhanced == expect.enhanced) &&
+         (!expect.text || expect.text->matches(reply.text()));
+}
+
+void check_replies(const Observation& observation, const std::vector<scenario::ReplyExpect>& expects,
+                   std::vector<Failure>& failures) {
+  for (std::size_t i = 0; i < expects.size(); ++i) {
+    const auto& expect = expects[i];
+    std::vector<const CommandReply*> candidates;
+    std::vector<const CommandReply*> matching;
+    const CommandReply* same_verb = nullptr;
+    for (const auto& reply : observation.replies) {
+      if (!iequals(reply.command, expect.command)) {
+        continue;
+      }
+      if (!same_verb) {
+        same_verb = &reply;
+      }
+      if (expect.arg && !expect.arg->matches(reply.argument)) {
+        continue;
+      }
+      candidates.push_back(&reply);
+      if (reply_matches(expect, reply.reply)) {
+        matching.push_back(&reply);
+      }
+    }
+    if (count_holds(matching.size(), expect.count, expect.min, expect.max)) {
+      continue;
+    }
+    std::string actual;
+    const CommandReply* focus = nullptr;
+    if (candidates.empty()) {
+      actual = "no reply to " + command_text(expect.command, expect.arg ? show(*expect.arg) : std::string());
+      if (same_verb) {
+        actual += "; first " + to_upper(expect.command) + ": " + describe_reply(*same_verb);
+      }
+      focus = same_verb;
+    } else if (matching.empty()) {
+      std::vector<std::string> seen;
+      for (const auto* reply : candidates) {
+        seen.push_back(describe_reply(*reply));
+      }
+      actual = listed(seen);
+      focus = candidates.front();
+    } else {
+      std::vector<std::string> seen;
+      for (const auto* reply : matching) {
+        seen.push_back(describe_reply(*reply));
+      }
+      actual = counted(matching.size(), "matching reply", "matching replies") + ": " + listed(seen);
+      // Too many: show where the first one beyond the allowed number happened.
+      const std::size_t allowed = expect.count ? *expect.count : expect.max.value_or(matching.size());
+      focus = matching[std::min(allowed, matching.size() - 1)];
+    }
+    failures.push_back({"expect.replies[" + std::to_string(i) + "]", expect.line, describe(expect), actual,
+                        focus ? observation.around(focus->command_line) : observation.last_lines()});
+  }
+}
+
+// ---- delivered / not_delivered / retries ----------------------------------------------------
+
+std::vector<rules::Header> headers_of(const capture::TransactionRecord& transaction) {
+  return transaction.message ? rules::parse_headers(*transaction.message) : std::vector<rules::Header>{};
+}
+
+const rules::Header* find_header(const std::vector<rules::Header>& headers, std::string_view name) {
+  for (const auto& header : headers) {
+    if (iequals(header.name, name)) {
+      return &header;
+    }
+  }
+  return nullptr;
+}
+
+// "from <a@x> to b@y, c@z Subject: "Hi" -> 250 2.0.0 Ok: queued as 0A1B" (session 1)
+std::string describe_transaction(const capture::TransactionRecord& transaction, std::uint64_t session,
+                                 const std::map<std::string, rules::TextMatch>& shown_headers) {
+  std::string out = "from <" + transaction.mail_from + "> to ";
+  auto accepted = transaction.accepted_recipients();
+  out += accepted.empty() ? std::string("no accepted recipient") : join(accepted, ", ");
+  if (!shown_headers.empty()) {
+    const auto headers = headers_of(transaction);
+    for (const auto& [name, pattern] : shown_headers) {
+      const auto* header = find_header(headers, name);
+      out += ' ' + name + ": " + (header ? quote(header->value, k_excerpt_max) : std::string("(absent)"));
+    }
+  }
+  if (transaction.final_reply) {
+    out += " -> " + transaction.final_reply->summary();
+  } else if (transaction.data_reply) {
+    out += " -> DATA " + transaction.data_reply->summary() + ", no message";
+  } else {
+    out += " -> no DATA";
+  }
+  return out + " (session " + std::to_string(session) + ")";
+}
+
+bool delivered_matches(const scenario::DeliveredExpect& expect, const capture::TransactionRecord& transaction) {
+  if (expect.to) {
+    auto accepted = transaction.accepted_recipients();
+    if (std::none_of(accepted.begin(), accepted.end(),
+                     [&](const std::string& rcpt) { return expect.to->matches(rcpt); })) {
+      return false;
+    }
+  }
+  if (expect.from && !expect.from->matches(transaction.mail_from)) {
+    return false;
+  }
+  if (!expect.headers.empty()) {
+    const auto headers = headers_of(transaction);
+    for (const auto& wanted : expect.headers) {
+      const bool any = std::any_of(headers.begin(), headers.end(), [&](const rules::Header& header) {
+        return iequals(header.name, wanted.first) && wanted.second.matches(header.value);
+      });
+      if (!any) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+std::string describe(const scenario::DeliveredExpect& expect) {
+  std::string out = "a delivered message";
+  if (expect.to) {
+    out += " to " + show(*expect.to);
+  }
+  if (expect.from) {
+    out += " from " + show(*expect.from);
+  }
+  std::vector<std::string> headers;
+  for (const auto& [name, pattern] : expect.headers) {
+    headers.push_back(name + ": " +
+                      (pattern.kind() == rules::TextMatch::Kind::regex ? pattern.pattern() : quote(pattern.pattern())));
+  }
+  if (!headers.empty()) {
+    out += " with " + join(headers, ", ");
+  }
+  if (expect.count) {
+    out += " (exactly " + counted(*expect.count, "message", "messages") + ")";
+  }
+  return out;
+}
+
+void check_delivered(const Observation& observation, const std::vector<scenario::DeliveredExpect>& expects,
+                     std::vector<Failure>& failures) {
+  for (std::size_t i = 0; i < expects.size(); ++i) {
+    const auto& expect = expects[i];
+    std::vector<std::string> delivered;
+    std::vector<std::string> matching;
+    std::vector<std::string> refused;
+    for (std::size_t t = 0; t < observation.transactions.size(); ++t) {
+      const auto& transaction = *observation.transactions[t];
+      std::string text = describe_transaction(transaction, observation.transaction_session[t], expect.headers);
+      if (!transaction.delivered) {
+        refused.push_back(std::move(text));
+      } else if (delivered_matches(expect, transaction)) {
+        matching.push_back(text);
+        delivered.push_back(std::move(text));
+      } else {
+        delivered.push_back(std::move(text));
+      }
+    }
+    if (count_holds(matching.size(), expect.count, std::nullopt, std::nullopt)) {
+      continue;
+    }
+    std::string actual;
+    if (!matching.empty()) {
+      actual = counted(matching.size(), "matching message", "matching messages") + " delivered: " + listed(matching);
+    } else if (!delivered.empty()) {
+      actual = "none of " + counted(delivered.size(), "delivered message", "delivered messages") +
+               " matches: " + listed(delivered);
+    } else if (!refused.empty()) {
+      actual = "no message was delivered; not delivered: " + listed(refused);
+    } else {
+      actual = "no mail transaction was started";
+    }
+    failures.push_back({"expect.delivered[" + std::to_string(i) + "]", expect.line, describe(expect), actual,
+                        observation.last_lines()});
+  }
+}
+
+void check_not_delivered(const Observation& observation, const scenario::Expectations& expect,
+                         std::vector<Failure>& failures) {
+  for (std::size_t i = 0; i < expect.not_delivered.size(); ++i) {
+    const auto& address = expect.not_delivered[i];
+    std::vector<std::string> offending;
+    for (std::size_t t = 0; t < observation.transactions.size(); ++t) {
+      const auto& transaction = *observation.transactions[t];
+      if (!transaction.delivered) {
+        continue;
+      }
+      auto accepted = transaction.accepted_recipients();
+      if (std::any_of(accepted.begin(), accepted.end(),
+                      [&](const std::string& rcpt) { return iequals(rcpt, address); })) {
+        offending.push_back(describe_transaction(transaction, observation.transaction_session[t], {}));
+      }
+    }
+    if (!offending.empty()) {
+      failures.push_back({"expect.not_delivered[" + std::to_string(i) + "]", expect.not_delivered_line,
+                          "no delivered message to " + address, "delivered: " + listed(offending),
+                          observation.last_lines()});
+    }
+  }
+}
+
+void check_retries(const Observation& observation, const std::vector<scenario::RetryExpect>& expects,
+                   std::vector<Failure>& failures) {
+  for (std::size_t i = 0; i < expects.size(); ++i) {
+    const auto& expect = expects[i];
+    std::vector<std::string> attempts;
+    for (std::size_t t = 0; t < observation.transactions.size(); ++t) {
+      for (const auto& recipient : observation.transactions[t]->recipients) {
+        if (iequals(recipient.address, expect.rcpt)) {
+          attempts.push_back(recipient.reply.summary() + " (session " +
+                             std::to_string(observation.transaction_session[t]) + ")");
+        }
+      }
+    }
+    const std::size_t n = attempts.size();
+    const bool holds =
+        (!expect.min_attempts || n >= *expect.min_attempts) && (!expect.max_attempts || n <= *expect.max_attempts);
+    if (holds) {
+      continue;
+    }
+    std::optional<std::size_t> min;
+    std::optional<std::size_t> max;
+    if (expect.min_attempts) {
+      min = *expect.min_attempts;
+    }
+    if (expect.max_attempts) {
+      max = *expect.max_attempts;
+    }
+    const std::string expected =
+        count_phrase(std::nullopt, min, max, "RCPT attempt", "RCPT attempts") + " for " + expect.rcpt;
+    const std::string actual =
+        n == 0 ? "no RCPT for " + expect.rcpt : counted(n, "attempt", "attempts") + ": " + listed(attempts);
+    failures.push_back(
+        {"expect.retries[" + std::to_string(i) + "]", expect.line, expected, actual, observation.last_lines()});
+  }
+}
+
+// ---- transcript ---------------------------------------------------------------------------
+
+std::string display_path(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  if (!dir.empty()) {
+    auto relative = path.lexically_relative(dir);
+    if (!relative.empty() && *relative.begin() != "..") {
+      return relative.generic_string();
+    }
+  }
+  return path.generic_string();
+}
+
+void check_transcript(const Observation& observation, const scenario::Scenario& scenario,
+                      std::vector<Failure>& failures) {
+  const auto& expect = *scenario.expect.transcript;
+  const std::string text = join_lines(observation.lines);
+  for (std::size_t i = 0; i < expect.contains.size(); ++i) {
+    if (text.find(expect.contains[i]) == std::string::npos) {
+      failures.push_back({"expect.transcript.contains[" + std::to_string(i) + "]", expect.line,
+                          "transcript contains " + quote(expect.contains[i]),
+                          observation.lines.empty() ? std::string("no session was recorded")
+                                                    : "not found in the normalised transcript",
+                          observation.last_lines()});
+    }
+  }
+  if (!expect.golden) {
+    return;
+  }
+  const std::string shown = display_path(*expect.golden, scenario.dir);
+  const std::string path = "expect.transcript.golden";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(*expect.golden, ec)) {
+    failures.push_back({path, expect.line, "transcript as in " + shown,
+                        shown + " does not exist; run with --update-golden to create it", observation.last_lines()});
+    return;
+  }
+  const auto golden = split_lines(read_file(*expect.golden));
+  const auto& lines = observation.lines;
+  std::size_t index = 0;
+  while (index < golden.size() && index < lines.size() && golden[index] == lines[index]) {
+    ++index;
+  }
+  if (index == golden.size() && index == lines.size()) {
+    return;
+  }
+  const std::string number = std::to_string(index + 1);
+  const std::string want = index < golden.size() ? quote(golden[index]) : std::string("end of file");
+  const std::string got = index < lines.size() ? quote(lines[index]) : std::string("end of transcript");
+  failures.push_back({path, expect.line, "transcript as in " + shown + ", line " + number + ": " + want,
+                      "line " + number + ": " + got + " (run with --update-golden to accept the new transcript)",
+                      observation.around(std::min(index, lines.empty() ? 0 : lines.size() - 1))});
+}
+
+}  // namespace
+
+std::vector<CommandReply> command_replies(const std::vector<capture::SessionRecord>& sessions) {
+  std::vector<CommandReply> out;
+  std::size_t line = 0;  // index into render_lines()
+  for (std::size_t s = 0; s < sessions.size(); ++s) {
+    const auto& session = sessions[s];
+    std::string command = "CONNECT";
+    std::string argument;
+    std::size_t command_line = line;
+    std::string pending;  // server lines of the reply being read, CRLF-joined
+    std::size_t reply_line = 0;
+    ++line;  // the session header
+    auto flush = [&] {
+      if (pending.empty()) {
+        return;
+      }
+      if (auto reply = smtp::Reply::parse(pending)) {
+        out.push_back({command, argument, std::move(*reply), s, command_line, reply_line});
+      }
+      pending.clear();
+    };
+    for (const auto& entry : session.transcript) {
+      switch (entry.direction) {
+        case TranscriptEntry::Direction::server:
+          if (pending.empty()) {
+            reply_line = line;
+          } else {
+            pending += "\r\n";
+          }
+          pending += entry.text;
+          if (!continues(entry.text)) {
+            flush();
+          }
+          break;
+        case TranscriptEntry::Direction::client: {
+          flush();
+          if (entry.text == "***") {
+            break;  // an AUTH continuation: replies still answer the AUTH command
+          }
+          std::string_view text = trim(entry.text);
+          auto space = text.find(' ');
+          command = to_upper(text.substr(0, space));
+          std::string_view rest = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+          argument = command == "MAIL" || command == "RCPT" ? path_argument(rest) : std::string(trim(rest));
+          command_line = line;
+          break;
+        }
+        case TranscriptEntry::Direction::event:
+          flush();
+          if (entry.text.starts_with("message:")) {
+            command = "END_OF_DATA";
+            argument.clear();
+            command_line = line;
+          }
+          break;
+      }
+      ++line;
+    }
+    flush();
+  }
+  return out;
+}
+
+// A scripted client step whose reply was not what it expects (or whose I/O failed) fails the
+// scenario like any other expectation; its problem already says expected and actual.
+void check_steps(const Observation& observation, const std::vector<runner::StepOutcome>& steps,
+                 std::vector<Failure>& failures) {
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const auto& step = steps[i];
+    if (step.ok) {
+      continue;
+    }
+    failures.push_back({"client.steps[" + std::to_string(i) + "]", step.line, step.action + " as the step expects",
+                        step.problem, observation.last_lines()});
+  }
+}
+
+std::vector<runner::Failure> evaluate(const scenario::Scenario& scenario, const runner::ScenarioResult& observed) {
+  const Observation observation = observe(observed);
+  const auto& expect = scenario.expect;
+  std::vector<Failure> failures;
+  check_steps(observation, observed.steps, failures);
+  if (expect.app) {
+    check_app(observation, *expect.app, failures);
+  }
+  check_replies(observation, expect.replies, failures);
+  check_delivered(observation, expect.delivered, failures);
+  check_not_delivered(observation, expect, failures);
+  check_retries(observation, expect.retries, failures);
+  if (expect.transcript) {
+    check_transcript(observation, scenario, failures);
+  }
+  return failures;
+}
+
+bool update_golden(const scenario::Scenario& scenario, const runner::ScenarioResult& observed) {
+  const auto& transcript = scenario.expect.transcript;
+  if (!transcript || !transcript->golden) {
+    return false;
+  }
+  const auto& path = *transcript->golden;
+  const std::string content = join_lines(normalised_lines(observed.sessions));
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec) && read_file(path) == content) {
+    return false;
+  }
+  if (path.has_parent_path()) {
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      throw std::runtime_error("cannot create " + path.parent_path().string() + ": " + ec.message());
+    }
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  out.close();
+  if (!out) {
+    throw std::runtime_error("cannot write golden file " + path.string());
+  }
+  return true;
+}
+
+}  // namespace maildog::expect
