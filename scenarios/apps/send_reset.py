@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""A small "password reset" sender, the kind of app maildog-ci tests.
+
+It reads the SMTP server from MAILDOG_SMTP_HOST/PORT/TLS/USER/PASSWORD (set by maildog-ci),
+uses STARTTLS and AUTH when offered, and handles refusals the way a well-behaved app should:
+a permanent refusal (5xx) marks the recipient undeliverable and is never retried; a temporary
+one (4xx) is retried a bounded number of times.
+"""
+import argparse
+import os
+import smtplib
+import ssl
+import sys
+import time
+from email.message import EmailMessage
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--to", action="append", required=True, help="recipient (repeatable)")
+    parser.add_argument("--sender", default="no-reply@yourdomain.test")
+    parser.add_argument("--subject", default="Reset your password")
+    parser.add_argument("--retries", type=int, default=3, help="attempts for temporary failures")
+    parser.add_argument("--retry-delay", type=float, default=0.2, help="seconds between attempts")
+    parser.add_argument("--body-size", type=int, default=0, help="pad the body to this many bytes")
+    return parser.parse_args()
+
+
+def build_message(args, recipients):
+    message = EmailMessage()
+    message["From"] = args.sender
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = args.subject
+    body = "Someone asked to reset your password. Follow the link to choose a new one.\n"
+    if args.body_size > len(body):
+        line = "x" * 76 + "\n"
+        body += line * ((args.body_size - len(body)) // len(line) + 1)
+    message.set_content(body)
+    return message
+
+
+def send_once(message, sender, recipients):
+    """Returns the recipients refused permanently and those refused temporarily."""
+    host = os.environ["MAILDOG_SMTP_HOST"]
+    port = int(os.environ["MAILDOG_SMTP_PORT"])
+    tls = os.environ.get("MAILDOG_SMTP_TLS", "none")
+    user = os.environ.get("MAILDOG_SMTP_USER", "")
+    password = os.environ.get("MAILDOG_SMTP_PASSWORD", "")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the sandbox's certificate is self-signed
+    # An explicit local_hostname spares smtplib a reverse DNS lookup of this machine.
+    local_hostname = "app.yourdomain.test"
+    if tls == "implicit":
+        client = smtplib.SMTP_SSL(host, port, local_hostname, timeout=10, context=context)
+    else:
+        client = smtplib.SMTP(host, port, local_hostname, timeout=10)
+    with client:
+        client.ehlo()
+        if tls in ("starttls", "required") and client.has_extn("starttls"):
+            client.starttls(context=context)
+            client.ehlo()
+        if user and client.has_extn("auth"):
+            client.login(user, password)
+        try:
+            refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
+        except smtplib.SMTPRecipientsRefused as error:
+            refused = error.recipients
+    permanent = [r for r, (code, _) in refused.items() if code >= 500]
+    temporary = [r for r, (code, _) in refused.items() if 400 <= code < 500]
+    return permanent, temporary
+
+
+def main():
+    args = parse_args()
+    pending = list(args.to)
+    for attempt in range(1, args.retries + 1):
+        message = build_message(args, pending)
+        try:
+            permanent, temporary = send_once(message, args.sender, pending)
+        except smtplib.SMTPAuthenticationError as error:
+            print(f"authentication failed: {error.smtp_code} {error.smtp_error.decode(errors='replace')}")
+            return 2
+        except smtplib.SMTPSenderRefused as error:
+            print(f"sender refused: {error.smtp_code} {error.smtp_error.decode(errors='replace')}")
+            return 3 if error.smtp_code >= 500 else 4
+        except smtplib.SMTPDataError as error:
+            print(f"message refused: {error.smtp_code} {error.smtp_error.decode(errors='replace')}")
+            if error.smtp_code >= 500:
+                return 5
+            permanent, temporary = [], pending
+        for recipient in permanent:
+            print(f"marked {recipient} undeliverable")
+        delivered = [r for r in pending if r not in permanent and r not in temporary]
+        for recipient in delivered:
+            print(f"sent reset mail to {recipient}")
+        pending = temporary
+        if not pending:
+            return 0
+        print(f"attempt {attempt}: temporary failure for {', '.join(pending)}; retrying")
+        time.sleep(args.retry_delay)
+    print(f"gave up on {', '.join(pending)} after {args.retries} attempts")
+    return 6
+
+
+if __name__ == "__main__":
+    sys.exit(main())

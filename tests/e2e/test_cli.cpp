@@ -1,0 +1,190 @@
+// End-to-end: the built maildog-ci binary on scenario files, as users and CI run it.
+#include <signal.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
+
+#include "support/child.hpp"
+#include "support/paths.hpp"
+
+using namespace maildog::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+ChildResult run_maildog(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
+  ChildSpec spec;
+  spec.argv = {binary_path().string()};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.environment = {{"NO_COLOR", "1"}};
+  spec.timeout = timeout;
+  return run_child(spec);
+}
+
+fs::path scratch(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("maildog-e2e-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("--help and --version", "[e2e]") {
+  auto help = run_maildog({"--help"});
+  REQUIRE(help.exit_code == 0);
+  REQUIRE_THAT(help.out, Catch::Contains("run") && Catch::Contains("validate") && Catch::Contains("Exit codes"));
+  auto version = run_maildog({"--version"});
+  REQUIRE(version.exit_code == 0);
+  REQUIRE_THAT(version.out, Catch::StartsWith("maildog-ci "));
+  auto run_help = run_maildog({"run", "--help"});
+  REQUIRE_THAT(run_help.out, Catch::Contains("--junit") && Catch::Contains("--fail-fast") && Catch::Contains("Examples"));
+  REQUIRE(run_maildog({"--bogus"}).exit_code == 2);
+}
+
+TEST_CASE("every bundled scenario passes, and the reports validate", "[e2e]") {
+  fs::path junit = scratch("bundled.xml");
+  fs::path json = scratch("bundled.json");
+  auto run = run_maildog({"run", (source_dir() / "scenarios").string(), "-j", "2", "--junit", junit.string(), "--json",
+                      json.string()});
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 0);
+  REQUIRE_THAT(run.out, Catch::Contains(" passed, 0 failed"));
+
+  SECTION("JSON report against schemas/report.schema.json") {
+    auto report = nlohmann::json::parse(read_file(json));
+    auto schema_json = nlohmann::json::parse(read_file(source_dir() / "schemas" / "report.schema.json"));
+    valijson::Schema schema;
+    valijson::SchemaParser parser;
+    valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
+    parser.populateSchema(schema_adapter, schema);
+    valijson::Validator validator;
+    valijson::ValidationResults errors;
+    valijson::adapters::NlohmannJsonAdapter report_adapter(report);
+    bool valid = validator.validate(schema, report_adapter, &errors);
+    valijson::ValidationResults::Error error;
+    while (errors.popError(error)) {
+      std::string where;
+      for (const auto& part : error.context) {
+        where += part;
+      }
+      WARN(where << ": " << error.description);
+    }
+    REQUIRE(valid);
+    REQUIRE(report["scenarios"].size() >= 9);
+  }
+  SECTION("JUnit report against the Jenkins junit-10.xsd, with file and line stripped") {
+    auto conformance = conformance_dir();
+    if (!conformance) {
+      WARN("no conformance data (MAILDOG_CONFORMANCE_DIR); skipping the XSD check");
+      return;
+    }
+    std::string xml = read_file(junit);
+    REQUIRE_THAT(xml, Catch::Contains("file=\"") && Catch::Contains("line=\""));
+    xml = std::regex_replace(xml, std::regex(R"( (file|line)="[^"]*")"), "");
+    fs::path stripped = scratch("stripped.xml");
+    std::ofstream(stripped) << xml;
+    if (!program_available("xmllint")) {
+      FAIL("xmllint is missing: run ci/install-deps.sh");
+    }
+    ChildSpec lint_spec;
+    lint_spec.argv = {"xmllint", "--noout", "--schema", (*conformance / "junit-xsd" / "junit-10.xsd").string(),
+                      stripped.string()};
+    auto lint = run_child(lint_spec);
+    INFO(lint.describe());
+    REQUIRE(lint.exit_code == 0);
+  }
+}
+
+TEST_CASE("meant-to-fail scenarios fail with the right message", "[e2e]") {
+  fs::path failing = source_dir() / "tests" / "e2e" / "failing";
+  struct Case {
+    std::string file;
+    std::vector<std::string> messages;
+  };
+  auto row = GENERATE(values<Case>({
+      {"wrong_reply.yaml", {"expect.replies[0]", "550 5.1.1"}},
+      {"step_mismatch.yaml", {"expected 550 5.1.0, got 250 2.1.0"}},
+      {"retries_a_5xx.yaml", {"expect.retries[0]", "expect.delivered[0]"}},
+      {"hanging_app.yaml", {"timed out"}},
+      {"app_exit.yaml", {"expect.app", "goodbye"}},
+  }));
+  CAPTURE(row.file);
+  auto run = run_maildog({"run", (failing / row.file).string()});
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 1);
+  for (const auto& message : row.messages) {
+    REQUIRE_THAT(run.out, Catch::Contains(message));
+  }
+  REQUIRE_THAT(run.out, Catch::Contains("0 passed, 1 failed"));
+  REQUIRE_THAT(run.out, Catch::Contains(row.file));
+}
+
+TEST_CASE("malformed scenarios exit 2 with file:line:col", "[e2e]") {
+  fs::path corpus = source_dir() / "tests" / "scenario" / "malformed";
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(corpus)) {
+    files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  REQUIRE(files.size() >= 30);
+  const std::regex expectation(R"(# expect-error: (\d+):(\d+) (.*))");
+  for (const auto& file : files) {
+    CAPTURE(file);
+    auto validate = run_maildog({"validate", file.string()});
+    INFO(validate.describe());
+    REQUIRE(validate.exit_code == 2);
+    std::istringstream lines(read_file(file));
+    std::string line;
+    std::size_t expected = 0;
+    while (std::getline(lines, line)) {
+      std::smatch match;
+      if (std::regex_search(line, match, expectation)) {
+        ++expected;
+        // A problem with the whole file (line 0) is reported as "file: error: ...".
+        std::string location = match[1].str() == "0" ? file.string() + ": error:"
+                                                     : file.string() + ":" + match[1].str() + ":" + match[2].str() + ":";
+        REQUIRE_THAT(validate.err, Catch::Contains(location) && Catch::Contains(match[3].str()));
+      }
+    }
+    REQUIRE(expected > 0);
+    REQUIRE(run_maildog({"run", file.string()}).exit_code == 2);
+  }
+}
+
+TEST_CASE("a hanging app is killed and leaves no process behind", "[e2e]") {
+  fs::path pid_file = scratch("hang.pid");
+  fs::path scenario = scratch("hang.yaml");
+  std::ofstream(scenario) << "name: hang\napp:\n  run: 'sleep 120 & echo $! > " << pid_file.string()
+                          << "; sleep 120'\n  timeout: 400ms\nexpect:\n  app: {exit: 0}\n";
+  auto run = run_maildog({"run", scenario.string()});
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 1);
+  REQUIRE_THAT(run.out, Catch::Contains("timed out"));
+  pid_t grandchild = 0;
+  std::ifstream(pid_file) >> grandchild;
+  REQUIRE(grandchild > 0);
+  REQUIRE(::kill(grandchild, 0) == -1);
+}
+
+TEST_CASE("exit code 2 for bad usage and missing paths", "[e2e]") {
+  REQUIRE(run_maildog({"run"}).exit_code == 2);
+  auto missing = run_maildog({"run", "/nonexistent/scenarios"});
+  REQUIRE(missing.exit_code == 2);
+  REQUIRE_THAT(missing.err, Catch::Contains("/nonexistent/scenarios"));
+}
