@@ -415,7 +415,8 @@ Output Protocol::on_rcpt(const Command& command) {
     return respond(reply::smtputf8_required());
   }
   const std::string address = mailbox.address();
-  if (m_transaction->record.recipients.size() >= m_config.limits.recipients) {
+  // RFC 5321 4.5.3.1.8 limits the recipients a transaction delivers to; refused ones do not count.
+  if (m_transaction->accepted >= m_config.limits.recipients) {
     return respond(reply::too_many_recipients());
   }
   capture::RecipientRecord recipient;
