@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "expect/evaluate.hpp"
+#include "report/artifacts.hpp"
 #include "report/console.hpp"
 #include "report/json.hpp"
 #include "report/junit.hpp"
@@ -25,6 +26,7 @@ struct RunSettings {
   unsigned jobs = std::max(1U, std::thread::hardware_concurrency());
   std::string junit;
   std::string json;
+  std::string artifacts;
   std::string filter;
   std::vector<std::string> tags;
   bool fail_fast = false;
@@ -120,6 +122,14 @@ int run(const RunSettings& settings) {
 
   bool written = write_report(settings.junit, "JUnit", [&](std::ostream& out) { report::write_junit(result, out); });
   written = write_report(settings.json, "JSON", [&](std::ostream& out) { report::write_json(result, out); }) && written;
+  if (!settings.artifacts.empty()) {
+    try {
+      report::write_artifacts(result, settings.artifacts);
+    } catch (const std::exception& error) {
+      std::cerr << "maildog-ci: " << error.what() << '\n';
+      written = false;
+    }
+  }
   bool environment_failed = !written;
   for (const auto& scenario_result : result.scenarios) {
     environment_failed = environment_failed || scenario_result.status == runner::Status::error;
@@ -147,6 +157,8 @@ Command add_run_command(CLI::App& app) {
       ->check(CLI::Range(1U, 256U));
   command->add_option("--junit", settings->junit, "Write a JUnit XML report to this file");
   command->add_option("--json", settings->json, "Write a JSON report to this file (schemas/report.schema.json)");
+  command->add_option("--artifacts", settings->artifacts,
+                      "Write each scenario's transcript and captured messages (.eml) under this folder");
   command->add_option("--filter", settings->filter, "Only scenarios whose name matches this regex");
   command->add_option("--tag", settings->tags, "Only scenarios with this tag (repeatable: any of them)");
   command->add_flag("--fail-fast", settings->fail_fast, "Start no new scenario after the first failure");

@@ -63,3 +63,28 @@ TEST_CASE("format_failure uses the scenario's line when the failure has none", "
         ">   expected: 220\n"
         ">   actual:   554 5.7.1 go away\n");
 }
+
+TEST_CASE("artifacts: a folder per scenario with the transcript and each message", "[report][artifacts]") {
+  REQUIRE(maildog::report::artifact_name(0, "Reset mail: 550 5.1.1 (unknown)") == "001-reset-mail-550-5-1-1-unknown");
+  REQUIRE(maildog::report::artifact_name(41, "***") == "042");
+  maildog::runner::RunResult run;
+  maildog::runner::ScenarioResult scenario;
+  scenario.name = "one message";
+  maildog::capture::SessionRecord session;
+  session.id = 3;
+  session.transcript.push_back({maildog::capture::TranscriptEntry::Direction::client, "AUTH PLAIN ***", {}});
+  maildog::capture::TransactionRecord transaction;
+  transaction.message = std::make_shared<const std::string>("Subject: hi\r\n\r\nbody\r\n");
+  session.transactions.push_back(transaction);
+  scenario.sessions.push_back(session);
+  run.scenarios.push_back(scenario);
+  auto dir = std::filesystem::temp_directory_path() / ("maildog-artifacts-" + std::to_string(::getpid()));
+  maildog::report::write_artifacts(run, dir);
+  std::ifstream eml(dir / "001-one-message" / "message-3-1.eml", std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(eml)), std::istreambuf_iterator<char>());
+  REQUIRE(content == "Subject: hi\r\n\r\nbody\r\n");
+  std::ifstream transcript(dir / "001-one-message" / "transcript.txt");
+  std::string text((std::istreambuf_iterator<char>(transcript)), std::istreambuf_iterator<char>());
+  REQUIRE_THAT(text, Catch::Contains("AUTH PLAIN ***"));
+  std::filesystem::remove_all(dir);
+}
