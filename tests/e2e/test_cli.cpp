@@ -1,4 +1,5 @@
-// End-to-end: the built maildog-ci binary on scenario files, as users and CI run it.
+// End-to-end: the built maildog-ci binary on scenario files, as users and CI run it. These
+// drive src/cli/run_command.cpp and src/cli/validate_command.cpp through the real executable.
 #include <signal.h>
 #include <unistd.h>
 
