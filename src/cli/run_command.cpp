@@ -99,6 +99,7 @@ int run(const RunSettings& settings) {
   options.default_timeout = std::chrono::seconds(settings.timeout_seconds);
   const bool color = !settings.no_color && std::getenv("NO_COLOR") == nullptr && ::isatty(STDOUT_FILENO) == 1;
   report::ConsoleReporter console(std::cout, color);
+  console.set_total(chosen.size());
 
   runner::RunResult result;
   result.started = std::chrono::system_clock::now();

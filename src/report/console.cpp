@@ -71,6 +71,13 @@ std::string ConsoleReporter::paint(std::string_view text, std::string_view color
 
 void ConsoleReporter::scenario_finished(const runner::ScenarioResult& result) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(result.duration).count();
+  ++m_done;
+  if (m_total > 0) {
+    const std::string total = std::to_string(m_total);
+    std::string done = std::to_string(m_done);
+    done.insert(0, total.size() > done.size() ? total.size() - done.size() : 0, ' ');
+    m_out << '[' << done << '/' << total << ']';
+  }
   m_out << "  " << paint(label(result.status), label_color(result.status)) << ' ' << result.name << " ("
         << location(result.file, result.line) << ") " << ms << " ms\n";
   m_out.flush();

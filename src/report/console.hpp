@@ -16,6 +16,9 @@ class ConsoleReporter {
   // `color`: ANSI colors; the caller decides (a terminal and no NO_COLOR).
   explicit ConsoleReporter(std::ostream& out, bool color = false);
 
+  // With a total, each line starts with a progress counter "[ 3/12]" so a long run shows how
+  // far it is, on a terminal and in CI logs alike.
+  void set_total(std::size_t total) { m_total = total; }
   // "  PASS  name (file:line) 12 ms", "  FAIL  ...", "  ERROR ...".
   void scenario_finished(const runner::ScenarioResult& result);
   // Every failure and error in detail, in run order, then the summary line.
@@ -26,6 +29,8 @@ class ConsoleReporter {
 
   std::ostream& m_out;
   bool m_color;
+  std::size_t m_total = 0;
+  std::size_t m_done = 0;
 };
 
 // "file:line" of a scenario or of one of its expectations (line 0: the scenario's line).

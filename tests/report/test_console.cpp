@@ -1,6 +1,11 @@
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
+#include "report/artifacts.hpp"
 #include "report/console.hpp"
 #include "report/fixture.hpp"
 
@@ -87,4 +92,16 @@ TEST_CASE("artifacts: a folder per scenario with the transcript and each message
   std::string text((std::istreambuf_iterator<char>(transcript)), std::istreambuf_iterator<char>());
   REQUIRE_THAT(text, Catch::Contains("AUTH PLAIN ***"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("progress counters when the total is known", "[report][console]") {
+  std::ostringstream out;
+  maildog::report::ConsoleReporter console(out);
+  console.set_total(12);
+  maildog::runner::ScenarioResult result;
+  result.name = "first";
+  result.file = "a.yaml";
+  result.line = 2;
+  console.scenario_finished(result);
+  REQUIRE(out.str() == "[ 1/12]  PASS  first (a.yaml:2) 0 ms\n");
 }
