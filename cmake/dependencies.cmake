@@ -8,6 +8,8 @@ find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares)
+# DMARC organisational domains (RFC 7489 3.2) from the Public Suffix List.
+pkg_check_modules(PSL REQUIRED IMPORTED_TARGET libpsl)
 find_path(VALIJSON_INCLUDE_DIR valijson/validator.hpp REQUIRED)
 add_library(valijson INTERFACE)
 target_include_directories(valijson SYSTEM INTERFACE "${VALIJSON_INCLUDE_DIR}")

@@ -14,7 +14,8 @@ int run_app(int argc, char** argv) {
       "Exit codes: 0 all passed, 1 a scenario failed, 2 invalid input or usage, 3 the environment failed.");
   app.set_version_flag("--version", std::string("maildog-ci ") + MAILDOG_VERSION);
   app.require_subcommand(0, 1);
-  std::vector<Command> commands{add_run_command(app), add_validate_command(app)};
+  std::vector<Command> commands{add_run_command(app), add_validate_command(app), add_check_command(app),
+                                add_keygen_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -20,5 +20,7 @@ using Command = std::function<int()>;
 
 Command add_run_command(CLI::App& app);
 Command add_validate_command(CLI::App& app);
+Command add_check_command(CLI::App& app);
+Command add_keygen_command(CLI::App& app);
 
 }  // namespace maildog::cli

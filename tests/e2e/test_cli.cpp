@@ -189,3 +189,36 @@ TEST_CASE("exit code 2 for bad usage and missing paths", "[e2e]") {
   REQUIRE(missing.exit_code == 2);
   REQUIRE_THAT(missing.err, Catch::Contains("/nonexistent/scenarios"));
 }
+
+TEST_CASE("keygen writes a private key and prints the DNS record", "[e2e][keygen]") {
+  fs::path prefix = scratch("s1");
+  auto keygen = run_maildog({"keygen", "--algorithm", "ed25519", "--selector", "s1", "--domain", "example.test",
+                             "--out", prefix.string()});
+  INFO(keygen.describe());
+  REQUIRE(keygen.exit_code == 0);
+  REQUIRE_THAT(keygen.out, Catch::Contains("s1._domainkey.example.test IN TXT \"v=DKIM1; k=ed25519; p="));
+  REQUIRE_THAT(read_file(prefix.string() + ".key"), Catch::StartsWith("-----BEGIN PRIVATE KEY-----"));
+}
+
+// Drives src/cli/check_command.cpp: SPF and DMARC of a saved message against a DNS fixture.
+TEST_CASE("check judges a message against a DNS fixture", "[e2e][check]") {
+  fs::path message = scratch("message.eml");
+  std::ofstream(message) << "From: Billing <billing@example.test>\r\nTo: you@inbox.test\r\n"
+                            "Subject: invoice\r\n\r\nhello\r\n";
+  fs::path dns = scratch("dns.yaml");
+  std::ofstream(dns) << "example.test: {TXT: \"v=spf1 ip4:203.0.113.5 -all\"}\n"
+                        "_dmarc.example.test: {TXT: \"v=DMARC1; p=reject\"}\n";
+  auto check = [&](const std::string& ip) {
+    return run_maildog({"check", message.string(), "--client-ip", ip, "--helo", "mail.example.test", "--mail-from",
+                        "billing@example.test", "--dns", dns.string(), "--no-ptr"});
+  };
+  auto pass = check("203.0.113.5");
+  INFO(pass.describe());
+  REQUIRE(pass.exit_code == 0);
+  REQUIRE_THAT(pass.out, Catch::Contains("spf=pass") && Catch::Contains("dmarc=pass"));
+  auto forged = check("198.51.100.9");
+  INFO(forged.describe());
+  REQUIRE(forged.exit_code == 1);
+  REQUIRE_THAT(forged.out, Catch::Contains("spf=fail") && Catch::Contains("dmarc=fail"));
+  REQUIRE(run_maildog({"check", message.string(), "--client-ip", "not-an-ip", "--helo", "h"}).exit_code == 2);
+}
