@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
@@ -25,6 +26,7 @@ struct CheckSettings {
   std::string dns_fixture;
   bool live = false;
   bool no_ptr = false;
+  bool json = false;
   std::vector<std::string> dnsbl_zones;
 };
 
@@ -116,6 +118,40 @@ void print_verdict(const auth::AuthVerdict& verdict, std::ostream& out) {
   }
 }
 
+// The RFC result words (RFC 8601 2.7) for scripts; every result carries its reason.
+nlohmann::json verdict_json(const auth::AuthVerdict& verdict) {
+  nlohmann::json out;
+  out["spf"] = {{"result", name_of(auth::spf::k_spf_status_names, verdict.spf.status)},
+                {"domain", verdict.spf_identity.domain},
+                {"mechanism", verdict.spf.mechanism},
+                {"reason", verdict.spf.reason}};
+  out["dkim"] = nlohmann::json::array();
+  for (const auto& signature : verdict.dkim) {
+    out["dkim"].push_back({{"domain", signature.domain},
+                           {"selector", signature.selector},
+                           {"algorithm", signature.algorithm},
+                           {"result", auth::dkim::status_name(signature.status)},
+                           {"reason", signature.reason}});
+  }
+  out["dmarc"] = {{"result", name_of(auth::dmarc::k_status_names, verdict.dmarc.status)},
+                  {"policy", name_of(auth::dmarc::k_policy_names, verdict.dmarc.policy)},
+                  {"from_domain", verdict.from.domain},
+                  {"spf_aligned", verdict.dmarc.spf_aligned},
+                  {"dkim_aligned", verdict.dmarc.dkim_aligned},
+                  {"reason", verdict.dmarc.reason}};
+  if (verdict.ptr) {
+    out["iprev"] = {{"result", name_of(auth::k_iprev_status_names, verdict.ptr->status)},
+                    {"hostname", verdict.ptr->hostname},
+                    {"reason", verdict.ptr->reason}};
+  }
+  out["dnsbl"] = nlohmann::json::array();
+  for (const auto& listing : verdict.dnsbl) {
+    out["dnsbl"].push_back({{"zone", listing.zone}, {"listed", listing.listed}, {"reason", listing.reason}});
+  }
+  out["authentication_results"] = verdict.authentication_results;
+  return out;
+}
+
 int run_check(const CheckSettings& settings) {
   const auto client_ip = auth::spf::IpAddress::parse(settings.client_ip);
   if (!client_ip) {
@@ -155,10 +191,16 @@ int run_check(const CheckSettings& settings) {
   input.check_ptr = !settings.no_ptr;
   const auth::AuthVerdict verdict = auth::check_message(message.str(), input, *resolver);
 
-  std::cout << "Authentication-Results: " << verdict.authentication_results << "\n\n";
-  print_verdict(verdict, std::cout);
-  return verdict.dmarc_failed() ? k_exit_failed : k_exit_passed;
+  if (settings.json) {
+    std::cout << verdict_json(verdict).dump(2) << '\n';
+  } else {
+    std::cout << "Authentication-Results: " << verdict.authentication_results << "\n\n";
+    print_verdict(verdict, std::cout);
+  }
+  // A verdict is information, not a failure of the command: scripts read it from the output.
+  return k_exit_passed;
 }
+
 
 }  // namespace
 
@@ -167,7 +209,8 @@ Command add_check_command(CLI::App& app) {
   command->footer(
       "DNS comes from --dns FILE (YAML: name -> {TYPE: value or [values]}, as a scenario's dns:), from the\n"
       "network with --live, or is empty. Prints the Authentication-Results header and a verdict.\n"
-      "Exit code 0 when DMARC did not fail, 1 when it failed, 2 for bad usage.");
+      "--json prints every result with its RFC 8601 word and reason.\n"
+      "Exit code 0 whatever the verdicts, 2 for bad usage or an unreadable file.");
   auto settings = std::make_shared<CheckSettings>();
   command->add_option("message", settings->message_path, "The message (.eml), headers and body")
       ->required()
@@ -182,6 +225,7 @@ Command add_check_command(CLI::App& app) {
   command->add_flag("--live", settings->live, "Use real DNS (c-ares, /etc/resolv.conf)")->excludes(dns_option);
   command->add_option("--dnsbl", settings->dnsbl_zones, "A DNSBL zone to query (repeatable)")
       ->allow_extra_args(false);
+  command->add_flag("--json", settings->json, "Print the results as JSON");
   command->add_flag("--no-ptr", settings->no_ptr, "Skip the forward-confirmed reverse DNS (iprev) check");
   return [command, settings]() {
     if (!command->parsed()) {

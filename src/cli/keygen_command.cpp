@@ -75,7 +75,7 @@ Command add_keygen_command(CLI::App& app) {
       "  sel._domainkey.example.test IN TXT \"v=DKIM1; k=rsa; p=...\"\n"
       "Exit code 0 on success, 2 for bad usage.");
   auto settings = std::make_shared<KeygenSettings>();
-  command->add_option("--algorithm", settings->algorithm, "rsa (rsa-sha256) or ed25519 (ed25519-sha256)")
+  command->add_option("--type,--algorithm", settings->algorithm, "rsa (rsa-sha256) or ed25519 (ed25519-sha256)")
       ->check(CLI::IsMember({"rsa", "ed25519"}))
       ->capture_default_str();
   command->add_option("--bits", settings->bits, "RSA key size (RFC 8301: at least 1024)")
