@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ struct TransactionRecord {
   bool delivered = false;                   // final reply was 2xx
   bool bare_lf = false;                     // DATA contained LF without CR
   bool eight_bit = false;                   // DATA contained octets >= 0x80
+  // Sender checks (ServerConfig::sender_checks), kept beside the message, never inside it.
+  std::string authentication_results;              // the Authentication-Results value
+  std::map<std::string, std::string> auth_results;  // method -> result, e.g. "dmarc" -> "fail"
   std::vector<std::string> accepted_recipients() const;
 };
 

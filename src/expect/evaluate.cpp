@@ -423,6 +423,13 @@ std::string describe_transaction(const capture::TransactionRecord& transaction, 
       out += ' ' + name + ": " + (header ? quote(header->value, k_excerpt_max) : std::string("(absent)"));
     }
   }
+  if (!transaction.auth_results.empty()) {
+    std::vector<std::string> results;
+    for (const auto& [method, result] : transaction.auth_results) {
+      results.push_back(method + "=" + result);
+    }
+    out += " auth " + join(results, " ");
+  }
   if (transaction.final_reply) {
     out += " -> " + transaction.final_reply->summary();
   } else if (transaction.data_reply) {
@@ -455,6 +462,12 @@ bool delivered_matches(const scenario::DeliveredExpect& expect, const capture::T
       }
     }
   }
+  for (const auto& [method, result] : expect.auth) {
+    auto recorded = transaction.auth_results.find(method);
+    if (recorded == transaction.auth_results.end() || recorded->second != result) {
+      return false;
+    }
+  }
   return true;
 }
 
@@ -473,6 +486,13 @@ std::string describe(const scenario::DeliveredExpect& expect) {
   }
   if (!headers.empty()) {
     out += " with " + join(headers, ", ");
+  }
+  std::vector<std::string> results;
+  for (const auto& [method, result] : expect.auth) {
+    results.push_back(method + "=" + result);
+  }
+  if (!results.empty()) {
+    out += " with auth " + join(results, " ");
   }
   if (expect.count) {
     out += " (exactly " + counted(*expect.count, "message", "messages") + ")";

@@ -66,6 +66,10 @@ json transaction_json(const capture::TransactionRecord& transaction) {
       headers.push_back({{"name", header.name}, {"value", header.value}});
     }
   }
+  json auth_results = json::object();
+  for (const auto& [method, result] : transaction.auth_results) {
+    auth_results[method] = result;
+  }
   return {{"mail_from", transaction.mail_from},
           {"mail_parameters", transaction.mail_parameters},
           {"mail_reply", reply_json(transaction.mail_reply)},
@@ -76,7 +80,9 @@ json transaction_json(const capture::TransactionRecord& transaction) {
           {"size", transaction.message ? json(transaction.message->size()) : json(nullptr)},
           {"headers", std::move(headers)},
           {"bare_lf", transaction.bare_lf},
-          {"eight_bit", transaction.eight_bit}};
+          {"eight_bit", transaction.eight_bit},
+          {"auth_results", auth_results},
+          {"authentication_results", transaction.authentication_results}};
 }
 
 json session_json(const capture::SessionRecord& session) {

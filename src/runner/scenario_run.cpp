@@ -1,6 +1,7 @@
 #include "runner/scenario_run.hpp"
 
 #include "runner/client_script.hpp"
+#include "runner/sender_checks.hpp"
 #include "scenario/template.hpp"
 #include "smtp/server.hpp"
 
@@ -87,7 +88,16 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
   result.started = std::chrono::system_clock::now();
   const auto start = std::chrono::steady_clock::now();
 
-  smtp::Server server(scenario.server);
+  smtp::ServerConfig config = scenario.server;
+  try {
+    config.sender_checks = make_sender_checks(scenario);
+  } catch (const std::exception& error) {
+    result.status = Status::error;
+    result.error = std::string("cannot set up the sender checks: ") + error.what();
+    result.duration = since(start);
+    return result;
+  }
+  smtp::Server server(std::move(config));
   try {
     server.start();
   } catch (const std::exception& error) {

@@ -411,6 +411,14 @@ class Builder {
     scenario.server_extras.checks =
         ChecksSpec{as_string(checks["spf"]), as_string(checks["dkim"]), as_string(checks["dmarc"]),
                    as_string(checks["ptr"]), as_strings(checks["dnsbl"])};
+    const ChecksSpec& spec = scenario.server_extras.checks;
+    auto on = [](const std::optional<std::string>& mode) { return mode && *mode != "off"; };
+    const bool any_check = on(spec.spf) || on(spec.dkim) || on(spec.dmarc) || spec.ptr == "require" ||
+                           !spec.dnsbl.empty();
+    const auto& peer = scenario.server_extras.peer;
+    if (any_check && (!peer || peer->ip.empty())) {
+      error_at_key(checks, "checks need server.peer.ip: the client address SPF, PTR and DNSBL judge");
+    }
     for (const auto& rule : node["rules"].items()) {
       if (rule.is_object()) {
         config.rules.push_back(build_rule(rule));
@@ -768,6 +776,11 @@ class Builder {
       for (const auto& [name, value] : item["headers"].members()) {
         if (auto header = pattern(value)) {
           delivered.headers.emplace(name, std::move(*header));
+        }
+      }
+      for (const auto& [method, result] : item["auth"].members()) {
+        if (auto value = as_string(result)) {
+          delivered.auth.emplace(method, *value);
         }
       }
       expect.delivered.push_back(std::move(delivered));

@@ -136,6 +136,7 @@ struct DeliveredExpect {
   std::optional<rules::TextMatch> from;             // the reverse-path matches
   std::optional<std::size_t> count;                 // exactly this many matching messages
   std::map<std::string, rules::TextMatch> headers;  // header name as written (compare without case) -> value pattern
+  std::map<std::string, std::string> auth;          // sender check -> result, e.g. "dmarc" -> "pass"
   std::size_t line = 0;
 };
 

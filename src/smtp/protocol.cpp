@@ -394,6 +394,44 @@ bool Protocol::is_known_mailbox(std::string_view address) const {
   return false;
 }
 
+std::optional<Reply> Protocol::check_sender_at_rcpt() {
+  if (!m_config.sender_checks.at_rcpt) {
+    return std::nullopt;
+  }
+  if (!m_transaction->sender_checked) {
+    m_transaction->sender_checked = true;
+    m_transaction->sender_refusal = m_config.sender_checks.at_rcpt(m_record.client_address, m_record.helo);
+    if (m_transaction->sender_refusal) {
+      note("checks at RCPT: " + m_transaction->sender_refusal->summary());
+    }
+  }
+  return m_transaction->sender_refusal;
+}
+
+std::optional<Reply> Protocol::check_sender_at_end_of_data(capture::TransactionRecord& record) {
+  if (!m_config.sender_checks.at_end_of_data) {
+    return std::nullopt;
+  }
+  MessageView view;
+  view.client_ip = m_record.client_address;
+  view.helo = m_record.helo;
+  view.mail_from = record.mail_from;
+  view.message = *record.message;
+  MessageVerdict verdict = m_config.sender_checks.at_end_of_data(view);
+  std::string line = "checks:";
+  if (!verdict.summary.empty()) {
+    line += " " + verdict.summary;
+  } else {
+    for (const auto& [method, result] : verdict.results) {
+      line += " " + method + "=" + result;
+    }
+  }
+  note(std::move(line));
+  record.authentication_results = std::move(verdict.authentication_results);
+  record.auth_results = std::move(verdict.results);
+  return std::move(verdict.reply);
+}
+
 Output Protocol::on_rcpt(const Command& command) {
   if (!m_transaction) {
     return protocol_error(reply::bad_sequence("need MAIL command"));
@@ -430,6 +468,8 @@ Output Protocol::on_rcpt(const Command& command) {
   Output output;
   if (auto ruled = check_rules(ctx)) {
     output = std::move(*ruled);
+  } else if (auto refused = check_sender_at_rcpt()) {
+    output = respond(std::move(*refused));
   } else if (is_postmaster(mailbox)) {
     output = respond(reply::ok_recipient());
   } else if (!is_local_domain(domain_of(address))) {
@@ -501,6 +541,8 @@ Output Protocol::on_message(DataDecoder& decoder) {
     verdict = respond(reply::message_too_big());
   } else if (decoder.bare_lf() && m_config.limits.reject_bare_lf) {
     verdict = respond(reply::bare_lf_rejected());
+  } else if (auto refused = check_sender_at_end_of_data(record)) {
+    verdict = respond(std::move(*refused));
   } else {
     auto headers = rules::parse_headers(*record.message);
     rules::Context ctx = context(rules::Stage::end_of_data);

@@ -84,6 +84,8 @@ class Protocol {
     bool eight_bit_mime = false;
     bool smtputf8 = false;
     std::size_t accepted = 0;
+    bool sender_checked = false;               // SenderChecks::at_rcpt was asked
+    std::optional<Reply> sender_refusal;       // and refused the transaction with this
   };
   enum class SaslStep { none, plain_response, login_user, login_password, cram_response };
 
@@ -132,6 +134,10 @@ class Protocol {
   bool plaintext_auth_allowed() const;
   bool is_local_domain(std::string_view domain) const;
   bool is_known_mailbox(std::string_view address) const;
+  // SenderChecks::at_rcpt, asked once per transaction; its refusal holds for every RCPT.
+  std::optional<Reply> check_sender_at_rcpt();
+  // SenderChecks::at_end_of_data: records the results on `record`; a reply refuses the message.
+  std::optional<Reply> check_sender_at_end_of_data(capture::TransactionRecord& record);
   std::optional<Reply> check_mail_parameters(Transaction& transaction, const std::vector<EsmtpParameter>& parameters);
 };
 

@@ -4,13 +4,16 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/limits.hpp"
 #include "rules/rule.hpp"
+#include "smtp/reply.hpp"
 
 namespace maildog::smtp {
 
@@ -47,6 +50,30 @@ struct ServerLimits {
   bool reject_bare_lf = true;  // a strict receiver refuses bare LF in DATA (SMTP smuggling)
 };
 
+// What the end-of-data sender check sees of one message.
+struct MessageView {
+  std::string_view client_ip;
+  std::string_view helo;
+  std::string_view mail_from;  // reverse-path without brackets; empty for <>
+  std::string_view message;    // bytes as received, dot-unstuffed, CRLF kept
+};
+
+struct MessageVerdict {
+  std::optional<Reply> reply;          // set: the message is refused with it
+  std::string authentication_results;  // the Authentication-Results value (RFC 8601)
+  std::map<std::string, std::string> results;  // method -> result, e.g. "spf" -> "pass"
+  std::string summary;                 // one line for the transcript, e.g. "spf=fail dmarc=fail (p=reject)"
+};
+
+// Sender checks injected by the caller (the runner builds them from a scenario's checks), so
+// the protocol never depends on the verifiers. Either hook may be empty.
+struct SenderChecks {
+  // Asked once per transaction, at its first RCPT: a reply refuses that RCPT and the rest.
+  std::function<std::optional<Reply>(std::string_view client_ip, std::string_view helo)> at_rcpt;
+  // After the size and bare-LF checks, before the end_of_data rules.
+  std::function<MessageVerdict(const MessageView&)> at_end_of_data;
+};
+
 struct ServerConfig {
   std::string hostname = "mx.sandbox.test";
   std::string bind_address = "127.0.0.1";
@@ -58,6 +85,7 @@ struct ServerConfig {
   std::vector<std::string> domains;    // empty: every recipient is local (catch-all)
   std::vector<std::string> mailboxes;  // empty: every address at a local domain exists; globs allowed
   std::vector<rules::Rule> rules;
+  SenderChecks sender_checks;
   ServerLimits limits;
   std::uint64_t seed = 1;
   unsigned threads = 1;

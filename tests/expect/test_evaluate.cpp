@@ -470,6 +470,37 @@ TEST_CASE("expect.delivered", "[evaluate][delivered]") {
   }
 }
 
+TEST_CASE("expect.delivered auth compares the recorded sender check results", "[evaluate][delivered]") {
+  auto scenario = make_scenario();
+  auto session = delivering_session();
+  session.transactions[0].auth_results = {{"dkim", "none"}, {"dmarc", "pass"}, {"spf", "pass"}};
+  auto result = observed({session});
+  maildog::scenario::DeliveredExpect expect;
+  expect.line = 40;
+  expect.to = TextMatch::parse("user@inbox.test");
+
+  SECTION("matching results pass") {
+    expect.auth = {{"spf", "pass"}, {"dmarc", "pass"}};
+    scenario.expect.delivered = {expect};
+    CHECK(evaluate(scenario, result).empty());
+  }
+  SECTION("a different result fails and shows what was recorded") {
+    expect.auth = {{"dkim", "pass"}};
+    scenario.expect.delivered = {expect};
+    auto failures = evaluate(scenario, result);
+    REQUIRE(failures.size() == 1);
+    CHECK(failures[0].expected == "a delivered message to user@inbox.test with auth dkim=pass");
+    CHECK(failures[0].actual ==
+          "none of 1 delivered message matches: from <app@yourdomain.test> to user@inbox.test auth dkim=none "
+          "dmarc=pass spf=pass -> 250 2.0.0 Ok: queued as 0A1B2C3D4E (session 1)");
+  }
+  SECTION("a method that was not checked fails") {
+    expect.auth = {{"iprev", "pass"}};
+    scenario.expect.delivered = {expect};
+    CHECK(evaluate(scenario, result).size() == 1);
+  }
+}
+
 TEST_CASE("expect.not_delivered", "[evaluate][not_delivered]") {
   auto scenario = make_scenario();
   scenario.expect.not_delivered_line = 50;

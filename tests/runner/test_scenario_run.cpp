@@ -211,3 +211,80 @@ TEST_CASE("message bodies are dot-stuffed with CRLF line ends", "[runner][client
   REQUIRE(runner::dot_stuff("") == ".\r\n");
   REQUIRE(runner::dot_stuff(".") == "..\r\n.\r\n");
 }
+
+TEST_CASE("sender checks judge the peer with the scenario's dns records", "[runner][scenario][checks]") {
+  const std::string dns = R"(
+dns:
+  yourdomain.test: {TXT: "v=spf1 ip4:203.0.113.5 -all"}
+  _dmarc.yourdomain.test: {TXT: "v=DMARC1; p=reject"}
+  7.100.51.198.zen.dnsbl.test: {A: 127.0.0.2, TXT: "listed for testing"}
+)";
+  const std::string steps = R"(
+client:
+  steps:
+    - expect: {code: 220}
+    - send: EHLO app.yourdomain.test
+    - send: "MAIL FROM:<no-reply@yourdomain.test>"
+    - send: "RCPT TO:<user@inbox.test>"
+    - data: "From: no-reply@yourdomain.test\nTo: user@inbox.test\nSubject: reset\n\nhello\n"
+    - quit: true
+)";
+  SECTION("DMARC p=reject refuses mail from an IP outside SPF with 550 5.7.26") {
+    auto scenario = load_one("name: dmarc\n" + dns + R"(
+server:
+  peer: {ip: 198.51.100.7}
+  checks: {spf: report, dmarc: enforce}
+)" + steps);
+    auto result = runner::run_scenario(scenario, quick_options());
+    REQUIRE(result.sessions.size() == 1);
+    REQUIRE(result.sessions[0].transactions.size() == 1);
+    const auto& tx = result.sessions[0].transactions[0];
+    REQUIRE(tx.final_reply);
+    CHECK(tx.final_reply->code == 550);
+    CHECK(tx.final_reply->enhanced->str() == "5.7.26");
+    CHECK(tx.final_reply->text() ==
+          "Unauthenticated email from yourdomain.test is not accepted due to domain's DMARC policy");
+    CHECK_FALSE(tx.delivered);
+    CHECK(tx.auth_results == std::map<std::string, std::string>{{"dkim", "none"}, {"dmarc", "fail"}, {"spf", "fail"}});
+    CHECK(tx.authentication_results.find("dmarc=fail") != std::string::npos);
+  }
+  SECTION("an IP listed in SPF passes and is delivered") {
+    auto scenario = load_one("name: spf pass\n" + dns + R"(
+server:
+  peer: {ip: 203.0.113.5, helo: mail.yourdomain.test}
+  checks: {spf: enforce, dmarc: enforce}
+)" + steps);
+    auto result = runner::run_scenario(scenario, quick_options());
+    REQUIRE(result.sessions.size() == 1);
+    const auto& tx = result.sessions[0].transactions.at(0);
+    CHECK(tx.delivered);
+    CHECK(tx.auth_results.at("spf") == "pass");
+    CHECK(tx.auth_results.at("dmarc") == "pass");
+  }
+  SECTION("a DNSBL listing refuses the RCPT with 550 5.7.1") {
+    auto scenario = load_one("name: dnsbl\n" + dns + R"(
+server:
+  peer: {ip: 198.51.100.7}
+  checks: {dnsbl: [zen.dnsbl.test]}
+)" + steps);
+    auto result = runner::run_scenario(scenario, quick_options());
+    REQUIRE(result.sessions.size() == 1);
+    const auto& rcpt = result.sessions[0].transactions.at(0).recipients.at(0);
+    CHECK(rcpt.reply.code == 550);
+    CHECK(rcpt.reply.text() == "Service unavailable; client [198.51.100.7] blocked using zen.dnsbl.test");
+  }
+}
+
+TEST_CASE("checks without server.peer.ip are a scenario error", "[runner][scenario][checks]") {
+  auto loaded = scenario::load_text(R"(
+name: no peer
+server:
+  checks: {spf: enforce}
+client:
+  steps:
+    - quit: true
+)",
+                                    "/tmp/scenario.yaml", scenario::Environment::from_map({}));
+  REQUIRE(loaded.diagnostics.size() == 1);
+  CHECK(loaded.diagnostics[0].format().find("checks need server.peer.ip") != std::string::npos);
+}

@@ -264,3 +264,92 @@ TEST_CASE("a rejecting greeting leaves only QUIT", "[smtp][protocol]") {
   REQUIRE(d.code("EHLO c.test") == 503);
   REQUIRE(d.code("QUIT") == 221);
 }
+
+TEST_CASE("sender checks: at_rcpt refuses the whole transaction once asked", "[smtp][protocol][checks]") {
+  ServerConfig config = inbox_config();
+  auto asked = std::make_shared<int>(0);
+  config.sender_checks.at_rcpt = [asked](std::string_view client_ip, std::string_view helo) -> std::optional<Reply> {
+    ++*asked;
+    CHECK(client_ip == "127.0.0.1");
+    CHECK(helo == "client.test");
+    return make_reply(550, EnhancedCode{5, 7, 1}, "Service unavailable; client [127.0.0.1] blocked using bl.test");
+  };
+  Dialogue d(config);
+  d.protocol.greeting();
+  d.say("EHLO client.test");
+  d.say("MAIL FROM:<app@example.test>");
+  Reply first = d.say("RCPT TO:<user@inbox.test>");
+  REQUIRE(first.code == 550);
+  REQUIRE(first.enhanced->str() == "5.7.1");
+  REQUIRE(d.code("RCPT TO:<other@team.inbox.test>") == 550);
+  REQUIRE(*asked == 1);
+  REQUIRE(d.code("DATA") == 554);
+  REQUIRE(d.code("RSET") == 250);
+  d.say("MAIL FROM:<app@example.test>");
+  REQUIRE(d.code("RCPT TO:<user@inbox.test>") == 550);
+  REQUIRE(*asked == 2);  // a new transaction asks again
+}
+
+TEST_CASE("sender checks: at_end_of_data refuses or records its results", "[smtp][protocol][checks]") {
+  ServerConfig config = inbox_config();
+  auto refuse = std::make_shared<bool>(true);
+  auto seen = std::make_shared<std::string>();
+  config.sender_checks.at_end_of_data = [refuse, seen](const MessageView& view) {
+    *seen = std::string(view.client_ip) + " " + std::string(view.helo) + " " + std::string(view.mail_from) + " " +
+            std::to_string(view.message.size());
+    MessageVerdict verdict;
+    verdict.results = {{"spf", "fail"}, {"dkim", "none"}, {"dmarc", "fail"}};
+    verdict.authentication_results = "mx.sandbox.test; spf=fail; dkim=none; dmarc=fail";
+    verdict.summary = "spf=fail dkim=none dmarc=fail (p=reject)";
+    if (*refuse) {
+      verdict.reply = make_reply(550, EnhancedCode{5, 7, 26}, "Unauthenticated email from example.test");
+    }
+    return verdict;
+  };
+  Dialogue d(config);
+  d.protocol.greeting();
+  d.say("EHLO client.test");
+  d.say("MAIL FROM:<app@example.test>");
+  d.say("RCPT TO:<user@inbox.test>");
+  d.say("DATA");
+  Reply refused = d.send_message("Subject: hi\r\n\r\nbody\r\n.\r\n");
+  REQUIRE(refused.code == 550);
+  REQUIRE(refused.enhanced->str() == "5.7.26");
+  REQUIRE(*seen == "127.0.0.1 client.test app@example.test 21");
+  REQUIRE(d.record.transactions.size() == 1);
+  const auto& tx = d.record.transactions.front();
+  REQUIRE_FALSE(tx.delivered);
+  REQUIRE(*tx.message == "Subject: hi\r\n\r\nbody\r\n");  // the header is kept beside, not prepended
+  REQUIRE(tx.authentication_results == "mx.sandbox.test; spf=fail; dkim=none; dmarc=fail");
+  REQUIRE(tx.auth_results.at("dmarc") == "fail");
+  const bool noted = std::any_of(d.record.transcript.begin(), d.record.transcript.end(), [](const auto& entry) {
+    return entry.text == "checks: spf=fail dkim=none dmarc=fail (p=reject)";
+  });
+  REQUIRE(noted);
+
+  *refuse = false;
+  d.say("MAIL FROM:<app@example.test>");
+  d.say("RCPT TO:<user@inbox.test>");
+  d.say("DATA");
+  REQUIRE(d.send_message("Subject: hi\r\n\r\nbody\r\n.\r\n").code == 250);
+  REQUIRE(d.record.transactions.back().delivered);
+  REQUIRE(d.record.transactions.back().auth_results.at("spf") == "fail");
+}
+
+TEST_CASE("sender checks are skipped for a bare LF message", "[smtp][protocol][checks]") {
+  ServerConfig config = inbox_config();
+  auto asked = std::make_shared<bool>(false);
+  config.sender_checks.at_end_of_data = [asked](const MessageView&) {
+    *asked = true;
+    return MessageVerdict{};
+  };
+  Dialogue d(config);
+  d.protocol.greeting();
+  d.say("EHLO client.test");
+  d.say("MAIL FROM:<app@example.test>");
+  d.say("RCPT TO:<user@inbox.test>");
+  d.say("DATA");
+  REQUIRE(d.send_message("Subject: hi\n\nbody\r\n.\r\n").code == 550);
+  REQUIRE_FALSE(*asked);
+  REQUIRE(d.record.transactions.back().auth_results.empty());
+}
