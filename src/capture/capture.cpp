@@ -1,17 +1,10 @@
 #include "capture/capture.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "core/ascii.hpp"
 
 namespace maildog::capture {
-
-namespace {
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-}  // namespace
 
 std::vector<std::string> TransactionRecord::accepted_recipients() const {
   std::vector<std::string> out;
@@ -30,12 +23,12 @@ std::uint64_t Capture::next_session_id() {
 
 unsigned Capture::next_attempt(const std::string& address) {
   std::lock_guard lock(m_mutex);
-  return ++m_attempts[lowercase(address)];
+  return ++m_attempts[ascii::lower(address)];
 }
 
 unsigned Capture::attempts(const std::string& address) const {
   std::lock_guard lock(m_mutex);
-  auto found = m_attempts.find(lowercase(address));
+  auto found = m_attempts.find(ascii::lower(address));
   return found == m_attempts.end() ? 0 : found->second;
 }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "core/ascii.hpp"
 #include "expect/transcript.hpp"
 #include "rules/engine.hpp"
 
@@ -28,29 +29,10 @@ constexpr std::size_t k_listed_max = 3;
 // Characters of app output quoted in an `actual`.
 constexpr std::size_t k_excerpt_max = 200;
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
-
-std::string to_upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), upper);
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
+using ascii::iequals;
+using ascii::lower;
+using ascii::trim;
+std::string to_upper(std::string_view text) { return ascii::upper(text); }
 
 std::string counted(std::size_t n, std::string_view singular, std::string_view plural) {
   return std::to_string(n) + ' ' + std::string(n == 1 ? singular : plural);

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/ascii.hpp"
 #include "core/name_table.hpp"
 
 namespace maildog::rules {
@@ -32,19 +33,7 @@ std::uint64_t mix(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto la = (a[i] >= 'A' && a[i] <= 'Z') ? a[i] - 'A' + 'a' : a[i];
-    auto lb = (b[i] >= 'A' && b[i] <= 'Z') ? b[i] - 'A' + 'a' : b[i];
-    if (la != lb) {
-      return false;
-    }
-  }
-  return true;
-}
+using ascii::iequals;
 
 bool optional_matches(const std::optional<TextMatch>& match, std::string_view value) {
   return !match || match->matches(value);

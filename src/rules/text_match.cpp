@@ -2,23 +2,14 @@
 
 #include <stdexcept>
 
+#include "core/ascii.hpp"
+
 namespace maildog::rules {
 
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
+using ascii::iequals;
+using ascii::lower;
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "smtp/command.hpp"
 
+#include "core/ascii.hpp"
 #include "core/name_table.hpp"
 
 namespace maildog::smtp {
@@ -23,17 +24,8 @@ constexpr NameTable<Verb, 14> k_verbs{{
     {Verb::auth, "AUTH"},
 }};
 
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
+using ascii::trim;
+using ascii::upper;
 
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) {

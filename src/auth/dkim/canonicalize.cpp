@@ -5,6 +5,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "core/ascii.hpp"
+
 namespace maildog::auth::dkim {
 namespace {
 
@@ -165,18 +167,7 @@ std::string canonicalize_body(Canonicalization canon, std::string_view body) {
 
 std::string signed_header_data(const std::vector<HeaderField>& headers, const std::vector<std::string>& names,
                                Canonicalization canon, std::string_view signature_field, const HeaderField* self) {
-  const auto same_name = [](std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-      return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      const auto fold = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-      if (fold(a[i]) != fold(b[i])) {
-        return false;
-      }
-    }
-    return true;
-  };
+  const auto same_name = [](std::string_view a, std::string_view b) { return ascii::iequals(a, b); };
   std::vector<bool> used(headers.size(), false);
   std::string data;
   for (const std::string& name : names) {

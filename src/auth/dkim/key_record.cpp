@@ -1,28 +1,15 @@
 #include "auth/dkim/key_record.hpp"
 
 #include "auth/dkim/signature.hpp"
+#include "core/ascii.hpp"
 
 #include <algorithm>
 
 namespace maildog::auth::dkim {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view space = " \t\r\n";
-  const std::size_t first = text.find_first_not_of(space);
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  return text.substr(first, text.find_last_not_of(space) - first + 1);
-}
+using ascii::lower;
+std::string_view trim(std::string_view text) { return ascii::trim(text, " \t\r\n"); }
 
 // A colon-separated list (h=, s=, t=), each item trimmed and lower-cased; empty items dropped.
 std::vector<std::string> colon_list(std::string_view value) {

@@ -1,6 +1,7 @@
 #include "auth/dkim/sign.hpp"
 
 #include "auth/dkim/canonicalize.hpp"
+#include "core/ascii.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -40,22 +41,8 @@ struct MdCtxFree {
   throw std::invalid_argument("DKIM signing: " + message);
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view space = " \t\r\n";
-  const std::size_t first = text.find_first_not_of(space);
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  return text.substr(first, text.find_last_not_of(space) - first + 1);
-}
+using ascii::lower;
+std::string_view trim(std::string_view text) { return ascii::trim(text, " \t\r\n"); }
 
 // Never prompts: an encrypted PEM key is refused instead.
 int no_passphrase(char* /*buffer*/, int /*size*/, int /*rwflag*/, void* /*user*/) { return 0; }

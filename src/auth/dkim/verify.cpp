@@ -3,6 +3,7 @@
 #include "auth/dkim/canonicalize.hpp"
 #include "auth/dkim/key_record.hpp"
 #include "auth/dkim/signature.hpp"
+#include "core/ascii.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -27,18 +28,7 @@ struct MdCtxFree {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto fold = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (fold(a[i]) != fold(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
+using ascii::iequals;
 
 // RFC 6376 3.6.1 p= for k=rsa is "an RSA public key in DER (SubjectPublicKeyInfo)"; dkimpy and
 // some publishers use a bare PKCS#1 RSAPublicKey, which is accepted too. The whole input must

@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "auth/spf/macro.hpp"
+#include "core/ascii.hpp"
 
 namespace maildog::auth::spf {
 
@@ -18,12 +19,7 @@ bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alphanumeric(char c) { return is_alpha(c) || is_digit(c); }
 
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
-  return result;
-}
+using ascii::lower;
 
 bool equals_ignoring_case(std::string_view left, std::string_view right) {
   return left.size() == right.size() && lower(left) == lower(right);
