@@ -190,6 +190,7 @@ TEST_CASE("exit code 2 for bad usage and missing paths", "[e2e]") {
   REQUIRE_THAT(missing.err, Catch::Contains("/nonexistent/scenarios"));
 }
 
+// Drives src/cli/keygen_command.cpp.
 TEST_CASE("keygen writes a private key and prints the DNS record", "[e2e][keygen]") {
   fs::path prefix = scratch("s1");
   auto keygen = run_maildog({"keygen", "--type", "ed25519", "--selector", "s1", "--domain", "example.test",
@@ -229,4 +230,66 @@ TEST_CASE("check judges a message against a DNS fixture", "[e2e][check]") {
   REQUIRE(verdict["dmarc"]["policy"] == "reject");
   REQUIRE(verdict["dkim"].empty());
   REQUIRE(run_maildog({"check", message.string(), "--client-ip", "not-an-ip", "--helo", "h"}).exit_code == 2);
+}
+
+// Drives src/cli/sign_command.cpp: a key from keygen signs a message that check then verifies
+// against the printed record, and one changed body byte breaks the signature.
+TEST_CASE("sign adds a DKIM signature that check verifies", "[e2e][sign]") {
+  fs::path prefix = scratch("sign-key");
+  auto keygen = run_maildog({"keygen", "--type", "ed25519", "--selector", "sel", "--domain", "example.test",
+                             "--out", prefix.string()});
+  INFO(keygen.describe());
+  REQUIRE(keygen.exit_code == 0);
+  const auto first_quote = keygen.out.find('"');
+  const auto last_quote = keygen.out.rfind('"');
+  REQUIRE(first_quote != std::string::npos);
+  REQUIRE(last_quote > first_quote);
+  const std::string record = keygen.out.substr(first_quote + 1, last_quote - first_quote - 1);
+  fs::path dns = scratch("sign-dns.yaml");
+  std::ofstream(dns) << "sel._domainkey.example.test: {TXT: \"" << record << "\"}\n";
+
+  fs::path message = scratch("sign-message.eml");
+  std::ofstream(message) << "From: Billing <billing@example.test>\r\nTo: you@inbox.test\r\n"
+                            "Subject: invoice\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\n\r\nhello\r\n";
+  fs::path signed_message = scratch("sign-signed.eml");
+  auto sign = run_maildog({"sign", message.string(), "--key", prefix.string() + ".key", "--selector", "sel",
+                           "--domain", "example.test", "--headers", "from:to:subject:date", "--out",
+                           signed_message.string()});
+  INFO(sign.describe());
+  REQUIRE(sign.exit_code == 0);
+  const std::string signed_text = read_file(signed_message);
+  REQUIRE_THAT(signed_text, Catch::StartsWith("DKIM-Signature: ") && Catch::Contains("a=ed25519-sha256"));
+
+  auto dkim_result = [&](const fs::path& path) {
+    auto check = run_maildog({"check", path.string(), "--client-ip", "203.0.113.5", "--helo", "mail.example.test",
+                              "--mail-from", "billing@example.test", "--dns", dns.string(), "--no-ptr", "--json"});
+    INFO(check.describe());
+    REQUIRE(check.exit_code == 0);
+    auto verdict = nlohmann::json::parse(check.out);
+    REQUIRE(verdict["dkim"].size() == 1);
+    return verdict["dkim"][0]["result"].get<std::string>();
+  };
+  REQUIRE(dkim_result(signed_message) == "pass");
+
+  std::string tampered_text = signed_text;
+  const auto body = tampered_text.find("\r\n\r\nhello");
+  REQUIRE(body != std::string::npos);
+  tampered_text[body + 4] = 'j';
+  fs::path tampered = scratch("sign-tampered.eml");
+  std::ofstream(tampered, std::ios::binary) << tampered_text;
+  REQUIRE(dkim_result(tampered) == "fail");
+
+  SECTION("a missing key or message is exit 2 with the path") {
+    auto no_key = run_maildog({"sign", message.string(), "--key", "/nonexistent/key.pem", "--selector", "sel",
+                               "--domain", "example.test"});
+    REQUIRE(no_key.exit_code == 2);
+    REQUIRE_THAT(no_key.err, Catch::Contains("/nonexistent/key.pem"));
+    auto no_message = run_maildog({"sign", "/nonexistent/m.eml", "--key", prefix.string() + ".key", "--selector",
+                                   "sel", "--domain", "example.test"});
+    REQUIRE(no_message.exit_code == 2);
+    REQUIRE_THAT(no_message.err, Catch::Contains("/nonexistent/m.eml"));
+    auto bad_key = run_maildog({"sign", message.string(), "--key", message.string(), "--selector", "sel",
+                                "--domain", "example.test", "--type", "rsa"});
+    REQUIRE(bad_key.exit_code == 2);
+  }
 }
