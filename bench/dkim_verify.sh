@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# DKIM verification rate: runs bench_dkim_verify (dkim::verify against bare OpenSSL/libsodium on
+# a 4 KiB message, target: DKIM at least 50% of raw) and, when dkimpy is installed (Debian
+# python3-dkim), times dkimpy's verify on the same signed messages for comparison.
+# Usage: bench/dkim_verify.sh [path/to/bench_dkim_verify]   (default: build/release)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+binary=${1:-build/release/bench/bench_dkim_verify}
+if [ ! -x "$binary" ]; then
+  bash ci/build.sh release bench_dkim_verify
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+MAILDOG_BENCH_EXPORT_DIR=$work "$binary" | tee "$work/table.txt"
+
+if ! python3 -c "import dkim" 2>/dev/null; then
+  echo "dkimpy is not installed (Debian: python3-dkim): no peer comparison"
+  exit 0
+fi
+echo
+echo "dkimpy on the same signed messages (median of 5 rounds of 400 ms):"
+python3 - "$work" <<'PY'
+import statistics, sys, time
+import dkim
+
+work = sys.argv[1]
+rates = {}
+for selector, name in (("rsa", "rsa-sha256 2048"), ("ed", "ed25519-sha256")):
+    message = open(f"{work}/{selector}.eml", "rb").read()
+    record = open(f"{work}/{selector}.txt", "rb").read()
+    lookup = lambda _name, timeout=5: record
+    if not dkim.verify(message, dnsfunc=lookup):
+        sys.exit(f"dkimpy did not verify the {name} message")
+    round_rates = []
+    for _ in range(5):
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < 0.4:
+            dkim.verify(message, dnsfunc=lookup)
+            count += 1
+        round_rates.append(count / (time.perf_counter() - start))
+    rates[name] = statistics.median(round_rates)
+
+ours = {}
+for line in open(f"{work}/table.txt"):
+    cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+    if len(cells) == 5 and cells[0] in rates:
+        ours[cells[0]] = float(cells[1])
+print("| algorithm | maildog DKIM verify/s | dkimpy verify/s | maildog/dkimpy |")
+print("| --- | --- | --- | --- |")
+for name, rate in rates.items():
+    print(f"| {name} | {ours[name]:.0f} | {rate:.0f} | {ours[name] / rate:.1f} |")
+PY
