@@ -86,13 +86,8 @@ class Conversation {
     return true;
   }
 
-  // Sends a line and reads the reply into `outcome`; false when the I/O failed.
-  bool exchange(const std::string& line, StepOutcome& outcome) {
-    if (auto failed = m_client.send(line + "\r\n")) {
-      outcome.ok = false;
-      outcome.problem = *failed;
-      return false;
-    }
+  // Reads one reply into `outcome`; false, with the problem recorded, when none came.
+  bool receive(StepOutcome& outcome) {
     std::string error;
     outcome.reply = m_client.read_reply(error);
     if (!outcome.reply) {
@@ -101,6 +96,16 @@ class Conversation {
       return false;
     }
     return true;
+  }
+
+  // Sends a line and reads the reply into `outcome`; false when the I/O failed.
+  bool exchange(const std::string& line, StepOutcome& outcome) {
+    if (auto failed = m_client.send(line + "\r\n")) {
+      outcome.ok = false;
+      outcome.problem = *failed;
+      return false;
+    }
+    return receive(outcome);
   }
 
   void judge(const scenario::ClientStep& step, StepOutcome& outcome) {
@@ -131,14 +136,8 @@ class Conversation {
         outcome.action = "(read reply)";
         if (m_greeting) {
           outcome.reply = std::exchange(m_greeting, std::nullopt);
-        } else {
-          std::string error;
-          outcome.reply = m_client.read_reply(error);
-          if (!outcome.reply) {
-            outcome.ok = false;
-            outcome.problem = error;
-            return outcome;
-          }
+        } else if (!receive(outcome)) {
+          return outcome;
         }
         judge(step, outcome);
         return outcome;
@@ -243,14 +242,9 @@ class Conversation {
       outcome.reply.reset();
       return outcome;
     }
-    std::string error;
-    outcome.reply = m_client.read_reply(error);
-    if (!outcome.reply) {
-      outcome.ok = false;
-      outcome.problem = error;
-      return outcome;
+    if (receive(outcome)) {
+      judge(step, outcome);
     }
-    judge(step, outcome);
     return outcome;
   }
 };
