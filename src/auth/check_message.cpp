@@ -4,29 +4,16 @@
 #include <cctype>
 
 #include "auth/authentication_results.hpp"
+#include "core/ascii.hpp"
 #include "rules/engine.hpp"
 
 namespace maildog::auth {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+std::string_view trim(std::string_view text) { return ascii::trim(text, " \t\r\n"); }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_space(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-bool iequals(std::string_view left, std::string_view right) {
-  return left.size() == right.size() && std::equal(left.begin(), left.end(), right.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-         });
-}
+using ascii::iequals;
 
 // An address header value with RFC 5322 comments dropped and quoted-string contents blanked,
 // so that "@", "<", "," inside them are not taken for syntax. nullopt when unbalanced.

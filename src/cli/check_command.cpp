@@ -10,6 +10,7 @@
 
 #include "auth/check_message.hpp"
 #include "cli/commands.hpp"
+#include "core/ascii.hpp"
 #include "dns/fixture_resolver.hpp"
 #include "dns/live_resolver.hpp"
 
@@ -200,7 +201,6 @@ int run_check(const CheckSettings& settings) {
   // A verdict is information, not a failure of the command: scripts read it from the output.
   return k_exit_passed;
 }
-
 
 }  // namespace
 

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <set>
 
+#include "core/ascii.hpp"
+
 namespace maildog::auth::dkim {
 namespace {
 
@@ -17,29 +19,10 @@ bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_high(char c) { return static_cast<unsigned char>(c) >= 0x80; }
 
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+using ascii::iequals;
+using ascii::lower;
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), to_lower);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return to_lower(x) == to_lower(y);
-         });
-}
-
-std::string_view trim_fws(std::string_view text) {
-  while (!text.empty() && is_fws(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_fws(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
+std::string_view trim_fws(std::string_view text) { return ascii::trim(text, " \t\r\n"); }
 
 // RFC 6376 3.2: tag-name = ALPHA *ALNUMPUNC.
 bool is_tag_name(std::string_view name) {

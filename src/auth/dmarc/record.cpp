@@ -5,28 +5,17 @@
 #include <charconv>
 #include <set>
 
+#include "core/ascii.hpp"
+
 namespace maildog::auth::dmarc {
 
 namespace {
 
 bool is_wsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_wsp(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_wsp(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
+std::string_view trim(std::string_view text) { return ascii::trim(text, " \t\r\n"); }
 
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
-  return result;
-}
+using ascii::lower;
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
