@@ -9,6 +9,7 @@
 #include "integration/harness.hpp"
 #include "smtp/sasl.hpp"
 #include "support/child.hpp"
+#include "support/temp_dir.hpp"
 
 namespace maildog::test {
 namespace {
@@ -56,31 +57,7 @@ smtp::ServerConfig auth_config(TlsMode tls) {
   return config;
 }
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "maildog-integ-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  fs::path write(const std::string& name, const std::string& content) const {
-    fs::path file = m_path / name;
-    std::ofstream out(file, std::ios::binary);
-    out << content;
-    return file;
-  }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using maildog::test::TempDir;
 
 ChildResult swaks(std::uint16_t port, std::vector<std::string> extra, std::string to = "user@inbox.test") {
   ChildSpec spec;

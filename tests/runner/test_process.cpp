@@ -1,4 +1,5 @@
 #include "runner/process.hpp"
+#include "support/temp_dir.hpp"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -37,25 +38,7 @@ ProcessSpec program(std::vector<std::string> argv) {
   return spec;
 }
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "maildog-runner-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using maildog::test::TempDir;
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path);
