@@ -14,13 +14,17 @@ trap 'rm -rf "$work"' EXIT
 
 MAILDOG_BENCH_EXPORT_DIR=$work "$binary" | tee "$work/table.txt"
 
-if ! python3 -c "import dkim" 2>/dev/null; then
+# Debian's python3-dkim lives in the system interpreter, which a pyenv or venv python3 on PATH
+# would hide.
+python=/usr/bin/python3
+[ -x "$python" ] || python=python3
+if ! "$python" -c "import dkim" 2>/dev/null; then
   echo "dkimpy is not installed (Debian: python3-dkim): no peer comparison"
   exit 0
 fi
 echo
 echo "dkimpy on the same signed messages (median of 5 rounds of 400 ms):"
-python3 - "$work" <<'PY'
+"$python" - "$work" <<'PY'
 import statistics, sys, time
 import dkim
 

@@ -12,9 +12,12 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace maildog::auth::dkim {
 namespace {
@@ -50,6 +53,42 @@ Pkey decode_rsa_public_key(std::string_view der) {
   }
   ERR_clear_error();
   return key;
+}
+
+using SharedPkey = std::shared_ptr<EVP_PKEY>;
+
+// OpenSSL 3 decodes a key through its provider framework, which costs several times the RSA
+// verify itself (bench/RESULTS.md), while a verifier meets the same few keys again and again
+// (one per selector). Decoded keys are kept, a bounded number, keyed by their DER bytes; an
+// EVP_PKEY is safe to share between threads for verification once built.
+class DecodedRsaKeys {
+ public:
+  SharedPkey get(std::string_view der) {
+    std::lock_guard lock(m_mutex);
+    for (const auto& [bytes, key] : m_keys) {
+      if (bytes == der) {
+        return key;
+      }
+    }
+    SharedPkey key(decode_rsa_public_key(der).release(), PkeyFree{});
+    if (key) {
+      if (m_keys.size() == k_capacity) {
+        m_keys.pop_front();
+      }
+      m_keys.emplace_back(std::string(der), key);
+    }
+    return key;
+  }
+
+ private:
+  static constexpr std::size_t k_capacity = 32;
+  std::mutex m_mutex;
+  std::deque<std::pair<std::string, SharedPkey>> m_keys;
+};
+
+SharedPkey decoded_rsa_key(std::string_view der) {
+  static DecodedRsaKeys keys;
+  return keys.get(der);
 }
 
 bool rsa_sha256_verify(EVP_PKEY* key, std::string_view data, std::string_view signature) {
@@ -187,9 +226,9 @@ VerifyResult verify_one(const MessageParts& parts, const HeaderField& field, con
       return with(result, Status::permerror, "key has t=s but the i= domain is not d=");
     }
   }
-  Pkey rsa_key;
+  SharedPkey rsa_key;
   if (key.key_type == KeyType::rsa) {
-    rsa_key = decode_rsa_public_key(key.public_key);
+    rsa_key = decoded_rsa_key(key.public_key);
     if (!rsa_key) {
       return with(result, Status::permerror, "public key could not be decoded");
     }
