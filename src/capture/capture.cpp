@@ -6,16 +6,6 @@
 
 namespace maildog::capture {
 
-std::vector<std::string> TransactionRecord::accepted_recipients() const {
-  std::vector<std::string> out;
-  for (const auto& recipient : recipients) {
-    if (recipient.reply.positive()) {
-      out.push_back(recipient.address);
-    }
-  }
-  return out;
-}
-
 std::uint64_t Capture::next_session_id() {
   std::lock_guard lock(m_mutex);
   return ++m_next_id;

@@ -3,12 +3,14 @@
 // exact message bytes. Plain values, safe to copy out of the server after it stops.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "smtp/reply.hpp"
@@ -29,6 +31,21 @@ struct RecipientRecord {
   unsigned attempt = 0;  // this address's attempt number across sessions
 };
 
+// A negative reply the sandbox chose for a reason a scenario can name (`expect.rejected`).
+// Syntax and sequence errors are not refusals: they say nothing about the mail.
+struct RefusalRecord {
+  std::string reason;   // one of k_refusal_reasons
+  std::string command;  // "CONNECT", "HELO", "MAIL", "RCPT", "DATA", "END_OF_DATA"
+  std::string argument;                 // MAIL, RCPT: the address; otherwise empty
+  std::vector<std::string> recipients;  // DATA, END_OF_DATA: the accepted recipients refused with it
+  smtp::Reply reply;
+};
+
+// Every reason a refusal can carry; the scenario schema lists the same words.
+inline constexpr std::array<std::string_view, 14> k_refusal_reasons{
+    "rule", "spf", "dkim", "dmarc", "ptr", "dnsbl", "relay", "unknown_user", "too_many_recipients",
+    "size", "bare_lf", "auth_required", "tls_required", "smtputf8"};
+
 struct TransactionRecord {
   std::string mail_from;  // reverse-path without brackets; empty for <>
   std::string mail_parameters;
@@ -44,6 +61,9 @@ struct TransactionRecord {
   std::string authentication_results;              // the Authentication-Results value
   std::map<std::string, std::string> auth_results;  // method -> result, e.g. "dmarc" -> "fail"
   std::vector<std::string> accepted_recipients() const;
+  // The message as the sandbox stores it: the Authentication-Results header (folded) in front
+  // of the bytes as received, when checks ran; otherwise the bytes as received.
+  std::string stored_copy() const;
 };
 
 struct SessionRecord {
@@ -59,6 +79,7 @@ struct SessionRecord {
   std::string auth_mechanism;
   std::vector<TranscriptEntry> transcript;
   std::vector<TransactionRecord> transactions;
+  std::vector<RefusalRecord> refusals;  // in the order they were sent
   std::string close_reason;  // "quit", "client closed", "idle timeout", ...
   std::chrono::system_clock::time_point started;
   std::chrono::microseconds duration{0};

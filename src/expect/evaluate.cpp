@@ -379,8 +379,9 @@ void check_replies(const Observation& observation, const std::vector<scenario::R
 
 // ---- delivered / not_delivered / retries ----------------------------------------------------
 
+// The stored copy, so a scenario can assert on the Authentication-Results header the sandbox adds.
 std::vector<rules::Header> headers_of(const capture::TransactionRecord& transaction) {
-  return transaction.message ? rules::parse_headers(*transaction.message) : std::vector<rules::Header>{};
+  return transaction.message ? rules::parse_headers(transaction.stored_copy()) : std::vector<rules::Header>{};
 }
 
 const rules::Header* find_header(const std::vector<rules::Header>& headers, std::string_view name) {
@@ -541,6 +542,80 @@ void check_not_delivered(const Observation& observation, const scenario::Expecta
                           "no delivered message to " + address, "delivered: " + listed(offending),
                           observation.last_lines()});
     }
+  }
+}
+
+// ---- rejected --------------------------------------------------------------------------------
+
+std::string describe(const scenario::RejectedExpect& expect) {
+  std::string out = (expect.count == 0U ? "no refusal for " : "a refusal for ") + expect.reason;
+  if (expect.to) {
+    out += " of " + show(*expect.to);
+  }
+  if (expect.code || expect.enhanced) {
+    out += " with";
+    if (expect.code) {
+      out += " " + std::to_string(*expect.code);
+    }
+    if (expect.enhanced) {
+      out += " " + expect.enhanced->str();
+    }
+  }
+  if (expect.count && *expect.count > 0) {
+    out += " (" + count_phrase(expect.count, std::nullopt, std::nullopt, "time", "times") + ")";
+  }
+  return out;
+}
+
+std::string describe(const capture::RefusalRecord& refusal, std::uint64_t session) {
+  std::string subject = refusal.argument;
+  if (subject.empty() && !refusal.recipients.empty()) {
+    subject = "for " + join(refusal.recipients, ", ");
+  }
+  return refusal.reason + ": " + command_text(refusal.command, subject) + " -> " + refusal.reply.summary() +
+         " (session " + std::to_string(session) + ")";
+}
+
+bool refusal_matches(const scenario::RejectedExpect& expect, const capture::RefusalRecord& refusal) {
+  if (refusal.reason != expect.reason || (expect.code && refusal.reply.code != *expect.code) ||
+      (expect.enhanced && refusal.reply.enhanced != expect.enhanced)) {
+    return false;
+  }
+  if (!expect.to) {
+    return true;
+  }
+  if (!refusal.argument.empty() && refusal.command == "RCPT") {
+    return expect.to->matches(refusal.argument);
+  }
+  return std::any_of(refusal.recipients.begin(), refusal.recipients.end(),
+                     [&](const std::string& rcpt) { return expect.to->matches(rcpt); });
+}
+
+void check_rejected(const Observation& observation, const std::vector<scenario::RejectedExpect>& expects,
+                    std::vector<Failure>& failures) {
+  for (std::size_t i = 0; i < expects.size(); ++i) {
+    const auto& expect = expects[i];
+    std::vector<std::string> matching;
+    std::vector<std::string> others;
+    for (const auto& session : observation.result.sessions) {
+      for (const auto& refusal : session.refusals) {
+        (refusal_matches(expect, refusal) ? matching : others).push_back(describe(refusal, session.id));
+      }
+    }
+    const bool holds = expect.count ? matching.size() == *expect.count : !matching.empty();
+    if (holds) {
+      continue;
+    }
+    std::string actual;
+    if (!matching.empty()) {
+      actual = counted(matching.size(), "matching refusal", "matching refusals") + ": " + listed(matching);
+    } else if (!others.empty()) {
+      actual = "no such refusal; the sandbox refused: " + listed(others);
+    } else {
+      actual = "the sandbox refused nothing";
+    }
+    failures.push_back(
+        {"expect.rejected[" + std::to_string(i) + "]", expect.line, describe(expect), actual, observation.last_lines()});
   }
 }
 
@@ -722,6 +797,7 @@ std::vector<runner::Failure> evaluate(const scenario::Scenario& scenario, const 
   check_replies(observation, expect.replies, failures);
   check_delivered(observation, expect.delivered, failures);
   check_not_delivered(observation, expect, failures);
+  check_rejected(observation, expect.rejected, failures);
   check_retries(observation, expect.retries, failures);
   if (expect.transcript) {
     check_transcript(observation, scenario, failures);

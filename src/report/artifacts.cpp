@@ -67,8 +67,13 @@ void write_artifacts(const runner::RunResult& run, const std::filesystem::path& 
       for (const auto& transaction : session.transactions) {
         if (transaction.message) {
           ++n;
-          write_file(folder / ("message-" + std::to_string(session.id) + "-" + std::to_string(n) + ".eml"),
-                     *transaction.message);
+          // The stored copy carries the sandbox's Authentication-Results; the bytes as received
+          // are kept beside it whenever the two differ.
+          const std::string stem = "message-" + std::to_string(session.id) + "-" + std::to_string(n);
+          write_file(folder / (stem + ".eml"), transaction.stored_copy());
+          if (!transaction.authentication_results.empty()) {
+            write_file(folder / (stem + ".received.eml"), *transaction.message);
+          }
         }
       }
     }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report/console.hpp"
+#include "report/normalise.hpp"
 #include "rules/engine.hpp"
 
 namespace maildog::report {
@@ -62,8 +63,8 @@ json transaction_json(const capture::TransactionRecord& transaction) {
   }
   json headers = json::array();
   if (transaction.message) {
-    for (const auto& header : rules::parse_headers(*transaction.message)) {
-      headers.push_back({{"name", header.name}, {"value", header.value}});
+    for (const auto& header : rules::parse_headers(transaction.stored_copy())) {
+      headers.push_back({{"name", header.name}, {"value", normalise_header_value(header.name, header.value)}});
     }
   }
   json auth_results = json::object();
@@ -95,6 +96,14 @@ json session_json(const capture::SessionRecord& session) {
   for (const auto& transaction : session.transactions) {
     transactions.push_back(transaction_json(transaction));
   }
+  json refusals = json::array();
+  for (const auto& refusal : session.refusals) {
+    refusals.push_back({{"reason", refusal.reason},
+                        {"command", refusal.command},
+                        {"argument", refusal.argument},
+                        {"recipients", refusal.recipients},
+                        {"reply", reply_json(refusal.reply)}});
+  }
   return {{"id", session.id},
           {"client", session.client_address},
           {"client_port", session.client_port},
@@ -109,7 +118,8 @@ json session_json(const capture::SessionRecord& session) {
           {"started", iso8601(session.started)},
           {"duration_ms", milliseconds(session.duration)},
           {"transcript", std::move(transcript)},
-          {"transactions", std::move(transactions)}};
+          {"transactions", std::move(transactions)},
+          {"refusals", std::move(refusals)}};
 }
 
 json app_json(const runner::ProcessResult& app) {

@@ -1,5 +1,6 @@
 #include "runner/sender_checks.hpp"
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -48,6 +49,7 @@ struct Shared {
   std::string receiver;
   unsigned percent_draw = 0;
   ChecksPolicy policy;
+  std::map<std::string, smtp::Reply> replies;  // the scenario's replacements for the refusals below
   std::unique_ptr<dns::Resolver> resolver;
   std::mutex mutex;
 };
@@ -83,14 +85,19 @@ std::string dkim_result(const std::vector<auth::dkim::VerifyResult>& results) {
   return results.empty() ? "none" : std::string(auth::dkim::status_name(results.front().status));
 }
 
-std::optional<smtp::Reply> at_rcpt(Shared& shared) {
+smtp::Refusal refusal(const Shared& shared, const std::string& check, smtp::Reply default_reply) {
+  auto replaced = shared.replies.find(check);
+  return {replaced != shared.replies.end() ? replaced->second : std::move(default_reply), check};
+}
+
+std::optional<smtp::Refusal> at_rcpt(Shared& shared) {
   if (shared.policy.dnsbl_zones.empty()) {
     return std::nullopt;
   }
   std::lock_guard lock(shared.mutex);
   for (const auto& result : auth::check_dnsbl(shared.ip, shared.policy.dnsbl_zones, *shared.resolver)) {
     if (result.listed) {
-      return dnsbl_listed(shared.ip_text, result.zone);
+      return refusal(shared, "dnsbl", dnsbl_listed(shared.ip_text, result.zone));
     }
   }
   return std::nullopt;
@@ -128,15 +135,16 @@ smtp::MessageVerdict at_end_of_data(Shared& shared, const smtp::MessageView& vie
 
   const ChecksPolicy& policy = shared.policy;
   if (policy.spf == Mode::enforce && checked.spf.status == auth::spf::SpfStatus::fail) {
-    verdict.reply = spf_failed(checked.spf.explanation.empty() ? checked.spf.reason : checked.spf.explanation);
+    verdict.refusal = refusal(shared, "spf",
+                              spf_failed(checked.spf.explanation.empty() ? checked.spf.reason : checked.spf.explanation));
   } else if (policy.dkim == Mode::enforce && verdict.results["dkim"] != "pass") {
-    verdict.reply = dkim_missing();
+    verdict.refusal = refusal(shared, "dkim", dkim_missing());
   } else if (policy.dmarc == Mode::enforce && checked.dmarc_failed() &&
              checked.dmarc.policy == auth::dmarc::Policy::reject) {
     // A quarantine policy is accepted and recorded: the sandbox has no spam folder.
-    verdict.reply = dmarc_rejected(checked.from.domain);
+    verdict.refusal = refusal(shared, "dmarc", dmarc_rejected(checked.from.domain));
   } else if (policy.require_ptr && checked.ptr && checked.ptr->status != auth::IprevStatus::pass) {
-    verdict.reply = ptr_missing();
+    verdict.refusal = refusal(shared, "ptr", ptr_missing());
   }
   return verdict;
 }
@@ -164,6 +172,7 @@ smtp::SenderChecks make_sender_checks(const scenario::Scenario& scenario) {
   // DMARC pct= draws from the scenario's seed, so a run repeats.
   shared->percent_draw = static_cast<unsigned>(scenario.server.seed % 100);
   shared->policy = policy_of(extras.checks);
+  shared->replies = extras.checks.replies;
   if (scenario.dns.live) {
     shared->resolver = std::make_unique<dns::LiveResolver>();
   } else {

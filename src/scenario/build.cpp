@@ -410,7 +410,7 @@ class Builder {
     Node checks = node["checks"];
     scenario.server_extras.checks =
         ChecksSpec{as_string(checks["spf"]), as_string(checks["dkim"]), as_string(checks["dmarc"]),
-                   as_string(checks["ptr"]), as_strings(checks["dnsbl"])};
+                   as_string(checks["ptr"]), as_strings(checks["dnsbl"]), build_check_replies(checks["replies"])};
     const ChecksSpec& spec = scenario.server_extras.checks;
     auto on = [](const std::optional<std::string>& mode) { return mode && *mode != "off"; };
     const bool any_check = on(spec.spf) || on(spec.dkim) || on(spec.dmarc) || spec.ptr == "require" ||
@@ -430,6 +430,7 @@ class Builder {
     } else if (auto seed = as_integer(node["seed"]); seed && *seed >= 0) {
       config.seed = static_cast<std::uint64_t>(*seed);
     }
+    scenario.server_extras.seed_written = node["seed"].present();
   }
 
   smtp::AuthConfig build_auth(const Node& node) {
@@ -512,6 +513,23 @@ class Builder {
         match.probability = value;
       }
     }
+  }
+
+  // Each check's refusal text, as receivers word it differently; a refusal must be 4xx or 5xx.
+  std::map<std::string, smtp::Reply> build_check_replies(const Node& node) {
+    std::map<std::string, smtp::Reply> replies;
+    for (const auto& [name, value] : node.members()) {
+      auto reply = build_reply(value);
+      if (!reply) {
+        continue;
+      }
+      if (reply->code < 400) {
+        error(value, "checks.replies." + name + " must refuse (4xx or 5xx), found " + std::to_string(reply->code));
+        continue;
+      }
+      replies.emplace(name, std::move(*reply));
+    }
+    return replies;
   }
 
   std::optional<smtp::Reply> build_reply(const Node& node) {
@@ -788,6 +806,22 @@ class Builder {
     expect.not_delivered = as_strings(node["not_delivered"]);
     if (node["not_delivered"].present()) {
       expect.not_delivered_line = key_line(node["not_delivered"]);
+    }
+    for (const auto& item : node["rejected"].items()) {
+      if (!item.is_object()) {
+        continue;
+      }
+      RejectedExpect rejected;
+      rejected.line = m_document.positions.find(item.path).value.line;
+      rejected.reason = as_string(item["reason"]).value_or("");
+      rejected.to = pattern(item["to"]);
+      rejected.code = reply_code(item["code"]);
+      rejected.enhanced = enhanced_code(item["enhanced"], rejected.code);
+      rejected.count = count_value(item["count"]);
+      if (rejected.code && *rejected.code < 400) {
+        error(item["code"], "a refusal is 4xx or 5xx, found " + std::to_string(*rejected.code));
+      }
+      expect.rejected.push_back(std::move(rejected));
     }
     for (const auto& item : node["retries"].items()) {
       if (!item.is_object()) {

@@ -37,6 +37,7 @@ struct ChecksSpec {
   std::optional<std::string> dmarc;  // "off" | "report" | "enforce"
   std::optional<std::string> ptr;    // "require" | "off"
   std::vector<std::string> dnsbl;    // DNSBL zones to query for the peer IP
+  std::map<std::string, smtp::Reply> replies;  // "spf", "dkim", "dmarc", "ptr", "dnsbl" -> its refusal
 };
 
 // The parts of `server:` that smtp::ServerConfig does not hold, for the rules and auth modules.
@@ -44,6 +45,7 @@ struct ServerExtras {
   std::optional<std::string> profile;  // provider preset name, e.g. "gmail"
   std::optional<PeerSpec> peer;
   ChecksSpec checks;
+  bool seed_written = false;  // `server.seed` is in the file: a run's --seed leaves it alone
 };
 
 // `app:` — the program under test. Strings may hold {{smtp.*}} / {{scenario.dir}} templates.
@@ -140,6 +142,17 @@ struct DeliveredExpect {
   std::size_t line = 0;
 };
 
+// `expect.rejected[]` — refusals the sandbox sent for a named reason (capture::k_refusal_reasons).
+// No count: at least one.
+struct RejectedExpect {
+  std::string reason;
+  std::optional<rules::TextMatch> to;  // RCPT: the address; DATA, END_OF_DATA: one refused recipient
+  std::optional<int> code;
+  std::optional<smtp::EnhancedCode> enhanced;
+  std::optional<std::size_t> count;  // exactly this many (0: the reason never refused anything)
+  std::size_t line = 0;
+};
+
 // `expect.retries[]` — attempts per recipient (RCPT across sessions).
 struct RetryExpect {
   std::string rcpt;
@@ -162,6 +175,7 @@ struct Expectations {
   std::vector<DeliveredExpect> delivered;
   std::vector<std::string> not_delivered;  // no accepted message may have these recipients
   std::size_t not_delivered_line = 0;      // line of the `not_delivered` key
+  std::vector<RejectedExpect> rejected;
   std::vector<RetryExpect> retries;
   std::optional<TranscriptExpect> transcript;
   std::size_t line = 0;  // line of the `expect:` key; 0 when absent

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "core/ascii.hpp"
 #include "core/name_table.hpp"
 #include "rules/text_match.hpp"
 #include "smtp/address.hpp"
@@ -125,6 +126,15 @@ Output Protocol::protocol_error(Reply reply) {
   return output;
 }
 
+Output Protocol::refuse(capture::RefusalRecord refusal, Next next) {
+  if (refusal.recipients.empty() && m_transaction && (refusal.command == "DATA" || refusal.command == "END_OF_DATA")) {
+    refusal.recipients = m_transaction->record.accepted_recipients();
+  }
+  Output output = respond(refusal.reply, next);
+  m_record.refusals.push_back(std::move(refusal));
+  return output;
+}
+
 rules::Context Protocol::context(rules::Stage stage) const {
   rules::Context ctx;
   ctx.stage = stage;
@@ -164,7 +174,16 @@ std::optional<Output> Protocol::check_rules(rules::Context ctx) {
   }
   if (decision->reply) {
     Next next = decision->reply->code == 421 ? Next::close : Next::read_command;
-    return respond(*decision->reply, next);
+    if (decision->reply->positive() || decision->reply->code < 400) {
+      return respond(*decision->reply, next);
+    }
+    std::string argument(ctx.stage == rules::Stage::rcpt ? ctx.rcpt : ctx.stage == rules::Stage::mail ? ctx.mail_from : "");
+    return refuse({.reason = "rule",
+                   .command = ascii::upper(rules::to_string(ctx.stage)),
+                   .argument = std::move(argument),
+                   .recipients = {},
+                   .reply = *decision->reply},
+                  next);
   }
   return std::nullopt;
 }
@@ -332,10 +351,12 @@ Output Protocol::on_mail(const Command& command) {
     return protocol_error(reply::bad_sequence("nested MAIL command"));
   }
   if (m_config.tls == TlsMode::required && !m_tls) {
-    return respond(reply::starttls_required());
+    return refuse({.reason = "tls_required", .command = "MAIL", .argument = {}, .recipients = {},
+                   .reply = reply::starttls_required()});
   }
   if (m_config.auth && m_config.auth->required && !m_authenticated) {
-    return respond(reply::auth_required());
+    return refuse({.reason = "auth_required", .command = "MAIL", .argument = {}, .recipients = {},
+                   .reply = reply::auth_required()});
   }
   if (command.malformed) {
     return protocol_error(reply::syntax_error("MAIL FROM:<address>"));
@@ -347,10 +368,15 @@ Output Protocol::on_mail(const Command& command) {
   auto& path = std::get<PathArgument>(parsed);
   Transaction transaction;
   if (auto refused = check_mail_parameters(transaction, path.parameters)) {
-    return refused->code == 552 ? respond(*refused) : protocol_error(*refused);
+    if (refused->code == 552) {
+      return refuse({.reason = "size", .command = "MAIL", .argument = path.address(), .recipients = {},
+                     .reply = std::move(*refused)});
+    }
+    return protocol_error(*refused);
   }
   if (path.mailbox && path.mailbox->utf8 && !transaction.smtputf8) {
-    return respond(reply::smtputf8_required());
+    return refuse({.reason = "smtputf8", .command = "MAIL", .argument = path.address(), .recipients = {},
+                   .reply = reply::smtputf8_required()});
   }
   transaction.record.mail_from = path.address();
   transaction.record.mail_parameters = path.parameters_text;
@@ -394,7 +420,7 @@ bool Protocol::is_known_mailbox(std::string_view address) const {
   return false;
 }
 
-std::optional<Reply> Protocol::check_sender_at_rcpt() {
+std::optional<Refusal> Protocol::check_sender_at_rcpt() {
   if (!m_config.sender_checks.at_rcpt) {
     return std::nullopt;
   }
@@ -402,13 +428,13 @@ std::optional<Reply> Protocol::check_sender_at_rcpt() {
     m_transaction->sender_checked = true;
     m_transaction->sender_refusal = m_config.sender_checks.at_rcpt(m_record.client_address, m_record.helo);
     if (m_transaction->sender_refusal) {
-      note("checks at RCPT: " + m_transaction->sender_refusal->summary());
+      note("checks at RCPT: " + m_transaction->sender_refusal->reply.summary());
     }
   }
   return m_transaction->sender_refusal;
 }
 
-std::optional<Reply> Protocol::check_sender_at_end_of_data(capture::TransactionRecord& record) {
+std::optional<Refusal> Protocol::check_sender_at_end_of_data(capture::TransactionRecord& record) {
   if (!m_config.sender_checks.at_end_of_data) {
     return std::nullopt;
   }
@@ -429,7 +455,7 @@ std::optional<Reply> Protocol::check_sender_at_end_of_data(capture::TransactionR
   note(std::move(line));
   record.authentication_results = std::move(verdict.authentication_results);
   record.auth_results = std::move(verdict.results);
-  return std::move(verdict.reply);
+  return std::move(verdict.refusal);
 }
 
 Output Protocol::on_rcpt(const Command& command) {
@@ -449,13 +475,15 @@ Output Protocol::on_rcpt(const Command& command) {
     return protocol_error(reply::parameter_not_implemented(path.parameters.front().keyword));
   }
   const Mailbox& mailbox = *path.mailbox;
-  if (mailbox.utf8 && !m_transaction->smtputf8) {
-    return respond(reply::smtputf8_required());
-  }
   const std::string address = mailbox.address();
+  if (mailbox.utf8 && !m_transaction->smtputf8) {
+    return refuse({.reason = "smtputf8", .command = "RCPT", .argument = address, .recipients = {},
+                   .reply = reply::smtputf8_required()});
+  }
   // RFC 5321 4.5.3.1.8 limits the recipients a transaction delivers to; refused ones do not count.
   if (m_transaction->accepted >= m_config.limits.recipients) {
-    return respond(reply::too_many_recipients());
+    return refuse({.reason = "too_many_recipients", .command = "RCPT", .argument = address, .recipients = {},
+                   .reply = reply::too_many_recipients()});
   }
   capture::RecipientRecord recipient;
   recipient.address = address;
@@ -469,14 +497,17 @@ Output Protocol::on_rcpt(const Command& command) {
   if (auto ruled = check_rules(ctx)) {
     output = std::move(*ruled);
   } else if (auto refused = check_sender_at_rcpt()) {
-    output = respond(std::move(*refused));
+    output = refuse({.reason = refused->reason, .command = "RCPT", .argument = address, .recipients = {},
+                     .reply = refused->reply});
   } else if (is_postmaster(mailbox)) {
     output = respond(reply::ok_recipient());
   } else if (!is_local_domain(domain_of(address))) {
     output = m_authenticated ? respond(reply::ok_recipient("Recipient ok (relay captured, never delivered)"))
-                             : respond(reply::relay_denied(address));
+                             : refuse({.reason = "relay", .command = "RCPT", .argument = address, .recipients = {},
+                                       .reply = reply::relay_denied(address)});
   } else if (!is_known_mailbox(address)) {
-    output = respond(reply::user_unknown(address));
+    output = refuse({.reason = "unknown_user", .command = "RCPT", .argument = address, .recipients = {},
+                     .reply = reply::user_unknown(address)});
   } else {
     output = respond(reply::ok_recipient());
   }
@@ -536,19 +567,28 @@ Output Protocol::on_message(DataDecoder& decoder) {
   if (!decoder.too_big()) {
     record.message = std::make_shared<const std::string>(decoder.take_message());
   }
+  const std::size_t refusals_before = m_record.refusals.size();
+  auto refuse_message = [&](std::string_view reason, Reply reply) {
+    return refuse({.reason = std::string(reason), .command = "END_OF_DATA", .argument = {},
+                   .recipients = record.accepted_recipients(), .reply = std::move(reply)});
+  };
   std::optional<Output> verdict;
   if (decoder.too_big()) {
-    verdict = respond(reply::message_too_big());
+    verdict = refuse_message("size", reply::message_too_big());
   } else if (decoder.bare_lf() && m_config.limits.reject_bare_lf) {
-    verdict = respond(reply::bare_lf_rejected());
+    verdict = refuse_message("bare_lf", reply::bare_lf_rejected());
   } else if (auto refused = check_sender_at_end_of_data(record)) {
-    verdict = respond(std::move(*refused));
+    verdict = refuse_message(refused->reason, std::move(refused->reply));
   } else {
     auto headers = rules::parse_headers(*record.message);
     rules::Context ctx = context(rules::Stage::end_of_data);
     ctx.mail_from = record.mail_from;
     ctx.headers = &headers;
     verdict = check_rules(ctx);
+    // The transaction has left m_transaction by now, so a rule's refusal learns its recipients here.
+    if (m_record.refusals.size() > refusals_before && m_record.refusals.back().recipients.empty()) {
+      m_record.refusals.back().recipients = record.accepted_recipients();
+    }
     if (!verdict) {
       verdict = respond(reply::queued(queue_id(m_random())));
     }

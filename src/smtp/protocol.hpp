@@ -85,7 +85,7 @@ class Protocol {
     bool smtputf8 = false;
     std::size_t accepted = 0;
     bool sender_checked = false;               // SenderChecks::at_rcpt was asked
-    std::optional<Reply> sender_refusal;       // and refused the transaction with this
+    std::optional<Refusal> sender_refusal;     // and refused the transaction with this
   };
   enum class SaslStep { none, plain_response, login_user, login_password, cram_response };
 
@@ -114,6 +114,8 @@ class Protocol {
   void record_server(const Reply& reply);
   Output respond(Reply reply, Next next = Next::read_command);
   Output protocol_error(Reply reply);
+  // A negative reply for a reason a scenario can name: recorded in SessionRecord::refusals.
+  Output refuse(capture::RefusalRecord refusal, Next next = Next::read_command);
   // Applies the rules at `stage`; a reply or a fault comes back as a finished Output.
   std::optional<Output> check_rules(rules::Context context);
   rules::Context context(rules::Stage stage) const;
@@ -135,9 +137,9 @@ class Protocol {
   bool is_local_domain(std::string_view domain) const;
   bool is_known_mailbox(std::string_view address) const;
   // SenderChecks::at_rcpt, asked once per transaction; its refusal holds for every RCPT.
-  std::optional<Reply> check_sender_at_rcpt();
+  std::optional<Refusal> check_sender_at_rcpt();
   // SenderChecks::at_end_of_data: records the results on `record`; a reply refuses the message.
-  std::optional<Reply> check_sender_at_end_of_data(capture::TransactionRecord& record);
+  std::optional<Refusal> check_sender_at_end_of_data(capture::TransactionRecord& record);
   std::optional<Reply> check_mail_parameters(Transaction& transaction, const std::vector<EsmtpParameter>& parameters);
 };
 

@@ -58,8 +58,15 @@ struct MessageView {
   std::string_view message;    // bytes as received, dot-unstuffed, CRLF kept
 };
 
+// A sender check's refusal: the reply and the check's name for the capture ("spf", "dnsbl", ...;
+// capture::k_refusal_reasons).
+struct Refusal {
+  Reply reply;
+  std::string reason;
+};
+
 struct MessageVerdict {
-  std::optional<Reply> reply;          // set: the message is refused with it
+  std::optional<Refusal> refusal;      // set: the message is refused with it
   std::string authentication_results;  // the Authentication-Results value (RFC 8601)
   std::map<std::string, std::string> results;  // method -> result, e.g. "spf" -> "pass"
   std::string summary;                 // one line for the transcript, e.g. "spf=fail dmarc=fail (p=reject)"
@@ -69,7 +76,7 @@ struct MessageVerdict {
 // the protocol never depends on the verifiers. Either hook may be empty.
 struct SenderChecks {
   // Asked once per transaction, at its first RCPT: a reply refuses that RCPT and the rest.
-  std::function<std::optional<Reply>(std::string_view client_ip, std::string_view helo)> at_rcpt;
+  std::function<std::optional<Refusal>(std::string_view client_ip, std::string_view helo)> at_rcpt;
   // After the size and bare-LF checks, before the end_of_data rules.
   std::function<MessageVerdict(const MessageView&)> at_end_of_data;
 };

@@ -119,6 +119,9 @@ capture::SessionRecord ghost_session(std::uint64_t id, std::uint16_t port, const
   ghost.attempt = attempt;
   transaction.recipients = {ghost};
   session.transactions.push_back(transaction);
+  if (!ghost.reply.positive()) {
+    session.refusals.push_back({"rule", "RCPT", "ghost@inbox.test", {}, ghost.reply});
+  }
   return session;
 }
 

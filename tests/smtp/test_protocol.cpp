@@ -86,6 +86,11 @@ TEST_CASE("local policy: unknown mailbox, relaying, postmaster", "[smtp][protoco
   REQUIRE(d.code("RCPT TO:<Postmaster>") == 250);
   const auto attempts = d.capture.attempts("ghost@inbox.test");
   REQUIRE(attempts == 1);
+  REQUIRE(d.record.refusals.size() == 2);
+  REQUIRE(d.record.refusals[0].reason == "unknown_user");
+  REQUIRE(d.record.refusals[0].argument == "ghost@inbox.test");
+  REQUIRE(d.record.refusals[1].reason == "relay");
+  REQUIRE(d.record.refusals[1].reply.enhanced->str() == "5.7.1");
 }
 
 TEST_CASE("without domains every recipient is local", "[smtp][protocol]") {
@@ -195,6 +200,9 @@ TEST_CASE("required TLS refuses MAIL in the clear", "[smtp][protocol]") {
   Reply refused = d.say("MAIL FROM:<a@b.test>");
   REQUIRE(refused.code == 530);
   REQUIRE(refused.text().find("STARTTLS") != std::string::npos);
+  REQUIRE(d.record.refusals.size() == 1);
+  REQUIRE(d.record.refusals[0].reason == "tls_required");
+  REQUIRE(d.record.refusals[0].command == "MAIL");
 }
 
 TEST_CASE("rules decide at their stage", "[smtp][protocol]") {
@@ -222,6 +230,15 @@ TEST_CASE("rules decide at their stage", "[smtp][protocol]") {
   REQUIRE(refused.code == 550);
   REQUIRE_FALSE(d.record.transactions.back().delivered);
   REQUIRE(d.record.transactions.back().message);
+  // The greylisting 451 and the content 550 are rule refusals; DATA's 554 (no valid
+  // recipients) is a sequence answer, not a refusal.
+  REQUIRE(d.record.refusals.size() == 2);
+  REQUIRE(d.record.refusals[0].reason == "rule");
+  REQUIRE(d.record.refusals[0].command == "RCPT");
+  REQUIRE(d.record.refusals[0].argument == "x@y.test");
+  REQUIRE(d.record.refusals[1].reason == "rule");
+  REQUIRE(d.record.refusals[1].command == "END_OF_DATA");
+  REQUIRE(d.record.refusals[1].recipients == std::vector<std::string>{"x@y.test"});
 }
 
 TEST_CASE("bare LF is refused by default, too big messages keep the session", "[smtp][protocol]") {
@@ -239,6 +256,9 @@ TEST_CASE("bare LF is refused by default, too big messages keep the session", "[
   d.say("DATA");
   REQUIRE(d.send_message("a\nb\r\n.\r\n").enhanced->str() == "5.6.0");
   REQUIRE(d.code("NOOP") == 250);
+  REQUIRE(d.record.refusals.size() == 2);
+  REQUIRE(d.record.refusals[0].reason == "size");
+  REQUIRE(d.record.refusals[1].reason == "bare_lf");
 }
 
 TEST_CASE("an abandoned transaction is still recorded", "[smtp][protocol]") {
@@ -268,11 +288,12 @@ TEST_CASE("a rejecting greeting leaves only QUIT", "[smtp][protocol]") {
 TEST_CASE("sender checks: at_rcpt refuses the whole transaction once asked", "[smtp][protocol][checks]") {
   ServerConfig config = inbox_config();
   auto asked = std::make_shared<int>(0);
-  config.sender_checks.at_rcpt = [asked](std::string_view client_ip, std::string_view helo) -> std::optional<Reply> {
+  config.sender_checks.at_rcpt = [asked](std::string_view client_ip, std::string_view helo) -> std::optional<Refusal> {
     ++*asked;
     CHECK(client_ip == "127.0.0.1");
     CHECK(helo == "client.test");
-    return make_reply(550, EnhancedCode{5, 7, 1}, "Service unavailable; client [127.0.0.1] blocked using bl.test");
+    return Refusal{make_reply(550, EnhancedCode{5, 7, 1}, "Service unavailable; client [127.0.0.1] blocked using bl.test"),
+                   "dnsbl"};
   };
   Dialogue d(config);
   d.protocol.greeting();
@@ -288,6 +309,13 @@ TEST_CASE("sender checks: at_rcpt refuses the whole transaction once asked", "[s
   d.say("MAIL FROM:<app@example.test>");
   REQUIRE(d.code("RCPT TO:<user@inbox.test>") == 550);
   REQUIRE(*asked == 2);  // a new transaction asks again
+  REQUIRE(d.record.refusals.size() == 3);
+  for (const auto& refusal : d.record.refusals) {
+    REQUIRE(refusal.reason == "dnsbl");
+    REQUIRE(refusal.command == "RCPT");
+    REQUIRE(refusal.reply.code == 550);
+  }
+  REQUIRE(d.record.refusals[1].argument == "other@team.inbox.test");
 }
 
 TEST_CASE("sender checks: at_end_of_data refuses or records its results", "[smtp][protocol][checks]") {
@@ -302,7 +330,7 @@ TEST_CASE("sender checks: at_end_of_data refuses or records its results", "[smtp
     verdict.authentication_results = "mx.sandbox.test; spf=fail; dkim=none; dmarc=fail";
     verdict.summary = "spf=fail dkim=none dmarc=fail (p=reject)";
     if (*refuse) {
-      verdict.reply = make_reply(550, EnhancedCode{5, 7, 26}, "Unauthenticated email from example.test");
+      verdict.refusal = Refusal{make_reply(550, EnhancedCode{5, 7, 26}, "Unauthenticated email from example.test"), "dmarc"};
     }
     return verdict;
   };
@@ -319,8 +347,15 @@ TEST_CASE("sender checks: at_end_of_data refuses or records its results", "[smtp
   REQUIRE(d.record.transactions.size() == 1);
   const auto& tx = d.record.transactions.front();
   REQUIRE_FALSE(tx.delivered);
-  REQUIRE(*tx.message == "Subject: hi\r\n\r\nbody\r\n");  // the header is kept beside, not prepended
+  REQUIRE(*tx.message == "Subject: hi\r\n\r\nbody\r\n");  // the bytes as received stay as they were
   REQUIRE(tx.authentication_results == "mx.sandbox.test; spf=fail; dkim=none; dmarc=fail");
+  REQUIRE(tx.stored_copy() ==
+          "Authentication-Results: mx.sandbox.test;\r\n\tspf=fail;\r\n\tdkim=none;\r\n\tdmarc=fail\r\n"
+          "Subject: hi\r\n\r\nbody\r\n");
+  REQUIRE(d.record.refusals.size() == 1);
+  REQUIRE(d.record.refusals[0].reason == "dmarc");
+  REQUIRE(d.record.refusals[0].command == "END_OF_DATA");
+  REQUIRE(d.record.refusals[0].recipients == std::vector<std::string>{"user@inbox.test"});
   REQUIRE(tx.auth_results.at("dmarc") == "fail");
   const bool noted = std::any_of(d.record.transcript.begin(), d.record.transcript.end(), [](const auto& entry) {
     return entry.text == "checks: spf=fail dkim=none dmarc=fail (p=reject)";
