@@ -7,6 +7,7 @@
 #include "core/name_table.hpp"
 #include "rules/text_match.hpp"
 #include "smtp/address.hpp"
+#include "smtp/dsn.hpp"
 #include "smtp/sasl.hpp"
 
 namespace maildog::smtp {
@@ -250,8 +251,9 @@ Output Protocol::on_line(std::string_view line) {
       return on_starttls(command);
     case Verb::auth:
       return on_auth(command);
-    case Verb::expn:
     case Verb::bdat:
+      return on_bdat(command);
+    case Verb::expn:
       return protocol_error(reply::command_not_implemented(command.verb_text));
     case Verb::unknown:
       break;
@@ -266,6 +268,9 @@ std::vector<std::string> Protocol::ehlo_keywords() const {
       "8BITMIME",
       "SMTPUTF8",
       "ENHANCEDSTATUSCODES",
+      "CHUNKING",
+      "BINARYMIME",
+      "DSN",
   };
   if (!m_tls && (m_config.tls == TlsMode::starttls || m_config.tls == TlsMode::required)) {
     keywords.emplace_back("STARTTLS");
@@ -313,7 +318,11 @@ Output Protocol::on_ehlo(const Command& command, bool extended) {
 std::optional<Reply> Protocol::check_mail_parameters(Transaction& transaction,
                                                      const std::vector<EsmtpParameter>& parameters) {
   for (const auto& parameter : parameters) {
-    if (parameter.keyword == "SIZE") {
+    if (parameter.keyword == "RET" || parameter.keyword == "ENVID") {
+      if (auto problem = dsn_mail_parameter_problem(parameter)) {
+        return reply::parameter_syntax_error(*problem);
+      }
+    } else if (parameter.keyword == "SIZE") {
       std::size_t size = 0;
       const std::string& value = parameter.value.value_or("");
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
@@ -328,6 +337,10 @@ std::optional<Reply> Protocol::check_mail_parameters(Transaction& transaction,
       const std::string value = parameter.value.value_or("");
       if (rules::TextMatch::exact("8BITMIME").matches(value)) {
         transaction.eight_bit_mime = true;
+      } else if (rules::TextMatch::exact("BINARYMIME").matches(value)) {
+        // RFC 3030 3: binary content, which only BDAT can carry.
+        transaction.eight_bit_mime = true;
+        transaction.binary_mime = true;
       } else if (!rules::TextMatch::exact("7BIT").matches(value)) {
         return reply::parameter_syntax_error("Unsupported BODY type: " + value);
       }
@@ -470,9 +483,14 @@ Output Protocol::on_rcpt(const Command& command) {
     return protocol_error(make_reply(501, EnhancedCode{5, 1, 3}, "Bad recipient address syntax: " + error->message));
   }
   auto& path = std::get<PathArgument>(parsed);
-  // DSN (RFC 3461) is not advertised, so no RCPT parameter is known.
-  if (!path.parameters.empty()) {
-    return protocol_error(reply::parameter_not_implemented(path.parameters.front().keyword));
+  // DSN (RFC 3461) parameters are the only ones RCPT takes; duplicates fail in the parser.
+  for (const auto& parameter : path.parameters) {
+    if (parameter.keyword != "NOTIFY" && parameter.keyword != "ORCPT") {
+      return protocol_error(reply::parameter_not_implemented(parameter.keyword));
+    }
+    if (auto problem = dsn_rcpt_parameter_problem(parameter)) {
+      return protocol_error(reply::parameter_syntax_error(*problem));
+    }
   }
   const Mailbox& mailbox = *path.mailbox;
   const std::string address = mailbox.address();
@@ -529,6 +547,12 @@ Output Protocol::on_data(const Command& command) {
   if (!m_transaction) {
     return protocol_error(reply::bad_sequence("need MAIL command"));
   }
+  if (m_transaction->binary_mime) {
+    return protocol_error(reply::bad_sequence("BODY=BINARYMIME needs BDAT, not DATA"));
+  }
+  if (m_transaction->chunks) {
+    return protocol_error(reply::bad_sequence("DATA after BDAT in one transaction"));
+  }
   if (m_transaction->accepted == 0) {
     // RFC 2920 3.1: with pipelining, DATA after only refused recipients is answered 554.
     return respond(reply::no_valid_recipients());
@@ -556,16 +580,109 @@ Output Protocol::on_data(const Command& command) {
 Output Protocol::on_message(DataDecoder& decoder) {
   Transaction transaction = std::move(*m_transaction);
   m_transaction.reset();
+  ReceivedMessage message;
+  message.size = decoder.size();
+  message.lines = decoder.line_count();
+  message.too_big = decoder.too_big();
+  message.bare_lf = decoder.bare_lf();
+  message.eight_bit = decoder.eight_bit();
+  if (!decoder.too_big()) {
+    message.bytes = decoder.take_message();
+  }
+  return complete_message(std::move(transaction), std::move(message));
+}
+
+Output Protocol::on_bdat(const Command& command) {
+  // RFC 3030 2: bdat-cmd = "BDAT" SP chunk-size [ SP end-marker ]; chunk-size = 1*DIGIT.
+  const std::string& argument = command.argument;
+  const std::size_t space = argument.find(' ');
+  const std::string_view size_text = std::string_view(argument).substr(0, space);
+  const std::string_view marker = space == std::string::npos ? std::string_view() : std::string_view(argument).substr(space + 1);
+  std::uint64_t size = 0;
+  auto [end, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size);
+  if (size_text.empty() || ec != std::errc{} || end != size_text.data() + size_text.size() ||
+      (!marker.empty() && !ascii::iequals(marker, "LAST"))) {
+    // Without a size the chunk cannot be skipped: its octets will read as (bad) commands.
+    return protocol_error(reply::syntax_error("BDAT chunk-size [LAST]"));
+  }
+  m_pending_chunk = PendingChunk{size, !marker.empty()};
+  if (m_transaction && m_transaction->accepted > 0 && !m_transaction->chunks) {
+    m_transaction->chunks.emplace();
+    m_transaction->chunks->message.via_bdat = true;
+    enter_state(State::data);
+  }
+  Output output;
+  output.next = Next::read_chunk;
+  output.chunk_size = size;
+  return output;
+}
+
+void Protocol::on_chunk_data(std::string_view piece) {
+  if (!m_transaction || !m_transaction->chunks || m_transaction->chunks->failed) {
+    return;
+  }
+  ChunkedMessage& chunks = *m_transaction->chunks;
+  ReceivedMessage& message = chunks.message;
+  for (char c : piece) {
+    if (c == '\n') {
+      ++message.lines;
+      message.bare_lf = message.bare_lf || chunks.previous != '\r';
+    } else if (static_cast<unsigned char>(c) >= 0x80) {
+      message.eight_bit = true;
+    }
+    chunks.previous = c;
+  }
+  message.size += piece.size();
+  if (message.size > m_config.limits.message_size) {
+    message.too_big = true;
+    message.bytes.clear();
+    message.bytes.shrink_to_fit();
+  } else {
+    message.bytes.append(piece);
+  }
+}
+
+Output Protocol::on_chunk_end() {
+  const PendingChunk chunk = m_pending_chunk.value_or(PendingChunk{});
+  m_pending_chunk.reset();
+  note("chunk: " + std::to_string(chunk.size) + " octets" + (chunk.last ? ", last" : ""));
+  if (!m_transaction) {
+    return protocol_error(reply::bad_sequence("need MAIL command"));
+  }
+  if (m_transaction->accepted == 0) {
+    return respond(reply::no_valid_recipients());
+  }
+  ChunkedMessage& chunks = *m_transaction->chunks;
+  if (chunks.failed) {
+    // RFC 3030 2: chunks pipelined after a refused one are read and discarded.
+    return respond(reply::bad_sequence("an earlier chunk of this message was refused; send RSET"));
+  }
+  if (chunks.message.too_big) {
+    chunks.failed = true;
+    m_transaction->record.final_reply = reply::message_too_big();
+    return refuse({.reason = "size", .command = "BDAT", .argument = {}, .recipients = {},
+                   .reply = reply::message_too_big()});
+  }
+  if (!chunk.last) {
+    return respond(make_reply(250, EnhancedCode{2, 0, 0}, std::to_string(chunk.size) + " octets received"));
+  }
+  Transaction transaction = std::move(*m_transaction);
+  m_transaction.reset();
+  ReceivedMessage message = std::move(transaction.chunks->message);
+  return complete_message(std::move(transaction), std::move(message));
+}
+
+Output Protocol::complete_message(Transaction transaction, ReceivedMessage message) {
   enter_state(State::ready);
   auto& record = transaction.record;
-  record.bare_lf = decoder.bare_lf();
-  record.eight_bit = decoder.eight_bit();
-  note("message: " + std::to_string(decoder.size()) + " octets, " + std::to_string(decoder.line_count()) + " lines" +
-       (decoder.bare_lf() ? ", bare LF" : "") + (decoder.eight_bit() ? ", 8-bit" : ""));
+  record.bare_lf = message.bare_lf;
+  record.eight_bit = message.eight_bit;
+  note("message: " + std::to_string(message.size) + " octets, " + std::to_string(message.lines) + " lines" +
+       (message.via_bdat ? ", BDAT" : "") + (message.bare_lf ? ", bare LF" : "") + (message.eight_bit ? ", 8-bit" : ""));
 
   // The bytes are kept even when the message is refused: a test may want to see what was sent.
-  if (!decoder.too_big()) {
-    record.message = std::make_shared<const std::string>(decoder.take_message());
+  if (!message.too_big) {
+    record.message = std::make_shared<const std::string>(std::move(message.bytes));
   }
   const std::size_t refusals_before = m_record.refusals.size();
   auto refuse_message = [&](std::string_view reason, Reply reply) {
@@ -573,9 +690,11 @@ Output Protocol::on_message(DataDecoder& decoder) {
                    .recipients = record.accepted_recipients(), .reply = std::move(reply)});
   };
   std::optional<Output> verdict;
-  if (decoder.too_big()) {
+  if (message.too_big) {
     verdict = refuse_message("size", reply::message_too_big());
-  } else if (decoder.bare_lf() && m_config.limits.reject_bare_lf) {
+  } else if (message.bare_lf && !message.via_bdat && m_config.limits.reject_bare_lf) {
+    // Bare LF is refused in DATA because it can fake the end of data (SMTP smuggling); a BDAT
+    // chunk has no terminator to fake, and BINARYMIME content may hold any octet.
     verdict = refuse_message("bare_lf", reply::bare_lf_rejected());
   } else if (auto refused = check_sender_at_end_of_data(record)) {
     verdict = refuse_message(refused->reason, std::move(refused->reply));

@@ -36,13 +36,16 @@ enum class State {
 std::string_view to_string(State state);
 
 // What the session does after writing `replies`.
-enum class Next { read_command, read_data, start_tls, close };
+// read_chunk: the next `chunk_size` octets are a BDAT chunk (RFC 3030): hand them to
+// on_chunk_data, then call on_chunk_end.
+enum class Next { read_command, read_data, read_chunk, start_tls, close };
 
 struct Output {
   std::optional<std::chrono::milliseconds> delay;  // wait before writing (a rule's fault)
   std::vector<Reply> replies;
   Next next = Next::read_command;
   bool flush = false;  // write now even if more pipelined input is buffered
+  std::uint64_t chunk_size = 0;  // Next::read_chunk
 };
 
 struct Peer {
@@ -63,6 +66,9 @@ class Protocol {
   Output on_line_too_long();
   // The DATA decoder finished (decoder.done()).
   Output on_message(DataDecoder& decoder);
+  // A BDAT chunk's octets, in as many pieces as the socket delivers, then its end.
+  void on_chunk_data(std::string_view piece);
+  Output on_chunk_end();
   // The session completed the TLS handshake (STARTTLS or implicit).
   void on_tls_established(std::string version, std::string cipher);
   // Recorded in the transcript as an event line ("timeout", "client closed", ...).
@@ -79,10 +85,32 @@ class Protocol {
   std::size_t message_size_limit() const { return m_config.limits.message_size; }
 
  private:
+  // A message as the DATA decoder or the BDAT chunks delivered it.
+  struct ReceivedMessage {
+    std::string bytes;  // empty when too big
+    std::uint64_t size = 0;
+    std::size_t lines = 0;
+    bool too_big = false;
+    bool bare_lf = false;
+    bool eight_bit = false;
+    bool via_bdat = false;
+  };
+  // What the BDAT chunks of one transaction have delivered so far.
+  struct ChunkedMessage {
+    ReceivedMessage message;
+    bool failed = false;  // a chunk was refused: the rest is discarded (RFC 3030 2)
+    char previous = '\0';
+  };
+  struct PendingChunk {
+    std::uint64_t size = 0;
+    bool last = false;
+  };
   struct Transaction {
     capture::TransactionRecord record;
     bool eight_bit_mime = false;
+    bool binary_mime = false;
     bool smtputf8 = false;
+    std::optional<ChunkedMessage> chunks;  // set by the first BDAT
     std::size_t accepted = 0;
     bool sender_checked = false;               // SenderChecks::at_rcpt was asked
     std::optional<Refusal> sender_refusal;     // and refused the transaction with this
@@ -101,6 +129,7 @@ class Protocol {
   bool m_authenticated = false;
   std::size_t m_errors = 0;
   std::optional<Transaction> m_transaction;
+  std::optional<PendingChunk> m_pending_chunk;  // between on_bdat and on_chunk_end
   SaslStep m_sasl_step = SaslStep::none;
   AuthMechanism m_sasl_mechanism = AuthMechanism::plain;
   std::string m_sasl_user;
@@ -140,6 +169,9 @@ class Protocol {
   std::optional<Refusal> check_sender_at_rcpt();
   // SenderChecks::at_end_of_data: records the results on `record`; a reply refuses the message.
   std::optional<Refusal> check_sender_at_end_of_data(capture::TransactionRecord& record);
+  Output on_bdat(const Command& command);
+  // The final verdict on a whole message, however it arrived.
+  Output complete_message(Transaction transaction, ReceivedMessage message);
   std::optional<Reply> check_mail_parameters(Transaction& transaction, const std::vector<EsmtpParameter>& parameters);
 };
 

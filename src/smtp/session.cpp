@@ -6,6 +6,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
+
 namespace maildog::smtp {
 
 namespace asio = boost::asio;
@@ -228,8 +230,26 @@ asio::awaitable<void> Session::dialogue() {
     co_return;
   }
   std::optional<DataDecoder> decoder;
+  std::optional<std::uint64_t> chunk_left;  // octets of the current BDAT chunk still to read
   const std::size_t line_limit = m_shared.config.limits.line_length;
   for (;;) {
+    if (chunk_left) {
+      const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(*chunk_left, m_in.size()));
+      m_protocol.on_chunk_data(std::string_view(m_in.data(), take));
+      m_in.erase(0, take);
+      *chunk_left -= take;
+      if (*chunk_left == 0) {
+        chunk_left.reset();
+        if (!co_await apply(m_protocol.on_chunk_end())) {
+          break;
+        }
+        continue;
+      }
+      if (!co_await flush() || !co_await read_more()) {
+        break;
+      }
+      continue;
+    }
     if (decoder) {
       m_in.erase(0, decoder->feed(m_in));
       if (decoder->done()) {
@@ -280,6 +300,8 @@ asio::awaitable<void> Session::dialogue() {
     }
     if (output.next == Next::read_data) {
       decoder.emplace(m_protocol.message_size_limit());
+    } else if (output.next == Next::read_chunk) {
+      chunk_left = output.chunk_size;
     } else if (output.next == Next::start_tls) {
       // RFC 3207 6 (and CVE-2011-0411): nothing pipelined before TLS may be acted on after it.
       if (!m_in.empty()) {
@@ -300,8 +322,9 @@ asio::awaitable<void> Session::dialogue() {
     } else if (m_stop_requested) {
       m_protocol.finish("server shutting down");
     } else {
-      m_protocol.note(decoder ? "client closed the connection during DATA" : "client closed the connection");
-      m_protocol.finish(decoder ? "client closed during DATA" : "client closed");
+      const bool in_message = decoder || chunk_left;
+      m_protocol.note(in_message ? "client closed the connection during DATA" : "client closed the connection");
+      m_protocol.finish(in_message ? "client closed during DATA" : "client closed");
     }
   } else {
     // The protocol closed (QUIT, a 421, a disconnect fault): an open transaction is still recorded.

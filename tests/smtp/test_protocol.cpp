@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
+#include "smtp/dsn.hpp"
 #include "smtp/protocol.hpp"
 #include "smtp/sasl.hpp"
 
@@ -29,6 +32,21 @@ struct Dialogue {
     return output.replies.front();
   }
   int code(std::string_view line) { return say(line).code; }
+  // BDAT: the command, then the chunk's octets in the given pieces, then its reply.
+  Reply send_chunk(std::string_view command, std::vector<std::string_view> pieces) {
+    Output output = protocol.on_line(command);
+    REQUIRE(output.replies.empty());
+    REQUIRE(output.next == Next::read_chunk);
+    std::size_t total = 0;
+    for (auto piece : pieces) {
+      protocol.on_chunk_data(piece);
+      total += piece.size();
+    }
+    REQUIRE(total == output.chunk_size);
+    Output end = protocol.on_chunk_end();
+    REQUIRE(!end.replies.empty());
+    return end.replies.front();
+  }
   Reply send_message(std::string_view body) {
     DataDecoder decoder(protocol.message_size_limit());
     decoder.feed(body);
@@ -123,8 +141,9 @@ TEST_CASE("parameters are validated", "[smtp][protocol]") {
   d.protocol.greeting();
   d.say("EHLO c.test");
   REQUIRE(d.say("MAIL FROM:<a@b.test> SIZE=5000").enhanced->str() == "5.3.4");
-  REQUIRE(d.code("MAIL FROM:<a@b.test> BODY=BINARYMIME") == 501);
+  REQUIRE(d.code("MAIL FROM:<a@b.test> BODY=QUANTUM") == 501);
   REQUIRE(d.code("MAIL FROM:<a@b.test> FOO=BAR") == 555);
+  REQUIRE(d.say("MAIL FROM:<a@b.test> SIZE=1 SIZE=2").text().find("duplicate parameter SIZE") != std::string::npos);
   REQUIRE(d.say("MAIL FROM:<ü@b.test>").enhanced->str() == "5.6.7");
   REQUIRE(d.code("MAIL FROM:<ü@b.test> SMTPUTF8") == 250);
 }
@@ -387,4 +406,130 @@ TEST_CASE("sender checks are skipped for a bare LF message", "[smtp][protocol][c
   REQUIRE(d.send_message("Subject: hi\n\nbody\r\n.\r\n").code == 550);
   REQUIRE_FALSE(*asked);
   REQUIRE(d.record.transactions.back().auth_results.empty());
+}
+
+TEST_CASE("CHUNKING: BDAT chunks make one message, no dot-stuffing (RFC 3030)", "[smtp][protocol][bdat]") {
+  ServerConfig config = inbox_config();
+  Dialogue d(config);
+  d.protocol.greeting();
+  Reply ehlo = d.say("EHLO client.test");
+  const auto& lines = ehlo.lines;
+  for (const char* keyword : {"CHUNKING", "BINARYMIME", "DSN"}) {
+    REQUIRE(std::find(lines.begin(), lines.end(), keyword) != lines.end());
+  }
+  d.say("MAIL FROM:<app@example.test> BODY=BINARYMIME");
+  d.say("RCPT TO:<user@inbox.test>");
+  const std::string first = "Subject: chunked\r\n\r\n.leading dot";
+  using namespace std::string_literals;
+  const std::string second = " stays\r\n\0\xff binary\r\n"s;
+  Reply middle = d.send_chunk("BDAT " + std::to_string(first.size()), {first.substr(0, 5), first.substr(5)});
+  REQUIRE(middle.code == 250);
+  REQUIRE(middle.text() == std::to_string(first.size()) + " octets received");
+  Reply last = d.send_chunk("BDAT " + std::to_string(second.size()) + " last", {second});
+  REQUIRE(last.code == 250);
+  REQUIRE(last.text().find("queued") != std::string::npos);
+  REQUIRE(d.record.transactions.size() == 1);
+  const auto& tx = d.record.transactions.front();
+  REQUIRE(tx.delivered);
+  REQUIRE(*tx.message == first + second);  // the leading dot is data, not stuffing
+  REQUIRE(tx.eight_bit);
+  REQUIRE(tx.mail_parameters == "BODY=BINARYMIME");
+  const bool noted = std::any_of(d.record.transcript.begin(), d.record.transcript.end(), [](const auto& entry) {
+    return entry.text.find(", BDAT") != std::string::npos;
+  });
+  REQUIRE(noted);
+}
+
+TEST_CASE("CHUNKING: sequence errors still consume the chunk", "[smtp][protocol][bdat]") {
+  ServerConfig config = inbox_config();
+  Dialogue d(config);
+  d.protocol.greeting();
+  d.say("EHLO client.test");
+  REQUIRE(d.send_chunk("BDAT 3 LAST", {"abc"}).code == 503);  // no MAIL
+  d.say("MAIL FROM:<app@example.test>");
+  REQUIRE(d.code("RCPT TO:<ghost@inbox.test>") == 550);
+  REQUIRE(d.send_chunk("BDAT 2", {"hi"}).code == 554);  // no valid recipient
+  REQUIRE(d.code("RSET") == 250);
+  REQUIRE(d.code("BDAT x") == 501);
+  REQUIRE(d.code("BDAT 5 FIRST") == 501);
+  REQUIRE(d.code("BDAT") == 501);
+
+  d.say("MAIL FROM:<app@example.test> BODY=BINARYMIME");
+  d.say("RCPT TO:<user@inbox.test>");
+  REQUIRE(d.code("DATA") == 503);  // RFC 3030 3: BINARYMIME only with BDAT
+  REQUIRE(d.code("RSET") == 250);
+  d.say("MAIL FROM:<app@example.test>");
+  d.say("RCPT TO:<user@inbox.test>");
+  REQUIRE(d.send_chunk("BDAT 0", {}).code == 250);
+  REQUIRE(d.code("DATA") == 503);  // no DATA once BDAT started
+  REQUIRE(d.send_chunk("BDAT 0 LAST", {}).code == 250);  // an empty message is legal
+  REQUIRE(d.record.transactions.back().delivered);
+  REQUIRE(d.record.transactions.back().message->empty());
+}
+
+TEST_CASE("CHUNKING: an oversized message is refused and later chunks discarded", "[smtp][protocol][bdat]") {
+  ServerConfig config = inbox_config();
+  config.limits.message_size = 10;
+  Dialogue d(config);
+  d.protocol.greeting();
+  d.say("EHLO client.test");
+  d.say("MAIL FROM:<app@example.test>");
+  d.say("RCPT TO:<user@inbox.test>");
+  REQUIRE(d.send_chunk("BDAT 6", {"012345"}).code == 250);
+  Reply refused = d.send_chunk("BDAT 6", {"6789ab"});
+  REQUIRE(refused.code == 552);
+  REQUIRE(refused.enhanced->str() == "5.3.4");
+  REQUIRE(d.send_chunk("BDAT 4 LAST", {"cdef"}).code == 503);  // pipelined after the refusal
+  REQUIRE(d.code("RSET") == 250);
+  REQUIRE(d.record.transactions.size() == 1);
+  REQUIRE_FALSE(d.record.transactions.front().delivered);
+  REQUIRE(d.record.refusals.size() == 1);
+  REQUIRE(d.record.refusals.front().reason == "size");
+  REQUIRE(d.record.refusals.front().command == "BDAT");
+  // The session goes on.
+  d.say("MAIL FROM:<app@example.test>");
+  d.say("RCPT TO:<user@inbox.test>");
+  REQUIRE(d.send_chunk("BDAT 2 LAST", {"ok"}).code == 250);
+}
+
+TEST_CASE("CHUNKING: bare LF is recorded but not refused in BDAT", "[smtp][protocol][bdat]") {
+  Dialogue d(inbox_config());
+  d.protocol.greeting();
+  d.say("EHLO client.test");
+  d.say("MAIL FROM:<app@example.test>");
+  d.say("RCPT TO:<user@inbox.test>");
+  REQUIRE(d.send_chunk("BDAT 5 LAST", {"a\nb\r\n"}).code == 250);
+  REQUIRE(d.record.transactions.back().bare_lf);
+  REQUIRE(d.record.transactions.back().delivered);
+}
+
+TEST_CASE("DSN parameters are checked and recorded (RFC 3461)", "[smtp][protocol][dsn]") {
+  Dialogue d(inbox_config());
+  d.protocol.greeting();
+  d.say("EHLO client.test");
+  REQUIRE(d.code("MAIL FROM:<app@example.test> RET=PAID") == 501);
+  REQUIRE(d.code("MAIL FROM:<app@example.test> ENVID=a=b") == 501);
+  REQUIRE(d.code("MAIL FROM:<app@example.test> ENVID=" + std::string(101, 'x')) == 501);
+  REQUIRE(d.code("MAIL FROM:<app@example.test> RET=HDRS ENVID=QQ314159+2B1") == 250);
+  REQUIRE(d.code("RCPT TO:<user@inbox.test> NOTIFY=NEVER,SUCCESS") == 501);
+  REQUIRE(d.code("RCPT TO:<user@inbox.test> NOTIFY=SUCCESS,SUCCESS") == 501);
+  REQUIRE(d.code("RCPT TO:<user@inbox.test> ORCPT=user@inbox.test") == 501);
+  REQUIRE(d.code("RCPT TO:<user@inbox.test> NOTIFY=NEVER NOTIFY=NEVER") == 501);
+  REQUIRE(d.code("RCPT TO:<user@inbox.test> XYZ=1") == 555);
+  REQUIRE(d.code("RCPT TO:<user@inbox.test> NOTIFY=FAILURE,DELAY ORCPT=rfc822;user+40inbox.test") == 250);
+  d.say("DATA");
+  REQUIRE(d.send_message("Subject: dsn\r\n\r\nhi\r\n.\r\n").code == 250);
+  const auto& tx = d.record.transactions.back();
+  REQUIRE(tx.mail_parameters == "RET=HDRS ENVID=QQ314159+2B1");
+  REQUIRE(tx.recipients.back().parameters == "NOTIFY=FAILURE,DELAY ORCPT=rfc822;user+40inbox.test");
+}
+
+TEST_CASE("xtext (RFC 3461 4)", "[smtp][dsn]") {
+  CHECK(is_xtext("abc+2Bdef"));
+  CHECK(is_xtext(""));
+  CHECK_FALSE(is_xtext("a+2"));
+  CHECK_FALSE(is_xtext("a+2b"));  // hex digits are upper case
+  CHECK_FALSE(is_xtext("a=b"));
+  CHECK_FALSE(is_xtext("a b"));
+  CHECK_FALSE(is_xtext("caf\xc3\xa9"));
 }
