@@ -9,6 +9,7 @@ one (4xx) is retried a bounded number of times.
 import argparse
 import os
 import smtplib
+import socket
 import ssl
 import sys
 import time
@@ -84,6 +85,10 @@ def main():
         except smtplib.SMTPSenderRefused as error:
             print(f"sender refused: {error.smtp_code} {error.smtp_error.decode(errors='replace')}")
             return 3 if error.smtp_code >= 500 else 4
+        except (smtplib.SMTPServerDisconnected, ConnectionError, ssl.SSLError, socket.timeout) as error:
+            # A dropped connection says nothing about the message: retry it all, as a 4xx.
+            print(f"connection failed: {type(error).__name__}: {error}")
+            permanent, temporary = [], pending
         except smtplib.SMTPDataError as error:
             print(f"message refused: {error.smtp_code} {error.smtp_error.decode(errors='replace')}")
             if error.smtp_code >= 500:

@@ -9,9 +9,10 @@ namespace maildog::rules {
 
 namespace {
 
-constexpr NameTable<Stage, 7> k_stage_names{{
+constexpr NameTable<Stage, 8> k_stage_names{{
     {Stage::connect, "connect"},
     {Stage::helo, "helo"},
+    {Stage::starttls, "starttls"},
     {Stage::auth, "auth"},
     {Stage::mail, "mail"},
     {Stage::rcpt, "rcpt"},
@@ -19,10 +20,14 @@ constexpr NameTable<Stage, 7> k_stage_names{{
     {Stage::end_of_data, "end_of_data"},
 }};
 
-constexpr NameTable<Fault::Kind, 3> k_fault_names{{
+constexpr NameTable<Fault::Kind, 7> k_fault_names{{
     {Fault::Kind::disconnect, "disconnect"},
     {Fault::Kind::delay, "delay"},
     {Fault::Kind::close_421, "421"},
+    {Fault::Kind::tarpit, "tarpit"},
+    {Fault::Kind::split, "split"},
+    {Fault::Kind::drop, "drop"},
+    {Fault::Kind::tls_failure, "tls_failure"},
 }};
 
 // splitmix64: a tiny, well-mixed generator, so draws depend only on (seed, rule, n).

@@ -17,7 +17,8 @@ namespace maildog::rules {
 
 // Where in the dialogue a rule is asked. `data` is the DATA command itself; `end_of_data` is
 // after the final dot, when headers are known (a `data` rule that matches headers runs there).
-enum class Stage { connect, helo, auth, mail, rcpt, data, end_of_data };
+// `starttls` is the STARTTLS command, before the handshake.
+enum class Stage { connect, helo, starttls, auth, mail, rcpt, data, end_of_data };
 
 std::string_view to_string(Stage stage);
 std::optional<Stage> parse_stage(std::string_view text);
@@ -49,6 +50,10 @@ struct Fault {
     disconnect,  // close the connection without a reply
     delay,       // wait, then answer (the rule's reply, or the normal one)
     close_421,   // answer 421 4.3.2 and close
+    tarpit,      // write the answer slowly, its bytes spread over the duration
+    split,       // write the answer in two TCP segments, a pause apart
+    drop,        // at data: answer 354, then close once message bytes arrive, with no reply
+    tls_failure,  // at starttls: answer 220, then close instead of the handshake
   };
   Kind kind = Kind::disconnect;
   std::chrono::milliseconds duration{0};

@@ -189,6 +189,11 @@ std::pair<std::optional<smtp::Reply>, std::string> parse_reply_line(const std::s
 }
 
 // "20s", "500ms", "2m", "1h"
+// Faults that change how an answer is sent rather than replacing it.
+bool shapes_the_reply(rules::Fault::Kind kind) {
+  return kind == rules::Fault::Kind::delay || kind == rules::Fault::Kind::tarpit || kind == rules::Fault::Kind::split;
+}
+
 std::optional<milliseconds> parse_duration(std::string_view text) {
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
@@ -466,10 +471,16 @@ class Builder {
       rule.fault = build_fault(node["fault"]);
     }
     if (!node["reply"].present() && !node["fault"].present()) {
-      error(node, "a rule needs a reply, a fault, or both (a delay fault and a reply)");
+      error(node, "a rule needs a reply, a fault, or both (a delay, tarpit or split fault and a reply)");
     }
-    if (node["reply"].present() && rule.fault && rule.fault->kind != rules::Fault::Kind::delay) {
-      error(node["fault"], "a reply can only be combined with a delay fault (" +
+    if (rule.fault && rule.fault->kind == rules::Fault::Kind::drop && rule.at != rules::Stage::data) {
+      error(node["fault"], "a drop fault happens during the message: use it at: data");
+    }
+    if (rule.fault && rule.fault->kind == rules::Fault::Kind::tls_failure && rule.at != rules::Stage::starttls) {
+      error(node["fault"], "a tls_failure fault breaks the STARTTLS handshake: use it at: starttls");
+    }
+    if (node["reply"].present() && rule.fault && !shapes_the_reply(rule.fault->kind)) {
+      error(node["fault"], "a reply can only be combined with a delay, tarpit or split fault (" +
                                std::string(rules::to_string(rule.fault->kind)) + " sends no reply of the rule's)");
     }
     return rule;
@@ -598,10 +609,12 @@ class Builder {
     if (auto wait = duration(duration_node)) {
       fault.duration = *wait;
     }
-    if (*kind == rules::Fault::Kind::delay && !duration_node.present()) {
-      error(node, "a delay fault needs a duration, e.g. {kind: delay, duration: 5s}");
-    } else if (*kind != rules::Fault::Kind::delay && duration_node.present()) {
-      error(duration_node, "only a delay fault takes a duration");
+    const bool timed = *kind == rules::Fault::Kind::delay || *kind == rules::Fault::Kind::tarpit;
+    const std::string name(rules::to_string(*kind));
+    if (timed && !duration_node.present()) {
+      error(node, "a " + name + " fault needs a duration, e.g. {kind: " + name + ", duration: 5s}");
+    } else if (!timed && duration_node.present()) {
+      error(duration_node, "only delay and tarpit faults take a duration");
     }
     return fault;
   }

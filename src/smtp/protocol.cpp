@@ -1,5 +1,6 @@
 #include "smtp/protocol.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -105,6 +106,9 @@ void Protocol::record_server(const Reply& reply) {
 Output Protocol::respond(Reply reply, Next next) {
   Output output;
   output.delay = std::exchange(m_pending_delay, std::nullopt);
+  output.tarpit = std::exchange(m_pending_tarpit, std::nullopt);
+  output.split = std::exchange(m_pending_split, false);
+  output.drop_data = next == Next::read_data && std::exchange(m_pending_drop, false);
   record_server(reply);
   output.replies.push_back(std::move(reply));
   output.next = next;
@@ -171,6 +175,21 @@ std::optional<Output> Protocol::check_rules(rules::Context ctx) {
       case rules::Fault::Kind::delay:
         m_pending_delay = decision->fault->duration;
         break;
+      case rules::Fault::Kind::tarpit:
+        note("fault: tarpit over " + std::to_string(decision->fault->duration.count()) + " ms");
+        m_pending_tarpit = decision->fault->duration;
+        break;
+      case rules::Fault::Kind::split:
+        note("fault: reply split across two TCP segments");
+        m_pending_split = true;
+        break;
+      case rules::Fault::Kind::drop:
+        note("fault: the connection will drop during the message");
+        m_pending_drop = true;
+        break;
+      case rules::Fault::Kind::tls_failure:
+        note("fault: no TLS handshake after 220");
+        return respond(reply::ready_to_start_tls(), Next::close);
     }
   }
   if (decision->reply) {
@@ -558,6 +577,13 @@ Output Protocol::on_data(const Command& command) {
     return respond(reply::no_valid_recipients());
   }
   rules::Context ctx = context(rules::Stage::data);
+  // At DATA a rule's attempt is the latest attempt among the accepted recipients, so a fault
+  // can hit only the first try of a message.
+  for (const auto& recipient : m_transaction->record.recipients) {
+    if (recipient.reply.positive()) {
+      ctx.attempt = std::max(ctx.attempt, recipient.attempt);
+    }
+  }
   if (auto ruled = check_rules(ctx)) {
     if (!ruled->replies.empty()) {
       m_transaction->record.data_reply = ruled->replies.front();
@@ -748,6 +774,10 @@ Output Protocol::on_starttls(const Command& command) {
   }
   if (!command.argument.empty()) {
     return protocol_error(reply::syntax_error("STARTTLS takes no argument"));
+  }
+  if (auto ruled = check_rules(context(rules::Stage::starttls))) {
+    ruled->flush = true;
+    return *ruled;
   }
   Output output = respond(reply::ready_to_start_tls(), Next::start_tls);
   output.flush = true;

@@ -46,6 +46,10 @@ struct Output {
   Next next = Next::read_command;
   bool flush = false;  // write now even if more pipelined input is buffered
   std::uint64_t chunk_size = 0;  // Next::read_chunk
+  // Faults that shape how the replies go out (rules::Fault).
+  std::optional<std::chrono::milliseconds> tarpit;  // spread the replies' bytes over this long
+  bool split = false;      // the replies in two TCP segments, a pause apart
+  bool drop_data = false;  // Next::read_data: close once message bytes arrive, with no reply
 };
 
 struct Peer {
@@ -135,6 +139,9 @@ class Protocol {
   std::string m_sasl_user;
   std::string m_sasl_challenge;
   std::optional<std::chrono::milliseconds> m_pending_delay;
+  std::optional<std::chrono::milliseconds> m_pending_tarpit;
+  bool m_pending_split = false;
+  bool m_pending_drop = false;
 
   void enter_state(State next);
   // Records an open transaction as not delivered (its envelope still counts) and closes it.

@@ -17,6 +17,8 @@ namespace {
 constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
 // How long the server waits to deliver its own last words (421) before it just closes.
 constexpr std::chrono::milliseconds k_goodbye_timeout{1000};
+// Long enough for the first part of a split reply to leave as its own TCP segment.
+constexpr std::chrono::milliseconds k_split_pause{100};
 }  // namespace
 
 Session::Session(tcp::socket socket, SessionShared shared, bool over_connection_limit)
@@ -168,19 +170,55 @@ asio::awaitable<void> Session::say_goodbye(const Reply& reply) {
   co_await flush();
 }
 
+asio::awaitable<bool> Session::pause(std::chrono::milliseconds duration) {
+  m_pause.expires_after(duration);
+  co_await m_pause.async_wait(k_use);
+  co_return !m_stop_requested;
+}
+
+// A tarpit sends the answer a byte at a time, the bytes spread over the fault's duration; a
+// split fault sends it in two writes with a pause between, so the client sees two segments.
+asio::awaitable<bool> Session::send_shaped(std::string bytes, const Output& output) {
+  if (!co_await flush()) {
+    co_return false;
+  }
+  if (output.tarpit && !bytes.empty()) {
+    const auto gap = std::max(std::chrono::milliseconds(1), *output.tarpit / static_cast<long>(bytes.size()));
+    for (char c : bytes) {
+      m_out.assign(1, c);
+      if (!co_await flush() || !co_await pause(gap)) {
+        co_return false;
+      }
+    }
+    co_return true;
+  }
+  const std::size_t half = bytes.size() / 2;
+  m_out = bytes.substr(0, half);
+  if (!co_await flush() || !co_await pause(k_split_pause)) {
+    co_return false;
+  }
+  m_out = bytes.substr(half);
+  co_return co_await flush();
+}
+
 asio::awaitable<bool> Session::apply(const Output& output) {
   if (output.delay) {
-    if (!co_await flush()) {
-      co_return false;
-    }
-    m_pause.expires_after(*output.delay);
-    co_await m_pause.async_wait(k_use);
-    if (m_stop_requested) {
+    if (!co_await flush() || !co_await pause(*output.delay)) {
       co_return false;
     }
   }
-  for (const auto& reply : output.replies) {
-    m_out += reply.wire();
+  if (output.tarpit || output.split) {
+    std::string bytes;
+    for (const auto& reply : output.replies) {
+      bytes += reply.wire();
+    }
+    if (!co_await send_shaped(std::move(bytes), output)) {
+      co_return false;
+    }
+  } else {
+    for (const auto& reply : output.replies) {
+      m_out += reply.wire();
+    }
   }
   if (output.next == Next::close) {
     co_await flush();
@@ -231,6 +269,7 @@ asio::awaitable<void> Session::dialogue() {
   }
   std::optional<DataDecoder> decoder;
   std::optional<std::uint64_t> chunk_left;  // octets of the current BDAT chunk still to read
+  bool drop_in_data = false;                // a drop fault: close once message bytes arrive
   const std::size_t line_limit = m_shared.config.limits.line_length;
   for (;;) {
     if (chunk_left) {
@@ -249,6 +288,12 @@ asio::awaitable<void> Session::dialogue() {
         break;
       }
       continue;
+    }
+    if (decoder && drop_in_data && !m_in.empty()) {
+      m_protocol.note("fault: dropped the connection after " + std::to_string(decoder->size() + m_in.size()) +
+                      " octets of the message");
+      m_protocol.finish("dropped during DATA (fault)");
+      break;
     }
     if (decoder) {
       m_in.erase(0, decoder->feed(m_in));
@@ -300,6 +345,7 @@ asio::awaitable<void> Session::dialogue() {
     }
     if (output.next == Next::read_data) {
       decoder.emplace(m_protocol.message_size_limit());
+      drop_in_data = output.drop_data;
     } else if (output.next == Next::read_chunk) {
       chunk_left = output.chunk_size;
     } else if (output.next == Next::start_tls) {

@@ -71,6 +71,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<bool> flush();
   boost::asio::awaitable<bool> handshake();
   boost::asio::awaitable<bool> apply(const Output& output);
+  boost::asio::awaitable<bool> pause(std::chrono::milliseconds duration);
+  boost::asio::awaitable<bool> send_shaped(std::string bytes, const Output& output);
   // Returns false when the session should end.
   boost::asio::awaitable<bool> wait_for_command();
   boost::asio::awaitable<void> say_goodbye(const Reply& reply);
