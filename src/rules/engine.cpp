@@ -102,6 +102,24 @@ double EngineState::draw(std::size_t rule_index) {
   return static_cast<double>(bits >> 11) * 0x1.0p-53;
 }
 
+bool EngineState::over_rate(std::size_t rule_index, const RateLimit& limit, std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(m_mutex);
+  if (m_events.size() <= rule_index) {
+    m_events.resize(rule_index + 1);
+  }
+  auto& events = m_events[rule_index];
+  while (!events.empty() && now - events.front() >= limit.window) {
+    events.pop_front();
+  }
+  events.push_back(now);
+  const bool over = events.size() > limit.max;
+  // Only the newest max + 1 events can decide later answers.
+  while (events.size() > static_cast<std::size_t>(limit.max) + 1) {
+    events.pop_front();
+  }
+  return over;
+}
+
 std::optional<Decision> evaluate(const std::vector<Rule>& rules, const Context& context, EngineState& state) {
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const Rule& rule = rules[i];
@@ -118,6 +136,9 @@ std::optional<Decision> evaluate(const std::vector<Rule>& rules, const Context& 
       continue;
     }
     if (m.probability && state.draw(i) >= *m.probability) {
+      continue;
+    }
+    if (m.rate && !state.over_rate(i, *m.rate, context.now)) {
       continue;
     }
     return Decision{rule.reply, rule.fault, i};

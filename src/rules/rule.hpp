@@ -34,6 +34,14 @@ struct HeaderMatch {
   TextMatch value;
 };
 
+// Rate-limit emulation: the rule holds once more than `max` events (the stage's commands that
+// meet the rule's other conditions: connections at connect, messages at mail) fell within
+// the trailing `window`, across all sessions of the sandbox.
+struct RateLimit {
+  unsigned max = 1;
+  std::chrono::milliseconds window{60000};
+};
+
 struct Match {
   std::optional<TextMatch> mail_from;
   std::optional<TextMatch> rcpt;
@@ -43,6 +51,7 @@ struct Match {
   std::vector<HeaderMatch> headers;
   std::optional<AttemptRange> attempt;
   std::optional<double> probability;  // 0..1, drawn from the scenario seed
+  std::optional<RateLimit> rate;
 };
 
 struct Fault {
@@ -85,6 +94,7 @@ struct Context {
   std::string_view rcpt;
   unsigned attempt = 0;  // this recipient's attempt number across sessions (rcpt stage on)
   const std::vector<Header>* headers = nullptr;  // end_of_data only
+  std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now();  // for rate limits
 };
 
 struct Decision {

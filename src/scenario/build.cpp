@@ -524,6 +524,19 @@ class Builder {
         match.probability = value;
       }
     }
+    if (Node rate = node["rate"]; rate.is_object()) {
+      rules::RateLimit limit;
+      if (auto max = as_integer(rate["max"]); max && *max >= 0) {
+        limit.max = static_cast<unsigned>(*max);
+      }
+      if (auto window = duration(rate["window"])) {
+        limit.window = *window;
+      }
+      if (limit.window.count() <= 0) {
+        error(rate["window"], "a rate window must be longer than 0");
+      }
+      match.rate = limit;
+    }
   }
 
   // Each check's refusal text, as receivers word it differently; a refusal must be 4xx or 5xx.

@@ -99,8 +99,39 @@ TEST_CASE("seeded probabilities are reproducible and roughly right", "[rules][en
 }
 
 TEST_CASE("stage and fault names round-trip", "[rules][engine]") {
-  auto stage = GENERATE(Stage::connect, Stage::helo, Stage::auth, Stage::mail, Stage::rcpt, Stage::data, Stage::end_of_data);
+  auto stage = GENERATE(Stage::connect, Stage::helo, Stage::starttls, Stage::auth, Stage::mail, Stage::rcpt, Stage::data,
+                        Stage::end_of_data);
   REQUIRE(parse_stage(to_string(stage)) == stage);
+  auto kind = GENERATE(Fault::Kind::disconnect, Fault::Kind::delay, Fault::Kind::close_421, Fault::Kind::tarpit,
+                       Fault::Kind::split, Fault::Kind::drop, Fault::Kind::tls_failure);
+  REQUIRE(parse_fault_kind(to_string(kind)) == kind);
   REQUIRE(parse_fault_kind("421") == Fault::Kind::close_421);
   REQUIRE_FALSE(parse_stage("bogus"));
+}
+
+TEST_CASE("a rate limit holds once more than max events fall in the window", "[rules][engine]") {
+  EngineState state(1);
+  Rule throttle;
+  throttle.at = Stage::mail;
+  throttle.match.mail_from = TextMatch::parse("*@bulk.test");
+  throttle.match.rate = RateLimit{2, std::chrono::seconds(60)};
+  throttle.reply = Reply::parse("450 4.7.1 Rate limit exceeded");
+  std::vector<Rule> rules{throttle};
+  const auto start = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  auto mail_at = [&](std::string_view from, std::chrono::seconds offset) {
+    Context context;
+    context.stage = Stage::mail;
+    context.mail_from = from;
+    context.now = start + offset;
+    return evaluate(rules, context, state).has_value();
+  };
+  REQUIRE_FALSE(mail_at("a@bulk.test", std::chrono::seconds(0)));
+  REQUIRE_FALSE(mail_at("a@bulk.test", std::chrono::seconds(10)));
+  REQUIRE_FALSE(mail_at("a@other.test", std::chrono::seconds(11)));  // other conditions first: not counted
+  REQUIRE(mail_at("a@bulk.test", std::chrono::seconds(20)));          // the third within 60 s
+  REQUIRE(mail_at("a@bulk.test", std::chrono::seconds(59)));
+  // At 70 s the events at 0 and 10 have left the window; 20 and 59 remain, so this is the third.
+  REQUIRE(mail_at("a@bulk.test", std::chrono::seconds(70)));
+  // At 130 s every earlier event is at least 60 s old: the window is empty again.
+  REQUIRE_FALSE(mail_at("a@bulk.test", std::chrono::seconds(130)));
 }
