@@ -12,6 +12,7 @@ packages=(
   libsqlite3-dev libgmime-3.0-dev
   # real clients the integration tests drive
   swaks libnet-ssleay-perl curl openssl msmtp python3 libxml2-utils procps
+  python3-dkim python3-spf  # the peers of tests/differential (dkimpy, pyspf)
 )
 
 missing=()

@@ -125,7 +125,7 @@ class Evaluation {
   // answers count against k_void_lookups_max. Unqueryable names are treated as NXDOMAIN.
   std::variant<LookupResult, Outcome> query(const std::string& name, RecordType type, const Mechanism& mechanism,
                                             bool counts_void);
-  std::vector<std::string> validated_names(std::optional<LookupResult::Status>* ptr_status);
+  std::vector<std::string> validated_names();
   std::string validated_domain(const std::string& domain);
   MacroValues macro_values(const std::string& domain);
   std::variant<std::string, Outcome> target_name(const std::string& spec, const std::string& domain,
@@ -139,6 +139,7 @@ class Evaluation {
   const SpfOptions& options_;
   std::int64_t timestamp_ = 0;
   std::optional<std::vector<std::string>> validated_;  // PTR names that map back to ip_
+  LookupResult::Status ptr_status_ = LookupResult::Status::ok;  // of the PTR query behind validated_
 };
 
 Outcome permerror(std::string mechanism, std::string reason) {
@@ -327,11 +328,11 @@ Evaluation::Matched Evaluation::match_mx(const std::string& name, const Mechanis
 }
 
 // RFC 7208 5.5: validated PTR names of the client that are <target> or below it. DNS errors on
-// the PTR query make the mechanism not match rather than temperror.
+// the PTR query make the mechanism not match rather than temperror. Every ptr term whose PTR
+// answer is void counts, cached or not: RFC 7208 4.6.4 limits the terms with void answers.
 Evaluation::Matched Evaluation::match_ptr(const std::string& target, const Mechanism& mechanism) {
-  std::optional<LookupResult::Status> ptr_status;
-  const std::vector<std::string> names = validated_names(&ptr_status);
-  if (ptr_status && (*ptr_status == LookupResult::Status::nxdomain || *ptr_status == LookupResult::Status::nodata) &&
+  const std::vector<std::string> names = validated_names();
+  if ((ptr_status_ == LookupResult::Status::nxdomain || ptr_status_ == LookupResult::Status::nodata) &&
       ++void_lookups > options_.void_lookups_max) {
     return permerror(mechanism.text, "more than " + std::to_string(options_.void_lookups_max) +
                                          " void lookups (RFC 7208 4.6.4), the last the PTR query of " + mechanism.text);
@@ -341,16 +342,14 @@ Evaluation::Matched Evaluation::match_ptr(const std::string& target, const Mecha
 }
 
 // The client's PTR names (the first k_ptr_names_max) whose A/AAAA records include the client.
-// Looked up once per check; `ptr_status` receives the PTR query's status when it was made now.
-std::vector<std::string> Evaluation::validated_names(std::optional<LookupResult::Status>* ptr_status) {
+// Looked up once per check, with the PTR query's status in ptr_status_.
+std::vector<std::string> Evaluation::validated_names() {
   if (validated_) {
     return *validated_;
   }
   validated_.emplace();
   const LookupResult pointers = resolver_.lookup(reverse_name(ip_), RecordType::ptr);
-  if (ptr_status != nullptr) {
-    *ptr_status = pointers.status;
-  }
+  ptr_status_ = pointers.status;
   const std::size_t count = std::min<std::size_t>(pointers.records.size(), k_ptr_names_max);
   for (std::size_t i = 0; i < count; ++i) {
     const std::string name = without_trailing_dot(pointers.records[i]);
@@ -373,7 +372,7 @@ std::vector<std::string> Evaluation::validated_names(std::optional<LookupResult:
 // RFC 7208 7.3 %{p}: <domain> itself if validated, else a validated subdomain of it, else any
 // validated name, else "unknown".
 std::string Evaluation::validated_domain(const std::string& domain) {
-  const std::vector<std::string> names = validated_names(nullptr);
+  const std::vector<std::string> names = validated_names();
   if (names.empty()) {
     return "unknown";
   }
