@@ -23,5 +23,6 @@ Command add_validate_command(CLI::App& app);
 Command add_check_command(CLI::App& app);
 Command add_keygen_command(CLI::App& app);
 Command add_sign_command(CLI::App& app);
+Command add_explain_command(CLI::App& app);
 
 }  // namespace maildog::cli
