@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "report/console.hpp"
-#include "report/normalise.hpp"
 #include "rules/engine.hpp"
 
 namespace maildog::report {
@@ -64,7 +63,7 @@ json transaction_json(const capture::TransactionRecord& transaction) {
   json headers = json::array();
   if (transaction.message) {
     for (const auto& header : rules::parse_headers(transaction.stored_copy())) {
-      headers.push_back({{"name", header.name}, {"value", normalise_header_value(header.name, header.value)}});
+      headers.push_back({{"name", header.name}, {"value", header.value}});
     }
   }
   json auth_results = json::object();
