@@ -51,10 +51,32 @@ std::string TransactionRecord::stored_copy() const {
   if (!message) {
     return {};
   }
-  if (authentication_results.empty()) {
-    return *message;
+  return stored_prefix() + *message;
+}
+
+std::string TransactionRecord::stored_header_section() const {
+  if (!message) {
+    return {};
   }
-  return "Authentication-Results: " + fold_authentication_results(authentication_results) + "\r\n" + *message;
+  const std::string_view bytes(*message);
+  std::size_t end = 0;
+  while (end < bytes.size()) {
+    const std::size_t eol = bytes.find('\n', end);
+    const std::size_t line_end = eol == std::string_view::npos ? bytes.size() : eol;
+    const bool blank = line_end == end || (line_end == end + 1 && bytes[end] == '\r');
+    if (blank) {
+      break;
+    }
+    end = eol == std::string_view::npos ? bytes.size() : eol + 1;
+  }
+  return stored_prefix() + std::string(bytes.substr(0, end));
+}
+
+std::string TransactionRecord::stored_prefix() const {
+  if (authentication_results.empty()) {
+    return {};
+  }
+  return "Authentication-Results: " + fold_authentication_results(authentication_results) + "\r\n";
 }
 
 }  // namespace maildog::capture

@@ -64,6 +64,12 @@ struct TransactionRecord {
   // The message as the sandbox stores it: the Authentication-Results header (folded) in front
   // of the bytes as received, when checks ran; otherwise the bytes as received.
   std::string stored_copy() const;
+  // The stored copy's header section only (up to the blank line): what header checks read,
+  // without copying a body that may be megabytes long.
+  std::string stored_header_section() const;
+
+ private:
+  std::string stored_prefix() const;  // the header the sandbox adds, or nothing
 };
 
 struct SessionRecord {

@@ -381,7 +381,7 @@ void check_replies(const Observation& observation, const std::vector<scenario::R
 
 // The stored copy, so a scenario can assert on the Authentication-Results header the sandbox adds.
 std::vector<rules::Header> headers_of(const capture::TransactionRecord& transaction) {
-  return transaction.message ? rules::parse_headers(transaction.stored_copy()) : std::vector<rules::Header>{};
+  return transaction.message ? rules::parse_headers(transaction.stored_header_section()) : std::vector<rules::Header>{};
 }
 
 const rules::Header* find_header(const std::vector<rules::Header>& headers, std::string_view name) {

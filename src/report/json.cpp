@@ -62,7 +62,7 @@ json transaction_json(const capture::TransactionRecord& transaction) {
   }
   json headers = json::array();
   if (transaction.message) {
-    for (const auto& header : rules::parse_headers(transaction.stored_copy())) {
+    for (const auto& header : rules::parse_headers(transaction.stored_header_section())) {
       headers.push_back({{"name", header.name}, {"value", header.value}});
     }
   }

@@ -371,6 +371,9 @@ TEST_CASE("sender checks: at_end_of_data refuses or records its results", "[smtp
   REQUIRE(tx.stored_copy() ==
           "Authentication-Results: mx.sandbox.test;\r\n\tspf=fail;\r\n\tdkim=none;\r\n\tdmarc=fail\r\n"
           "Subject: hi\r\n\r\nbody\r\n");
+  REQUIRE(tx.stored_header_section() ==
+          "Authentication-Results: mx.sandbox.test;\r\n\tspf=fail;\r\n\tdkim=none;\r\n\tdmarc=fail\r\n"
+          "Subject: hi\r\n");
   REQUIRE(d.record.refusals.size() == 1);
   REQUIRE(d.record.refusals[0].reason == "dmarc");
   REQUIRE(d.record.refusals[0].command == "END_OF_DATA");
