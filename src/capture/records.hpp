@@ -57,6 +57,7 @@ struct TransactionRecord {
   bool delivered = false;                   // final reply was 2xx
   bool bare_lf = false;                     // DATA contained LF without CR
   bool eight_bit = false;                   // DATA contained octets >= 0x80
+  std::size_t smuggling_line = 0;           // smtp::DataDecoder::smuggling_line(); 0: none
   // Sender checks (ServerConfig::sender_checks), kept beside the message, never inside it.
   std::string authentication_results;              // the Authentication-Results value
   std::map<std::string, std::string> auth_results;  // method -> result, e.g. "dmarc" -> "fail"

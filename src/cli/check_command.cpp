@@ -13,6 +13,7 @@
 #include "core/ascii.hpp"
 #include "dns/fixture_resolver.hpp"
 #include "dns/live_resolver.hpp"
+#include "lint/lint.hpp"
 
 namespace maildog::cli {
 
@@ -119,6 +120,33 @@ void print_verdict(const auth::AuthVerdict& verdict, std::ostream& out) {
   }
 }
 
+// One line per sender lint finding; a message file has no envelope, so only what the bytes show.
+void print_lint(const std::vector<lint::Finding>& findings, std::ostream& out) {
+  if (findings.empty()) {
+    out << "Lint   clean: nothing a strict receiver would refuse\n";
+  }
+  for (const auto& finding : findings) {
+    out << "Lint   " << finding.name();
+    if (finding.line > 0) {
+      out << " line " << finding.line;
+    }
+    out << ": " << finding.message;
+    if (!finding.excerpt.empty()) {
+      out << " \"" << finding.excerpt << '"';
+    }
+    out << '\n';
+  }
+}
+
+nlohmann::json lint_json(const std::vector<lint::Finding>& findings) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& finding : findings) {
+    out.push_back(
+        {{"name", finding.name()}, {"message", finding.message}, {"line", finding.line}, {"excerpt", finding.excerpt}});
+  }
+  return out;
+}
+
 // The RFC result words (RFC 8601 2.7) for scripts; every result carries its reason.
 nlohmann::json verdict_json(const auth::AuthVerdict& verdict) {
   nlohmann::json out;
@@ -190,13 +218,19 @@ int run_check(const CheckSettings& settings) {
   input.receiver = settings.receiver;
   input.dnsbl_zones = settings.dnsbl_zones;
   input.check_ptr = !settings.no_ptr;
-  const auth::AuthVerdict verdict = auth::check_message(message.str(), input, *resolver);
+  const std::string bytes = message.str();
+  const auth::AuthVerdict verdict = auth::check_message(bytes, input, *resolver);
+  // The file is the DATA content; without a session, BODY= and SMTPUTF8 are unknown.
+  const std::vector<lint::Finding> findings = lint::lint_message(bytes, lint::Envelope{});
 
   if (settings.json) {
-    std::cout << verdict_json(verdict).dump(2) << '\n';
+    nlohmann::json out = verdict_json(verdict);
+    out["lint"] = lint_json(findings);
+    std::cout << out.dump(2) << '\n';
   } else {
     std::cout << "Authentication-Results: " << verdict.authentication_results << "\n\n";
     print_verdict(verdict, std::cout);
+    print_lint(findings, std::cout);
   }
   // A verdict is information, not a failure of the command: scripts read it from the output.
   return k_exit_passed;
@@ -208,8 +242,9 @@ Command add_check_command(CLI::App& app) {
   auto* command = app.add_subcommand("check", "Run SPF, DKIM, DMARC, iprev and DNSBL checks on one message file");
   command->footer(
       "DNS comes from --dns FILE (YAML: name -> {TYPE: value or [values]}, as a scenario's dns:), from the\n"
-      "network with --live, or is empty. Prints the Authentication-Results header and a verdict.\n"
-      "--json prints every result with its RFC 8601 word and reason.\n"
+      "network with --live, or is empty. Prints the Authentication-Results header and a verdict,\n"
+      "then the sender lint findings (bare LF, long lines, missing Date, ...).\n"
+      "--json prints every result with its RFC 8601 word and reason, and the findings as \"lint\".\n"
       "Exit code 0 whatever the verdicts, 2 for bad usage or an unreadable file.");
   auto settings = std::make_shared<CheckSettings>();
   command->add_option("message", settings->message_path, "The message (.eml), headers and body")

@@ -13,6 +13,7 @@
 
 #include "core/ascii.hpp"
 #include "expect/transcript.hpp"
+#include "lint/transaction.hpp"
 #include "rules/engine.hpp"
 
 namespace maildog::expect {
@@ -655,6 +656,66 @@ void check_retries(const Observation& observation, const std::vector<scenario::R
   }
 }
 
+// ---- lint ---------------------------------------------------------------------------------
+
+// One transaction's lint findings, with where it happened.
+struct LintedTransaction {
+  std::uint64_t session = 0;
+  std::size_t message = 0;  // 1-based within its session
+  std::vector<lint::Finding> findings;
+};
+
+// "session 1, message 2, line 7: 2 lines end in LF without CR "Hello\n""
+std::string describe(const LintedTransaction& linted, const lint::Finding& finding) {
+  std::string out = "session " + std::to_string(linted.session) + ", message " + std::to_string(linted.message);
+  if (finding.line > 0) {
+    out += ", line " + std::to_string(finding.line);
+  }
+  out += ": " + finding.message;
+  if (!finding.excerpt.empty()) {
+    out += " \"" + finding.excerpt + "\"";
+  }
+  return out;
+}
+
+void check_lint(const Observation& observation, const std::vector<scenario::LintExpect>& expects,
+                std::vector<Failure>& failures) {
+  if (expects.empty()) {
+    return;
+  }
+  std::vector<LintedTransaction> linted;
+  for (std::size_t t = 0; t < observation.transactions.size(); ++t) {
+    const std::uint64_t session = observation.transaction_session[t];
+    const std::size_t message = !linted.empty() && linted.back().session == session ? linted.back().message + 1 : 1;
+    linted.push_back({session, message, lint::lint_transaction(*observation.transactions[t])});
+  }
+  for (const auto& expect : expects) {
+    std::vector<std::string> found;
+    for (const auto& transaction : linted) {
+      for (const auto& finding : transaction.findings) {
+        if (finding.name() == expect.finding) {
+          found.push_back(describe(transaction, finding));
+        }
+      }
+    }
+    if (expect.occurs != found.empty()) {
+      continue;
+    }
+    const std::string path = "expect.lint." + expect.finding;
+    if (expect.occurs) {
+      failures.push_back({path, expect.line, "a " + expect.finding + " finding in a captured message",
+                          linted.empty() ? std::string("no mail transaction was captured")
+                                         : "none in " + counted(linted.size(), "captured mail transaction",
+                                                                        "captured mail transactions"),
+                          observation.last_lines()});
+    } else {
+      failures.push_back({path, expect.line, "no " + expect.finding + " finding in any captured message",
+                          "found in " + counted(found.size(), "message", "messages") + ": " + listed(found),
+                          observation.last_lines()});
+    }
+  }
+}
+
 // ---- transcript ---------------------------------------------------------------------------
 
 std::string display_path(const std::filesystem::path& path, const std::filesystem::path& dir) {
@@ -802,6 +863,7 @@ std::vector<runner::Failure> evaluate(const scenario::Scenario& scenario, const 
   if (expect.transcript) {
     check_transcript(observation, scenario, failures);
   }
+  check_lint(observation, expect.lint, failures);
   return failures;
 }
 

@@ -874,6 +874,11 @@ class Builder {
       result.contains = as_strings(transcript["contains"]);
       expect.transcript = std::move(result);
     }
+    for (const auto& [finding, occurs] : node["lint"].members()) {
+      if (auto value = as_bool(occurs)) {
+        expect.lint.push_back({finding, *value, key_line(occurs)});
+      }
+    }
   }
 
   ReplyExpect build_reply_expect(const Node& node) {

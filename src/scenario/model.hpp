@@ -168,6 +168,14 @@ struct TranscriptExpect {
   std::size_t line = 0;
 };
 
+// `expect.lint.<finding>` — a sender lint finding (src/lint) that must occur in at least one
+// captured message (true), or in none (false).
+struct LintExpect {
+  std::string finding;  // a lint::k_kind_names name, e.g. "bare_lf" (the schema lists them)
+  bool occurs = false;
+  std::size_t line = 0;
+};
+
 // `expect:` — absent parts are not checked.
 struct Expectations {
   std::optional<AppExpect> app;
@@ -178,6 +186,7 @@ struct Expectations {
   std::vector<RejectedExpect> rejected;
   std::vector<RetryExpect> retries;
   std::optional<TranscriptExpect> transcript;
+  std::vector<LintExpect> lint;  // sorted by finding name
   std::size_t line = 0;  // line of the `expect:` key; 0 when absent
 };
 

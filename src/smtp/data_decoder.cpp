@@ -61,6 +61,9 @@ std::size_t DataDecoder::feed(std::string_view input) {
           continue;
         }
         // RFC 5321 4.5.2: any other line starting with "." lost that dot to stuffing.
+        if (*p == '\n' && m_smuggling_line == 0) {
+          m_smuggling_line = m_lines + 1;
+        }
         break;
       case State::dot_cr:
         // RFC 5321 4.1.1.4: only CRLF "." CRLF ends the data; anything laxer is the
@@ -73,6 +76,9 @@ std::size_t DataDecoder::feed(std::string_view input) {
         keep("\r");
         ++m_line_length;
         m_bare_cr = true;
+        if (m_smuggling_line == 0) {
+          m_smuggling_line = m_lines + 1;
+        }
         break;
       case State::cr:
         if (*p == '\n') {

@@ -32,6 +32,9 @@ class DataDecoder {
   bool nul() const { return m_nul; }
   std::size_t longest_line() const { return m_longest_line; }  // without CRLF
   std::size_t line_count() const { return m_lines; }
+  // First line (1-based, lines end at every LF) where a "." line ended in a bare LF or CR: an
+  // end-of-data look-alike (SMTP smuggling) whose dot unstuffing removed from message(); 0: none.
+  std::size_t smuggling_line() const { return m_smuggling_line; }
 
  private:
   std::size_t m_limit;
@@ -46,6 +49,7 @@ class DataDecoder {
   std::size_t m_longest_line = 0;
   std::size_t m_line_length = 0;
   std::size_t m_lines = 0;
+  std::size_t m_smuggling_line = 0;
   // Position in the line-start state machine: at line start, after ".", after ".\r", after "\r".
   enum class State { line_start, text, cr, dot, dot_cr } m_state = State::line_start;
 

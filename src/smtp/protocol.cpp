@@ -612,6 +612,7 @@ Output Protocol::on_message(DataDecoder& decoder) {
   message.too_big = decoder.too_big();
   message.bare_lf = decoder.bare_lf();
   message.eight_bit = decoder.eight_bit();
+  transaction.record.smuggling_line = decoder.smuggling_line();
   if (!decoder.too_big()) {
     message.bytes = decoder.take_message();
   }
