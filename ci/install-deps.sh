@@ -13,6 +13,8 @@ packages=(
   # real clients the integration tests drive
   swaks libnet-ssleay-perl curl openssl msmtp python3 libxml2-utils procps
   python3-dkim python3-spf  # the peers of tests/differential (dkimpy, pyspf)
+  jq git  # ci/action/run.sh reads report totals with jq; tests/ci fetches a version with git
+  chromium  # renders the HTML report in tests/e2e/test_html_chromium.cpp
 )
 
 missing=()

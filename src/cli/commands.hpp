@@ -24,5 +24,6 @@ Command add_check_command(CLI::App& app);
 Command add_keygen_command(CLI::App& app);
 Command add_sign_command(CLI::App& app);
 Command add_explain_command(CLI::App& app);
+Command add_merge_command(CLI::App& app);
 
 }  // namespace maildog::cli

@@ -8,13 +8,17 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/report_files.hpp"
 #include "expect/evaluate.hpp"
 #include "report/artifacts.hpp"
 #include "report/console.hpp"
-#include "report/json.hpp"
-#include "report/junit.hpp"
+#include "report/github.hpp"
+#include "report/normalise.hpp"
+#include "runner/run_seed.hpp"
 #include "runner/scenario_run.hpp"
 #include "runner/scheduler.hpp"
+#include "runner/secrets.hpp"
+#include "runner/shard.hpp"
 #include "scenario/loader.hpp"
 
 namespace maildog::cli {
@@ -24,8 +28,7 @@ namespace {
 struct RunSettings {
   std::vector<std::string> paths;
   unsigned jobs = std::max(1U, std::thread::hardware_concurrency());
-  std::string junit;
-  std::string json;
+  ReportPaths reports;
   std::string artifacts;
   std::string filter;
   std::vector<std::string> tags;
@@ -33,6 +36,8 @@ struct RunSettings {
   unsigned timeout_seconds = 30;
   bool update_golden = false;
   bool no_color = false;
+  std::string shard;  // "K/N", checked by the option
+  std::optional<std::uint64_t> seed;  // absent: drawn at random and printed
 };
 
 bool selected(const scenario::Scenario& scenario, const RunSettings& settings, const std::optional<std::regex>& filter) {
@@ -50,17 +55,38 @@ bool selected(const scenario::Scenario& scenario, const RunSettings& settings, c
   return false;
 }
 
-// Reports are written even when scenarios failed: CI needs them most then.
-bool write_report(const std::string& path, const char* what, const std::function<void(std::ostream&)>& write) {
-  if (path.empty()) {
+// The scenarios of `--shard K/N`; an empty shard is fine: a matrix may have more jobs than scenarios.
+std::vector<scenario::Scenario> shard_part(std::vector<scenario::Scenario> chosen, const std::string& shard_text) {
+  const runner::Shard shard = *runner::parse_shard(shard_text).shard;
+  const std::size_t before = chosen.size();
+  chosen = runner::select_shard(std::move(chosen), shard, std::filesystem::current_path());
+  std::cout << "shard " << shard.label() << ": " << chosen.size() << " of " << before << " scenarios\n";
+  return chosen;
+}
+
+// In GitHub Actions: an annotation per failure on stdout, the job summary appended to
+// $GITHUB_STEP_SUMMARY. False when the summary cannot be written.
+bool report_to_github(const runner::RunResult& result, const std::string& shard) {
+  const char* actions = std::getenv("GITHUB_ACTIONS");
+  if (actions == nullptr || std::string_view(actions) != "true") {
     return true;
   }
-  std::ofstream out(path, std::ios::binary);
+  report::GithubContext context;
+  const char* workspace = std::getenv("GITHUB_WORKSPACE");
+  context.workspace = workspace == nullptr ? "" : workspace;
+  context.cwd = std::filesystem::current_path();
+  context.shard = shard;
+  report::write_github_annotations(result, context, std::cout);
+  const char* summary = std::getenv("GITHUB_STEP_SUMMARY");
+  if (summary == nullptr || *summary == '\0') {
+    return true;
+  }
+  std::ofstream out(summary, std::ios::binary | std::ios::app);
   if (out) {
-    write(out);
+    report::write_github_summary(result, context, out);
   }
   if (!out) {
-    std::cerr << "maildog-ci: cannot write the " << what << " report to " << path << '\n';
+    std::cerr << "maildog-ci: cannot append the job summary to " << summary << '\n';
     return false;
   }
   return true;
@@ -94,6 +120,13 @@ int run(const RunSettings& settings) {
     std::cerr << "maildog-ci: no scenario to run (check the paths, --filter and --tag)\n";
     return k_exit_invalid;
   }
+  if (!settings.shard.empty()) {
+    chosen = shard_part(std::move(chosen), settings.shard);
+  }
+  const std::uint64_t seed = settings.seed.value_or(runner::random_run_seed());
+  runner::apply_run_seed(chosen, seed);
+  // Printed before anything runs, so a run that hangs or is cancelled can still be repeated.
+  std::cout << "seed " << seed << ": rerun with --seed " << seed << '\n';
 
   runner::RunOptions options;
   options.default_timeout = std::chrono::seconds(settings.timeout_seconds);
@@ -102,6 +135,7 @@ int run(const RunSettings& settings) {
   console.set_total(chosen.size());
 
   runner::RunResult result;
+  result.seed = seed;
   result.started = std::chrono::system_clock::now();
   const auto start = std::chrono::steady_clock::now();
   auto run_one = [&](const scenario::Scenario& one) {
@@ -113,6 +147,7 @@ int run(const RunSettings& settings) {
     if (outcome.status == runner::Status::passed && !outcome.failures.empty()) {
       outcome.status = runner::Status::failed;
     }
+    runner::redact_result(outcome, runner::scenario_secrets(one));
     return outcome;
   };
   runner::ScheduleOptions schedule{settings.jobs, settings.fail_fast};
@@ -121,8 +156,9 @@ int run(const RunSettings& settings) {
   result.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   console.finish(result);
 
-  bool written = write_report(settings.junit, "JUnit", [&](std::ostream& out) { report::write_junit(result, out); });
-  written = write_report(settings.json, "JSON", [&](std::ostream& out) { report::write_json(result, out); }) && written;
+  const runner::RunResult shown = report::normalise_for_reports(result);
+  // Reports are written even when scenarios failed: CI needs them most then.
+  bool written = write_reports(shown, settings.reports);
   if (!settings.artifacts.empty()) {
     try {
       report::write_artifacts(result, settings.artifacts);
@@ -131,6 +167,7 @@ int run(const RunSettings& settings) {
       written = false;
     }
   }
+  written = report_to_github(result, settings.shard) && written;
   bool environment_failed = !written;
   for (const auto& scenario_result : result.scenarios) {
     environment_failed = environment_failed || scenario_result.status == runner::Status::error;
@@ -151,13 +188,15 @@ Command add_run_command(CLI::App& app) {
       "  maildog-ci run scenarios/\n"
       "  maildog-ci run scenarios/ -j 4 --junit report.xml --json report.json\n"
       "  maildog-ci run scenarios/greylisting.yaml --filter 'retry' --fail-fast\n"
+      "  maildog-ci run scenarios/ --html report.html --seed 12345\n"
       "Exit codes: 0 all passed, 1 a scenario failed, 2 invalid input, 3 the environment failed.");
   command->add_option("paths", settings->paths, "Scenario files or folders (searched recursively for *.yaml, *.yml)")
       ->required();
   command->add_option("-j,--jobs", settings->jobs, "Scenarios run in parallel (default: number of CPUs)")
       ->check(CLI::Range(1U, 256U));
-  command->add_option("--junit", settings->junit, "Write a JUnit XML report to this file");
-  command->add_option("--json", settings->json, "Write a JSON report to this file (schemas/report.schema.json)");
+  command->add_option("--junit", settings->reports.junit, "Write a JUnit XML report to this file");
+  command->add_option("--json", settings->reports.json, "Write a JSON report to this file (schemas/report.schema.json)");
+  command->add_option("--html", settings->reports.html, "Write a self-contained HTML report to this file");
   command->add_option("--artifacts", settings->artifacts,
                       "Write each scenario's transcript and captured messages (.eml) under this folder");
   command->add_option("--filter", settings->filter, "Only scenarios whose name matches this regex");
@@ -165,7 +204,20 @@ Command add_run_command(CLI::App& app) {
   command->add_flag("--fail-fast", settings->fail_fast, "Start no new scenario after the first failure");
   command->add_option("--timeout", settings->timeout_seconds, "App timeout in seconds when a scenario sets none")
       ->check(CLI::Range(1U, 86400U));
+  command
+      ->add_option("--seed", settings->seed,
+                   "Seed for the scenarios that set no server.seed (default: random, printed for a rerun)")
+      ->check(CLI::Range(std::uint64_t{0}, runner::k_seed_max));
   command->add_flag("--update-golden", settings->update_golden, "Rewrite golden transcript files from this run");
+  command
+      ->add_option("--shard", settings->shard,
+                   "Run only shard K of N (1-based): a stable split by file path and name, for CI matrices")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            auto parsed = runner::parse_shard(text);
+            return parsed.shard ? std::string() : parsed.error;
+          },
+          "K/N"));
   command->add_flag("--no-color", settings->no_color, "No colours in the console report (NO_COLOR is honoured too)");
   return [command, settings]() { return command->parsed() ? run(*settings) : -1; };
 }

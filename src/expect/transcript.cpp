@@ -252,7 +252,8 @@ std::string host_and_port(const capture::SessionRecord& session) {
 }  // namespace
 
 std::string render_session_header(const capture::SessionRecord& session) {
-  return "== session " + std::to_string(session.id) + " from " + host_and_port(session);
+  const std::string from = session.client_port == 0 ? session.client_address : host_and_port(session);
+  return "== session " + std::to_string(session.id) + " from " + from;
 }
 
 std::string render_entry(const capture::TranscriptEntry& entry) {

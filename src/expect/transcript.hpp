@@ -18,7 +18,8 @@ struct NormaliseOptions {
   std::vector<std::string> temp_roots{"/tmp/", "/var/tmp/"};
 };
 
-// "== session 1 from 127.0.0.1:40312" ("[::1]:40312" for IPv6).
+// "== session 1 from 127.0.0.1:40312" ("[::1]:40312" for IPv6); no port when client_port is 0
+// (reports drop it: report/normalise.hpp).
 std::string render_session_header(const capture::SessionRecord& session);
 
 // "S: 250 2.1.5 Recipient ok", "C: RCPT TO:<user@inbox.test>", "*  TLS established: ...".

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report/console.hpp"
+#include "report/normalise.hpp"
 #include "rules/engine.hpp"
 
 namespace maildog::report {
@@ -63,7 +64,7 @@ json transaction_json(const capture::TransactionRecord& transaction) {
   json headers = json::array();
   if (transaction.message) {
     for (const auto& header : rules::parse_headers(transaction.stored_header_section())) {
-      headers.push_back({{"name", header.name}, {"value", header.value}});
+      headers.push_back({{"name", header.name}, {"value", normalise_header_value(header.name, header.value)}});
     }
   }
   json auth_results = json::object();

@@ -9,11 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
+#include "report/json_schema.hpp"
 #include "support/child.hpp"
 #include "support/paths.hpp"
 
@@ -70,23 +67,7 @@ TEST_CASE("every bundled scenario passes, and the reports validate", "[e2e]") {
   SECTION("JSON report against schemas/report.schema.json") {
     auto report = nlohmann::json::parse(read_file(json));
     auto schema_json = nlohmann::json::parse(read_file(source_dir() / "schemas" / "report.schema.json"));
-    valijson::Schema schema;
-    valijson::SchemaParser parser;
-    valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
-    parser.populateSchema(schema_adapter, schema);
-    valijson::Validator validator;
-    valijson::ValidationResults errors;
-    valijson::adapters::NlohmannJsonAdapter report_adapter(report);
-    bool valid = validator.validate(schema, report_adapter, &errors);
-    valijson::ValidationResults::Error error;
-    while (errors.popError(error)) {
-      std::string where;
-      for (const auto& part : error.context) {
-        where += part;
-      }
-      WARN(where << ": " << error.description);
-    }
-    REQUIRE(valid);
+    CHECK(maildog::report::json_schema_errors(schema_json, report) == "");
     REQUIRE(report["scenarios"].size() >= 9);
   }
   SECTION("JUnit report against the Jenkins junit-10.xsd, with file and line stripped") {

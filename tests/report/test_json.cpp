@@ -4,14 +4,10 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validation_results.hpp>
-#include <valijson/validator.hpp>
 
 #include "report/fixture.hpp"
 #include "report/json.hpp"
+#include "report/json_schema.hpp"
 #include "support/paths.hpp"
 
 using namespace maildog;
@@ -24,29 +20,8 @@ std::string json_of(const runner::RunResult& run) {
   return out.str();
 }
 
-// Every problem valijson finds, one per line; empty when the document is valid.
 std::string schema_errors(const nlohmann::json& document) {
-  const auto schema_document = nlohmann::json::parse(report::report_schema());
-  valijson::Schema schema;
-  valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_document);
-  parser.populateSchema(schema_adapter, schema);
-  valijson::Validator validator;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter target(document);
-  if (validator.validate(schema, target, &results)) {
-    return {};
-  }
-  std::string out;
-  valijson::ValidationResults::Error error;
-  while (results.popError(error)) {
-    std::string path;
-    for (const auto& part : error.context) {
-      path += part;
-    }
-    out += path + ": " + error.description + "\n";
-  }
-  return out.empty() ? std::string("invalid") : out;
+  return report::json_schema_errors(nlohmann::json::parse(report::report_schema()), document);
 }
 
 }  // namespace
