@@ -20,6 +20,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--to", action="append", required=True, help="recipient (repeatable)")
     parser.add_argument("--sender", default="no-reply@yourdomain.test")
+    parser.add_argument("--envelope-from", help="MAIL FROM address, as an ESP's bounce domain (default: --sender)")
     parser.add_argument("--subject", default="Reset your password")
     parser.add_argument("--retries", type=int, default=3, help="attempts for temporary failures")
     parser.add_argument("--retry-delay", type=float, default=0.2, help="seconds between attempts")
@@ -78,7 +79,7 @@ def main():
     for attempt in range(1, args.retries + 1):
         message = build_message(args, pending)
         try:
-            permanent, temporary = send_once(message, args.sender, pending)
+            permanent, temporary = send_once(message, args.envelope_from or args.sender, pending)
         except smtplib.SMTPAuthenticationError as error:
             print(f"authentication failed: {error.smtp_code} {error.smtp_error.decode(errors='replace')}")
             return 2

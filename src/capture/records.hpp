@@ -42,9 +42,9 @@ struct RefusalRecord {
 };
 
 // Every reason a refusal can carry; the scenario schema lists the same words.
-inline constexpr std::array<std::string_view, 14> k_refusal_reasons{
-    "rule", "spf", "dkim", "dmarc", "ptr", "dnsbl", "relay", "unknown_user", "too_many_recipients",
-    "size", "bare_lf", "auth_required", "tls_required", "smtputf8"};
+inline constexpr std::array<std::string_view, 17> k_refusal_reasons{
+    "rule", "spf", "dkim", "dmarc", "ptr", "dnsbl", "authentication", "rfc5322", "unsubscribe", "relay",
+    "unknown_user", "too_many_recipients", "size", "bare_lf", "auth_required", "tls_required", "smtputf8"};
 
 struct TransactionRecord {
   std::string mail_from;  // reverse-path without brackets; empty for <>

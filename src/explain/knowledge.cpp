@@ -369,7 +369,7 @@ const std::vector<Rule>& rules() {
        {"Publish `v=spf1 ip4:YOUR.IP ... -all` at the envelope sender's domain.",
         "Sign with DKIM `d=` equal to the From: domain (`maildog-ci keygen` makes a key and its DNS record).",
         "Check the Authentication-Results of a delivered copy, or run `maildog-ci check`."},
-       "dmarc_reject.yaml",
+       "profile_gmail_unauthenticated.yaml",
        {{.codes = {code("*.7.9")},
          .phrases = {"sender is unauthenticated"},
          .note = "Yahoo uses x.7.9 for unauthenticated mail; the IANA registry has X.7.9 as 'Authentication mechanism "
@@ -601,7 +601,7 @@ const std::vector<Rule>& rules() {
         "CRLF line endings everywhere, no bare LF or CR.",
         "Build the message with a MIME library rather than by string concatenation; `maildog-ci check` and a "
         "scenario's `expect.lint` show these problems."},
-       "",
+       "profile_gmail_missing_message_id.yaml",
        {{.phrases = {"rfc 5322", "rfc5322", "multiple addresses in from", "missing a valid", "header is missing",
                      "bare lf", "bare line feed", "bare <lf>", "invalid characters", "malformed", "duplicate headers",
                      "headers are not rfc compliant", "encoded-word syntax", "not rfc compliant"}},

@@ -7,22 +7,34 @@
 #include <string>
 
 #include "auth/check_message.hpp"
+#include "core/ascii.hpp"
 #include "core/name_table.hpp"
 #include "dns/fixture_resolver.hpp"
 #include "dns/live_resolver.hpp"
+#include "lint/lint.hpp"
+#include "rules/engine.hpp"
 
 namespace maildog::runner {
 
 namespace {
 
-enum class Mode { off, report, enforce };
+// report: results only; enforce: refuse what the record or signature says fails (SPF -all,
+// DMARC p=reject, no passing DKIM signature); require: refuse anything but a pass.
+enum class Mode { off, report, enforce, require };
 
 Mode mode_of(const std::optional<std::string>& text) {
   if (text == "enforce") {
     return Mode::enforce;
   }
+  if (text == "require") {
+    return Mode::require;
+  }
   return text == "report" ? Mode::report : Mode::off;
 }
+
+// `checks.authentication`: the large receivers' floor for every sender is SPF or DKIM passing
+// (Gmail, Yahoo); their bulk-sender rules ask for both.
+enum class Authentication { off, spf_or_dkim, spf_and_dkim };
 
 struct ChecksPolicy {
   Mode spf = Mode::off;
@@ -30,14 +42,27 @@ struct ChecksPolicy {
   Mode dmarc = Mode::off;
   bool require_ptr = false;
   std::vector<std::string> dnsbl_zones;
+  Authentication authentication = Authentication::off;
+  bool rfc5322 = false;      // refuse messages without a single valid From, with duplicate fields or no Message-ID
+  bool unsubscribe = false;  // refuse messages without RFC 8058 one-click unsubscribe
 
   bool message_checks() const {
-    return spf != Mode::off || dkim != Mode::off || dmarc != Mode::off || require_ptr;
+    return spf != Mode::off || dkim != Mode::off || dmarc != Mode::off || require_ptr ||
+           authentication != Authentication::off || rfc5322 || unsubscribe;
   }
 };
 
 ChecksPolicy policy_of(const scenario::ChecksSpec& checks) {
-  return {mode_of(checks.spf), mode_of(checks.dkim), mode_of(checks.dmarc), checks.ptr == "require", checks.dnsbl};
+  ChecksPolicy policy{mode_of(checks.spf), mode_of(checks.dkim), mode_of(checks.dmarc), checks.ptr == "require",
+                      checks.dnsbl};
+  if (checks.authentication == "spf_or_dkim") {
+    policy.authentication = Authentication::spf_or_dkim;
+  } else if (checks.authentication == "spf_and_dkim") {
+    policy.authentication = Authentication::spf_and_dkim;
+  }
+  policy.rfc5322 = checks.rfc5322 == "enforce";
+  policy.unsubscribe = checks.unsubscribe == "require";
+  return policy;
 }
 
 // What the hooks share: the peer, the resolver and a lock, since the server may run several
@@ -75,6 +100,53 @@ smtp::Reply dnsbl_listed(const std::string& ip, const std::string& zone) {
   return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 1},
                           "Service unavailable; client [" + ip + "] blocked using " + zone);
 }
+// Gmail's texts (support.google.com/a/answer/3726730, as collected in sisimai's
+// rhost/for-google.go): the requirement for all senders, and the bulk-sender SPF and DMARC ones.
+smtp::Reply unauthenticated() {
+  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 26},
+                          "This mail has been blocked because the sender is unauthenticated. Gmail requires all "
+                          "senders to authenticate with either SPF or DKIM.");
+}
+smtp::Reply spf_not_passing() {
+  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 27},
+                          "This mail has been blocked because SPF does not pass. Gmail requires all large senders "
+                          "to authenticate with SPF.");
+}
+smtp::Reply dmarc_record_missing() {
+  return smtp::make_reply(421, smtp::EnhancedCode{4, 7, 40},
+                          "Your email has been rate limited because the sending domain doesn't have a DMARC record, "
+                          "or the DMARC record doesn't specify a DMARC policy.");
+}
+smtp::Reply dmarc_not_aligned() {
+  return smtp::make_reply(421, smtp::EnhancedCode{4, 7, 32},
+                          "Your email has been rate limited because the From: header (RFC5322) in this message "
+                          "isn't aligned with either the authenticated SPF or DKIM organizational domain.");
+}
+// Gmail's RFC 5322 refusals (https://support.google.com/mail/?p=RfcMessageNonCompliant).
+smtp::Reply not_rfc5322(const lint::Finding& finding) {
+  std::string text;
+  switch (finding.kind) {
+    case lint::Kind::missing_from:
+    case lint::Kind::from_without_domain:
+      text = "Messages missing a valid address in the From: header, or having no From: header, are not accepted.";
+      break;
+    case lint::Kind::missing_message_id:
+      text = "Messages missing a valid Message-ID: header are not accepted.";
+      break;
+    default:
+      text = "This message is not RFC 5322 compliant because it has duplicate headers.";
+      break;
+  }
+  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 1},
+                          text + " See https://support.google.com/mail/?p=RfcMessageNonCompliant");
+}
+// Gmail and Yahoo require one-click unsubscribe of bulk senders but publish no SMTP reply for
+// its absence (they filter); this wording is maildog's.
+smtp::Reply unsubscribe_missing() {
+  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 1},
+                          "Bulk mail must offer one-click unsubscribe (RFC 8058): a List-Unsubscribe field with an "
+                          "https URI and List-Unsubscribe-Post: List-Unsubscribe=One-Click");
+}
 
 std::string dkim_result(const std::vector<auth::dkim::VerifyResult>& results) {
   for (const auto& result : results) {
@@ -85,9 +157,95 @@ std::string dkim_result(const std::vector<auth::dkim::VerifyResult>& results) {
   return results.empty() ? "none" : std::string(auth::dkim::status_name(results.front().status));
 }
 
-smtp::Refusal refusal(const Shared& shared, const std::string& check, smtp::Reply default_reply) {
-  auto replaced = shared.replies.find(check);
-  return {replaced != shared.replies.end() ? replaced->second : std::move(default_reply), check};
+// `key` names the reply (checks.replies), `reason` the refusal's reason: a DMARC refusal can
+// be for the policy ("dmarc"), a missing record ("dmarc_missing") or no alignment
+// ("dmarc_unaligned"). A scenario's replacement may say {domain} (the From domain) and {ip}.
+smtp::Refusal refusal(const Shared& shared, const std::string& key, const std::string& reason,
+                      smtp::Reply default_reply, const std::string& domain = {}) {
+  auto replaced = shared.replies.find(key);
+  if (replaced == shared.replies.end()) {
+    return {std::move(default_reply), reason};
+  }
+  return {smtp::fill_placeholders(replaced->second, {{"domain", domain}, {"ip", shared.ip_text}}), reason};
+}
+smtp::Refusal refusal(const Shared& shared, const std::string& check, smtp::Reply default_reply,
+                      const std::string& domain = {}) {
+  return refusal(shared, check, check, std::move(default_reply), domain);
+}
+
+// RFC 8058 3.1: an https URI in List-Unsubscribe and exactly "List-Unsubscribe=One-Click" in
+// List-Unsubscribe-Post.
+bool one_click_unsubscribe(std::string_view message) {
+  bool https_uri = false;
+  bool one_click = false;
+  for (const auto& header : rules::parse_headers(message)) {
+    if (ascii::iequals(header.name, "List-Unsubscribe")) {
+      https_uri = https_uri || ascii::lower(header.value).find("<https://") != std::string::npos;
+    } else if (ascii::iequals(header.name, "List-Unsubscribe-Post")) {
+      one_click = one_click || ascii::trim(header.value) == "List-Unsubscribe=One-Click";
+    }
+  }
+  return https_uri && one_click;
+}
+
+// The first finding a receiver enforcing RFC 5322 refuses.
+std::optional<lint::Finding> rfc5322_problem(std::string_view message) {
+  for (auto& finding : lint::lint_message(message, lint::Envelope{})) {
+    switch (finding.kind) {
+      case lint::Kind::missing_from:
+      case lint::Kind::from_without_domain:
+      case lint::Kind::missing_message_id:
+      case lint::Kind::duplicate_header:
+        return std::move(finding);
+      default:
+        break;
+    }
+  }
+  return std::nullopt;
+}
+
+// The refusal the policy asks for, in the order a receiver decides: the envelope's SPF, then
+// the signature, the authentication floor, DMARC, the sending IP, and the message's form.
+std::optional<smtp::Refusal> refusal_for(const Shared& shared, const auth::AuthVerdict& checked,
+                                         const smtp::MessageView& view, bool dkim_pass) {
+  const ChecksPolicy& policy = shared.policy;
+  const std::string& domain = checked.from.domain;
+  const bool spf_pass = checked.spf.status == auth::spf::SpfStatus::pass;
+  if (policy.spf == Mode::enforce && checked.spf.status == auth::spf::SpfStatus::fail) {
+    return refusal(shared, "spf",
+                   spf_failed(checked.spf.explanation.empty() ? checked.spf.reason : checked.spf.explanation), domain);
+  }
+  if (policy.spf == Mode::require && !spf_pass) {
+    return refusal(shared, "spf", spf_not_passing(), domain);
+  }
+  if ((policy.dkim == Mode::enforce || policy.dkim == Mode::require) && !dkim_pass) {
+    return refusal(shared, "dkim", dkim_missing(), domain);
+  }
+  if ((policy.authentication == Authentication::spf_or_dkim && !spf_pass && !dkim_pass) ||
+      (policy.authentication == Authentication::spf_and_dkim && !(spf_pass && dkim_pass))) {
+    return refusal(shared, "authentication", unauthenticated(), domain);
+  }
+  if ((policy.dmarc == Mode::enforce || policy.dmarc == Mode::require) && checked.dmarc_failed() &&
+      checked.dmarc.policy == auth::dmarc::Policy::reject) {
+    // A quarantine policy is accepted and recorded: the sandbox has no spam folder.
+    return refusal(shared, "dmarc", dmarc_rejected(domain), domain);
+  }
+  if (policy.dmarc == Mode::require && checked.dmarc.status != auth::dmarc::Status::pass) {
+    return checked.dmarc.record ? refusal(shared, "dmarc_unaligned", "dmarc", dmarc_not_aligned(), domain)
+                                : refusal(shared, "dmarc_missing", "dmarc", dmarc_record_missing(), domain);
+  }
+  if (policy.require_ptr && checked.ptr && checked.ptr->status != auth::IprevStatus::pass) {
+    return refusal(shared, "ptr", ptr_missing(), domain);
+  }
+  if (policy.rfc5322) {
+    if (auto problem = rfc5322_problem(view.message)) {
+      return refusal(shared, "rfc5322", not_rfc5322(*problem), domain);
+    }
+  }
+  if (policy.unsubscribe && !one_click_unsubscribe(view.message)) {
+    return refusal(shared, "unsubscribe", unsubscribe_missing(), domain);
+  }
+  return std::nullopt;
 }
 
 std::optional<smtp::Refusal> at_rcpt(Shared& shared) {
@@ -97,7 +255,7 @@ std::optional<smtp::Refusal> at_rcpt(Shared& shared) {
   std::lock_guard lock(shared.mutex);
   for (const auto& result : auth::check_dnsbl(shared.ip, shared.policy.dnsbl_zones, *shared.resolver)) {
     if (result.listed) {
-      return refusal(shared, "dnsbl", dnsbl_listed(shared.ip_text, result.zone));
+      return refusal(shared, "dnsbl", dnsbl_listed(shared.ip_text, result.zone), result.zone);
     }
   }
   return std::nullopt;
@@ -133,19 +291,7 @@ smtp::MessageVerdict at_end_of_data(Shared& shared, const smtp::MessageView& vie
     verdict.summary += " iprev=" + verdict.results["iprev"];
   }
 
-  const ChecksPolicy& policy = shared.policy;
-  if (policy.spf == Mode::enforce && checked.spf.status == auth::spf::SpfStatus::fail) {
-    verdict.refusal = refusal(shared, "spf",
-                              spf_failed(checked.spf.explanation.empty() ? checked.spf.reason : checked.spf.explanation));
-  } else if (policy.dkim == Mode::enforce && verdict.results["dkim"] != "pass") {
-    verdict.refusal = refusal(shared, "dkim", dkim_missing());
-  } else if (policy.dmarc == Mode::enforce && checked.dmarc_failed() &&
-             checked.dmarc.policy == auth::dmarc::Policy::reject) {
-    // A quarantine policy is accepted and recorded: the sandbox has no spam folder.
-    verdict.refusal = refusal(shared, "dmarc", dmarc_rejected(checked.from.domain));
-  } else if (policy.require_ptr && checked.ptr && checked.ptr->status != auth::IprevStatus::pass) {
-    verdict.refusal = refusal(shared, "ptr", ptr_missing());
-  }
+  verdict.refusal = refusal_for(shared, checked, view, verdict.results["dkim"] == "pass");
   return verdict;
 }
 

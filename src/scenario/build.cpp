@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "scenario/document.hpp"
+#include "scenario/profiles.hpp"
 
 namespace maildog::scenario::detail {
 
@@ -380,12 +381,91 @@ class Builder {
     }
   }
 
+  // `server.profile`: a name, or {name, bulk_sender}. Unknown names are the schema's to report.
+  const Profile* build_profile(const Node& node, ServerExtras& extras) {
+    auto name = node.is_object() ? as_string(node["name"]) : as_string(node);
+    if (!name) {
+      return nullptr;
+    }
+    extras.profile = *name;
+    extras.bulk_sender = node.is_object() && as_bool(node["bulk_sender"]).value_or(false);
+    const Profile* profile = find_profile(*name);
+    if (!profile && node.is_string()) {
+      std::string known;
+      for (const auto& each : profiles()) {
+        known += (known.empty() ? "" : ", ") + std::string(each.name);
+      }
+      error(node, "unknown profile '" + *name + "': one of " + known);
+    }
+    return profile;
+  }
+
+  // A profile's value for what the scenario leaves out; the scenario's own value wins.
+  static std::optional<std::string> checked(std::optional<std::string> written,
+                                            std::initializer_list<std::optional<std::string_view>> preset) {
+    if (written) {
+      return written;
+    }
+    for (const auto& value : preset) {
+      if (value) {
+        written = std::string(*value);
+      }
+    }
+    return written;
+  }
+
+  ChecksSpec build_checks(const Node& checks, const Profile* profile, bool bulk) {
+    const ProfileChecks none;
+    const ProfileChecks& base = profile ? profile->checks : none;
+    const ProfileChecks& extra = profile && bulk ? profile->bulk_checks : none;
+    ChecksSpec spec;
+    spec.spf = checked(as_string(checks["spf"]), {base.spf, extra.spf});
+    spec.dkim = checked(as_string(checks["dkim"]), {base.dkim, extra.dkim});
+    spec.dmarc = checked(as_string(checks["dmarc"]), {base.dmarc, extra.dmarc});
+    spec.ptr = checked(as_string(checks["ptr"]), {base.ptr, extra.ptr});
+    spec.authentication = checked(as_string(checks["authentication"]), {base.authentication, extra.authentication});
+    spec.rfc5322 = checked(as_string(checks["rfc5322"]), {base.rfc5322, extra.rfc5322});
+    spec.unsubscribe = checked(as_string(checks["unsubscribe"]), {base.unsubscribe, extra.unsubscribe});
+    spec.dnsbl = as_strings(checks["dnsbl"]);
+    if (profile) {
+      add_profile_replies(profile->check_replies, spec.replies);
+      if (bulk) {
+        add_profile_replies(profile->bulk_check_replies, spec.replies);
+      }
+    }
+    for (auto& [key, reply] : build_refusal_replies(checks["replies"], "checks.replies.")) {
+      spec.replies[key] = std::move(reply);
+    }
+    return spec;
+  }
+
+  static void add_profile_replies(const std::vector<ProfileReply>& replies, std::map<std::string, smtp::Reply>& out) {
+    for (const auto& [key, text] : replies) {
+      // Profiles are source code, tested to parse: a failure here is a bug, not bad input.
+      auto [reply, problem] = parse_reply_line(std::string(text));
+      if (!reply) {
+        throw std::logic_error("profile reply " + std::string(key) + ": " + problem);
+      }
+      out[std::string(key)] = std::move(*reply);
+    }
+  }
+
   void build_server(const Node& node, Scenario& scenario) {
     smtp::ServerConfig& config = scenario.server;
+    const Profile* profile = build_profile(node["profile"], scenario.server_extras);
+    if (profile) {
+      if (!profile->hostname.empty()) {
+        config.hostname = std::string(profile->hostname);
+      }
+      config.tls = profile->tls;
+      config.limits.message_size = profile->message_size.value_or(config.limits.message_size);
+      config.limits.recipients = profile->recipients.value_or(config.limits.recipients);
+      config.limits.reject_bare_lf = profile->reject_bare_lf.value_or(config.limits.reject_bare_lf);
+      add_profile_replies(profile->server_replies, config.replies);
+    }
     if (auto hostname = as_string(node["hostname"])) {
       config.hostname = *hostname;
     }
-    scenario.server_extras.profile = as_string(node["profile"]);
     if (auto tls = as_string(node["tls"])) {
       config.tls = smtp::parse_tls_mode(*tls).value_or(smtp::TlsMode::none);
     }
@@ -408,21 +488,30 @@ class Builder {
     }
     config.domains = as_strings(node["domains"]);
     config.mailboxes = as_strings(node["mailboxes"]);
+    for (auto& [reason, reply] : build_refusal_replies(node["replies"], "server.replies.")) {
+      config.replies[reason] = std::move(reply);
+    }
     if (node["peer"].is_object()) {
       scenario.server_extras.peer =
           PeerSpec{as_string(node["peer"]["ip"]).value_or(""), as_string(node["peer"]["helo"])};
     }
     Node checks = node["checks"];
-    scenario.server_extras.checks =
-        ChecksSpec{as_string(checks["spf"]), as_string(checks["dkim"]), as_string(checks["dmarc"]),
-                   as_string(checks["ptr"]), as_strings(checks["dnsbl"]), build_check_replies(checks["replies"])};
+    scenario.server_extras.checks = build_checks(checks, profile, scenario.server_extras.bulk_sender);
     const ChecksSpec& spec = scenario.server_extras.checks;
     auto on = [](const std::optional<std::string>& mode) { return mode && *mode != "off"; };
     const bool any_check = on(spec.spf) || on(spec.dkim) || on(spec.dmarc) || spec.ptr == "require" ||
+                           on(spec.authentication) || on(spec.rfc5322) || on(spec.unsubscribe) ||
                            !spec.dnsbl.empty();
     const auto& peer = scenario.server_extras.peer;
     if (any_check && (!peer || peer->ip.empty())) {
-      error_at_key(checks, "checks need server.peer.ip: the client address SPF, PTR and DNSBL judge");
+      if (profile && !checks.present()) {
+        error_at_key(node["profile"], "profile " + std::string(profile->name) +
+                                          " checks the sender: set server.peer.ip (the address your mail "
+                                          "would come from) and dns: records for it, or turn the checks off in "
+                                          "server.checks");
+      } else {
+        error_at_key(checks, "checks need server.peer.ip: the client address SPF, PTR and DNSBL judge");
+      }
     }
     for (const auto& rule : node["rules"].items()) {
       if (rule.is_object()) {
@@ -540,7 +629,8 @@ class Builder {
   }
 
   // Each check's refusal text, as receivers word it differently; a refusal must be 4xx or 5xx.
-  std::map<std::string, smtp::Reply> build_check_replies(const Node& node) {
+  // `server.replies` and `checks.replies`: refusals only, so each must be 4xx or 5xx.
+  std::map<std::string, smtp::Reply> build_refusal_replies(const Node& node, const std::string& label) {
     std::map<std::string, smtp::Reply> replies;
     for (const auto& [name, value] : node.members()) {
       auto reply = build_reply(value);
@@ -548,7 +638,7 @@ class Builder {
         continue;
       }
       if (reply->code < 400) {
-        error(value, "checks.replies." + name + " must refuse (4xx or 5xx), found " + std::to_string(reply->code));
+        error(value, label + name + " must refuse (4xx or 5xx), found " + std::to_string(reply->code));
         continue;
       }
       replies.emplace(name, std::move(*reply));

@@ -37,12 +37,18 @@ struct ChecksSpec {
   std::optional<std::string> dmarc;  // "off" | "report" | "enforce"
   std::optional<std::string> ptr;    // "require" | "off"
   std::vector<std::string> dnsbl;    // DNSBL zones to query for the peer IP
-  std::map<std::string, smtp::Reply> replies;  // "spf", "dkim", "dmarc", "ptr", "dnsbl" -> its refusal
+  // "spf", "dkim", "dmarc", "dmarc_missing", "dmarc_unaligned", "ptr", "dnsbl", "authentication",
+  // "rfc5322", "unsubscribe" -> its refusal
+  std::map<std::string, smtp::Reply> replies;
+  std::optional<std::string> authentication;  // "off" | "spf_or_dkim" | "spf_and_dkim"
+  std::optional<std::string> rfc5322;         // "off" | "enforce"
+  std::optional<std::string> unsubscribe;     // "off" | "require"
 };
 
 // The parts of `server:` that smtp::ServerConfig does not hold, for the rules and auth modules.
 struct ServerExtras {
-  std::optional<std::string> profile;  // provider preset name, e.g. "gmail"
+  std::optional<std::string> profile;  // provider preset name, e.g. "gmail" (scenario/profiles.hpp)
+  bool bulk_sender = false;            // the profile's bulk-sender rules apply too
   std::optional<PeerSpec> peer;
   ChecksSpec checks;
   bool seed_written = false;  // `server.seed` is in the file: a run's --seed leaves it alone

@@ -132,6 +132,9 @@ Output Protocol::protocol_error(Reply reply) {
 }
 
 Output Protocol::refuse(capture::RefusalRecord refusal, Next next) {
+  if (auto reworded = m_config.replies.find(refusal.reason); reworded != m_config.replies.end()) {
+    refusal.reply = fill_placeholders(reworded->second, {{"address", refusal.argument}});
+  }
   if (refusal.recipients.empty() && m_transaction && (refusal.command == "DATA" || refusal.command == "END_OF_DATA")) {
     refusal.recipients = m_transaction->record.accepted_recipients();
   }
@@ -686,9 +689,10 @@ Output Protocol::on_chunk_end() {
   }
   if (chunks.message.too_big) {
     chunks.failed = true;
-    m_transaction->record.final_reply = reply::message_too_big();
-    return refuse({.reason = "size", .command = "BDAT", .argument = {}, .recipients = {},
-                   .reply = reply::message_too_big()});
+    Output output = refuse({.reason = "size", .command = "BDAT", .argument = {}, .recipients = {},
+                            .reply = reply::message_too_big()});
+    m_transaction->record.final_reply = m_record.refusals.back().reply;
+    return output;
   }
   if (!chunk.last) {
     return respond(make_reply(250, EnhancedCode{2, 0, 0}, std::to_string(chunk.size) + " octets received"));

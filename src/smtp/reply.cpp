@@ -64,6 +64,18 @@ std::string Reply::wire() const {
   return out;
 }
 
+Reply fill_placeholders(Reply reply, std::initializer_list<Placeholder> values) {
+  for (auto& line : reply.lines) {
+    for (const auto& [name, value] : values) {
+      const std::string token = "{" + std::string(name) + "}";
+      for (auto at = line.find(token); at != std::string::npos; at = line.find(token, at + value.size())) {
+        line.replace(at, token.size(), value);
+      }
+    }
+  }
+  return reply;
+}
+
 std::string Reply::text() const {
   std::string out;
   for (const auto& line : lines) {

@@ -2,6 +2,7 @@
 // Every reply the sandbox sends on its own comes from a named constructor in `reply::`.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,14 @@ struct Reply {
 };
 
 Reply make_reply(int code, std::optional<EnhancedCode> enhanced, std::string text);
+
+// A scenario's reply text with each "{name}" of `values` replaced (e.g. {address}, {domain},
+// {ip}), so one configured wording can name what it refuses; other braces stay as written.
+struct Placeholder {
+  std::string_view name;  // without braces
+  std::string_view value;
+};
+Reply fill_placeholders(Reply reply, std::initializer_list<Placeholder> values);
 
 namespace reply {
 // 2xx / 3xx

@@ -93,6 +93,9 @@ struct ServerConfig {
   std::vector<std::string> mailboxes;  // empty: every address at a local domain exists; globs allowed
   std::vector<rules::Rule> rules;
   SenderChecks sender_checks;
+  // The sandbox's own refusals reworded, by reason ("unknown_user", "relay", "size", ...;
+  // capture::k_refusal_reasons); "{address}" in the text stands for the refused address.
+  std::map<std::string, Reply> replies;
   ServerLimits limits;
   std::uint64_t seed = 1;
   unsigned threads = 1;
