@@ -46,6 +46,17 @@ inline constexpr std::array<std::string_view, 17> k_refusal_reasons{
     "rule", "spf", "dkim", "dmarc", "ptr", "dnsbl", "authentication", "rfc5322", "unsubscribe", "relay",
     "unknown_user", "too_many_recipients", "size", "bare_lf", "auth_required", "tls_required", "smtputf8"};
 
+// A sender lint finding (src/lint) as reports show it; the runner fills them when a scenario
+// ends, and report/json_read when a report is read back.
+struct LintNote {
+  std::string name;      // lint::k_kind_names, e.g. "missing_message_id"
+  std::string message;   // for a person
+  std::size_t line = 0;  // 1-based line in the message; 0: the envelope or an absent field
+  std::string excerpt;
+
+  friend bool operator==(const LintNote&, const LintNote&) = default;
+};
+
 struct TransactionRecord {
   std::string mail_from;  // reverse-path without brackets; empty for <>
   std::string mail_parameters;
@@ -58,6 +69,7 @@ struct TransactionRecord {
   bool bare_lf = false;                     // DATA contained LF without CR
   bool eight_bit = false;                   // DATA contained octets >= 0x80
   std::size_t smuggling_line = 0;           // smtp::DataDecoder::smuggling_line(); 0: none
+  std::vector<LintNote> lint;               // filled once the session is over (see LintNote)
   // Sender checks (ServerConfig::sender_checks), kept beside the message, never inside it.
   std::string authentication_results;              // the Authentication-Results value
   std::map<std::string, std::string> auth_results;  // method -> result, e.g. "dmarc" -> "fail"

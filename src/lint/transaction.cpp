@@ -36,4 +36,12 @@ std::vector<Finding> lint_transaction(const capture::TransactionRecord& transact
   return transaction.message ? lint_message(*transaction.message, envelope) : lint_envelope(envelope);
 }
 
+std::vector<capture::LintNote> lint_notes(const capture::TransactionRecord& transaction) {
+  std::vector<capture::LintNote> notes;
+  for (auto& finding : lint_transaction(transaction)) {
+    notes.push_back({std::string(finding.name()), std::move(finding.message), finding.line, std::move(finding.excerpt)});
+  }
+  return notes;
+}
+
 }  // namespace maildog::lint

@@ -16,4 +16,7 @@ Envelope envelope_of(const capture::TransactionRecord& transaction);
 // lint_message() on the kept bytes, else lint_envelope().
 std::vector<Finding> lint_transaction(const capture::TransactionRecord& transaction);
 
+// lint_transaction() as the reports keep it (capture::TransactionRecord::lint).
+std::vector<capture::LintNote> lint_notes(const capture::TransactionRecord& transaction);
+
 }  // namespace maildog::lint

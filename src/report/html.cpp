@@ -262,6 +262,13 @@ void write_message(const capture::SessionRecord& session, const capture::Transac
   if (!transaction.authentication_results.empty()) {
     out << "<dt>Authentication-Results</dt><dd>" << escaped(transaction.authentication_results) << "</dd>";
   }
+  for (const auto& note : transaction.lint) {
+    out << "<dt>lint</dt><dd class=\"lint\"><code>" << escaped(note.name) << "</code> " << escaped(note.message);
+    if (note.line > 0) {
+      out << " (line " << note.line << ")";
+    }
+    out << "</dd>";
+  }
   out << "</dl>\n";
   if (transaction.message) {
     const std::string_view head = std::string_view(*transaction.message).substr(0, k_html_header_block_max);

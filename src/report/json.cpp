@@ -71,6 +71,10 @@ json transaction_json(const capture::TransactionRecord& transaction) {
   for (const auto& [method, result] : transaction.auth_results) {
     auth_results[method] = result;
   }
+  json lint = json::array();
+  for (const auto& note : transaction.lint) {
+    lint.push_back({{"name", note.name}, {"message", note.message}, {"line", note.line}, {"excerpt", note.excerpt}});
+  }
   return {{"mail_from", transaction.mail_from},
           {"mail_parameters", transaction.mail_parameters},
           {"mail_reply", reply_json(transaction.mail_reply)},
@@ -83,7 +87,8 @@ json transaction_json(const capture::TransactionRecord& transaction) {
           {"bare_lf", transaction.bare_lf},
           {"eight_bit", transaction.eight_bit},
           {"auth_results", auth_results},
-          {"authentication_results", transaction.authentication_results}};
+          {"authentication_results", transaction.authentication_results},
+          {"lint", std::move(lint)}};
 }
 
 json session_json(const capture::SessionRecord& session) {

@@ -157,6 +157,10 @@ capture::TransactionRecord transaction_of(const json& value) {
   transaction.eight_bit = value.at("eight_bit").get<bool>();
   transaction.auth_results = value.at("auth_results").get<std::map<std::string, std::string>>();
   transaction.authentication_results = value.at("authentication_results").get<std::string>();
+  for (const auto& note : value.at("lint")) {
+    transaction.lint.push_back({note.at("name").get<std::string>(), note.at("message").get<std::string>(),
+                                note.at("line").get<std::size_t>(), note.at("excerpt").get<std::string>()});
+  }
   transaction.message = stand_in_message(value.at("headers"), value.at("size"),
                                          !transaction.authentication_results.empty());
   return transaction;

@@ -1,5 +1,6 @@
 #include "runner/scenario_run.hpp"
 
+#include "lint/transaction.hpp"
 #include "runner/client_script.hpp"
 #include "runner/sender_checks.hpp"
 #include "scenario/template.hpp"
@@ -123,6 +124,11 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
   server.wait_until_idle(options.drain_timeout);
   server.stop();
   result.sessions = server.capture().sessions();
+  for (auto& session : result.sessions) {
+    for (auto& transaction : session.transactions) {
+      transaction.lint = lint::lint_notes(transaction);
+    }
+  }
   result.duration = since(start);
   return result;
 }

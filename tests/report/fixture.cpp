@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "lint/transaction.hpp"
 #include "support/paths.hpp"
 
 namespace maildog::test {
@@ -83,6 +84,7 @@ capture::SessionRecord tls_session() {
   transaction.message = std::make_shared<const std::string>(
       "From: Example <noreply@yourdomain.test>\r\nTo: user@inbox.test\r\nSubject: Reset your password\r\n\r\nHi\r\n");
   transaction.delivered = true;
+  transaction.lint = lint::lint_notes(transaction);  // no Date, no Message-ID
   session.transactions.push_back(transaction);
   return session;
 }
