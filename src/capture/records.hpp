@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/name_table.hpp"
 #include "smtp/reply.hpp"
 
 namespace maildog::capture {
@@ -23,6 +24,13 @@ struct TranscriptEntry {
   std::string text;  // one line without CRLF; DATA bodies are summarised, not repeated
   std::chrono::microseconds offset{0};  // since the session started
 };
+
+// How reports and the serve API name a transcript line's direction.
+inline constexpr NameTable<TranscriptEntry::Direction, 3> k_direction_names{{
+    {TranscriptEntry::Direction::client, "client"},
+    {TranscriptEntry::Direction::server, "server"},
+    {TranscriptEntry::Direction::event, "event"},
+}};
 
 struct RecipientRecord {
   std::string address;

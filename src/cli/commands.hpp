@@ -25,5 +25,6 @@ Command add_keygen_command(CLI::App& app);
 Command add_sign_command(CLI::App& app);
 Command add_explain_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
+Command add_serve_command(CLI::App& app);
 
 }  // namespace maildog::cli

@@ -42,15 +42,7 @@ json reply_json(const smtp::Reply& reply) {
 json optional_reply(const std::optional<smtp::Reply>& reply) { return reply ? reply_json(*reply) : json(nullptr); }
 
 std::string_view direction_name(capture::TranscriptEntry::Direction direction) {
-  switch (direction) {
-    case capture::TranscriptEntry::Direction::client:
-      return "client";
-    case capture::TranscriptEntry::Direction::server:
-      return "server";
-    case capture::TranscriptEntry::Direction::event:
-      return "event";
-  }
-  return "event";
+  return name_of(capture::k_direction_names, direction);
 }
 
 json transaction_json(const capture::TransactionRecord& transaction) {

@@ -94,15 +94,7 @@ Enum enum_of(const json& value, const Enum (&choices)[N], std::string_view (*nam
 }
 
 std::string_view direction_name(capture::TranscriptEntry::Direction direction) {
-  switch (direction) {
-    case capture::TranscriptEntry::Direction::client:
-      return "client";
-    case capture::TranscriptEntry::Direction::server:
-      return "server";
-    case capture::TranscriptEntry::Direction::event:
-      return "event";
-  }
-  return "event";
+  return name_of(capture::k_direction_names, direction);
 }
 
 constexpr capture::TranscriptEntry::Direction k_directions[] = {capture::TranscriptEntry::Direction::client,

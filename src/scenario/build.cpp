@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/ascii.hpp"
 #include "scenario/document.hpp"
 #include "scenario/profiles.hpp"
 
@@ -251,7 +252,8 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
 
 class Builder {
  public:
-  Builder(const Document& document, Reporter& reporter) : m_document(document), m_reporter(reporter) {}
+  Builder(const Document& document, Reporter& reporter, Purpose purpose)
+      : m_document(document), m_reporter(reporter), m_purpose(purpose) {}
 
   void build(Scenario& scenario) {
     Node root{&m_document.value, ""};
@@ -274,7 +276,7 @@ class Builder {
     }
     if (root["app"].present() && root["client"].present()) {
       error_at_key(root["client"], "a scenario runs either an app or a client, not both");
-    } else if (!root["app"].present() && !root["client"].present()) {
+    } else if (!root["app"].present() && !root["client"].present() && m_purpose == Purpose::run) {
       error(root, "a scenario needs an app or a client to run");
     }
     build_expect(root["expect"], scenario);
@@ -525,6 +527,17 @@ class Builder {
       config.seed = static_cast<std::uint64_t>(*seed);
     }
     scenario.server_extras.seed_written = node["seed"].present();
+  }
+
+  static MimeExpect build_mime_expect(const Node& node) {
+    MimeExpect mime;
+    for (const auto& type : as_strings(node["types"])) {
+      mime.types.push_back(ascii::lower(type));
+    }
+    mime.attachments = as_strings(node["attachments"]);
+    mime.text_contains = as_strings(node["text_contains"]);
+    mime.problems = as_bool(node["problems"]);
+    return mime;
   }
 
   smtp::AuthConfig build_auth(const Node& node) {
@@ -917,6 +930,9 @@ class Builder {
           delivered.auth.emplace(method, *value);
         }
       }
+      if (Node mime = item["mime"]; mime.is_object()) {
+        delivered.mime = build_mime_expect(mime);
+      }
       expect.delivered.push_back(std::move(delivered));
     }
     expect.not_delivered = as_strings(node["not_delivered"]);
@@ -993,12 +1009,13 @@ class Builder {
 
   const Document& m_document;
   Reporter& m_reporter;
+  Purpose m_purpose;
 };
 
 }  // namespace
 
-void build_scenario(const Document& document, Reporter& reporter, Scenario& scenario) {
-  Builder(document, reporter).build(scenario);
+void build_scenario(const Document& document, Reporter& reporter, Scenario& scenario, Purpose purpose) {
+  Builder(document, reporter, purpose).build(scenario);
 }
 
 }  // namespace maildog::scenario::detail

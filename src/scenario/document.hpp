@@ -77,7 +77,11 @@ ParsedFile parse_yaml(std::string_view text, const Environment& env, Reporter& r
 // The embedded JSON Schema checks one document.
 void validate_schema(const Document& document, Reporter& reporter);
 
+// What a document is read for: a scenario to run needs an app or a client; a `serve`
+// configuration needs only name and server (dns optional).
+enum class Purpose { run, serve };
+
 // Semantic checks and the model; `scenario` is meaningful only when nothing was reported.
-void build_scenario(const Document& document, Reporter& reporter, Scenario& scenario);
+void build_scenario(const Document& document, Reporter& reporter, Scenario& scenario, Purpose purpose = Purpose::run);
 
 }  // namespace maildog::scenario::detail

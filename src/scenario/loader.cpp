@@ -46,7 +46,11 @@ void add_document_diagnostics(std::vector<Diagnostic>& out, std::vector<Diagnost
   }
 }
 
-void load_file(const std::filesystem::path& path, const Environment& env, LoadResult& result) {
+LoadResult load_document_text(std::string_view yaml, const std::filesystem::path& name, const Environment& env,
+                              detail::Purpose purpose);
+
+void load_file(const std::filesystem::path& path, const Environment& env, LoadResult& result,
+               detail::Purpose purpose = detail::Purpose::run) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     result.diagnostics.push_back(file_problem(path, "cannot read the file"));
@@ -54,7 +58,7 @@ void load_file(const std::filesystem::path& path, const Environment& env, LoadRe
   }
   std::ostringstream text;
   text << in.rdbuf();
-  LoadResult one = load_text(text.str(), path, env);
+  LoadResult one = load_document_text(text.str(), path, env, purpose);
   std::move(one.scenarios.begin(), one.scenarios.end(), std::back_inserter(result.scenarios));
   std::move(one.diagnostics.begin(), one.diagnostics.end(), std::back_inserter(result.diagnostics));
 }
@@ -99,6 +103,22 @@ std::string Diagnostic::format() const {
 }
 
 LoadResult load_text(std::string_view yaml, const std::filesystem::path& name, const Environment& env) {
+  return load_document_text(yaml, name, env, detail::Purpose::run);
+}
+
+LoadResult load_serve_config(const std::filesystem::path& file, const Environment& env) {
+  LoadResult result;
+  load_file(file, env, result, detail::Purpose::serve);
+  if (result.scenarios.size() > 1) {
+    result.scenarios.resize(1);
+  }
+  return result;
+}
+
+namespace {
+
+LoadResult load_document_text(std::string_view yaml, const std::filesystem::path& name, const Environment& env,
+                              detail::Purpose purpose) {
   LoadResult result;
   std::vector<Diagnostic> diagnostics;
   detail::Reporter reader(name, diagnostics);
@@ -125,7 +145,7 @@ LoadResult load_text(std::string_view yaml, const std::filesystem::path& name, c
     Scenario scenario;
     scenario.file = name;
     scenario.dir = name.parent_path();
-    detail::build_scenario(document, semantic_reporter, scenario);
+    detail::build_scenario(document, semantic_reporter, scenario, purpose);
     if (!scenario.name.empty()) {
       auto [first, inserted] = first_name_line.emplace(scenario.name, scenario.line);
       if (!inserted) {
@@ -145,6 +165,8 @@ LoadResult load_text(std::string_view yaml, const std::filesystem::path& name, c
   result.diagnostics = std::move(diagnostics);
   return result;
 }
+
+}  // namespace
 
 LoadResult load_paths(const std::vector<std::filesystem::path>& paths, const Environment& env) {
   LoadResult result;

@@ -38,6 +38,11 @@ LoadResult load_paths(const std::vector<std::filesystem::path>& paths, const Env
 // the model, and its parent as Scenario::dir.
 LoadResult load_text(std::string_view yaml, const std::filesystem::path& name, const Environment& env);
 
+// A `maildog-ci serve` configuration: one file whose first document is a scenario of which
+// only name, server and dns count (app, client and expect may be there, so a scenario file
+// serves as well, but are not needed). Diagnostics as for load_paths; at most one scenario.
+LoadResult load_serve_config(const std::filesystem::path& file, const Environment& env);
+
 // The embedded schema (schemas/scenario.schema.json), e.g. for `maildog-ci schema`.
 std::string_view scenario_schema();
 

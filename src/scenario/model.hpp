@@ -138,6 +138,14 @@ struct ReplyExpect {
   std::size_t line = 0;
 };
 
+// `expect.delivered[].mime` — what a message's MIME structure holds; every given item must hold.
+struct MimeExpect {
+  std::vector<std::string> types;          // lower case type/subtype, each somewhere in the part tree
+  std::vector<std::string> attachments;    // file names, each an attachment
+  std::vector<std::string> text_contains;  // in the plain body, else the HTML body (UTF-8)
+  std::optional<bool> problems;            // false: no malformed MIME; true: some
+};
+
 // `expect.delivered[]` — accepted messages. No count: at least one.
 struct DeliveredExpect {
   std::optional<rules::TextMatch> to;               // one accepted recipient matches
@@ -145,6 +153,7 @@ struct DeliveredExpect {
   std::optional<std::size_t> count;                 // exactly this many matching messages
   std::map<std::string, rules::TextMatch> headers;  // header name as written (compare without case) -> value pattern
   std::map<std::string, std::string> auth;          // sender check -> result, e.g. "dmarc" -> "pass"
+  std::optional<MimeExpect> mime;
   std::size_t line = 0;
 };
 

@@ -740,7 +740,7 @@ Output Protocol::complete_message(Transaction transaction, ReceivedMessage messa
       m_record.refusals.back().recipients = record.accepted_recipients();
     }
     if (!verdict) {
-      verdict = respond(reply::queued(queue_id(m_random())));
+      verdict = respond(accept_message(record));
     }
   }
   if (!verdict->replies.empty()) {
@@ -749,6 +749,20 @@ Output Protocol::complete_message(Transaction transaction, ReceivedMessage messa
   }
   m_record.transactions.push_back(std::move(record));
   return *verdict;
+}
+
+Reply Protocol::accept_message(capture::TransactionRecord& record) {
+  Reply queued = reply::queued(queue_id(m_random()));
+  if (!m_config.on_accepted) {
+    return queued;
+  }
+  record.final_reply = queued;
+  record.delivered = true;
+  if (auto refused = m_config.on_accepted(m_record, record)) {
+    note("message not kept: " + refused->text());
+    return *refused;
+  }
+  return queued;
 }
 
 Output Protocol::on_rset(const Command& command) {

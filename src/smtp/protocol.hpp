@@ -179,6 +179,8 @@ class Protocol {
   Output on_bdat(const Command& command);
   // The final verdict on a whole message, however it arrived.
   Output complete_message(Transaction transaction, ReceivedMessage message);
+  // The 250 for a message every check accepted, unless ServerConfig::on_accepted refuses it.
+  Reply accept_message(capture::TransactionRecord& record);
   std::optional<Reply> check_mail_parameters(Transaction& transaction, const std::vector<EsmtpParameter>& parameters);
 };
 

@@ -192,6 +192,7 @@ Reply too_many_connections(std::string_view hostname) {
   return make(421, 4, 7, 0, std::string(hostname) + " Error: too many connections");
 }
 Reply tls_not_available() { return make(454, 4, 7, 0, "TLS not available due to temporary reason"); }
+Reply cannot_store() { return make(451, 4, 3, 0, "Error: cannot store the message"); }
 
 Reply command_unrecognized() { return make(500, 5, 5, 2, "Error: command not recognized"); }
 Reply syntax_error(std::string_view detail) { return make(501, 5, 5, 4, "Syntax error: " + std::string(detail)); }

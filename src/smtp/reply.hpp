@@ -72,6 +72,7 @@ Reply timeout(std::string_view hostname);
 Reply too_many_errors(std::string_view hostname);
 Reply too_many_connections(std::string_view hostname);
 Reply tls_not_available();
+Reply cannot_store();  // 451 4.3.0: the message was accepted but could not be kept
 // 5xx
 Reply command_unrecognized();
 Reply syntax_error(std::string_view detail);

@@ -19,14 +19,29 @@ namespace maildog::smtp {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+namespace {
+// The configuration sessions start with; set_rules() makes a new one, and each session keeps
+// its own alive until it ends.
+struct Generation {
+  explicit Generation(ServerConfig cfg) : config(std::move(cfg)), rules_state(config.seed) {}
+  ServerConfig config;
+  rules::EngineState rules_state;
+};
+}  // namespace
+
 struct Server::Impl {
   explicit Impl(ServerConfig cfg)
-      : config(std::move(cfg)), tls(make_server_tls_context(config)), rules_state(config.seed), acceptor(io) {}
+      : first(std::make_shared<Generation>(std::move(cfg))),
+        current(first),
+        config(first->config),
+        tls(make_server_tls_context(config)),
+        acceptor(io) {}
 
-  ServerConfig config;
+  const std::shared_ptr<Generation> first;
+  std::shared_ptr<Generation> current;  // guarded by `mutex`
+  const ServerConfig& config;           // the first generation's: what set_rules never changes (address, TLS, limits)
   asio::io_context io;
   asio::ssl::context tls;
-  rules::EngineState rules_state;
   capture::Capture capture;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
@@ -61,10 +76,14 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     std::list<std::weak_ptr<Session>>::iterator where;
     bool over_limit = false;
     std::shared_ptr<Session> session;
+    std::shared_ptr<Generation> generation;
     {
       std::lock_guard lock(mutex);
       over_limit = active >= config.limits.connections;
-      session = std::make_shared<Session>(std::move(socket), SessionShared{config, tls, rules_state, capture}, over_limit);
+      generation = current;
+      session = std::make_shared<Session>(
+          std::move(socket), SessionShared{generation->config, tls, generation->rules_state, capture, generation},
+          over_limit);
       where = sessions.insert(sessions.end(), session);
       ++active;
     }
@@ -148,9 +167,20 @@ void Server::stop(std::chrono::milliseconds grace) {
   impl.threads.clear();
 }
 
+void Server::set_rules(std::vector<rules::Rule> rules) {
+  std::lock_guard lock(m_impl->mutex);
+  ServerConfig next = m_impl->current->config;
+  next.rules = std::move(rules);
+  m_impl->current = std::make_shared<Generation>(std::move(next));
+}
+
 std::uint16_t Server::port() const { return m_impl->port; }
 const std::string& Server::host() const { return m_impl->config.bind_address; }
-const ServerConfig& Server::config() const { return m_impl->config; }
+
+ServerConfig Server::config() const {
+  std::lock_guard lock(m_impl->mutex);
+  return m_impl->current->config;
+}
 capture::Capture& Server::capture() { return m_impl->capture; }
 
 std::size_t Server::active_sessions() const {

@@ -29,9 +29,13 @@ class Server {
   // Idempotent; called by the destructor.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
+  // Sessions that start from now on use `rules` (with fresh rule state: attempt counters and
+  // rates start over); sessions already running keep the set they started with. Thread-safe.
+  void set_rules(std::vector<rules::Rule> rules);
+
   std::uint16_t port() const;
   const std::string& host() const;
-  const ServerConfig& config() const;
+  ServerConfig config() const;  // what the next session gets (rules included)
   capture::Capture& capture();
   std::size_t active_sessions() const;
   // Waits until no session is open (clients finished on their own), at most `timeout`.

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "capture/records.hpp"
 #include "core/limits.hpp"
 #include "rules/rule.hpp"
 #include "smtp/reply.hpp"
@@ -93,6 +94,10 @@ struct ServerConfig {
   std::vector<std::string> mailboxes;  // empty: every address at a local domain exists; globs allowed
   std::vector<rules::Rule> rules;
   SenderChecks sender_checks;
+  // Called once per message that every check and rule accepted, before its 250 goes out, with
+  // the transaction as it will be recorded (final reply set). A reply (e.g.
+  // reply::cannot_store()) replaces the 250: `serve` answers 451 when the store fails.
+  std::function<std::optional<Reply>(const capture::SessionRecord&, const capture::TransactionRecord&)> on_accepted;
   // The sandbox's own refusals reworded, by reason ("unknown_user", "relay", "size", ...;
   // capture::k_refusal_reasons); "{address}" in the text stands for the refused address.
   std::map<std::string, Reply> replies;

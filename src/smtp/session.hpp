@@ -26,6 +26,7 @@ struct SessionShared {
   boost::asio::ssl::context& tls;
   rules::EngineState& rules;
   capture::Capture& capture;
+  std::shared_ptr<const void> owner;  // keeps `config` and `rules` alive while the session runs
 };
 
 class Session : public std::enable_shared_from_this<Session> {

@@ -456,3 +456,44 @@ TEST_CASE("the schema is embedded and identical to schemas/scenario.schema.json"
   CHECK(scn::scenario_schema() == text.str());
   CHECK_FALSE(scn::scenario_schema().empty());
 }
+
+TEST_CASE("expect.delivered mime loads, and bad values are schema errors at their place", "[scenario][mime]") {
+  const std::string head = "name: m\nclient: {steps: [{quit: true}]}\nexpect:\n  delivered:\n    - to: user@inbox.test\n";
+  SECTION("every field, types lower-cased, one text as a list") {
+    auto result = load_one(head +
+                           "      mime:\n"
+                           "        types: [Multipart/Mixed, application/pdf]\n"
+                           "        attachments: [\"Rechnung März.pdf\"]\n"
+                           "        text_contains: \"42,00 €\"\n"
+                           "        problems: false\n");
+    INFO(messages(result));
+    REQUIRE(result.scenarios.size() == 1);
+    const auto& mime = result.scenarios[0].expect.delivered[0].mime;
+    REQUIRE(mime);
+    CHECK(mime->types == std::vector<std::string>{"multipart/mixed", "application/pdf"});
+    CHECK(mime->attachments == std::vector<std::string>{"Rechnung März.pdf"});
+    CHECK(mime->text_contains == std::vector<std::string>{"42,00 €"});
+    CHECK(mime->problems == false);
+  }
+  SECTION("no mime block, no mime expectation") {
+    auto result = load_one(head);
+    REQUIRE(result.scenarios.size() == 1);
+    CHECK_FALSE(result.scenarios[0].expect.delivered[0].mime);
+  }
+  SECTION("bad values") {
+    auto rejected = [&](const std::string& mime_yaml, const std::string& yaml_path) {
+      auto result = load_one(head + "      mime: " + mime_yaml + "\n");
+      INFO(mime_yaml << "\n" << messages(result));
+      CHECK(result.scenarios.empty());
+      REQUIRE_FALSE(result.diagnostics.empty());
+      CHECK(result.diagnostics[0].line >= 6);
+      CHECK_THAT(result.diagnostics[0].yaml_path, Catch::StartsWith(yaml_path));
+    };
+    rejected("{types: [pdf]}", "expect.delivered[0].mime.types");
+    rejected("{types: []}", "expect.delivered[0].mime.types");
+    rejected("{problems: no-thanks}", "expect.delivered[0].mime.problems");
+    rejected("{attachments: [\"\"]}", "expect.delivered[0].mime.attachments");
+    rejected("{parts: [text/plain]}", "expect.delivered[0].mime");
+    rejected("{}", "expect.delivered[0].mime");
+  }
+}

@@ -1,0 +1,202 @@
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+
+#include "cli/commands.hpp"
+#include "http/api_server.hpp"
+#include "runner/sender_checks.hpp"
+#include "scenario/loader.hpp"
+#include "scenario/rules_json.hpp"
+#include "serve/sandbox.hpp"
+
+namespace maildog::cli {
+
+namespace {
+
+// Without --config: a catch-all sandbox that accepts everything.
+constexpr std::uint16_t k_default_smtp_port = 2525;
+constexpr std::uint16_t k_default_http_port = 8025;
+constexpr std::size_t k_default_keep = 10000;
+// SIGTERM lets transactions in flight finish for this long; then the rest are closed.
+constexpr std::chrono::seconds k_stop_grace{10};
+
+struct ServeSettings {
+  std::string config_path;
+  std::uint16_t smtp_port = k_default_smtp_port;
+  std::string data_dir;
+  std::size_t keep = k_default_keep;
+  std::string bind = "127.0.0.1";
+  std::uint16_t http_port = k_default_http_port;
+  std::string api_token;  // --api-token, else MAILDOG_API_TOKEN; empty: no token
+};
+
+// GET/PUT /api/v1/rules: the rules as JSON, replaced for new sessions as a whole.
+http::RulesAccess rules_access(serve::ServeSandbox& sandbox, const std::string& config_path) {
+  auto current = std::make_shared<std::string>(
+      config_path.empty() ? std::string("[]") : scenario::server_rules_json(config_path));
+  auto mutex = std::make_shared<std::mutex>();
+  http::RulesAccess access;
+  access.get_json = [current, mutex]() {
+    std::lock_guard lock(*mutex);
+    return *current;
+  };
+  access.put_json = [current, mutex, &sandbox](const std::string& text) -> std::optional<std::string> {
+    auto update = scenario::parse_rules_json(text);
+    if (!update.error.empty()) {
+      return update.error;
+    }
+    std::lock_guard lock(*mutex);
+    sandbox.server().set_rules(std::move(update.rules));
+    *current = std::move(update.json);
+    return std::nullopt;
+  };
+  return access;
+}
+
+// The server: block of --config with its sender checks, or the defaults; nothing on error.
+std::optional<smtp::ServerConfig> server_config(const ServeSettings& settings) {
+  smtp::ServerConfig config;
+  if (!settings.config_path.empty()) {
+    auto loaded = scenario::load_serve_config(settings.config_path, scenario::Environment());
+    for (const auto& diagnostic : loaded.diagnostics) {
+      std::cerr << diagnostic.format() << '\n';
+    }
+    if (!loaded.ok() || loaded.scenarios.empty()) {
+      return std::nullopt;
+    }
+    const scenario::Scenario& scenario = loaded.scenarios.front();
+    config = scenario.server;
+    if (runner::any_check_on(scenario.server_extras.checks)) {
+      config.sender_checks = runner::make_sender_checks(scenario);
+    }
+  }
+  config.port = settings.smtp_port;
+  config.bind_address = settings.bind;
+  // A long-lived sandbox serves several clients at once.
+  config.threads = std::max(config.threads, 2U);
+  return config;
+}
+
+// One line per stored message, for a person watching the terminal.
+void print_stored(const serve::StoredMessage& message, std::mutex& out_mutex) {
+  const auto& transaction = message.transaction;
+  std::string line = "message " + std::to_string(message.id) + ": <" + transaction.mail_from + "> ->";
+  for (const auto& recipient : transaction.accepted_recipients()) {
+    line += " <" + recipient + ">";
+  }
+  line += ", " + std::to_string(transaction.message ? transaction.message->size() : 0) + " octets";
+  std::lock_guard lock(out_mutex);
+  std::cout << line << std::endl;
+}
+
+// Waits for SIGTERM or SIGINT; they are blocked in every thread, so only this wait sees them.
+int wait_for_stop_signal(const sigset_t& signals) {
+  int received = 0;
+  sigwait(&signals, &received);
+  return received;
+}
+
+int serve(const ServeSettings& settings) {
+  auto config = server_config(settings);
+  if (!config) {
+    return k_exit_invalid;
+  }
+  auto store = settings.data_dir.empty() ? serve::make_memory_store(settings.keep)
+                                         : serve::make_sqlite_store(settings.data_dir, settings.keep);
+  const std::string location =
+      settings.data_dir.empty() ? std::string("memory (lost on exit; --data DIR keeps them)")
+                                : (std::filesystem::path(settings.data_dir) / "maildog.sqlite3").string();
+  auto out_mutex = std::make_shared<std::mutex>();
+  serve::ServeSandbox sandbox(std::move(*config), std::move(store),
+                              [out_mutex](const serve::StoredMessage& message) { print_stored(message, *out_mutex); });
+
+  // Blocked before the server's threads start, so they inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
+  try {
+    sandbox.start();
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    throw;
+  }
+  http::ApiOptions api_options;
+  api_options.bind = settings.bind;
+  api_options.port = settings.http_port;
+  api_options.token = settings.api_token;
+  http::ApiServer api(sandbox.store(), rules_access(sandbox, settings.config_path), api_options);
+  try {
+    api.start();
+  } catch (...) {
+    sandbox.stop(k_stop_grace);
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    throw;
+  }
+  {
+    std::lock_guard lock(*out_mutex);
+    std::cout << "SMTP on " << sandbox.server().host() << ':' << sandbox.server().port() << '\n'
+              << "HTTP on " << settings.bind << ':' << api.port() << " (API /api/v1/, inspector http://"
+              << settings.bind << ':' << api.port() << "/" << (settings.api_token.empty() ? "" : "?token=...")
+              << ")\n"
+              << "store: " << location << " (" << sandbox.store().size() << " messages)\n"
+              << "stop with Ctrl-C or SIGTERM" << std::endl;
+  }
+  const int stop_signal = wait_for_stop_signal(signals);
+  {
+    std::lock_guard lock(*out_mutex);
+    std::cout << (stop_signal == SIGINT ? "SIGINT" : "SIGTERM") << ": finishing transactions in flight, then stopping"
+              << std::endl;
+  }
+  api.stop();
+  sandbox.stop(k_stop_grace);
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return k_exit_passed;
+}
+
+}  // namespace
+
+Command add_serve_command(CLI::App& app) {
+  auto* command = app.add_subcommand("serve", "Run a long-lived SMTP sandbox that keeps every message it accepts");
+  command->footer(
+      "--config FILE is YAML with the `server:` block of a scenario (and `dns:` for its checks); a\n"
+      "scenario file works as it is, its app, client and expect are ignored. Without it every\n"
+      "recipient is accepted. With --data DIR messages go to DIR/maildog.sqlite3 and survive\n"
+      "restarts; a message is on disk before its 250 is sent. --keep N keeps the newest N (0: all).\n"
+      "Examples:\n"
+      "  maildog-ci serve\n"
+      "  maildog-ci serve --config scenarios/greylisting.yaml --smtp-port 2525 --data .maildog\n"
+      "  maildog-ci serve --smtp-port 0 --data /tmp/mail --keep 100   # port 0: any free port, printed\n"
+      "  swaks --server 127.0.0.1:2525 --to user@inbox.test            # then send it something\n"
+      "  curl 'http://127.0.0.1:8025/api/v1/wait?to=user@inbox.test&timeout=30'   # assert it arrived\n"
+      "The HTTP API (/api/v1/messages, /api/v1/wait, /api/v1/rules, ...; schemas/api.openapi.json)\n"
+      "and the web inspector (http://127.0.0.1:8025/) listen on --http-port.\n"
+      "Stops on SIGTERM or Ctrl-C after transactions in flight finish. Exit codes: 0 stopped, 2 an\n"
+      "invalid config, 3 the port or the store could not be opened.");
+  auto settings = std::make_shared<ServeSettings>();
+  command->add_option("--config", settings->config_path, "YAML file with name, server: and dns:")
+      ->check(CLI::ExistingFile);
+  command->add_option("--smtp-port", settings->smtp_port, "SMTP port; 0 picks a free one")->capture_default_str();
+  command->add_option("--data", settings->data_dir, "Folder for the SQLite store; without it, memory only");
+  command->add_option("--keep", settings->keep, "Keep the newest N messages (0: all)")->capture_default_str();
+  command->add_option("--bind", settings->bind, "Address to listen on (SMTP and HTTP)")->capture_default_str();
+  command->add_option("--http-port", settings->http_port, "HTTP API and inspector port; 0 picks a free one")
+      ->capture_default_str();
+  command->add_option("--api-token", settings->api_token, "Bearer token the HTTP API requires (default: none)")
+      ->envname("MAILDOG_API_TOKEN");
+  return [command, settings]() {
+    if (!command->parsed()) {
+      return -1;
+    }
+    return serve(*settings);
+  };
+}
+
+}  // namespace maildog::cli

@@ -1,0 +1,46 @@
+// What the HTTP API of `maildog-ci serve` is given: where to listen, its limits (named, with
+// their defaults) and how to read and replace the sandbox's rules.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace maildog::http {
+
+inline constexpr std::size_t k_max_body_default = 1024 * 1024;
+inline constexpr std::chrono::milliseconds k_request_timeout_default{std::chrono::seconds(30)};
+inline constexpr std::chrono::milliseconds k_max_wait_default{std::chrono::seconds(300)};
+// A request target longer than this is answered 414; the whole header section beyond
+// k_max_header is 431 (RFC 9110 15.5.15, RFC 6585 5).
+inline constexpr std::size_t k_max_target = 8 * 1024;
+inline constexpr std::size_t k_max_header = 32 * 1024;
+// GET /api/v1/wait without timeout= waits this long (clamped to ApiOptions::max_wait).
+inline constexpr std::chrono::milliseconds k_wait_default{std::chrono::seconds(30)};
+// How often a long-poll looks at the store again.
+inline constexpr std::chrono::milliseconds k_wait_poll_interval{std::chrono::milliseconds(50)};
+// Lists: limit= without a value, and the most one response carries.
+inline constexpr std::size_t k_list_limit_default = 100;
+inline constexpr std::size_t k_list_limit_max = 1000;
+
+struct ApiOptions {
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: any free port, read back with ApiServer::port()
+  std::string token;       // bearer token every /api request must carry; empty: none
+  std::size_t max_body = k_max_body_default;
+  std::chrono::milliseconds request_timeout = k_request_timeout_default;
+  std::chrono::milliseconds max_wait = k_max_wait_default;
+  bool cors = false;  // Access-Control-Allow-Origin: * and answers to preflight requests
+};
+
+// The sandbox's rules as the scenario `rules:` list in JSON.
+struct RulesAccess {
+  std::function<std::string()> get_json;
+  // Replaces the rules; the error text when the list is not valid (nothing changed then).
+  std::function<std::optional<std::string>(const std::string& json)> put_json;
+};
+
+}  // namespace maildog::http

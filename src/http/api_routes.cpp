@@ -1,0 +1,504 @@
+#include "http/api_routes.hpp"
+
+#include <array>
+#include <charconv>
+#include <functional>
+
+#include "core/ascii.hpp"
+#include "http/inspector_assets.hpp"
+#include "http/message_json.hpp"
+#include "http/target.hpp"
+#include "mime/mime.hpp"
+
+namespace maildog::http {
+
+namespace {
+
+struct Context {
+  serve::MessageStore& store;
+  const RulesAccess& rules;
+  const ApiOptions& options;
+};
+
+// The path's ":name" segments in order, e.g. the message id and the part path.
+using Params = std::vector<std::string>;
+using Handler = Routed (*)(const Context&, const Target&, const Params&, const ApiRequest&);
+
+struct Route {
+  std::string_view method;
+  std::vector<std::string_view> pattern;  // ":x" matches any one segment
+  Handler handler;
+  bool needs_token = true;
+};
+
+ApiResponse json_response(const Json& body, unsigned status = 200) {
+  ApiResponse response;
+  response.status = status;
+  response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return response;
+}
+
+// Message bytes and decoded parts are the sender's content: never run as a page of ours.
+void mark_untrusted(ApiResponse& response) {
+  response.headers.emplace_back("Content-Security-Policy", "sandbox");
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+}
+
+std::optional<std::uint64_t> parse_id(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::size_t> parse_limit(const Target& target, std::string* error) {
+  const auto found = target.query.find("limit");
+  if (found == target.query.end()) {
+    return k_list_limit_default;
+  }
+  const auto value = parse_id(found->second);
+  if (!value || *value == 0) {
+    *error = "limit must be a positive number";
+    return std::nullopt;
+  }
+  return std::min<std::size_t>(*value, k_list_limit_max);
+}
+
+// to, from, subject, since, auth, after and limit, as in GET /api/v1/messages.
+std::optional<serve::MessageQuery> parse_query(const Target& target, std::string* error) {
+  serve::MessageQuery query;
+  const auto text = [&](const char* name) -> std::optional<std::string> {
+    const auto found = target.query.find(name);
+    return found == target.query.end() ? std::nullopt : std::optional<std::string>(found->second);
+  };
+  query.to = text("to");
+  query.from = text("from");
+  query.subject = text("subject");
+  if (const auto since = text("since")) {
+    query.since = parse_rfc3339(*since);
+    if (!query.since) {
+      *error = "since must be an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z";
+      return std::nullopt;
+    }
+  }
+  if (const auto auth = text("auth")) {
+    const std::size_t equals = auth->find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == auth->size()) {
+      *error = "auth must be method=result, e.g. dmarc=fail";
+      return std::nullopt;
+    }
+    query.auth = ascii::lower(*auth);
+  }
+  if (const auto after = text("after")) {
+    const auto id = parse_id(*after);
+    if (!id) {
+      *error = "after must be a message id";
+      return std::nullopt;
+    }
+    query.after_id = *id;
+  }
+  const auto limit = parse_limit(target, error);
+  if (!limit) {
+    return std::nullopt;
+  }
+  query.limit = *limit;
+  return query;
+}
+
+// "30", "2.5" (seconds) or "500ms".
+std::optional<std::chrono::milliseconds> parse_timeout(std::string_view text) {
+  double scale = 1000.0;
+  if (text.ends_with("ms")) {
+    text.remove_suffix(2);
+    scale = 1.0;
+  } else if (text.ends_with("s")) {
+    text.remove_suffix(1);
+  }
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || !(value >= 0) || value > 1e9) {
+    return std::nullopt;
+  }
+  return std::chrono::milliseconds(static_cast<long long>(value * scale));
+}
+
+std::optional<serve::StoredMessage> find_message(const Context& context, const Params& params, ApiResponse* error) {
+  const auto id = parse_id(params.at(0));
+  auto message = id ? context.store.get(*id) : std::nullopt;
+  if (!message) {
+    *error = json_error(404, "no message " + params.at(0));
+  }
+  return message;
+}
+
+std::string_view bytes_of(const serve::StoredMessage& message) {
+  return message.transaction.message ? std::string_view(*message.transaction.message) : std::string_view();
+}
+
+const mime::Part* find_part(const mime::Part& part, std::string_view path) {
+  if (part.path == path) {
+    return &part;
+  }
+  for (const auto& child : part.children) {
+    if (const mime::Part* found = find_part(child, path)) {
+      return found;
+    }
+  }
+  return nullptr;
+}
+
+// RFC 6266 / RFC 8187: filename*=UTF-8''percent-encoded, so any name is safe in the header.
+std::string attachment_disposition(std::string_view filename) {
+  static constexpr std::string_view k_hex = "0123456789ABCDEF";
+  std::string encoded;
+  for (const char c : filename) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
+        std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos) {
+      encoded += c;
+    } else {
+      encoded += '%';
+      encoded += k_hex[byte >> 4];
+      encoded += k_hex[byte & 0x0f];
+    }
+  }
+  return encoded.empty() ? "attachment" : "attachment; filename*=UTF-8''" + encoded;
+}
+
+Routed healthz(const Context& context, const Target&, const Params&, const ApiRequest&) {
+  return json_response({{"status", "ok"}, {"messages", context.store.size()}});
+}
+
+Routed list_messages(const Context& context, const Target& target, const Params&, const ApiRequest&) {
+  std::string error;
+  const auto query = parse_query(target, &error);
+  if (!query) {
+    return json_error(400, error);
+  }
+  Json messages = Json::array();
+  for (const auto& message : context.store.find(*query)) {
+    messages.push_back(message_summary(message));
+  }
+  return json_response({{"count", messages.size()}, {"messages", messages}});
+}
+
+Routed get_message(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  ApiResponse error;
+  const auto message = find_message(context, params, &error);
+  return message ? json_response(message_detail(*message)) : error;
+}
+
+Routed get_raw(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  ApiResponse response;
+  const auto message = find_message(context, params, &response);
+  if (!message) {
+    return response;
+  }
+  response.content_type = "message/rfc822";
+  response.body = std::string(bytes_of(*message));
+  mark_untrusted(response);
+  return response;
+}
+
+Routed get_headers(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  ApiResponse error;
+  const auto message = find_message(context, params, &error);
+  return message ? json_response(headers_json(mime::parse(header_section(bytes_of(*message))).headers)) : error;
+}
+
+Routed get_mime(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  ApiResponse error;
+  const auto message = find_message(context, params, &error);
+  return message ? json_response(mime_json(mime::parse(bytes_of(*message)))) : error;
+}
+
+Routed get_part(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  ApiResponse response;
+  const auto message = find_message(context, params, &response);
+  if (!message) {
+    return response;
+  }
+  const std::string_view bytes = bytes_of(*message);
+  const mime::Parsed parsed = mime::parse(bytes);
+  const mime::Part* part = find_part(parsed.root, params.at(1));
+  auto content = part != nullptr ? mime::part_content(bytes, params.at(1)) : std::nullopt;
+  if (!content) {
+    return json_error(404, "message " + params.at(0) + " has no leaf part " + params.at(1));
+  }
+  response.content_type = part->content_type.empty() ? "application/octet-stream" : part->content_type;
+  if (part->content_type.starts_with("text/")) {
+    response.content_type += "; charset=utf-8";  // part_content converts text to UTF-8
+  }
+  response.body = std::move(*content);
+  mark_untrusted(response);
+  if (part->disposition == "attachment") {
+    response.headers.emplace_back("Content-Disposition", attachment_disposition(part->filename));
+  }
+  return response;
+}
+
+// The text or HTML body a mail reader would show (mime::text_body).
+Routed get_body(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  ApiResponse response;
+  const auto message = find_message(context, params, &response);
+  if (!message) {
+    return response;
+  }
+  const std::string& subtype = params.at(1);
+  if (subtype != "plain" && subtype != "html") {
+    return json_error(404, "a body is plain or html, not " + subtype);
+  }
+  auto body = mime::text_body(bytes_of(*message), subtype);
+  if (!body) {
+    return json_error(404, "message " + params.at(0) + " has no text/" + subtype + " body");
+  }
+  response.content_type = "text/" + subtype + "; charset=utf-8";
+  response.body = std::move(*body);
+  mark_untrusted(response);
+  return response;
+}
+
+Routed get_auth(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  ApiResponse error;
+  const auto message = find_message(context, params, &error);
+  return message ? json_response(auth_json(*message)) : error;
+}
+
+Routed get_transcript(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  ApiResponse error;
+  const auto message = find_message(context, params, &error);
+  if (!message) {
+    return error;
+  }
+  const auto session = context.store.session(message->session_id);
+  if (!session) {
+    return json_error(404, "the session of message " + params.at(0) + " is not stored");
+  }
+  return json_response(transcript_json(*session));
+}
+
+Routed delete_message(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  const auto id = parse_id(params.at(0));
+  if (!id || !context.store.remove(*id)) {
+    return json_error(404, "no message " + params.at(0));
+  }
+  return json_response({{"deleted", 1}});
+}
+
+Routed delete_messages(const Context& context, const Target&, const Params&, const ApiRequest&) {
+  return json_response({{"deleted", context.store.remove_all()}});
+}
+
+Routed list_sessions(const Context& context, const Target& target, const Params&, const ApiRequest&) {
+  std::string error;
+  const auto limit = parse_limit(target, &error);
+  if (!limit) {
+    return json_error(400, error);
+  }
+  Json sessions = Json::array();
+  for (const auto& session : context.store.sessions(*limit)) {
+    sessions.push_back(session_summary(session));
+  }
+  return json_response({{"count", sessions.size()}, {"sessions", sessions}});
+}
+
+Routed get_session(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  const auto id = parse_id(params.at(0));
+  const auto session = id ? context.store.session(*id) : std::nullopt;
+  return session ? json_response(session_detail(*session)) : json_error(404, "no session " + params.at(0));
+}
+
+Routed wait_message(const Context& context, const Target& target, const Params&, const ApiRequest&) {
+  std::string error;
+  auto query = parse_query(target, &error);
+  if (!query) {
+    return json_error(400, error);
+  }
+  std::chrono::milliseconds timeout = k_wait_default;
+  if (const auto found = target.query.find("timeout"); found != target.query.end()) {
+    const auto parsed = parse_timeout(found->second);
+    if (!parsed) {
+      return json_error(400, "timeout must be seconds (e.g. 30 or 2.5) or milliseconds (e.g. 500ms)");
+    }
+    timeout = *parsed;
+  }
+  query->limit = 1;
+  return WaitPlan{*query, std::min(timeout, context.options.max_wait)};
+}
+
+Routed get_rules(const Context& context, const Target&, const Params&, const ApiRequest&) {
+  if (!context.rules.get_json) {
+    return json_error(404, "this server has no rules to show");
+  }
+  ApiResponse response;
+  response.body = context.rules.get_json();
+  return response;
+}
+
+Routed put_rules(const Context& context, const Target& target, const Params& params, const ApiRequest& request) {
+  if (!context.rules.put_json) {
+    return json_error(404, "this server's rules cannot be replaced");
+  }
+  const Json rules = Json::parse(request.body, nullptr, false);
+  if (rules.is_discarded() || !rules.is_array()) {
+    return json_error(400, "the body must be a JSON array of rules (the scenario rules: list)");
+  }
+  if (auto error = context.rules.put_json(request.body)) {
+    return json_error(400, *error);
+  }
+  return get_rules(context, target, params, request);
+}
+
+Routed inspector_file(std::string_view content_type, std::string_view content) {
+  ApiResponse response;
+  response.content_type = content_type;
+  response.body = content;
+  // The page loads only its own files; message HTML is shown in a sandboxed frame, where this
+  // policy applies as well and blocks remote images and scripts.
+  response.headers.emplace_back("Content-Security-Policy",
+                                "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                "img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; "
+                                "form-action 'none'");
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return response;
+}
+
+Routed inspector_page(const Context&, const Target&, const Params&, const ApiRequest&) {
+  return inspector_file("text/html; charset=utf-8", inspector_html());
+}
+Routed inspector_style(const Context&, const Target&, const Params&, const ApiRequest&) {
+  return inspector_file("text/css; charset=utf-8", inspector_css());
+}
+Routed inspector_script(const Context&, const Target&, const Params&, const ApiRequest&) {
+  return inspector_file("text/javascript; charset=utf-8", inspector_js());
+}
+
+const std::vector<Route>& routes() {
+  static const std::vector<Route> k_routes = {
+      {"GET", {}, inspector_page, false},
+      {"GET", {"assets", "inspector.css"}, inspector_style, false},
+      {"GET", {"assets", "inspector.js"}, inspector_script, false},
+      {"GET", {"healthz"}, healthz, false},
+      {"GET", {"api", "v1", "messages"}, list_messages},
+      {"DELETE", {"api", "v1", "messages"}, delete_messages},
+      {"GET", {"api", "v1", "messages", ":id"}, get_message},
+      {"DELETE", {"api", "v1", "messages", ":id"}, delete_message},
+      {"GET", {"api", "v1", "messages", ":id", "raw"}, get_raw},
+      {"GET", {"api", "v1", "messages", ":id", "headers"}, get_headers},
+      {"GET", {"api", "v1", "messages", ":id", "mime"}, get_mime},
+      {"GET", {"api", "v1", "messages", ":id", "parts", ":path"}, get_part},
+      {"GET", {"api", "v1", "messages", ":id", "body", ":subtype"}, get_body},
+      {"GET", {"api", "v1", "messages", ":id", "auth"}, get_auth},
+      {"GET", {"api", "v1", "messages", ":id", "transcript"}, get_transcript},
+      {"GET", {"api", "v1", "sessions"}, list_sessions},
+      {"GET", {"api", "v1", "sessions", ":id"}, get_session},
+      {"GET", {"api", "v1", "wait"}, wait_message},
+      {"GET", {"api", "v1", "rules"}, get_rules},
+      {"PUT", {"api", "v1", "rules"}, put_rules},
+  };
+  return k_routes;
+}
+
+std::optional<Params> match(const Route& route, const std::vector<std::string>& segments) {
+  if (route.pattern.size() != segments.size()) {
+    return std::nullopt;
+  }
+  Params params;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (route.pattern[i].starts_with(':')) {
+      params.push_back(segments[i]);
+    } else if (route.pattern[i] != segments[i]) {
+      return std::nullopt;
+    }
+  }
+  return params;
+}
+
+// RFC 6750 2.1: "Authorization: Bearer <token>", the scheme without case.
+bool authorized(const ApiOptions& options, std::string_view authorization) {
+  if (options.token.empty()) {
+    return true;
+  }
+  constexpr std::string_view k_scheme = "bearer ";
+  if (authorization.size() < k_scheme.size() || !ascii::iequals(authorization.substr(0, k_scheme.size()), k_scheme)) {
+    return false;
+  }
+  return same_token(ascii::trim(authorization.substr(k_scheme.size())), options.token);
+}
+
+}  // namespace
+
+bool same_token(std::string_view given, std::string_view expected) {
+  unsigned difference = given.size() == expected.size() ? 0U : 1U;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const char other = i < given.size() ? given[i] : '\0';
+    difference |= static_cast<unsigned char>(expected[i] ^ other);
+  }
+  return difference == 0;
+}
+
+ApiResponse json_error(unsigned status, const std::string& text) { return json_response({{"error", text}}, status); }
+
+ApiRoutes::ApiRoutes(serve::MessageStore& store, RulesAccess rules, ApiOptions options)
+    : m_store(store), m_rules(std::move(rules)), m_options(std::move(options)) {}
+
+Routed ApiRoutes::handle(const ApiRequest& request) const {
+  const auto target = parse_target(request.target);
+  if (!target) {
+    return json_error(400, "the request target is not a valid path");
+  }
+  if (m_options.cors && request.method == "OPTIONS") {
+    ApiResponse preflight = json_response(Json::object());
+    preflight.headers.emplace_back("Access-Control-Allow-Methods", "GET, PUT, DELETE, OPTIONS");
+    preflight.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    preflight.headers.emplace_back("Access-Control-Max-Age", "600");
+    return preflight;
+  }
+  const Context context{m_store, m_rules, m_options};
+  std::string allowed;
+  for (const Route& route : routes()) {
+    auto params = match(route, target->segments);
+    if (!params) {
+      continue;
+    }
+    if (route.method != request.method) {
+      allowed += (allowed.empty() ? "" : ", ") + std::string(route.method);
+      continue;
+    }
+    if (route.needs_token && !authorized(m_options, request.authorization)) {
+      ApiResponse response = json_error(401, "a valid bearer token is required (Authorization: Bearer ...)");
+      response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"maildog-ci\"");
+      return response;
+    }
+    return route.handler(context, *target, *params, request);
+  }
+  if (!allowed.empty()) {
+    ApiResponse response = json_error(405, "method " + request.method + " is not allowed here");
+    response.headers.emplace_back("Allow", allowed);
+    return response;
+  }
+  return json_error(404, "no such resource: " + request.target.substr(0, request.target.find('?')));
+}
+
+std::optional<ApiResponse> ApiRoutes::poll(const WaitPlan& plan) const {
+  const auto found = m_store.find(plan.query);
+  if (found.empty()) {
+    return std::nullopt;
+  }
+  return json_response(message_summary(found.front()));
+}
+
+ApiResponse ApiRoutes::wait_timed_out(const WaitPlan& plan) const {
+  return json_error(408, "no matching message arrived within " + std::to_string(plan.timeout.count()) + " ms");
+}
+
+void ApiRoutes::finish(ApiResponse& response) const {
+  if (m_options.cors) {
+    response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    response.headers.emplace_back("Access-Control-Expose-Headers", "WWW-Authenticate");
+  }
+}
+
+}  // namespace maildog::http

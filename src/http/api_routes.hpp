@@ -1,0 +1,63 @@
+// The API's routes as a pure function of a request: the response, or, for GET /api/v1/wait, a
+// plan the connection carries out (it polls the store without blocking its thread). The Beast
+// shell in api_server.cpp only moves bytes.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "http/api_options.hpp"
+#include "serve/store.hpp"
+
+namespace maildog::http {
+
+struct ApiRequest {
+  std::string method;  // "GET", "PUT", ...
+  std::string target;  // origin form: "/api/v1/messages?to=a"
+  std::string authorization;
+  std::string body;
+};
+
+struct ApiResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type/-Length
+};
+
+struct WaitPlan {
+  serve::MessageQuery query;
+  std::chrono::milliseconds timeout{0};
+};
+
+using Routed = std::variant<ApiResponse, WaitPlan>;
+
+ApiResponse json_error(unsigned status, const std::string& text);
+
+class ApiRoutes {
+ public:
+  ApiRoutes(serve::MessageStore& store, RulesAccess rules, ApiOptions options);
+
+  Routed handle(const ApiRequest& request) const;
+  // One look at the store for a plan: the summary when a message matches.
+  std::optional<ApiResponse> poll(const WaitPlan& plan) const;
+  ApiResponse wait_timed_out(const WaitPlan& plan) const;
+  // CORS headers when enabled; every response passes through here.
+  void finish(ApiResponse& response) const;
+
+  const ApiOptions& options() const { return m_options; }
+
+ private:
+  serve::MessageStore& m_store;
+  RulesAccess m_rules;
+  ApiOptions m_options;
+};
+
+// Equal without revealing where they differ (the time taken depends only on `expected`).
+bool same_token(std::string_view given, std::string_view expected);
+
+}  // namespace maildog::http

@@ -1,0 +1,293 @@
+#include "http/api_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "http/api_routes.hpp"
+
+namespace maildog::http {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using Strand = asio::strand<asio::io_context::executor_type>;
+
+// Requests are served by two threads: one slow store query does not hold up the rest.
+constexpr unsigned k_threads = 2;
+constexpr auto k_use_tuple = asio::as_tuple(asio::use_awaitable);
+
+bool is_parse_error(const beast::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+// A header section too large: 414 when its request line alone is over the target limit.
+unsigned header_limit_status(const beast::flat_buffer& buffer) {
+  const std::string_view received(static_cast<const char*>(buffer.data().data()), buffer.size());
+  const std::size_t line_end = received.find('\n');
+  return line_end == std::string_view::npos || line_end > k_max_target ? 414 : 431;
+}
+
+ApiResponse parse_error_response(const beast::error_code& ec, const beast::flat_buffer& buffer) {
+  if (ec == bhttp::error::body_limit) {
+    return json_error(413, "the request body is larger than the limit");
+  }
+  if (ec == bhttp::error::header_limit) {
+    const unsigned status = header_limit_status(buffer);
+    return json_error(status, status == 414 ? "the request target is too long" : "the request header is too large");
+  }
+  return json_error(400, "malformed HTTP request: " + ec.message());
+}
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, const ApiRoutes& routes) : m_stream(std::move(socket)), m_routes(routes),
+                                                            m_timer(m_stream.get_executor()) {}
+
+  asio::awaitable<void> run();
+  // On the connection's strand: ends a pending read, write or long-poll now.
+  void close() {
+    m_closing = true;
+    m_timer.cancel();
+    beast::error_code ignored;
+    m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    m_stream.close();
+  }
+  auto executor() { return m_stream.get_executor(); }
+
+ private:
+  beast::tcp_stream m_stream;
+  const ApiRoutes& m_routes;
+  asio::steady_timer m_timer;
+  beast::flat_buffer m_buffer;
+  bool m_closing = false;
+
+  asio::awaitable<std::optional<ApiResponse>> wait_for(const WaitPlan& plan);
+  asio::awaitable<bool> send(ApiResponse response, unsigned version, bool keep_alive);
+};
+
+asio::awaitable<void> Connection::run() {
+  const ApiOptions& options = m_routes.options();
+  while (!m_closing) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(k_max_header));
+    parser.body_limit(options.max_body);
+    m_stream.expires_after(options.request_timeout);
+    auto [header_error, header_bytes] = co_await bhttp::async_read_header(m_stream, m_buffer, parser, k_use_tuple);
+    if (header_error) {
+      if (is_parse_error(header_error) && !m_closing) {
+        co_await send(parse_error_response(header_error, m_buffer), 11, false);
+      }
+      co_return;
+    }
+    const auto& header = parser.get();
+    if (header.target().size() > k_max_target) {
+      co_await send(json_error(414, "the request target is too long"), header.version(), false);
+      co_return;
+    }
+    if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+      bhttp::response<bhttp::empty_body> proceed{bhttp::status::continue_, header.version()};
+      auto [continue_error, continue_bytes] = co_await bhttp::async_write(m_stream, proceed, k_use_tuple);
+      if (continue_error) {
+        co_return;
+      }
+    }
+    if (!parser.is_done()) {
+      auto [body_error, body_bytes] = co_await bhttp::async_read(m_stream, m_buffer, parser, k_use_tuple);
+      if (body_error) {
+        if (is_parse_error(body_error) && !m_closing) {
+          co_await send(parse_error_response(body_error, m_buffer), header.version(), false);
+        }
+        co_return;
+      }
+    }
+    auto request = parser.release();
+    ApiRequest api_request{std::string(request.method_string()), std::string(request.target()),
+                           std::string(request[bhttp::field::authorization]), std::move(request.body())};
+    Routed routed = m_routes.handle(api_request);
+    std::optional<ApiResponse> response;
+    if (auto* plan = std::get_if<WaitPlan>(&routed)) {
+      response = co_await wait_for(*plan);
+      if (!response) {
+        co_return;  // stopped while waiting
+      }
+    } else {
+      response = std::move(std::get<ApiResponse>(routed));
+    }
+    if (!co_await send(std::move(*response), request.version(), request.keep_alive())) {
+      co_return;
+    }
+  }
+}
+
+// Polls the store on a timer, so the io thread stays free while a client waits.
+asio::awaitable<std::optional<ApiResponse>> Connection::wait_for(const WaitPlan& plan) {
+  const auto deadline = std::chrono::steady_clock::now() + plan.timeout;
+  for (;;) {
+    if (auto found = m_routes.poll(plan)) {
+      co_return found;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      co_return m_routes.wait_timed_out(plan);
+    }
+    m_timer.expires_after(std::min<std::chrono::steady_clock::duration>(k_wait_poll_interval, deadline - now));
+    co_await m_timer.async_wait(k_use_tuple);
+    if (m_closing) {
+      co_return std::nullopt;
+    }
+  }
+}
+
+// False when the connection is to be closed afterwards.
+asio::awaitable<bool> Connection::send(ApiResponse response, unsigned version, bool keep_alive) {
+  m_routes.finish(response);
+  bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), version};
+  message.set(bhttp::field::server, "maildog-ci");
+  message.set(bhttp::field::content_type, response.content_type);
+  message.set(bhttp::field::cache_control, "no-store");
+  for (const auto& [name, value] : response.headers) {
+    message.set(name, value);
+  }
+  message.body() = std::move(response.body);
+  message.keep_alive(keep_alive && !m_closing);
+  message.prepare_payload();
+  m_stream.expires_after(m_routes.options().request_timeout);
+  auto [error, bytes] = co_await bhttp::async_write(m_stream, message, k_use_tuple);
+  if (error || !message.keep_alive()) {
+    beast::error_code ignored;
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_return false;
+  }
+  co_return true;
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  Impl(serve::MessageStore& store, RulesAccess rules, ApiOptions options)
+      : routes(store, std::move(rules), std::move(options)), acceptor(io) {}
+
+  ApiRoutes routes;
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+  bool started = false;
+  bool stopped = false;
+
+  std::mutex mutex;
+  bool closing = false;  // under `mutex`: no connection is taken on once stop() began
+  std::condition_variable connections_done;
+  std::list<std::weak_ptr<Connection>> connections;
+
+  asio::awaitable<void> accept_loop();
+  void on_connection_end(std::list<std::weak_ptr<Connection>>::iterator where);
+};
+
+asio::awaitable<void> ApiServer::Impl::accept_loop() {
+  for (;;) {
+    auto strand = asio::make_strand(io);
+    auto [ec, socket] = co_await acceptor.async_accept(strand, k_use_tuple);
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+      co_return;
+    }
+    if (ec) {
+      // EMFILE and friends: keep serving the connections we have, try again shortly.
+      asio::steady_timer backoff(io, std::chrono::milliseconds(50));
+      co_await backoff.async_wait(k_use_tuple);
+      continue;
+    }
+    auto connection = std::make_shared<Connection>(std::move(socket), routes);
+    std::list<std::weak_ptr<Connection>>::iterator where;
+    {
+      std::lock_guard lock(mutex);
+      if (closing) {
+        co_return;
+      }
+      where = connections.insert(connections.end(), connection);
+    }
+    asio::co_spawn(strand, connection->run(),
+                   [this, where, connection](std::exception_ptr) { on_connection_end(where); });
+  }
+}
+
+void ApiServer::Impl::on_connection_end(std::list<std::weak_ptr<Connection>>::iterator where) {
+  {
+    std::lock_guard lock(mutex);
+    connections.erase(where);
+  }
+  connections_done.notify_all();
+}
+
+ApiServer::ApiServer(serve::MessageStore& store, RulesAccess rules, ApiOptions options)
+    : m_impl(std::make_unique<Impl>(store, std::move(rules), std::move(options))) {}
+
+ApiServer::~ApiServer() { stop(); }
+
+void ApiServer::start() {
+  auto& impl = *m_impl;
+  if (impl.started) {
+    return;
+  }
+  const ApiOptions& options = impl.routes.options();
+  tcp::endpoint endpoint(asio::ip::make_address(options.bind), options.port);
+  impl.acceptor.open(endpoint.protocol());
+  impl.acceptor.set_option(tcp::acceptor::reuse_address(true));
+  impl.acceptor.bind(endpoint);
+  impl.acceptor.listen(asio::socket_base::max_listen_connections);
+  impl.port = impl.acceptor.local_endpoint().port();
+  impl.started = true;
+  asio::co_spawn(impl.io, impl.accept_loop(), [](std::exception_ptr) {});
+  for (unsigned i = 0; i < k_threads; ++i) {
+    impl.threads.emplace_back([&impl] { impl.io.run(); });
+  }
+}
+
+void ApiServer::stop() {
+  auto& impl = *m_impl;
+  if (!impl.started || impl.stopped) {
+    return;
+  }
+  impl.stopped = true;
+  asio::post(impl.io, [&impl] {
+    boost::system::error_code ignored;
+    impl.acceptor.close(ignored);
+  });
+  {
+    std::lock_guard lock(impl.mutex);
+    impl.closing = true;
+    for (auto& weak : impl.connections) {
+      if (auto connection = weak.lock()) {
+        asio::post(connection->executor(), [connection] { connection->close(); });
+      }
+    }
+  }
+  {
+    std::unique_lock lock(impl.mutex);
+    impl.connections_done.wait(lock, [&impl] { return impl.connections.empty(); });
+  }
+  impl.io.stop();
+  for (auto& thread : impl.threads) {
+    thread.join();
+  }
+  impl.threads.clear();
+}
+
+std::uint16_t ApiServer::port() const { return m_impl->port; }
+
+}  // namespace maildog::http

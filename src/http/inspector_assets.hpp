@@ -1,0 +1,13 @@
+// The web inspector's page, style sheet and script (src/http/inspector/), compiled in so
+// `serve` works offline and fetches nothing from elsewhere.
+#pragma once
+
+#include <string_view>
+
+namespace maildog::http {
+
+std::string_view inspector_html();
+std::string_view inspector_css();
+std::string_view inspector_js();
+
+}  // namespace maildog::http

@@ -1,0 +1,27 @@
+// A request target split into decoded path segments and query parameters (RFC 3986), and the
+// RFC 3339 timestamps the API reads and writes. Pure functions.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace maildog::http {
+
+struct Target {
+  std::vector<std::string> segments;         // "/api/v1/messages/7" -> api, v1, messages, 7
+  std::map<std::string, std::string> query;  // the last value of a repeated name wins
+};
+
+// Nothing when a percent escape is malformed or the target is not an origin-form path.
+std::optional<Target> parse_target(std::string_view target);
+
+// "2026-11-29T08:53:13Z", "2026-11-29T09:53:13.5+01:00" (RFC 3339 5.6); nothing otherwise.
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+// UTC with milliseconds: "2026-11-29T08:53:13.000Z".
+std::string format_rfc3339(std::chrono::system_clock::time_point when);
+
+}  // namespace maildog::http

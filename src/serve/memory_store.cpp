@@ -1,0 +1,116 @@
+// The memory store: messages and sessions in id order under one mutex; for tests and for
+// `serve` without --data.
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <utility>
+
+#include "serve/message_keys.hpp"
+#include "serve/store.hpp"
+
+namespace maildog::serve {
+
+namespace {
+
+class MemoryStore final : public MessageStore {
+ public:
+  explicit MemoryStore(std::size_t keep) : m_keep(keep) {}
+
+  void put_session(const StoredSession& session) override {
+    std::lock_guard lock(m_mutex);
+    StoredSession copy = session;
+    copy.record.transactions.clear();
+    m_sessions[session.id] = std::move(copy);
+    while (m_keep > 0 && m_sessions.size() > m_keep) {
+      m_sessions.erase(m_sessions.begin());
+    }
+  }
+
+  std::vector<StoredMessage> find(const MessageQuery& query) const override {
+    std::lock_guard lock(m_mutex);
+    std::vector<StoredMessage> out;
+    for (auto it = m_messages.rbegin(); it != m_messages.rend() && out.size() < query.limit; ++it) {
+      if (matches(it->keys, it->message, query)) {
+        out.push_back(it->message);
+      }
+    }
+    return out;
+  }
+
+  std::optional<StoredMessage> get(std::uint64_t id) const override {
+    std::lock_guard lock(m_mutex);
+    auto found = locate(id);
+    return found == m_messages.end() ? std::nullopt : std::optional(found->message);
+  }
+
+  std::optional<StoredSession> session(std::uint64_t id) const override {
+    std::lock_guard lock(m_mutex);
+    auto found = m_sessions.find(id);
+    return found == m_sessions.end() ? std::nullopt : std::optional(found->second);
+  }
+
+  std::vector<StoredSession> sessions(std::size_t limit) const override {
+    std::lock_guard lock(m_mutex);
+    std::vector<StoredSession> out;
+    for (auto it = m_sessions.rbegin(); it != m_sessions.rend() && out.size() < limit; ++it) {
+      out.push_back(it->second);
+    }
+    return out;
+  }
+
+  bool remove(std::uint64_t id) override {
+    std::lock_guard lock(m_mutex);
+    auto found = locate(id);
+    if (found == m_messages.end()) {
+      return false;
+    }
+    m_messages.erase(found);
+    return true;
+  }
+
+  std::size_t remove_all() override {
+    std::lock_guard lock(m_mutex);
+    return std::exchange(m_messages, {}).size();
+  }
+
+  std::size_t size() const override {
+    std::lock_guard lock(m_mutex);
+    return m_messages.size();
+  }
+
+ protected:
+  std::uint64_t insert(StoredMessage message) override {
+    MessageKeys keys = keys_of(message);
+    std::lock_guard lock(m_mutex);
+    message.id = ++m_last_id;
+    m_messages.push_back({std::move(message), std::move(keys)});
+    while (m_keep > 0 && m_messages.size() > m_keep) {
+      m_messages.pop_front();
+    }
+    return m_last_id;
+  }
+
+ private:
+  struct Entry {
+    StoredMessage message;
+    MessageKeys keys;
+  };
+
+  std::deque<Entry>::const_iterator locate(std::uint64_t id) const {
+    auto at = std::lower_bound(m_messages.begin(), m_messages.end(), id,
+                               [](const Entry& entry, std::uint64_t wanted) { return entry.message.id < wanted; });
+    return at != m_messages.end() && at->message.id == id ? at : m_messages.end();
+  }
+
+  const std::size_t m_keep;
+  mutable std::mutex m_mutex;
+  std::uint64_t m_last_id = 0;
+  std::deque<Entry> m_messages;  // ascending id
+  std::map<std::uint64_t, StoredSession> m_sessions;
+};
+
+}  // namespace
+
+std::unique_ptr<MessageStore> make_memory_store(std::size_t keep) { return std::make_unique<MemoryStore>(keep); }
+
+}  // namespace maildog::serve

@@ -1,0 +1,48 @@
+#include "serve/message_keys.hpp"
+
+#include "core/ascii.hpp"
+#include "rules/engine.hpp"
+
+namespace maildog::serve {
+
+namespace {
+
+bool contains(const std::string& haystack, const std::optional<std::string>& wanted) {
+  return !wanted || haystack.find(needle(*wanted)) != std::string::npos;
+}
+
+}  // namespace
+
+MessageKeys keys_of(const StoredMessage& message) {
+  const auto& transaction = message.transaction;
+  MessageKeys keys;
+  keys.from = ascii::lower(transaction.mail_from);
+  for (const auto& recipient : transaction.accepted_recipients()) {
+    keys.recipients += ascii::lower(recipient) + '\n';
+  }
+  if (transaction.message) {
+    for (const auto& header : rules::parse_headers(*transaction.message)) {
+      if (ascii::iequals(header.name, "Subject")) {
+        keys.subject = ascii::lower(header.value);
+        break;
+      }
+    }
+  }
+  keys.auth = " ";
+  for (const auto& [method, result] : transaction.auth_results) {
+    keys.auth += ascii::lower(method) + '=' + ascii::lower(result) + ' ';
+  }
+  return keys;
+}
+
+std::string needle(const std::string& text) { return ascii::lower(text); }
+
+std::string auth_needle(const std::string& method_result) { return ' ' + ascii::lower(method_result) + ' '; }
+
+bool matches(const MessageKeys& keys, const StoredMessage& message, const MessageQuery& query) {
+  return message.id > query.after_id && contains(keys.recipients, query.to) && contains(keys.from, query.from) &&
+         contains(keys.subject, query.subject) && (!query.since || message.received >= *query.since) &&
+         (!query.auth || keys.auth.find(auth_needle(*query.auth)) != std::string::npos);
+}
+
+}  // namespace maildog::serve

@@ -1,0 +1,24 @@
+// The capture records as JSON, for the SQLite store's record columns (and the HTTP API later):
+// a transaction without its message bytes (a BLOB beside it), a session without its
+// transactions (they are messages). Reading back throws nlohmann::json::exception on bad input.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+#include "capture/records.hpp"
+
+namespace maildog::serve {
+
+// Times as integers in the records and the store's columns.
+std::int64_t micros_since_epoch(std::chrono::system_clock::time_point at);
+std::chrono::system_clock::time_point time_from_micros(std::int64_t micros);
+
+nlohmann::json transaction_json(const capture::TransactionRecord& transaction);
+capture::TransactionRecord transaction_from_json(const nlohmann::json& json);
+
+nlohmann::json session_json(const capture::SessionRecord& session);
+capture::SessionRecord session_from_json(const nlohmann::json& json);
+
+}  // namespace maildog::serve

@@ -1,0 +1,45 @@
+// What `maildog-ci serve` runs: the SMTP server writing every accepted message into a store
+// before its 250, and every finished session beside them. The HTTP API reads store() and may
+// change the rules with server().set_rules().
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "serve/store.hpp"
+#include "smtp/server.hpp"
+
+namespace maildog::serve {
+
+class ServeSandbox {
+ public:
+  using Listener = std::function<void(const StoredMessage&)>;
+
+  // `on_stored` hears of each message once it is stored (on a session thread); may be empty.
+  // `config.on_accepted` and the capture's session hand-off are set here.
+  ServeSandbox(smtp::ServerConfig config, std::unique_ptr<MessageStore> store, Listener on_stored = {});
+  ~ServeSandbox();
+  ServeSandbox(const ServeSandbox&) = delete;
+  ServeSandbox& operator=(const ServeSandbox&) = delete;
+
+  void start();  // throws as smtp::Server::start does
+  // Stops accepting; transactions in flight may finish within `grace` (smtp::Server::stop).
+  void stop(std::chrono::milliseconds grace);
+
+  MessageStore& store() { return *m_store; }
+  smtp::Server& server() { return *m_server; }
+
+ private:
+  std::optional<smtp::Reply> keep(const capture::SessionRecord& session, const capture::TransactionRecord& transaction);
+  void keep_session(capture::SessionRecord session, bool open);
+
+  std::unique_ptr<MessageStore> m_store;  // declared first: outlives the server's sessions
+  Listener m_on_stored;
+  // Session ids restart at 1 with every server; stored ones continue after those of earlier runs.
+  std::uint64_t m_session_base = 0;
+  std::unique_ptr<smtp::Server> m_server;
+};
+
+}  // namespace maildog::serve

@@ -1,0 +1,80 @@
+// What `maildog-ci serve` keeps: every accepted message with its envelope, bytes, checks and the
+// session it came in, and every finished session. In memory, or durable in SQLite (WAL) under
+// --data. Shared by the SMTP side (writes) and the HTTP API (reads); thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "capture/records.hpp"
+
+namespace maildog::serve {
+
+struct StoredMessage {
+  std::uint64_t id = 0;  // assigned by the store, increasing, never reused
+  std::chrono::system_clock::time_point received;
+  std::uint64_t session_id = 0;            // capture::SessionRecord::id of the session it came in
+  capture::TransactionRecord transaction;  // envelope, replies, bytes as received, checks, lint
+};
+
+struct StoredSession {
+  std::uint64_t id = 0;  // capture::SessionRecord::id
+  // The session without its transactions (they are messages); the transcript up to the last
+  // message while the session is open, complete once it closed.
+  capture::SessionRecord record;
+  bool open = true;
+};
+
+// Every given field must hold; text fields compare without case, as substrings.
+struct MessageQuery {
+  std::optional<std::string> to;       // any RCPT address (accepted)
+  std::optional<std::string> from;     // MAIL FROM
+  std::optional<std::string> subject;  // the Subject field
+  std::optional<std::chrono::system_clock::time_point> since;
+  std::optional<std::string> auth;     // "method=result", e.g. "dmarc=fail"
+  std::uint64_t after_id = 0;          // only messages with a larger id (long-poll cursors)
+  std::size_t limit = 100;
+};
+
+class MessageStore {
+ public:
+  virtual ~MessageStore() = default;
+
+  // Stores the message and returns its id; durable when it returns (SQLite: committed), so
+  // the SMTP side sends 250 only after it. Evicts the oldest beyond the retention count.
+  // Throws std::runtime_error when it cannot store (the SMTP side then answers 451 4.3.0).
+  std::uint64_t add(StoredMessage message);
+  virtual void put_session(const StoredSession& session) = 0;  // insert or replace by id
+
+  virtual std::vector<StoredMessage> find(const MessageQuery& query) const = 0;  // newest first
+  virtual std::optional<StoredMessage> get(std::uint64_t id) const = 0;
+  virtual std::optional<StoredSession> session(std::uint64_t id) const = 0;
+  virtual std::vector<StoredSession> sessions(std::size_t limit) const = 0;  // newest first
+  virtual bool remove(std::uint64_t id) = 0;
+  virtual std::size_t remove_all() = 0;
+  virtual std::size_t size() const = 0;
+
+  // Waits until a message matching `query` is stored (or already is), at most `timeout`.
+  std::optional<StoredMessage> wait(const MessageQuery& query, std::chrono::milliseconds timeout) const;
+
+ protected:
+  virtual std::uint64_t insert(StoredMessage message) = 0;
+
+ private:
+  mutable std::mutex m_wait_mutex;
+  mutable std::condition_variable m_added;
+  std::uint64_t m_generation = 0;
+};
+
+// keep: the retention count (oldest evicted first); 0 keeps everything.
+std::unique_ptr<MessageStore> make_memory_store(std::size_t keep);
+// Opens (creating) DIR/maildog.sqlite3 in WAL mode; throws std::runtime_error when it cannot.
+std::unique_ptr<MessageStore> make_sqlite_store(const std::string& dir, std::size_t keep);
+
+}  // namespace maildog::serve

@@ -1,0 +1,262 @@
+// The HTTP API over real HTTP on 127.0.0.1 with curl as the client: every route, the filters,
+// errors, the token, the limits, long-polls, keep-alive, and every JSON reply against its
+// schema in schemas/api.openapi.json.
+#include <catch2/catch.hpp>
+#include <future>
+#include <thread>
+
+#include "http/api_fixture.hpp"
+#include "support/child.hpp"
+
+using namespace maildog;
+using namespace maildog::test;
+
+namespace {
+
+// A JSON reply with this status, valid against the named schema.
+nlohmann::json expect_json(const HttpReply& reply, int status, const std::string& schema) {
+  INFO(reply.body.substr(0, 2000));
+  check_framing(reply);
+  REQUIRE(reply.status == status);
+  CHECK(reply.headers.at("content-type") == "application/json");
+  const auto body = reply.json();
+  CHECK(openapi_errors(body, schema) == "");
+  return body;
+}
+
+std::vector<std::string> subjects(const nlohmann::json& list) {
+  std::vector<std::string> out;
+  for (const auto& message : list.at("messages")) {
+    out.push_back(message.at("subject"));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the message routes", "[http]") {
+  if (!program_available("curl")) {
+    WARN("curl is not installed (ci/install-deps.sh installs it): HTTP API tests skipped");
+    return;
+  }
+  ApiFixture api;
+  const std::string message = "/api/v1/messages/" + std::to_string(api.multipart_id);
+
+  SECTION("health needs no token and counts messages") {
+    const auto body = expect_json(api.get("/healthz"), 200, "Health");
+    CHECK(body.at("messages") == 2);
+  }
+  SECTION("the list, newest first, and its filters") {
+    const auto all = expect_json(api.get("/api/v1/messages"), 200, "MessageList");
+    CHECK(subjects(all) == std::vector<std::string>{"Weekly digest", "Reset your password \xE2\x9C\x93"});
+    CHECK(all.at("messages").at(1).at("to") == nlohmann::json::array({"user@inbox.test"}));
+    CHECK(subjects(expect_json(api.get("/api/v1/messages?to=USER@inbox"), 200, "MessageList")).size() == 1);
+    CHECK(subjects(expect_json(api.get("/api/v1/messages?from=news.test"), 200, "MessageList")) ==
+          std::vector<std::string>{"Weekly digest"});
+    CHECK(subjects(expect_json(api.get("/api/v1/messages?subject=weekly+DIGEST"), 200, "MessageList")) ==
+          std::vector<std::string>{"Weekly digest"});
+    CHECK(subjects(expect_json(api.get("/api/v1/messages?auth=dmarc%3Dfail"), 200, "MessageList")) ==
+          std::vector<std::string>{"Reset your password \xE2\x9C\x93"});
+    CHECK(expect_json(api.get("/api/v1/messages?since=2100-01-01T00:00:00Z"), 200, "MessageList").at("count") == 0);
+    CHECK(expect_json(api.get("/api/v1/messages?since=2000-01-01T01:00:00%2B01:00"), 200, "MessageList").at("count") == 2);
+    CHECK(expect_json(api.get("/api/v1/messages?limit=1"), 200, "MessageList").at("count") == 1);
+    CHECK(expect_json(api.get("/api/v1/messages?since=yesterday"), 400, "Error").at("error").get<std::string>().find(
+              "RFC 3339") != std::string::npos);
+    expect_json(api.get("/api/v1/messages?auth=dmarc"), 400, "Error");
+    expect_json(api.get("/api/v1/messages?limit=0"), 400, "Error");
+  }
+  SECTION("one message: envelope, recipients with replies, auth and lint") {
+    const auto body = expect_json(api.get(message), 200, "MessageDetail");
+    CHECK(body.at("id") == api.multipart_id);
+    CHECK(body.at("envelope").at("mail_from") == "sender@yourdomain.test");
+    CHECK(body.at("recipients").at(1).at("reply").at("enhanced") == "5.1.1");
+    CHECK(body.at("recipients").at(1).at("accepted") == false);
+    CHECK(body.at("auth").at("dmarc") == "fail");
+    CHECK(body.at("authentication_results").get<std::string>().starts_with("mx.sandbox.test; spf=pass"));
+    CHECK(body.at("lint").at(0).at("name") == "missing_list_unsubscribe");
+    CHECK(body.at("session_id") == 1);
+    CHECK(body.at("size") == std::string(k_multipart_message).size());
+  }
+  SECTION("the raw source is the exact bytes") {
+    const auto reply = api.get(message + "/raw");
+    check_framing(reply);
+    CHECK(reply.status == 200);
+    CHECK(reply.headers.at("content-type") == "message/rfc822");
+    CHECK(reply.body == k_multipart_message);
+    CHECK(reply.headers.at("content-security-policy") == "sandbox");
+  }
+  SECTION("headers decoded") {
+    const auto body = expect_json(api.get(message + "/headers"), 200, "Headers");
+    CHECK(body.at("headers").at(2) == nlohmann::json({{"name", "Subject"}, {"value", "Reset your password \xE2\x9C\x93"}}));
+    CHECK(body.at("headers").size() == 7);
+  }
+  SECTION("the MIME tree") {
+    const auto body = expect_json(api.get(message + "/mime"), 200, "Mime");
+    const auto& root = body.at("root");
+    CHECK(root.at("content_type") == "multipart/mixed");
+    REQUIRE(root.at("children").size() == 2);
+    CHECK(root.at("children").at(0).at("content_type") == "multipart/alternative");
+    CHECK(root.at("children").at(0).at("children").at(1).at("content_type") == "text/html");
+    CHECK(root.at("children").at(1).at("filename") == "invoice.pdf");
+    CHECK(root.at("children").at(1).at("path") == "2");
+    CHECK(body.at("problems").empty());
+  }
+  SECTION("parts decoded, with their type") {
+    const auto pdf = api.get(message + "/parts/2");
+    check_framing(pdf);
+    CHECK(pdf.status == 200);
+    CHECK(pdf.headers.at("content-type") == "application/pdf");
+    CHECK(pdf.body == "%PDF-1.4\n%\xC7\xEC\x8F\xA2\n");
+    CHECK(pdf.headers.at("content-disposition") == "attachment; filename*=UTF-8''invoice.pdf");
+    const auto text = api.get(message + "/parts/1.1");
+    CHECK(text.headers.at("content-type") == "text/plain; charset=utf-8");
+    CHECK(text.body == "Click the link to reset your password.");  // the CRLF before a boundary is the boundary's
+    expect_json(api.get(message + "/parts/9"), 404, "Error");
+    expect_json(api.get(message + "/parts/1"), 404, "Error");  // a multipart has no content of its own
+  }
+  SECTION("text and HTML bodies") {
+    const auto html = api.get(message + "/body/html");
+    check_framing(html);
+    CHECK(html.headers.at("content-type") == "text/html; charset=utf-8");
+    CHECK(html.body.find("<b>the link</b>") != std::string::npos);
+    CHECK(html.headers.at("content-security-policy") == "sandbox");
+    CHECK(api.get(message + "/body/plain").body.find("reset your password") != std::string::npos);
+    expect_json(api.get("/api/v1/messages/" + std::to_string(api.plain_id) + "/body/html"), 404, "Error");
+  }
+  SECTION("auth results with reasons") {
+    const auto body = expect_json(api.get(message + "/auth"), 200, "Auth");
+    CHECK(body.at("authserv_id") == "mx.sandbox.test");
+    REQUIRE(body.at("methods").size() == 3);
+    CHECK(body.at("methods").at(1).at("method") == "dkim");
+    CHECK(body.at("methods").at(1).at("result") == "fail");
+    CHECK(body.at("methods").at(1).at("reason") == "body hash did not verify");
+    CHECK(body.at("methods").at(1).at("properties").at("header.s") == "s1");
+    CHECK(body.at("methods").at(2).at("comment") == "p=reject dis=reject");
+    CHECK(body.at("results").at("spf") == "pass");
+  }
+  SECTION("the transcript of its session") {
+    const auto body = expect_json(api.get(message + "/transcript"), 200, "Transcript");
+    CHECK(body.at("transcript").at(3).at("text") == "550 5.1.1 <ghost@inbox.test>: Recipient address rejected: User unknown");
+    CHECK(body.at("transcript").at(1).at("direction") == "client");
+  }
+  SECTION("sessions") {
+    const auto list = expect_json(api.get("/api/v1/sessions"), 200, "SessionList");
+    CHECK(list.at("sessions").at(0).at("helo") == "client.yourdomain.test");
+    const auto one = expect_json(api.get("/api/v1/sessions/1"), 200, "SessionDetail");
+    CHECK(one.at("refusals").at(0).at("reason") == "unknown_user");
+    CHECK(one.at("transcript").size() == 5);
+    expect_json(api.get("/api/v1/sessions/99"), 404, "Error");
+  }
+  SECTION("unknown messages, paths and methods") {
+    expect_json(api.get("/api/v1/messages/999"), 404, "Error");
+    expect_json(api.get("/api/v1/messages/abc/raw"), 404, "Error");
+    expect_json(api.get("/api/v1/nothing"), 404, "Error");
+    const auto post = api.request("/api/v1/messages", {"-X", "POST"});
+    expect_json(post, 405, "Error");
+    CHECK(post.headers.at("allow") == "GET, DELETE");
+  }
+  SECTION("delete one, then all") {
+    CHECK(expect_json(api.request(message, {"-X", "DELETE"}), 200, "Deleted").at("deleted") == 1);
+    expect_json(api.get(message), 404, "Error");
+    expect_json(api.request(message, {"-X", "DELETE"}), 404, "Error");
+    CHECK(expect_json(api.request("/api/v1/messages", {"-X", "DELETE"}), 200, "Deleted").at("deleted") == 1);
+    CHECK(expect_json(api.get("/api/v1/messages"), 200, "MessageList").at("count") == 0);
+  }
+  SECTION("rules: read, replace, refuse") {
+    CHECK(expect_json(api.get("/api/v1/rules"), 200, "Rules").empty());
+    const std::string rules = R"([{"at":"rcpt","match":{"rcpt":"ghost@inbox.test"},"reply":"550 5.1.1 User unknown"}])";
+    const auto put = expect_json(api.request("/api/v1/rules", {"-X", "PUT", "-H", "Content-Type: application/json",
+                                                               "--data-binary", rules}),
+                                 200, "Rules");
+    CHECK(put == nlohmann::json::parse(rules));
+    CHECK(expect_json(api.get("/api/v1/rules"), 200, "Rules") == nlohmann::json::parse(rules));
+    const auto refused = expect_json(api.request("/api/v1/rules", {"-X", "PUT", "--data-binary", R"([{"reply":"550"}])"}),
+                                     400, "Error");
+    CHECK(refused.at("error") == "rules[0]: `at` is required");
+    expect_json(api.request("/api/v1/rules", {"-X", "PUT", "--data-binary", "{not json"}), 400, "Error");
+    CHECK(expect_json(api.get("/api/v1/rules"), 200, "Rules") == nlohmann::json::parse(rules));
+  }
+  SECTION("keep-alive: two requests on one connection") {
+    const auto reply = api.request("/healthz", {"-v", api.url("/api/v1/messages")});
+    CHECK(reply.trace.find("Re-using existing connection") != std::string::npos);
+  }
+  SECTION("no CORS headers unless enabled") {
+    CHECK(api.get("/api/v1/messages").headers.count("access-control-allow-origin") == 0);
+  }
+}
+
+TEST_CASE("the bearer token, CORS and request limits", "[http]") {
+  if (!program_available("curl")) {
+    WARN("curl is not installed: HTTP API tests skipped");
+    return;
+  }
+  http::ApiOptions options;
+  options.token = "s3cret-token";
+  options.max_body = 1024;
+  options.cors = true;
+  ApiFixture api(options);
+
+  SECTION("401 without or with a wrong token, 200 with it") {
+    const auto without = api.get("/api/v1/messages");
+    expect_json(without, 401, "Error");
+    CHECK(without.headers.at("www-authenticate").starts_with("Bearer"));
+    expect_json(api.request("/api/v1/messages", {"-H", "Authorization: Bearer s3cret-tokeX"}), 401, "Error");
+    expect_json(api.request("/api/v1/messages", {"-H", "Authorization: Bearer s3cret"}), 401, "Error");
+    expect_json(api.request("/api/v1/messages", {"-H", "Authorization: Basic czNjcmV0LXRva2Vu"}), 401, "Error");
+    expect_json(api.request("/api/v1/messages", {"-H", "Authorization: Bearer s3cret-token"}), 200, "MessageList");
+    expect_json(api.get("/healthz"), 200, "Health");
+  }
+  SECTION("CORS when enabled") {
+    const auto reply = api.request("/api/v1/messages", {"-H", "Authorization: bearer s3cret-token"});
+    CHECK(reply.headers.at("access-control-allow-origin") == "*");
+    const auto preflight = api.request("/api/v1/rules", {"-X", "OPTIONS"});
+    CHECK(preflight.status == 200);
+    CHECK(preflight.headers.at("access-control-allow-headers").find("Authorization") != std::string::npos);
+  }
+  SECTION("413 for a body over the limit") {
+    const auto reply = api.request("/api/v1/rules", {"-X", "PUT", "-H", "Authorization: Bearer s3cret-token",
+                                                     "--data-binary", "[" + std::string(2000, ' ') + "]"});
+    expect_json(reply, 413, "Error");
+  }
+  SECTION("414 for a target over the limit") {
+    expect_json(api.get("/api/v1/messages?subject=" + std::string(http::k_max_target, 'x')), 414, "Error");
+    expect_json(api.get("/api/v1/messages?subject=" + std::string(http::k_max_header + 10, 'x')), 414, "Error");
+  }
+}
+
+TEST_CASE("long-polls for a message", "[http][wait]") {
+  if (!program_available("curl")) {
+    WARN("curl is not installed: HTTP API tests skipped");
+    return;
+  }
+  ApiFixture api;
+
+  SECTION("returns when a matching message is added from another thread") {
+    auto waiting = std::async(std::launch::async, [&api] { return api.get("/api/v1/wait?to=late@inbox.test&timeout=60"); });
+    // Give curl a moment to be waiting, then add other messages before the awaited one.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    api.store->add(plain_message(1, "someone@inbox.test", "not this one"));
+    api.store->add(plain_message(1, "late@inbox.test", "Your late message"));
+    const auto body = expect_json(waiting.get(), 200, "MessageSummary");
+    CHECK(body.at("subject") == "Your late message");
+  }
+  SECTION("a message already stored is returned at once") {
+    CHECK(expect_json(api.get("/api/v1/wait?subject=digest"), 200, "MessageSummary").at("id") == api.plain_id);
+  }
+  SECTION("408 with a JSON error on timeout") {
+    const auto body = expect_json(api.get("/api/v1/wait?to=nobody@inbox.test&timeout=300ms"), 408, "Error");
+    CHECK(body.at("error").get<std::string>().find("300 ms") != std::string::npos);
+    expect_json(api.get("/api/v1/wait?timeout=soon"), 400, "Error");
+  }
+  SECTION("stop() ends a pending long-poll") {
+    auto waiting = std::async(std::launch::async, [&api] {
+      ChildSpec spec;
+      spec.argv = {"curl", "-sS", api.url("/api/v1/wait?to=nobody@inbox.test&timeout=250")};
+      return run_child(spec);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    api.server->stop();
+    const auto result = waiting.get();
+    CHECK(result.exit_code == 52);  // curl: empty reply from server
+  }
+}

@@ -1,0 +1,122 @@
+// `maildog-ci serve` end to end with its HTTP API: swaks delivers, curl long-polls /api/v1/wait
+// and reads the message back, rules replaced over PUT /api/v1/rules refuse the next session,
+// and a token keeps the API closed.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <future>
+#include <thread>
+#include <nlohmann/json.hpp>
+
+#include "serve/serve_process.hpp"
+#include "support/child.hpp"
+#include "support/paths.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace maildog::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool have(const std::string& program) {
+  if (program_available(program)) {
+    return true;
+  }
+  WARN(program << " is not installed: test skipped (ci/install-deps.sh installs it)");
+  return false;
+}
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+
+// curl with the status code appended on its own last line.
+HttpReply curl(std::uint16_t port, const std::string& target, std::vector<std::string> extra = {}) {
+  ChildSpec spec;
+  spec.argv = {"curl", "-sS", "--max-time", "30", "-w", "\n%{http_code}"};
+  spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
+  spec.argv.push_back("http://127.0.0.1:" + std::to_string(port) + target);
+  spec.timeout = 40s;
+  auto result = run_child(spec);
+  INFO(result.describe());
+  const auto cut = result.out.rfind('\n');
+  REQUIRE(cut != std::string::npos);
+  return {std::stoi(result.out.substr(cut + 1)), result.out.substr(0, cut)};
+}
+
+ChildResult swaks(std::uint16_t port, const std::string& to, const std::string& subject) {
+  ChildSpec spec;
+  spec.argv = {"swaks", "--server", "127.0.0.1:" + std::to_string(port), "--from", "app@example.test", "--to", to,
+               "--header", "Subject: " + subject, "--body", "hello from swaks"};
+  spec.timeout = 30s;
+  return run_child(spec);
+}
+
+}  // namespace
+
+TEST_CASE("serve: swaks delivers, the API waits for it, rules change over PUT", "[serve][integration][http]") {
+  if (!have("swaks") || !have("curl")) {
+    return;
+  }
+  TempDir dir;
+  const auto config = dir.path() / "serve.yaml";
+  std::ofstream(config) << "name: serve with a rule\nserver:\n  rules:\n"
+                           "    - {at: rcpt, match: {rcpt: ghost@inbox.test}, reply: \"550 5.1.1 no such user\"}\n";
+  ServeProcess serve({"--config", config.string(), "--smtp-port", "0", "--data", (dir.path() / "data").string()});
+  INFO(serve.output());
+  REQUIRE(serve.started());
+  REQUIRE(serve.http_port() != 0);
+
+  CHECK(curl(serve.http_port(), "/healthz").status == 200);
+  const auto rules = curl(serve.http_port(), "/api/v1/rules");
+  CHECK(rules.status == 200);
+  CHECK(nlohmann::json::parse(rules.body).at(0).at("match").at("rcpt") == "ghost@inbox.test");
+
+  // The long-poll starts before the message exists and returns when it arrives.
+  auto sent = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(500ms);
+    return swaks(serve.port(), "user@inbox.test", "waited for");
+  });
+  const auto waited = curl(serve.http_port(), "/api/v1/wait?to=user@inbox.test&subject=waited&timeout=20");
+  INFO(sent.get().describe());
+  REQUIRE(waited.status == 200);
+  const auto summary = nlohmann::json::parse(waited.body);
+  const auto id = summary.at("id").get<std::uint64_t>();
+  const auto raw = curl(serve.http_port(), "/api/v1/messages/" + std::to_string(id) + "/raw");
+  CHECK(raw.status == 200);
+  CHECK(raw.body.find("Subject: waited for") != std::string::npos);
+  CHECK(raw.body.find("hello from swaks") != std::string::npos);
+
+  // New rules apply to the next session.
+  CHECK(swaks(serve.port(), "blocked@inbox.test", "before").exit_code == 0);
+  const std::string new_rules =
+      R"([{"at": "rcpt", "match": {"rcpt": "blocked@inbox.test"}, "reply": "550 5.7.1 blocked by the API"}])";
+  const auto put = curl(serve.http_port(), "/api/v1/rules",
+                        {"-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", new_rules});
+  CHECK(put.status == 200);
+  const auto refused = swaks(serve.port(), "blocked@inbox.test", "after");
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.out.find("550 5.7.1 blocked by the API") != std::string::npos);
+  CHECK(nlohmann::json::parse(curl(serve.http_port(), "/api/v1/rules").body) == nlohmann::json::parse(new_rules));
+
+  const auto bad = curl(serve.http_port(), "/api/v1/rules",
+                        {"-X", "PUT", "--data-binary", R"([{"at": "sometime", "reply": "550 x"}])"});
+  CHECK(bad.status == 400);
+  CHECK(bad.body.find("server.rules[0].at") != std::string::npos);
+
+  const auto listed = nlohmann::json::parse(curl(serve.http_port(), "/api/v1/messages?to=blocked@inbox.test").body);
+  CHECK(listed.at("messages").size() == 1);  // "before" only: "after" was refused
+}
+
+TEST_CASE("serve: --api-token closes the API but not /healthz", "[serve][integration][http]") {
+  if (!have("curl")) {
+    return;
+  }
+  ServeProcess serve({"--smtp-port", "0", "--api-token", "t0ken-for-tests"});
+  INFO(serve.output());
+  REQUIRE(serve.started());
+  CHECK(curl(serve.http_port(), "/healthz").status == 200);
+  CHECK(curl(serve.http_port(), "/api/v1/messages").status == 401);
+  CHECK(curl(serve.http_port(), "/api/v1/messages", {"-H", "Authorization: Bearer t0ken-for-tests"}).status == 200);
+  CHECK(serve.output().find("t0ken-for-tests") == std::string::npos);
+}
