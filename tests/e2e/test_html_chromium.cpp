@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "e2e/maildog_run.hpp"
+#include "support/chromium.hpp"
 #include "support/paths.hpp"
 #include "support/temp_dir.hpp"
 
@@ -55,15 +56,6 @@ document.body.setAttribute('data-open-after-collapse', document.querySelectorAll
 </script>
 )";
 
-ChildResult chromium(const TempDir& profile, std::vector<std::string> args) {
-  ChildSpec spec;
-  spec.argv = {"timeout", "60", "chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
-               "--user-data-dir=" + (profile.path() / "chromium-profile").string()};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  spec.timeout = std::chrono::seconds(90);
-  return run_child(spec);
-}
-
 // Contains, with a short failure message: the DOM is too long to print.
 bool has(const std::string& dom, std::string_view what) { return dom.find(what) != std::string::npos; }
 
@@ -78,8 +70,7 @@ std::uint32_t big_endian(std::string_view bytes) {
 }  // namespace
 
 TEST_CASE("the HTML report renders in headless Chromium", "[e2e][html]") {
-  if (!program_available("chromium")) {
-    WARN("chromium is not installed (ci/install-deps.sh installs it): HTML rendering test skipped");
+  if (!chromium_available("HTML rendering test")) {
     return;
   }
   TempDir dir;
@@ -93,7 +84,7 @@ TEST_CASE("the HTML report renders in headless Chromium", "[e2e][html]") {
   REQUIRE(fs::exists(html));
 
   SECTION("the DOM after the script ran") {
-    auto dump = chromium(dir, {"--dump-dom", "file://" + html.string()});
+    auto dump = run_chromium(dir.path(), {"--dump-dom", "file://" + html.string()});
     INFO(dump.err.substr(0, 2000));
     REQUIRE(dump.exit_code == 0);
     const std::string& dom = dump.out;
@@ -120,7 +111,7 @@ TEST_CASE("the HTML report renders in headless Chromium", "[e2e][html]") {
     REQUIRE(body_end != std::string::npos);
     page.insert(body_end, k_click_script);
     const fs::path clicked = dir.write("clicked.html", page);
-    auto dump = chromium(dir, {"--dump-dom", "file://" + clicked.string()});
+    auto dump = run_chromium(dir.path(), {"--dump-dom", "file://" + clicked.string()});
     REQUIRE(dump.exit_code == 0);
     const std::string& dom = dump.out;
     CHECK(has(dom, "data-without-passed=\"1 of 3 shown: scenario-2\""));
@@ -133,7 +124,8 @@ TEST_CASE("the HTML report renders in headless Chromium", "[e2e][html]") {
     // Kept in the test's working folder (the build tree) for people to look at.
     const fs::path png = fs::current_path() / "html-report.png";
     fs::remove(png);
-    auto shot = chromium(dir, {"--screenshot=" + png.string(), "--window-size=1280,2000", "file://" + html.string()});
+    auto shot =
+        run_chromium(dir.path(), {"--screenshot=" + png.string(), "--window-size=1280,2000", "file://" + html.string()});
     INFO(shot.err.substr(0, 2000));
     REQUIRE(shot.exit_code == 0);
     const std::string image = read_text(png);

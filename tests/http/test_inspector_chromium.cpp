@@ -8,6 +8,7 @@
 
 #include "http/api_fixture.hpp"
 #include "support/child.hpp"
+#include "support/chromium.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace maildog;
@@ -18,22 +19,12 @@ namespace {
 
 constexpr std::string_view k_png_magic = "\x89PNG\r\n\x1a\n";
 
-ChildResult chromium(const TempDir& profile, std::vector<std::string> args) {
-  ChildSpec spec;
-  spec.argv = {"timeout", "60", "chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
-               "--virtual-time-budget=5000", "--user-data-dir=" + (profile.path() / "chromium-profile").string()};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  spec.timeout = std::chrono::seconds(90);
-  return run_child(spec);
-}
-
 bool has(const std::string& dom, std::string_view what) { return dom.find(what) != std::string::npos; }
 
 }  // namespace
 
 TEST_CASE("the web inspector renders in headless Chromium", "[http][chromium]") {
-  if (!program_available("chromium")) {
-    WARN("chromium is not installed (ci/install-deps.sh installs it): inspector rendering test skipped");
+  if (!chromium_available("inspector rendering test")) {
     return;
   }
   ApiFixture api;
@@ -41,7 +32,7 @@ TEST_CASE("the web inspector renders in headless Chromium", "[http][chromium]") 
   const std::string page = api.url("/#/messages/" + std::to_string(api.multipart_id));
 
   SECTION("the list and the opened message") {
-    const auto dump = chromium(dir, {"--dump-dom", page});
+    const auto dump = run_chromium(dir.path(), {"--virtual-time-budget=5000", "--dump-dom", page});
     INFO(dump.err.substr(0, 2000));
     REQUIRE(dump.exit_code == 0);
     const std::string& dom = dump.out;
@@ -72,7 +63,8 @@ TEST_CASE("the web inspector renders in headless Chromium", "[http][chromium]") 
     fs::create_directories(artifacts);
     const fs::path png = artifacts / "inspector.png";
     fs::remove(png);
-    const auto shot = chromium(dir, {"--screenshot=" + png.string(), "--window-size=1280,900", page});
+    const auto shot = run_chromium(
+        dir.path(), {"--virtual-time-budget=5000", "--screenshot=" + png.string(), "--window-size=1280,900", page});
     INFO(shot.err.substr(0, 2000));
     REQUIRE(shot.exit_code == 0);
     std::ifstream in(png, std::ios::binary);
