@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <regex>
 #include <thread>
 
@@ -138,10 +139,14 @@ int run(const RunSettings& settings) {
   result.seed = seed;
   result.started = std::chrono::system_clock::now();
   const auto start = std::chrono::steady_clock::now();
+  std::mutex golden_output;  // scenarios run on several threads
   auto run_one = [&](const scenario::Scenario& one) {
     runner::ScenarioResult outcome = runner::run_scenario(one, options);
     if (settings.update_golden) {
-      expect::update_golden(one, outcome);
+      if (auto change = expect::update_golden(one, outcome)) {
+        std::lock_guard lock(golden_output);
+        std::cout << *change << std::flush;
+      }
     }
     outcome.failures = expect::evaluate(one, outcome);
     if (outcome.status == runner::Status::passed && !outcome.failures.empty()) {

@@ -972,16 +972,50 @@ std::vector<runner::Failure> evaluate(const scenario::Scenario& scenario, const 
   return failures;
 }
 
-bool update_golden(const scenario::Scenario& scenario, const runner::ScenarioResult& observed) {
+namespace {
+
+// The lines between the common head and tail of `before` and `after`, as "-" and "+" lines:
+// enough to see what a transcript change was without a diff tool.
+std::string changed_lines(const std::vector<std::string>& before, const std::vector<std::string>& after) {
+  std::size_t head = 0;
+  while (head < before.size() && head < after.size() && before[head] == after[head]) {
+    ++head;
+  }
+  std::size_t tail = 0;
+  while (tail < before.size() - head && tail < after.size() - head &&
+         before[before.size() - 1 - tail] == after[after.size() - 1 - tail]) {
+    ++tail;
+  }
+  std::string out = "  from line " + std::to_string(head + 1) + ":\n";
+  auto show = [&](const std::vector<std::string>& lines, char sign) {
+    const std::size_t end = lines.size() - tail;
+    for (std::size_t i = head; i < end && i < head + k_golden_change_lines; ++i) {
+      out += std::string("  ") + sign + ' ' + lines[i] + '\n';
+    }
+    if (end - head > k_golden_change_lines) {
+      out += "  " + std::string(1, sign) + " ... " + std::to_string(end - head - k_golden_change_lines) + " more\n";
+    }
+  };
+  show(before, '-');
+  show(after, '+');
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> update_golden(const scenario::Scenario& scenario, const runner::ScenarioResult& observed) {
   const auto& transcript = scenario.expect.transcript;
   if (!transcript || !transcript->golden) {
-    return false;
+    return std::nullopt;
   }
   const auto& path = *transcript->golden;
-  const std::string content = join_lines(normalised_lines(observed.sessions));
+  const auto lines = normalised_lines(observed.sessions);
+  const std::string content = join_lines(lines);
   std::error_code ec;
-  if (std::filesystem::is_regular_file(path, ec) && read_file(path) == content) {
-    return false;
+  const bool existed = std::filesystem::is_regular_file(path, ec);
+  const std::string before = existed ? read_file(path) : std::string();
+  if (existed && before == content) {
+    return std::nullopt;
   }
   if (path.has_parent_path()) {
     std::filesystem::create_directories(path.parent_path(), ec);
@@ -995,7 +1029,11 @@ bool update_golden(const scenario::Scenario& scenario, const runner::ScenarioRes
   if (!out) {
     throw std::runtime_error("cannot write golden file " + path.string());
   }
-  return true;
+  const std::string shown = display_path(path, scenario.dir);
+  if (!existed) {
+    return "golden transcript " + shown + ": created (" + std::to_string(lines.size()) + " lines)\n";
+  }
+  return "golden transcript " + shown + ": updated\n" + changed_lines(split_lines(before), lines);
 }
 
 }  // namespace maildog::expect

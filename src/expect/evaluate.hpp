@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,11 @@ std::vector<CommandReply> command_replies(const std::vector<capture::SessionReco
 std::vector<runner::Failure> evaluate(const scenario::Scenario& scenario, const runner::ScenarioResult& observed);
 
 // `--update-golden`: writes the normalised transcript to `expect.transcript.golden`, creating
-// folders as needed. Returns true when the file was created or its content changed; false when
-// it already matched or the scenario names no golden file. Throws std::runtime_error when the
-// file cannot be written.
-bool update_golden(const scenario::Scenario& scenario, const runner::ScenarioResult& observed);
+// folders as needed. Returns what changed, for the console ("created ... (18 lines)", or the
+// changed lines as "-"/"+" lines, at most k_golden_change_lines of each); nothing when the file
+// already matched or the scenario names no golden file. Throws std::runtime_error when the file
+// cannot be written.
+inline constexpr std::size_t k_golden_change_lines = 10;
+std::optional<std::string> update_golden(const scenario::Scenario& scenario, const runner::ScenarioResult& observed);
 
 }  // namespace maildog::expect

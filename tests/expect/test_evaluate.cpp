@@ -773,7 +773,10 @@ TEST_CASE("expect.transcript", "[evaluate][transcript]") {
     CHECK(failures[0].expected == "transcript as in golden/reset.txt");
     CHECK(failures[0].actual == "golden/reset.txt does not exist; run with --update-golden to create it");
 
-    CHECK(update_golden(scenario, result));
+    const auto created = update_golden(scenario, result);
+    REQUIRE(created);
+    CHECK(*created == "golden transcript golden/reset.txt: created (" +
+                          std::to_string(normalised_lines(result.sessions).size()) + " lines)\n");
     CHECK_FALSE(update_golden(scenario, result));
     CHECK(evaluate(scenario, result).empty());
     {
@@ -808,7 +811,13 @@ TEST_CASE("expect.transcript", "[evaluate][transcript]") {
     CHECK(failures[0].expected == "transcript as in golden/reset.txt, line 18: \"C: QUIT\"");
     CHECK(failures[0].actual == "line 18: end of transcript (run with --update-golden to accept the new transcript)");
 
-    CHECK(update_golden(scenario, changed));
+    const auto updated = update_golden(scenario, changed);
+    REQUIRE(updated);
+    CHECK(*updated ==
+          "golden transcript golden/reset.txt: updated\n"
+          "  from line 10:\n"
+          "  - S: 250 2.1.5 Recipient ok\n"
+          "  + S: 550 5.1.1 <user@inbox.test>: Recipient address rejected: User unknown\n");
     CHECK(evaluate(scenario, changed).empty());
     std::filesystem::remove_all(dir);
   }
