@@ -47,7 +47,7 @@ std::string server_rules_json(const std::filesystem::path& file) {
       !root["server"].contains("rules")) {
     return "[]";
   }
-  return root["server"]["rules"].dump();
+  return root["server"]["rules"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace maildog::scenario

@@ -18,6 +18,10 @@ namespace {
 
 using nlohmann::json;
 
+// A value from the file as it appears in a message; the file need not be UTF-8, so invalid
+// bytes print as U+FFFD instead of throwing.
+std::string shown(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 // The embedded schema, parsed once per process (thread-safe static initialisation).
 struct CompiledSchema {
   CompiledSchema() : document(json::parse(scenario_schema())) {
@@ -121,9 +125,9 @@ std::string type_word(std::string_view type) {
 
 std::string found_word(const json* value) {
   if (!value || value->is_null()) return "nothing";
-  if (value->is_string()) return "the string " + value->dump();
-  if (value->is_boolean()) return value->dump();
-  if (value->is_number()) return "the number " + value->dump();
+  if (value->is_string()) return "the string " + shown(*value);
+  if (value->is_boolean()) return shown(*value);
+  if (value->is_number()) return "the number " + shown(*value);
   if (value->is_array()) return "a list";
   return "a map";
 }
@@ -180,7 +184,7 @@ std::vector<std::string> enum_values(const json& schema) {
   std::vector<std::string> words;
   if (values) {
     for (const auto& value : *values) {
-      std::string word = value.is_string() ? value.get<std::string>() : value.dump();
+      std::string word = value.is_string() ? value.get<std::string>() : shown(value);
       if (std::find(words.begin(), words.end(), word) == words.end()) {
         words.push_back(word);
       }
@@ -230,7 +234,7 @@ class ErrorWriter {
       std::vector<std::string> allowed = enum_values(*schema);
       std::string wrong = location.value && location.value->is_string()
                               ? location.value->get<std::string>()
-                              : (location.value ? location.value->dump() : "");
+                              : (location.value ? shown(*location.value) : "");
       std::string message = "'" + wrong + "' is not one of: " + join_words(allowed, ", ");
       if (std::string guess = did_you_mean(wrong, allowed); !guess.empty()) {
         message += " (did you mean '" + guess + "'?)";
@@ -240,10 +244,10 @@ class ErrorWriter {
                schema->contains("const")) {
       emit(location.path, "must be " + (*schema)["const"].dump(), false);
     } else if (text.starts_with("Expected number greater than") && schema && location.value) {
-      emit(location.path, location.value->dump() + " is below the minimum " + keyword_number(*schema, "minimum"),
+      emit(location.path, shown(*location.value) + " is below the minimum " + keyword_number(*schema, "minimum"),
            false);
     } else if (text.starts_with("Expected number less than") && schema && location.value) {
-      emit(location.path, location.value->dump() + " is above the maximum " + keyword_number(*schema, "maximum"),
+      emit(location.path, shown(*location.value) + " is above the maximum " + keyword_number(*schema, "maximum"),
            false);
     } else if (text.starts_with("Array should contain no fewer than")) {
       emit(location.path, "the list must not be empty", false);
@@ -253,7 +257,7 @@ class ErrorWriter {
       emit(location.path, "the map must not be empty", false);
     } else if (text.starts_with("Failed to match regex") && schema && schema->contains("description") &&
                location.value) {
-      emit(location.path, location.value->dump() + " is not valid: " + (*schema)["description"].get<std::string>(),
+      emit(location.path, shown(*location.value) + " is not valid: " + (*schema)["description"].get<std::string>(),
            false);
     } else {
       emit(location.path, text, false);
