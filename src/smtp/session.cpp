@@ -19,14 +19,16 @@ constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds k_goodbye_timeout{1000};
 // Long enough for the first part of a split reply to leave as its own TCP segment.
 constexpr std::chrono::milliseconds k_split_pause{100};
+// Bytes of one read between commands: enough for a pipelined MAIL, RCPTs and DATA.
+constexpr std::size_t k_command_read = 4096;
 }  // namespace
 
 Session::Session(tcp::socket socket, SessionShared shared, bool over_connection_limit)
-    : m_stream(std::move(socket), shared.tls),
+    : m_socket(std::move(socket)),
       m_shared(shared),
       m_over_limit(over_connection_limit),
-      m_watchdog(m_stream.get_executor()),
-      m_pause(m_stream.get_executor()),
+      m_watchdog(m_socket.get_executor()),
+      m_pause(m_socket.get_executor()),
       m_started(Clock::now()),
       m_random(shared.config.seed),
       m_protocol(
@@ -37,18 +39,17 @@ Session::Session(tcp::socket socket, SessionShared shared, bool over_connection_
   m_random.seed(shared.config.seed ^ (m_record.id * 0x9e3779b97f4a7c15ULL));
   m_record.started = std::chrono::system_clock::now();
   boost::system::error_code ec;
-  auto remote = m_stream.next_layer().remote_endpoint(ec);
+  auto remote = m_socket.remote_endpoint(ec);
   if (!ec) {
     m_record.client_address = remote.address().to_string();
     m_record.client_port = remote.port();
   }
-  m_chunk.resize(limits::k_read_chunk);
 }
 
 asio::awaitable<void> Session::run() {
   auto self = shared_from_this();
   m_session_deadline = Clock::now() + m_shared.config.limits.session_deadline;
-  asio::co_spawn(m_stream.get_executor(), [self] { return self->watchdog(); }, asio::detached);
+  asio::co_spawn(m_socket.get_executor(), [self] { return self->watchdog(); }, asio::detached);
   try {
     co_await dialogue();
   } catch (const std::exception& error) {
@@ -60,7 +61,7 @@ asio::awaitable<void> Session::run() {
     // it); bounded like the last reply, the watchdog cancels a peer that never answers.
     m_idle_deadline = Clock::now() + k_goodbye_timeout;
     m_watchdog.cancel();
-    co_await m_stream.async_shutdown(k_use);
+    co_await m_tls->async_shutdown(k_use);
   }
   m_finished = true;
   m_watchdog.cancel();
@@ -72,7 +73,7 @@ asio::awaitable<void> Session::run() {
 void Session::request_stop() {
   m_stop_requested = true;
   if (m_waiting_for_command) {
-    m_stream.next_layer().cancel();
+    m_socket.cancel();
   }
 }
 
@@ -84,8 +85,8 @@ void Session::force_close() {
 
 void Session::close_socket() {
   boost::system::error_code ignored;
-  m_stream.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
-  m_stream.next_layer().close(ignored);
+  m_socket.shutdown(tcp::socket::shutdown_both, ignored);
+  m_socket.close(ignored);
 }
 
 // Asio's timeout_watchdog pattern: one timer per session, pushed forward by every read and
@@ -106,7 +107,7 @@ asio::awaitable<void> Session::watchdog() {
       m_idle_deadline = Clock::time_point::max();
       m_session_deadline = std::max(m_session_deadline, now + k_goodbye_timeout);
       boost::system::error_code ignored;
-      m_stream.next_layer().cancel(ignored);
+      m_socket.cancel(ignored);
     }
   }
 }
@@ -120,18 +121,44 @@ void Session::arm(std::chrono::milliseconds timeout) {
 
 asio::awaitable<bool> Session::read_more() {
   arm(m_shared.config.limits.idle_timeout);
+  if (!m_chunk) {
+    m_chunk = std::make_unique_for_overwrite<char[]>(limits::k_read_chunk);
+  }
+  const auto buffer = asio::buffer(m_chunk.get(), limits::k_read_chunk);
   boost::system::error_code ec;
   std::size_t n = 0;
   if (m_tls_active) {
-    std::tie(ec, n) = co_await m_stream.async_read_some(asio::buffer(m_chunk), k_use);
+    std::tie(ec, n) = co_await m_tls->async_read_some(buffer, k_use);
   } else {
-    std::tie(ec, n) = co_await m_stream.next_layer().async_read_some(asio::buffer(m_chunk), k_use);
+    std::tie(ec, n) = co_await m_socket.async_read_some(buffer, k_use);
   }
   if (ec) {
     co_return false;
   }
-  m_in.append(m_chunk.data(), n);
+  m_in.append(m_chunk.get(), n);
   co_return true;
+}
+
+// Between commands a session reads a little, straight into m_in, and gives back the read chunk
+// and a large m_in: an idle connection costs its state, not 64 KiB or more of buffers.
+asio::awaitable<bool> Session::read_command() {
+  m_chunk.reset();
+  if (m_in.empty() && m_in.capacity() > k_command_read) {
+    std::string().swap(m_in);
+  }
+  arm(m_shared.config.limits.idle_timeout);
+  const std::size_t kept = m_in.size();
+  m_in.resize(kept + k_command_read);
+  const auto buffer = asio::buffer(m_in.data() + kept, k_command_read);
+  boost::system::error_code ec;
+  std::size_t n = 0;
+  if (m_tls_active) {
+    std::tie(ec, n) = co_await m_tls->async_read_some(buffer, k_use);
+  } else {
+    std::tie(ec, n) = co_await m_socket.async_read_some(buffer, k_use);
+  }
+  m_in.resize(kept + (ec ? 0 : n));
+  co_return !ec;
 }
 
 asio::awaitable<bool> Session::flush() {
@@ -141,9 +168,9 @@ asio::awaitable<bool> Session::flush() {
   arm(m_shared.config.limits.idle_timeout);
   boost::system::error_code ec;
   if (m_tls_active) {
-    std::tie(ec, std::ignore) = co_await asio::async_write(m_stream, asio::buffer(m_out), k_use);
+    std::tie(ec, std::ignore) = co_await asio::async_write(*m_tls, asio::buffer(m_out), k_use);
   } else {
-    std::tie(ec, std::ignore) = co_await asio::async_write(m_stream.next_layer(), asio::buffer(m_out), k_use);
+    std::tie(ec, std::ignore) = co_await asio::async_write(m_socket, asio::buffer(m_out), k_use);
   }
   m_out.clear();
   co_return !ec;
@@ -151,13 +178,14 @@ asio::awaitable<bool> Session::flush() {
 
 asio::awaitable<bool> Session::handshake() {
   arm(m_shared.config.limits.idle_timeout);
-  auto [ec] = co_await m_stream.async_handshake(asio::ssl::stream_base::server, k_use);
+  m_tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(m_socket, m_shared.tls);
+  auto [ec] = co_await m_tls->async_handshake(asio::ssl::stream_base::server, k_use);
   if (ec) {
     m_protocol.note("TLS handshake failed: " + ec.message());
     co_return false;
   }
   m_tls_active = true;
-  const SSL* ssl = m_stream.native_handle();
+  const SSL* ssl = m_tls->native_handle();
   m_protocol.on_tls_established(SSL_get_version(ssl), SSL_get_cipher_name(ssl));
   co_return true;
 }
@@ -242,7 +270,7 @@ asio::awaitable<bool> Session::wait_for_command() {
     co_return false;
   }
   m_waiting_for_command = true;
-  bool got = co_await read_more();
+  bool got = co_await read_command();
   m_waiting_for_command = false;
   if (!got && m_stop_requested && m_protocol.state() != State::closed) {
     // request_stop() cancelled this read: the client is idle between commands and gets 421 too.

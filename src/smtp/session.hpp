@@ -38,12 +38,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // Both run on the session's strand (the server posts them there).
   void request_stop();  // finish the current transaction, then 421 and close
   void force_close();   // close now
-  boost::asio::any_io_executor executor() { return m_stream.get_executor(); }
+  boost::asio::any_io_executor executor() { return m_socket.get_executor(); }
 
  private:
   using Clock = std::chrono::steady_clock;
 
-  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> m_stream;
+  boost::asio::ip::tcp::socket m_socket;
+  // Made by handshake(): a plain session never holds the TLS stream's record buffers (34 KiB).
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> m_tls;
   SessionShared m_shared;
   bool m_over_limit;
   boost::asio::steady_timer m_watchdog;
@@ -55,7 +57,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::string m_in;
   std::string m_out;
-  std::string m_chunk;
+  // limits::k_read_chunk bytes while reading; released while the session waits for a command.
+  std::unique_ptr<char[]> m_chunk;
   bool m_tls_active = false;
   bool m_finished = false;
   bool m_stop_requested = false;
@@ -69,6 +72,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<void> watchdog();
   void arm(std::chrono::milliseconds timeout);
   boost::asio::awaitable<bool> read_more();
+  boost::asio::awaitable<bool> read_command();
   boost::asio::awaitable<bool> flush();
   boost::asio::awaitable<bool> handshake();
   boost::asio::awaitable<bool> apply(const Output& output);
