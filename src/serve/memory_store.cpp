@@ -2,6 +2,7 @@
 // `serve` without --data.
 #include <algorithm>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <utility>
 
@@ -21,9 +22,26 @@ class MemoryStore final : public MessageStore {
     StoredSession copy = session;
     copy.record.transactions.clear();
     m_sessions[session.id] = std::move(copy);
-    while (m_keep > 0 && m_sessions.size() > m_keep) {
-      m_sessions.erase(m_sessions.begin());
+    evict_sessions();
+  }
+
+  // A live transcript only grows: an open session's stored one gets the lines added since.
+  void update_session(std::uint64_t id, const capture::SessionRecord& live, bool open) override {
+    std::lock_guard lock(m_mutex);
+    auto found = m_sessions.find(id);
+    const bool extend = found != m_sessions.end() && found->second.open &&
+                        found->second.record.transcript.size() <= live.transcript.size();
+    std::vector<capture::TranscriptEntry> transcript;
+    if (extend) {
+      transcript = std::move(found->second.record.transcript);
     }
+    StoredSession session{.id = id, .record = session_snapshot(live, transcript.size()), .open = open};
+    session.record.id = id;
+    transcript.insert(transcript.end(), std::make_move_iterator(session.record.transcript.begin()),
+                      std::make_move_iterator(session.record.transcript.end()));
+    session.record.transcript = std::move(transcript);
+    m_sessions[id] = std::move(session);
+    evict_sessions();
   }
 
   std::vector<StoredMessage> find(const MessageQuery& query) const override {
@@ -95,6 +113,12 @@ class MemoryStore final : public MessageStore {
     StoredMessage message;
     MessageKeys keys;
   };
+
+  void evict_sessions() {
+    while (m_keep > 0 && m_sessions.size() > m_keep) {
+      m_sessions.erase(m_sessions.begin());
+    }
+  }
 
   std::deque<Entry>::const_iterator locate(std::uint64_t id) const {
     auto at = std::lower_bound(m_messages.begin(), m_messages.end(), id,

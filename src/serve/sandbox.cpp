@@ -45,11 +45,9 @@ std::optional<smtp::Reply> ServeSandbox::keep(const capture::SessionRecord& sess
 }
 
 // A session record is for reading back; losing one never refuses mail, so failures are only told.
-void ServeSandbox::keep_session(capture::SessionRecord session, bool open) {
-  session.transactions.clear();
-  session.id += m_session_base;
+void ServeSandbox::keep_session(const capture::SessionRecord& session, bool open) {
   try {
-    m_store->put_session({.id = session.id, .record = std::move(session), .open = open});
+    m_store->update_session(m_session_base + session.id, session, open);
   } catch (const std::exception& error) {
     std::cerr << "maildog-ci serve: cannot store a session: " << error.what() << '\n';
   }

@@ -33,7 +33,7 @@ class ServeSandbox {
 
  private:
   std::optional<smtp::Reply> keep(const capture::SessionRecord& session, const capture::TransactionRecord& transaction);
-  void keep_session(capture::SessionRecord session, bool open);
+  void keep_session(const capture::SessionRecord& session, bool open);
 
   std::unique_ptr<MessageStore> m_store;  // declared first: outlives the server's sessions
   Listener m_on_stored;

@@ -77,6 +77,10 @@ class SqliteStore final : public MessageStore {
 
   void put_session(const StoredSession& session) override {
     std::lock_guard lock(m_mutex);
+    // A session record is for reading back, and one is written with every message: its commit
+    // skips the sync, and the next message's synced commit makes it durable too (WAL order);
+    // everything else commits with synchronous=FULL.
+    m_db.execute("PRAGMA synchronous = NORMAL");
     sqlite::WriteTransaction transaction(m_db);
     {
       sqlite::ResetAtExit reset(m_put_session);
@@ -91,6 +95,7 @@ class SqliteStore final : public MessageStore {
       m_evict_sessions.step();
     }
     transaction.commit();
+    m_db.execute("PRAGMA synchronous = FULL");
   }
 
   std::vector<StoredMessage> find(const MessageQuery& query) const override {
@@ -165,6 +170,7 @@ class SqliteStore final : public MessageStore {
     const std::string record = transaction_json(message.transaction).dump();
     const std::string_view bytes = message.transaction.message ? std::string_view(*message.transaction.message) : "";
     std::lock_guard lock(m_mutex);
+    m_db.execute("PRAGMA synchronous = FULL");
     sqlite::WriteTransaction transaction(m_db);
     {
       sqlite::ResetAtExit reset(m_insert);

@@ -1,6 +1,36 @@
 #include "serve/store.hpp"
 
+#include <algorithm>
+
 namespace maildog::serve {
+
+// Field by field: copying the record whole would copy every transaction of the session too.
+capture::SessionRecord session_snapshot(const capture::SessionRecord& live, std::size_t first) {
+  capture::SessionRecord copy;
+  copy.id = live.id;
+  copy.client_address = live.client_address;
+  copy.client_port = live.client_port;
+  copy.helo = live.helo;
+  copy.esmtp = live.esmtp;
+  copy.tls = live.tls;
+  copy.tls_version = live.tls_version;
+  copy.tls_cipher = live.tls_cipher;
+  copy.auth_user = live.auth_user;
+  copy.auth_mechanism = live.auth_mechanism;
+  const auto from = live.transcript.begin() + static_cast<std::ptrdiff_t>(std::min(first, live.transcript.size()));
+  copy.transcript.assign(from, live.transcript.end());
+  copy.refusals = live.refusals;
+  copy.close_reason = live.close_reason;
+  copy.started = live.started;
+  copy.duration = live.duration;
+  return copy;
+}
+
+void MessageStore::update_session(std::uint64_t id, const capture::SessionRecord& live, bool open) {
+  StoredSession session{.id = id, .record = session_snapshot(live), .open = open};
+  session.record.id = id;
+  put_session(session);
+}
 
 std::uint64_t MessageStore::add(StoredMessage message) {
   const std::uint64_t id = insert(std::move(message));

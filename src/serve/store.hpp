@@ -51,6 +51,10 @@ class MessageStore {
   // Throws std::runtime_error when it cannot store (the SMTP side then answers 451 4.3.0).
   std::uint64_t add(StoredMessage message);
   virtual void put_session(const StoredSession& session) = 0;  // insert or replace by id
+  // put_session from a session's live record, without its transactions (they are messages).
+  // Called once per message of an open session, so a store that can append only the
+  // transcript lines added since the last call (the memory store) keeps a long session linear.
+  virtual void update_session(std::uint64_t id, const capture::SessionRecord& live, bool open);
 
   virtual std::vector<StoredMessage> find(const MessageQuery& query) const = 0;  // newest first
   virtual std::optional<StoredMessage> get(std::uint64_t id) const = 0;
@@ -71,6 +75,9 @@ class MessageStore {
   mutable std::condition_variable m_added;
   std::uint64_t m_generation = 0;
 };
+
+// A copy of `live` without its transactions and with its transcript from entry `first` on.
+capture::SessionRecord session_snapshot(const capture::SessionRecord& live, std::size_t first = 0);
 
 // keep: the retention count (oldest evicted first); 0 keeps everything.
 std::unique_ptr<MessageStore> make_memory_store(std::size_t keep);

@@ -199,6 +199,44 @@ TEST_CASE("sessions are upserted by id and keep their record", "[serve][store]")
   REQUIRE_FALSE(store->session(8));
 }
 
+TEST_CASE("a live session updated message by message is stored whole, without its transactions",
+          "[serve][store]") {
+  const Kind kind = GENERATE(Kind::memory, Kind::sqlite);
+  test::TempDir dir;
+  auto store = open_store(kind, dir);
+  capture::SessionRecord live;
+  live.id = 2;  // the server's numbering; the store's id is given beside it
+  live.helo = "client.test";
+  for (int i = 0; i < 3; ++i) {
+    live.transcript.push_back({capture::TranscriptEntry::Direction::client, "MAIL FROM:<m" + std::to_string(i) + ">", 1us});
+    live.transcript.push_back({capture::TranscriptEntry::Direction::server, "250 2.0.0 Ok", 2us});
+    live.transactions.push_back(message("a@b.test", "c@d.test", "hi").transaction);
+    store->update_session(12, live, true);
+    auto open = store->session(12);
+    REQUIRE(open);
+    REQUIRE(open->open);
+    REQUIRE(open->record.id == 12);
+    REQUIRE(open->record.transactions.empty());
+    REQUIRE(open->record.transcript.size() == live.transcript.size());
+    REQUIRE(open->record.transcript.back().text == "250 2.0.0 Ok");
+  }
+  live.transcript.push_back({capture::TranscriptEntry::Direction::client, "QUIT", 3us});
+  live.close_reason = "quit";
+  store->update_session(12, live, false);
+  auto done = store->session(12);
+  REQUIRE(done);
+  REQUIRE_FALSE(done->open);
+  REQUIRE(done->record.close_reason == "quit");
+  REQUIRE(done->record.helo == "client.test");
+  std::vector<std::string> texts;
+  for (const auto& entry : done->record.transcript) {
+    texts.push_back(entry.text);
+  }
+  REQUIRE(texts == std::vector<std::string>{"MAIL FROM:<m0>", "250 2.0.0 Ok", "MAIL FROM:<m1>", "250 2.0.0 Ok",
+                                            "MAIL FROM:<m2>", "250 2.0.0 Ok", "QUIT"});
+  REQUIRE_FALSE(store->session(2));
+}
+
 TEST_CASE("wait() returns at once, wakes on add, or times out", "[serve][store]") {
   const Kind kind = GENERATE(Kind::memory, Kind::sqlite);
   test::TempDir dir;
