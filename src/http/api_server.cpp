@@ -180,10 +180,12 @@ asio::awaitable<bool> Connection::send(ApiResponse response, unsigned version, b
 
 struct ApiServer::Impl {
   Impl(serve::MessageStore& store, RulesAccess rules, ApiOptions options)
-      : routes(store, std::move(rules), std::move(options)), acceptor(io) {}
+      : routes(store, std::move(rules), std::move(options)), accept_strand(asio::make_strand(io)), acceptor(io) {}
 
   ApiRoutes routes;
   asio::io_context io;
+  // The accept loop and stop()'s close of the acceptor run here: an acceptor is not thread-safe.
+  Strand accept_strand;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
@@ -252,7 +254,7 @@ void ApiServer::start() {
   impl.acceptor.listen(asio::socket_base::max_listen_connections);
   impl.port = impl.acceptor.local_endpoint().port();
   impl.started = true;
-  asio::co_spawn(impl.io, impl.accept_loop(), [](std::exception_ptr) {});
+  asio::co_spawn(impl.accept_strand, impl.accept_loop(), [](std::exception_ptr) {});
   for (unsigned i = 0; i < k_threads; ++i) {
     impl.threads.emplace_back([&impl] { impl.io.run(); });
   }
@@ -264,7 +266,7 @@ void ApiServer::stop() {
     return;
   }
   impl.stopped = true;
-  asio::post(impl.io, [&impl] {
+  asio::post(impl.accept_strand, [&impl] {
     boost::system::error_code ignored;
     impl.acceptor.close(ignored);
   });

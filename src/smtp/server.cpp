@@ -35,6 +35,7 @@ struct Server::Impl {
         current(first),
         config(first->config),
         tls(make_server_tls_context(config)),
+        accept_strand(asio::make_strand(io)),
         acceptor(io) {}
 
   const std::shared_ptr<Generation> first;
@@ -43,6 +44,9 @@ struct Server::Impl {
   asio::io_context io;
   asio::ssl::context tls;
   capture::Capture capture;
+  // The accept loop and stop()'s close of the acceptor run here: an acceptor is not thread-safe
+  // and the io context has several threads.
+  asio::strand<asio::io_context::executor_type> accept_strand;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
@@ -133,7 +137,7 @@ void Server::start() {
   impl.acceptor.listen(asio::socket_base::max_listen_connections);
   impl.port = impl.acceptor.local_endpoint().port();
   impl.started = true;
-  asio::co_spawn(impl.io, impl.accept_loop(), [](std::exception_ptr) {});
+  asio::co_spawn(impl.accept_strand, impl.accept_loop(), [](std::exception_ptr) {});
   const unsigned count = std::max(1U, impl.config.threads);
   for (unsigned i = 0; i < count; ++i) {
     impl.threads.emplace_back([&impl] { impl.io.run(); });
@@ -146,7 +150,7 @@ void Server::stop(std::chrono::milliseconds grace) {
     return;
   }
   impl.stopped = true;
-  asio::post(impl.io, [&impl] {
+  asio::post(impl.accept_strand, [&impl] {
     boost::system::error_code ignored;
     impl.acceptor.close(ignored);
   });
