@@ -17,6 +17,9 @@ packages=(
   chromium  # renders the HTML report in tests/e2e/test_html_chromium.cpp
 )
 
+# smtp-source and smtp-sink come with postfix, installed without a mail system (quiet when present).
+"$(dirname "${BASH_SOURCE[0]}")/install-postfix-tools.sh"
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
