@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(
   # toolchain
   cmake ninja-build g++ ccache pkg-config
+  clang libclang-rt-14-dev  # the asan preset and its libFuzzer targets
   # libraries (see ../shared/DEPENDENCIES.md)
-  libboost1.81-all-dev libssl-dev libyaml-cpp-dev libsodium-dev nlohmann-json3-dev
+  libboost1.81-dev libssl-dev libyaml-cpp-dev libsodium-dev nlohmann-json3-dev
   catch2 libcli11-dev libvalijson-dev libpsl-dev publicsuffix libc-ares-dev
   libsqlite3-dev libgmime-3.0-dev
   # real clients the integration tests drive

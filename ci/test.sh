@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install dependencies, build and test the optimised
-# build, then the ASan+UBSan build. Ends with CTest's summary line.
+# build, then the ASan+UBSan build (clang), then 60 s of each libFuzzer target from that build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/install-deps.sh
@@ -12,7 +12,10 @@ bash ci/build.sh ci
 echo "== tests (ci preset)"
 ctest --preset ci --parallel 2 --timeout 300
 
-echo "== build (asan preset: AddressSanitizer + UndefinedBehaviorSanitizer)"
+echo "== build (asan preset: clang, AddressSanitizer + UndefinedBehaviorSanitizer, fuzzers)"
 bash ci/build.sh asan
 echo "== tests (asan preset)"
 ctest --preset asan --parallel 2 --timeout 600
+
+echo "== fuzz (libFuzzer, ${MAILDOG_FUZZ_SECONDS:-60} s per target)"
+bash ci/fuzz.sh

@@ -637,7 +637,7 @@ Output Protocol::on_bdat(const Command& command) {
   }
   m_pending_chunk = PendingChunk{size, !marker.empty()};
   if (m_transaction && m_transaction->accepted > 0 && !m_transaction->chunks) {
-    m_transaction->chunks.emplace();
+    m_transaction->chunks = ChunkedMessage{};  // not emplace(): clang 14 rejects it (NSDMI of a nested class)
     m_transaction->chunks->message.via_bdat = true;
     enter_state(State::data);
   }
