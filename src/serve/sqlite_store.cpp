@@ -216,6 +216,9 @@ class SqliteStore final : public MessageStore {
                                "; this maildog-ci reads version " + std::to_string(k_schema_version));
     }
     version.reset();
+    // One serve owns a data dir at a time: a session still marked open was cut off when the
+    // previous one was killed, and would otherwise show as open for good.
+    db.execute("UPDATE sessions SET open = 0 WHERE open <> 0");
     transaction.commit();
   }
 

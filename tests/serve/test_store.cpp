@@ -199,6 +199,24 @@ TEST_CASE("sessions are upserted by id and keep their record", "[serve][store]")
   REQUIRE_FALSE(store->session(8));
 }
 
+TEST_CASE("a session left open by a killed serve is closed when the SQLite store reopens", "[serve][store]") {
+  test::TempDir dir;
+  capture::SessionRecord record;
+  record.helo = "client.test";
+  {
+    auto store = open_store(Kind::sqlite, dir);
+    store->put_session({.id = 4, .record = record, .open = true});
+    store->put_session({.id = 5, .record = record, .open = false});
+    REQUIRE(store->session(4)->open);
+  }
+  auto reopened = open_store(Kind::sqlite, dir);
+  auto cut_off = reopened->session(4);
+  REQUIRE(cut_off);
+  REQUIRE_FALSE(cut_off->open);
+  REQUIRE(cut_off->record.helo == "client.test");
+  REQUIRE_FALSE(reopened->session(5)->open);
+}
+
 TEST_CASE("a live session updated message by message is stored whole, without its transactions",
           "[serve][store]") {
   const Kind kind = GENERATE(Kind::memory, Kind::sqlite);
