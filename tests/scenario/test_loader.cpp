@@ -497,3 +497,20 @@ TEST_CASE("expect.delivered mime loads, and bad values are schema errors at thei
     rejected("{}", "expect.delivered[0].mime");
   }
 }
+
+// Found by fuzz/fuzz_scenario_load: valijson's UTF-8 length count read past its tables on a run
+// of continuation bytes (UBSan: index out of bounds). Invalid bytes reach the schema as U+FFFD.
+TEST_CASE("a string of UTF-8 continuation bytes is checked against the schema safely", "[scenario]") {
+  const std::string tag = "rule" + std::string(24, '\xac') + "s";
+  auto ok = load_one("name: continuation bytes\ntags: [\"" + tag + "\"]\nclient:\n  steps: [{quit: true}]\n");
+  INFO(messages(ok));
+  REQUIRE(ok.diagnostics.empty());
+  REQUIRE(ok.scenarios.size() == 1);
+  CHECK(ok.scenarios[0].tags == std::vector<std::string>{tag});
+
+  auto bad = load_one("name: continuation bytes\nserver:\n  tls: \"" + std::string(24, '\xac') + "\"\n"
+                      "client:\n  steps: [{quit: true}]\n");
+  REQUIRE(bad.diagnostics.size() == 1);
+  CHECK(bad.diagnostics[0].line == 3);
+  CHECK_THAT(bad.diagnostics[0].message, Catch::Contains("is not one of: none, starttls, required, implicit"));
+}
