@@ -3,11 +3,13 @@
 # target in fuzz/ for MAILDOG_FUZZ_SECONDS (60 in CI) on a copy of its seed corpus, two at a
 # time (MAILDOG_FUZZ_JOBS); fails if any target finds a crash, a leak, a timeout or UB.
 # A failing target's inputs and log are kept under build/asan/fuzz-findings/<target>/; a fixed
-# finding goes into fuzz/corpus/<target>/ as a regression seed.
+# finding goes into fuzz/corpus/<target>/ as a regression seed. The seed is fixed (MAILDOG_FUZZ_SEED,
+# default 1) so a red CI run can be repeated; longer local runs should vary it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${MAILDOG_FUZZ_SECONDS:-60}
 jobs=${MAILDOG_FUZZ_JOBS:-2}
+seed=${MAILDOG_FUZZ_SEED:-1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -23,7 +25,7 @@ fuzz_one() {
   mkdir -p "$corpus" "$artifacts"
   cp -R "fuzz/corpus/$target/." "$corpus"
   local status=0
-  "$bin/fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+  "$bin/fuzz_$target" -seed="$seed" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
     -artifact_prefix="$artifacts" -print_final_stats=1 "$corpus" >"$log" 2>&1 || status=$?
   local execs runs
   execs=$(sed -n 's/.*stat::average_exec_per_sec: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
@@ -45,7 +47,7 @@ targets=()
 for seeds in fuzz/corpus/*/; do
   targets+=("$(basename "$seeds")")
 done
-echo "fuzz: ${#targets[@]} targets, ${seconds} s each, ${jobs} at a time"
+echo "fuzz: ${#targets[@]} targets, ${seconds} s each, ${jobs} at a time, seed ${seed}"
 running=0
 for target in "${targets[@]}"; do
   if ((running >= jobs)); then

@@ -203,6 +203,41 @@ std::optional<std::string> unquoted_template(const YAML::Node& node) {
   return "{{" + inner_key.Scalar() + "}}";
 }
 
+// yaml-cpp 0.7 (Debian 12) never returns from LoadAll when a document's first token is a ","
+// (found by fuzz/fuzz_scenario_load: a file holding only "," hung validate). Where such a ","
+// is, so the file is refused before yaml-cpp sees it.
+std::optional<Position> leading_flow_entry(std::string_view text) {
+  bool document_start = true;
+  std::size_t line = 1;
+  for (std::size_t start = 0; start <= text.size(); ++line) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    std::string_view rest = text.substr(start, end - start);
+    std::size_t column = 0;
+    const auto skip_blanks = [&] {
+      while (column < rest.size() && (rest[column] == ' ' || rest[column] == '\t' || rest[column] == '\r')) {
+        ++column;
+      }
+    };
+    skip_blanks();
+    if (rest.substr(column).starts_with("---") || rest.substr(column).starts_with("...")) {
+      column += 3;
+      skip_blanks();
+      document_start = true;
+    }
+    if (document_start && column < rest.size() && rest[column] == ',') {
+      return Position{line, column + 1};
+    }
+    if (column < rest.size() && rest[column] != '#' && rest[column] != '%') {
+      document_start = false;
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
 // yaml-cpp places a tab error after the tab; point at the tab in the line's indentation.
 std::optional<std::size_t> first_tab_column(std::string_view text, std::size_t line) {
   std::size_t start = 0;
@@ -366,6 +401,11 @@ void Reporter::error_at(Position position, const std::string& path, std::string 
 ParsedFile parse_yaml(std::string_view text, const Environment& env, Reporter& reporter) {
   ParsedFile parsed;
   std::vector<YAML::Node> nodes;
+  if (auto comma = leading_flow_entry(text)) {
+    reporter.error_at(*comma, "", "YAML syntax error: a document cannot start with ',' (a ',' separates the entries of [...] or {...})");
+    parsed.syntax_error = true;
+    return parsed;
+  }
   try {
     nodes = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& error) {

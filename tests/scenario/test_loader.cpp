@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -513,4 +514,22 @@ TEST_CASE("a string of UTF-8 continuation bytes is checked against the schema sa
   REQUIRE(bad.diagnostics.size() == 1);
   CHECK(bad.diagnostics[0].line == 3);
   CHECK_THAT(bad.diagnostics[0].message, Catch::Contains("is not one of: none, starttls, required, implicit"));
+}
+
+// Found by fuzz/fuzz_scenario_load: yaml-cpp 0.7's LoadAll never returned on these.
+TEST_CASE("a document that starts with ',' is a syntax error, not a hang", "[scenario]") {
+  for (const auto& [yaml, line, column] : {std::tuple{std::string(","), 1U, 1U},
+                                           std::tuple{std::string("  , a\n"), 1U, 3U},
+                                           std::tuple{std::string("# comment\n,\0\xff\x07\0\0\0\xc0\n", 19), 2U, 1U},
+                                           std::tuple{std::string("name: x\n---\n,\n"), 3U, 1U},
+                                           std::tuple{std::string("name: x\n--- ,\n"), 2U, 5U}}) {
+    auto result = load_one(yaml);
+    REQUIRE(result.diagnostics.size() == 1);
+    CHECK(result.diagnostics[0].line == line);
+    CHECK(result.diagnostics[0].column == column);
+    CHECK_THAT(result.diagnostics[0].message, Catch::Contains("cannot start with ','"));
+  }
+  auto fine = load_one("name: a, b\nclient:\n  steps: [{quit: true}, {send: \"NOOP\"}]\n");
+  INFO(messages(fine));
+  CHECK(fine.diagnostics.empty());
 }
