@@ -238,6 +238,20 @@ std::optional<Position> leading_flow_entry(std::string_view text) {
   return std::nullopt;
 }
 
+// YAML allows no C0 control character but tab, LF and CR (YAML 1.2, 5.1), and yaml-cpp 0.7 can
+// hang on them (fuzz/fuzz_scenario_load: a NUL before a "," hung LoadAll). Where the first is.
+std::optional<std::pair<Position, unsigned char>> control_character(std::string_view text) {
+  Position at{1, 1};
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f) {
+      return std::pair{at, byte};
+    }
+    at = c == '\n' ? Position{at.line + 1, 1} : Position{at.line, at.column + 1};
+  }
+  return std::nullopt;
+}
+
 // yaml-cpp places a tab error after the tab; point at the tab in the line's indentation.
 std::optional<std::size_t> first_tab_column(std::string_view text, std::size_t line) {
   std::size_t start = 0;
@@ -401,6 +415,14 @@ void Reporter::error_at(Position position, const std::string& path, std::string 
 ParsedFile parse_yaml(std::string_view text, const Environment& env, Reporter& reporter) {
   ParsedFile parsed;
   std::vector<YAML::Node> nodes;
+  if (auto control = control_character(text)) {
+    static constexpr char k_hex[] = "0123456789ABCDEF";
+    reporter.error_at(control->first, "",
+                      std::string("YAML syntax error: control character 0x") + k_hex[control->second >> 4] +
+                          k_hex[control->second & 15] + " is not allowed in YAML (only tab, LF and CR are)");
+    parsed.syntax_error = true;
+    return parsed;
+  }
   if (auto comma = leading_flow_entry(text)) {
     reporter.error_at(*comma, "", "YAML syntax error: a document cannot start with ',' (a ',' separates the entries of [...] or {...})");
     parsed.syntax_error = true;
