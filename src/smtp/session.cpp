@@ -124,7 +124,12 @@ asio::awaitable<bool> Session::read_more() {
   if (!m_chunk) {
     m_chunk = std::make_unique_for_overwrite<char[]>(limits::k_read_chunk);
   }
-  const auto buffer = asio::buffer(m_chunk.get(), limits::k_read_chunk);
+  const std::size_t n = co_await read_some(asio::buffer(m_chunk.get(), limits::k_read_chunk));
+  m_in.append(m_chunk.get(), n);
+  co_return n > 0;
+}
+
+asio::awaitable<std::size_t> Session::read_some(asio::mutable_buffer buffer) {
   boost::system::error_code ec;
   std::size_t n = 0;
   if (m_tls_active) {
@@ -132,11 +137,7 @@ asio::awaitable<bool> Session::read_more() {
   } else {
     std::tie(ec, n) = co_await m_socket.async_read_some(buffer, k_use);
   }
-  if (ec) {
-    co_return false;
-  }
-  m_in.append(m_chunk.get(), n);
-  co_return true;
+  co_return ec ? 0 : n;
 }
 
 // Between commands a session reads a little, straight into m_in, and gives back the read chunk
@@ -149,16 +150,9 @@ asio::awaitable<bool> Session::read_command() {
   arm(m_shared.config.limits.idle_timeout);
   const std::size_t kept = m_in.size();
   m_in.resize(kept + k_command_read);
-  const auto buffer = asio::buffer(m_in.data() + kept, k_command_read);
-  boost::system::error_code ec;
-  std::size_t n = 0;
-  if (m_tls_active) {
-    std::tie(ec, n) = co_await m_tls->async_read_some(buffer, k_use);
-  } else {
-    std::tie(ec, n) = co_await m_socket.async_read_some(buffer, k_use);
-  }
-  m_in.resize(kept + (ec ? 0 : n));
-  co_return !ec;
+  const std::size_t n = co_await read_some(asio::buffer(m_in.data() + kept, k_command_read));
+  m_in.resize(kept + n);
+  co_return n > 0;
 }
 
 asio::awaitable<bool> Session::flush() {

@@ -71,6 +71,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<void> dialogue();
   boost::asio::awaitable<void> watchdog();
   void arm(std::chrono::milliseconds timeout);
+  // One read over TLS or the plain socket; the byte count is 0 on error.
+  boost::asio::awaitable<std::size_t> read_some(boost::asio::mutable_buffer buffer);
   boost::asio::awaitable<bool> read_more();
   boost::asio::awaitable<bool> read_command();
   boost::asio::awaitable<bool> flush();
