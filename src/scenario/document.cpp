@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <utility>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace maildog::scenario::detail {
@@ -203,37 +205,38 @@ std::optional<std::string> unquoted_template(const YAML::Node& node) {
   return "{{" + inner_key.Scalar() + "}}";
 }
 
-// yaml-cpp 0.7 (Debian 12) never returns from LoadAll when a document's first token is a ","
-// (found by fuzz/fuzz_scenario_load: a file holding only "," hung validate). Where such a ","
-// is, so the file is refused before yaml-cpp sees it.
-std::optional<Position> leading_flow_entry(std::string_view text) {
-  bool document_start = true;
-  std::size_t line = 1;
-  for (std::size_t start = 0; start <= text.size(); ++line) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) {
-      end = text.size();
+// Records where each document starts; nothing else of the parse is kept.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark last;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7 (Debian 12) leaves a "," that stands where a block node or a document would start
+// unconsumed, and LoadAll then makes empty documents at that place forever (found by
+// fuzz/fuzz_scenario_load: ",", "-\n,\n", "- a\n,\n" all hung validate). LoadAll's loop is not
+// ours to bound, so the same parse runs first with a handler that only sees where documents
+// start: a document starting where the one before did means the parser made no progress.
+// Returns that place; throws YAML::Exception for the errors LoadAll would throw.
+std::optional<YAML::Mark> stuck_parse(std::string_view text) {
+  std::istringstream input{std::string(text)};
+  YAML::Parser parser(input);
+  DocumentStarts starts;
+  std::optional<int> previous;
+  while (parser.HandleNextDocument(starts)) {
+    if (previous == starts.last.pos) {
+      return starts.last;
     }
-    std::string_view rest = text.substr(start, end - start);
-    std::size_t column = 0;
-    const auto skip_blanks = [&] {
-      while (column < rest.size() && (rest[column] == ' ' || rest[column] == '\t' || rest[column] == '\r')) {
-        ++column;
-      }
-    };
-    skip_blanks();
-    if (rest.substr(column).starts_with("---") || rest.substr(column).starts_with("...")) {
-      column += 3;
-      skip_blanks();
-      document_start = true;
-    }
-    if (document_start && column < rest.size() && rest[column] == ',') {
-      return Position{line, column + 1};
-    }
-    if (column < rest.size() && rest[column] != '#' && rest[column] != '%') {
-      document_start = false;
-    }
-    start = end + 1;
+    previous = starts.last.pos;
   }
   return std::nullopt;
 }
@@ -423,12 +426,17 @@ ParsedFile parse_yaml(std::string_view text, const Environment& env, Reporter& r
     parsed.syntax_error = true;
     return parsed;
   }
-  if (auto comma = leading_flow_entry(text)) {
-    reporter.error_at(*comma, "", "YAML syntax error: a document cannot start with ',' (a ',' separates the entries of [...] or {...})");
-    parsed.syntax_error = true;
-    return parsed;
-  }
   try {
+    if (auto stuck = stuck_parse(text)) {
+      const auto offset = static_cast<std::size_t>(stuck->pos);
+      const bool comma = offset < text.size() && text[offset] == ',';
+      reporter.error_at(position_of(*stuck), "",
+                        comma ? "YAML syntax error: unexpected ',' where a value or a document should start "
+                                "(',' only separates the entries of [...] or {...})"
+                              : "YAML syntax error: unexpected token where a value or a document should start");
+      parsed.syntax_error = true;
+      return parsed;
+    }
     nodes = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& error) {
     Position where = position_of(error.mark);
