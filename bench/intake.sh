@@ -10,7 +10,8 @@
 #   benchmark<TAB>ours<TAB>peer<TAB>ratio<TAB>target<TAB>met|not met
 # Usage: bench/intake.sh [path/to/maildog-ci]   (default: build/release)
 # Env: MAILDOG_BENCH_RUNS (3), MAILDOG_BENCH_MESSAGES (20000: the 1 KiB count, for a quick
-# look), MAILDOG_BENCH_PEERS (build/bench-peers: where ci/bench-deps.sh put maildev).
+# look), MAILDOG_BENCH_PEERS (build/bench-peers: where ci/bench-deps.sh put maildev),
+# MAILDOG_BENCH_SERVERS (all: a space-separated subset, for a quick look at some of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=${1:-build/release/src/cli/maildog-ci}
@@ -31,8 +32,7 @@ done
 "$python" -c 'import aiosmtpd' 2>/dev/null || { echo "aiosmtpd missing: run bash ci/bench-deps.sh" >&2; exit 2; }
 
 # Slow servers get fewer messages (their rate is still messages per second) and fewer runs.
-# The SQLite store syncs every message to disk before its 250, so its rate is the disk's.
-declare -A cap_1k=([serve-sqlite]=2000 [aiosmtpd]=5000 [maildev]=2000)
+declare -A cap_1k=([aiosmtpd]=5000 [maildev]=2000)
 declare -A cap_1m=([maildev]=40)
 declare -A peer_runs=([maildev]=1)
 # Generous bounds: a run that needs longer than this is reported as timed out.
@@ -204,7 +204,7 @@ run_once() {
 
 median() { sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'; }
 
-servers=(serve-memory serve-sqlite serve-checks smtp-sink aiosmtpd maildev)
+read -r -a servers <<< "${MAILDOG_BENCH_SERVERS:-serve-memory serve-sqlite serve-checks smtp-sink aiosmtpd maildev}"
 workloads=(1k-new 1k-reuse 1m)
 declare -A workload_name=([1k-new]="1 KiB, new connection per message" [1k-reuse]="1 KiB, connection reused (-d)"
                           [1m]="1 MiB, new connection per message")

@@ -97,15 +97,22 @@ class MemoryStore final : public MessageStore {
   }
 
  protected:
-  std::uint64_t insert(StoredMessage message) override {
+  std::uint64_t insert(StoredMessage message, const capture::SessionRecord* session) override {
     MessageKeys keys = keys_of(message);
-    std::lock_guard lock(m_mutex);
-    message.id = ++m_last_id;
-    m_messages.push_back({std::move(message), std::move(keys)});
-    while (m_keep > 0 && m_messages.size() > m_keep) {
-      m_messages.pop_front();
+    const std::uint64_t session_id = message.session_id;
+    std::uint64_t id = 0;
+    {
+      std::lock_guard lock(m_mutex);
+      id = message.id = ++m_last_id;
+      m_messages.push_back({std::move(message), std::move(keys)});
+      while (m_keep > 0 && m_messages.size() > m_keep) {
+        m_messages.pop_front();
+      }
     }
-    return m_last_id;
+    if (session != nullptr) {
+      update_session(session_id, *session, true);
+    }
+    return id;
   }
 
  private:

@@ -94,12 +94,21 @@ capture::TransactionRecord transaction_from_json(const json& in) {
   return transaction;
 }
 
+json transcript_entry_json(const capture::TranscriptEntry& entry) {
+  return {{"direction", name_of(capture::k_direction_names, entry.direction)},
+          {"text", entry.text},
+          {"offset_us", entry.offset.count()}};
+}
+
+capture::TranscriptEntry transcript_entry_from_json(const json& in) {
+  return {lookup_name(capture::k_direction_names, in.at("direction").get<std::string>()).value_or(Direction::event),
+          in.at("text").get<std::string>(), std::chrono::microseconds(in.at("offset_us").get<std::int64_t>())};
+}
+
 json session_json(const capture::SessionRecord& session) {
   json transcript = json::array();
   for (const auto& entry : session.transcript) {
-    transcript.push_back({{"direction", name_of(capture::k_direction_names, entry.direction)},
-                          {"text", entry.text},
-                          {"offset_us", entry.offset.count()}});
+    transcript.push_back(transcript_entry_json(entry));
   }
   json refusals = json::array();
   for (const auto& refusal : session.refusals) {
@@ -141,9 +150,7 @@ capture::SessionRecord session_from_json(const json& in) {
   }
   session.auth_mechanism = in.at("auth_mechanism").get<std::string>();
   for (const auto& entry : in.at("transcript")) {
-    session.transcript.push_back({lookup_name(capture::k_direction_names, entry.at("direction").get<std::string>()).value_or(Direction::event),
-                                  entry.at("text").get<std::string>(),
-                                  std::chrono::microseconds(entry.at("offset_us").get<std::int64_t>())});
+    session.transcript.push_back(transcript_entry_from_json(entry));
   }
   for (const auto& refusal : in.at("refusals")) {
     session.refusals.push_back({refusal.at("reason").get<std::string>(), refusal.at("command").get<std::string>(),

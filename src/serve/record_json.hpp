@@ -18,6 +18,11 @@ std::chrono::system_clock::time_point time_from_micros(std::int64_t micros);
 nlohmann::json transaction_json(const capture::TransactionRecord& transaction);
 capture::TransactionRecord transaction_from_json(const nlohmann::json& json);
 
+// One transcript line: the SQLite store keeps a session's lines in rows of their own, so a long
+// session's record is appended to, not rewritten, with each message.
+nlohmann::json transcript_entry_json(const capture::TranscriptEntry& entry);
+capture::TranscriptEntry transcript_entry_from_json(const nlohmann::json& json);
+
 nlohmann::json session_json(const capture::SessionRecord& session);
 capture::SessionRecord session_from_json(const nlohmann::json& json);
 

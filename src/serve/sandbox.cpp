@@ -6,6 +6,18 @@
 
 namespace maildog::serve {
 
+namespace {
+std::string what(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+}  // namespace
+
 ServeSandbox::ServeSandbox(smtp::ServerConfig config, std::unique_ptr<MessageStore> store, Listener on_stored)
     : m_store(std::move(store)), m_on_stored(std::move(on_stored)) {
   if (auto newest = m_store->sessions(1); !newest.empty()) {
@@ -15,7 +27,7 @@ ServeSandbox::ServeSandbox(smtp::ServerConfig config, std::unique_ptr<MessageSto
     return keep(session, transaction);
   };
   m_server = std::make_unique<smtp::Server>(std::move(config));
-  m_server->capture().hand_off_sessions([this](capture::SessionRecord session) { keep_session(std::move(session), false); });
+  m_server->capture().hand_off_sessions([this](capture::SessionRecord session) { keep_closed_session(session); });
 }
 
 ServeSandbox::~ServeSandbox() { stop(std::chrono::seconds(1)); }
@@ -24,33 +36,42 @@ void ServeSandbox::start() { m_server->start(); }
 
 void ServeSandbox::stop(std::chrono::milliseconds grace) { m_server->stop(grace); }
 
-std::optional<smtp::Reply> ServeSandbox::keep(const capture::SessionRecord& session,
-                                              const capture::TransactionRecord& transaction) {
+// The 250 waits for the store (durable in SQLite) without holding up an I/O thread: the
+// session waits for the verdict, and the messages stored meanwhile share one commit.
+smtp::Acceptance ServeSandbox::keep(const capture::SessionRecord& session, const capture::TransactionRecord& transaction) {
   StoredMessage message;
   message.received = std::chrono::system_clock::now();
   message.session_id = m_session_base + session.id;
   message.transaction = transaction;
   message.transaction.lint = lint::lint_notes(transaction);
-  try {
-    message.id = m_store->add(message);
-  } catch (const std::exception& error) {
-    std::cerr << "maildog-ci serve: cannot store a message: " << error.what() << '\n';
-    return smtp::reply::cannot_store();
-  }
-  keep_session(session, true);
-  if (m_on_stored) {
-    m_on_stored(message);
-  }
-  return std::nullopt;
+  smtp::Acceptance acceptance;
+  // Called by the session right away, while `session` is still as it was here.
+  acceptance.when_kept = [this, message = std::move(message), &session](smtp::Acceptance::Verdict verdict) mutable {
+    auto shown = m_on_stored ? std::make_shared<StoredMessage>(message) : nullptr;
+    m_store->add_async(std::move(message), &session,
+                       [this, shown, verdict = std::move(verdict)](std::uint64_t id, std::exception_ptr error) {
+                         if (error) {
+                           std::cerr << "maildog-ci serve: cannot store a message: " << what(error) << '\n';
+                           verdict(smtp::reply::cannot_store());
+                           return;
+                         }
+                         if (shown) {
+                           shown->id = id;
+                           m_on_stored(*shown);
+                         }
+                         verdict(std::nullopt);
+                       });
+  };
+  return acceptance;
 }
 
 // A session record is for reading back; losing one never refuses mail, so failures are only told.
-void ServeSandbox::keep_session(const capture::SessionRecord& session, bool open) {
-  try {
-    m_store->update_session(m_session_base + session.id, session, open);
-  } catch (const std::exception& error) {
-    std::cerr << "maildog-ci serve: cannot store a session: " << error.what() << '\n';
-  }
+void ServeSandbox::keep_closed_session(const capture::SessionRecord& session) {
+  m_store->update_session_async(m_session_base + session.id, session, false, [](std::exception_ptr error) {
+    if (error) {
+      std::cerr << "maildog-ci serve: cannot store a session: " << what(error) << '\n';
+    }
+  });
 }
 
 }  // namespace maildog::serve

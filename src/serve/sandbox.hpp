@@ -17,7 +17,8 @@ class ServeSandbox {
  public:
   using Listener = std::function<void(const StoredMessage&)>;
 
-  // `on_stored` hears of each message once it is stored (on a session thread); may be empty.
+  // `on_stored` hears of each message once it is stored (on the store's writer thread, or a
+  // session's with the memory store); may be empty.
   // `config.on_accepted` and the capture's session hand-off are set here.
   ServeSandbox(smtp::ServerConfig config, std::unique_ptr<MessageStore> store, Listener on_stored = {});
   ~ServeSandbox();
@@ -32,8 +33,8 @@ class ServeSandbox {
   smtp::Server& server() { return *m_server; }
 
  private:
-  std::optional<smtp::Reply> keep(const capture::SessionRecord& session, const capture::TransactionRecord& transaction);
-  void keep_session(const capture::SessionRecord& session, bool open);
+  smtp::Acceptance keep(const capture::SessionRecord& session, const capture::TransactionRecord& transaction);
+  void keep_closed_session(const capture::SessionRecord& session);
 
   std::unique_ptr<MessageStore> m_store;  // declared first: outlives the server's sessions
   Listener m_on_stored;

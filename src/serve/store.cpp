@@ -32,14 +32,51 @@ void MessageStore::update_session(std::uint64_t id, const capture::SessionRecord
   put_session(session);
 }
 
-std::uint64_t MessageStore::add(StoredMessage message) {
-  const std::uint64_t id = insert(std::move(message));
+void MessageStore::update_session_async(std::uint64_t id, const capture::SessionRecord& live, bool open,
+                                        std::function<void(std::exception_ptr)> done) {
+  std::exception_ptr error;
+  try {
+    update_session(id, live, open);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (done) {
+    done(error);
+  }
+}
+
+std::uint64_t MessageStore::add(StoredMessage message, const capture::SessionRecord* session) {
+  const std::uint64_t id = insert(std::move(message), session);
+  wake_waiters();
+  return id;
+}
+
+void MessageStore::add_async(StoredMessage message, const capture::SessionRecord* session, Added done) {
+  insert_async(std::move(message), session, [this, done = std::move(done)](std::uint64_t id, std::exception_ptr error) {
+    if (!error) {
+      wake_waiters();
+    }
+    done(id, error);
+  });
+}
+
+void MessageStore::insert_async(StoredMessage message, const capture::SessionRecord* session, Added done) {
+  std::uint64_t id = 0;
+  std::exception_ptr error;
+  try {
+    id = insert(std::move(message), session);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  done(id, error);
+}
+
+void MessageStore::wake_waiters() {
   {
     std::lock_guard lock(m_wait_mutex);
     ++m_generation;
   }
   m_added.notify_all();
-  return id;
 }
 
 std::optional<StoredMessage> MessageStore::wait(const MessageQuery& query, std::chrono::milliseconds timeout) const {

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -49,12 +51,22 @@ class MessageStore {
   // Stores the message and returns its id; durable when it returns (SQLite: committed), so
   // the SMTP side sends 250 only after it. Evicts the oldest beyond the retention count.
   // Throws std::runtime_error when it cannot store (the SMTP side then answers 451 4.3.0).
-  std::uint64_t add(StoredMessage message);
+  // `session`, when given, is the live record of the open session the message came in; its
+  // stored record is brought up to date in the same write, as update_session(..., true) would.
+  std::uint64_t add(StoredMessage message, const capture::SessionRecord* session = nullptr);
+  // add() without waiting, for the SMTP side: `done` is called once, with the id or with the
+  // error (and id 0), on the store's writer thread or before add_async returns. `session` is
+  // read before it returns. The SQLite store commits the messages added meanwhile together.
+  using Added = std::function<void(std::uint64_t id, std::exception_ptr error)>;
+  void add_async(StoredMessage message, const capture::SessionRecord* session, Added done);
   virtual void put_session(const StoredSession& session) = 0;  // insert or replace by id
   // put_session from a session's live record, without its transactions (they are messages).
   // Called once per message of an open session, so a store that can append only the
   // transcript lines added since the last call (the memory store) keeps a long session linear.
   virtual void update_session(std::uint64_t id, const capture::SessionRecord& live, bool open);
+  // update_session() without waiting; `done` (may be empty) as add_async's, with the error only.
+  virtual void update_session_async(std::uint64_t id, const capture::SessionRecord& live, bool open,
+                                    std::function<void(std::exception_ptr)> done);
 
   virtual std::vector<StoredMessage> find(const MessageQuery& query) const = 0;  // newest first
   virtual std::optional<StoredMessage> get(std::uint64_t id) const = 0;
@@ -68,9 +80,13 @@ class MessageStore {
   std::optional<StoredMessage> wait(const MessageQuery& query, std::chrono::milliseconds timeout) const;
 
  protected:
-  virtual std::uint64_t insert(StoredMessage message) = 0;
+  virtual std::uint64_t insert(StoredMessage message, const capture::SessionRecord* session) = 0;
+  // Defaults to insert(), called back before it returns.
+  virtual void insert_async(StoredMessage message, const capture::SessionRecord* session, Added done);
 
  private:
+  void wake_waiters();  // for wait()
+
   mutable std::mutex m_wait_mutex;
   mutable std::condition_variable m_added;
   std::uint64_t m_generation = 0;

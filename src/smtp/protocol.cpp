@@ -740,7 +740,9 @@ Output Protocol::complete_message(Transaction transaction, ReceivedMessage messa
       m_record.refusals.back().recipients = record.accepted_recipients();
     }
     if (!verdict) {
-      verdict = respond(accept_message(record));
+      std::function<void(Acceptance::Verdict)> when_kept;
+      verdict = respond(accept_message(record, when_kept));
+      verdict->when_kept = std::move(when_kept);
     }
   }
   if (!verdict->replies.empty()) {
@@ -751,18 +753,36 @@ Output Protocol::complete_message(Transaction transaction, ReceivedMessage messa
   return *verdict;
 }
 
-Reply Protocol::accept_message(capture::TransactionRecord& record) {
+Reply Protocol::accept_message(capture::TransactionRecord& record, std::function<void(Acceptance::Verdict)>& when_kept) {
   Reply queued = reply::queued(queue_id(m_random()));
   if (!m_config.on_accepted) {
     return queued;
   }
   record.final_reply = queued;
   record.delivered = true;
-  if (auto refused = m_config.on_accepted(m_record, record)) {
-    note("message not kept: " + refused->text());
-    return *refused;
+  Acceptance acceptance = m_config.on_accepted(m_record, record);
+  if (acceptance.refusal) {
+    note("message not kept: " + acceptance.refusal->text());
+    return *acceptance.refusal;
   }
+  when_kept = std::move(acceptance.when_kept);
   return queued;
+}
+
+Output Protocol::message_not_kept(Output output, Reply refusal) {
+  // respond() recorded the 250 that now never goes out: the refusal takes its place.
+  auto& transcript = m_record.transcript;
+  const std::string sent = output.replies.front().wire();
+  const auto lines = static_cast<std::size_t>(std::count(sent.begin(), sent.end(), '\n'));
+  transcript.resize(transcript.size() - std::min(lines, transcript.size()));
+  note("message not kept: " + refusal.text());
+  record_server(refusal);
+  auto& transaction = m_record.transactions.back();
+  transaction.final_reply = refusal;
+  transaction.delivered = false;
+  output.replies = {std::move(refusal)};
+  output.when_kept = nullptr;
+  return output;
 }
 
 Output Protocol::on_rset(const Command& command) {

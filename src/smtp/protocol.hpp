@@ -50,6 +50,9 @@ struct Output {
   std::optional<std::chrono::milliseconds> tarpit;  // spread the replies' bytes over this long
   bool split = false;      // the replies in two TCP segments, a pause apart
   bool drop_data = false;  // Next::read_data: close once message bytes arrive, with no reply
+  // Acceptance::when_kept of the message this Output answers: wait for its verdict before the
+  // replies go out; a refusal goes through Protocol::message_not_kept.
+  std::function<void(Acceptance::Verdict)> when_kept;
 };
 
 struct Peer {
@@ -73,6 +76,9 @@ class Protocol {
   // A BDAT chunk's octets, in as many pieces as the socket delivers, then its end.
   void on_chunk_data(std::string_view piece);
   Output on_chunk_end();
+  // The when_kept of `output` (from on_message or on_chunk_end) refused the message: the
+  // refusal replaces the 250 on the wire, in the transcript and in the transaction's record.
+  Output message_not_kept(Output output, Reply refusal);
   // The session completed the TLS handshake (STARTTLS or implicit).
   void on_tls_established(std::string version, std::string cipher);
   // Recorded in the transcript as an event line ("timeout", "client closed", ...).
@@ -179,8 +185,9 @@ class Protocol {
   Output on_bdat(const Command& command);
   // The final verdict on a whole message, however it arrived.
   Output complete_message(Transaction transaction, ReceivedMessage message);
-  // The 250 for a message every check accepted, unless ServerConfig::on_accepted refuses it.
-  Reply accept_message(capture::TransactionRecord& record);
+  // The 250 for a message every check accepted, unless ServerConfig::on_accepted refuses it;
+  // takes on_accepted's when_kept, if it set one.
+  Reply accept_message(capture::TransactionRecord& record, std::function<void(Acceptance::Verdict)>& when_kept);
   std::optional<Reply> check_mail_parameters(Transaction& transaction, const std::vector<EsmtpParameter>& parameters);
 };
 

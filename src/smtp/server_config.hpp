@@ -82,6 +82,20 @@ struct SenderChecks {
   std::function<MessageVerdict(const MessageView&)> at_end_of_data;
 };
 
+// What on_accepted answers; a std::optional<Reply> converts to it (the refusal, or nullopt).
+struct Acceptance {
+  using Verdict = std::function<void(std::optional<Reply> refusal)>;
+  // Implicit, so a hook may return just its refusal (or nullopt).
+  Acceptance(std::optional<Reply> reply = std::nullopt) : refusal(std::move(reply)) {}
+
+  std::optional<Reply> refusal;
+  // Set while keeping the message is still under way (serve's store waits for its disk): the
+  // session calls it once, on its own thread, and sends nothing until the Verdict it passed is
+  // called (from any thread) with nullopt (kept: the 250 goes out) or the reply that replaces
+  // it. The I/O thread serves other sessions meanwhile.
+  std::function<void(Verdict)> when_kept;
+};
+
 struct ServerConfig {
   std::string hostname = "mx.sandbox.test";
   std::string bind_address = "127.0.0.1";
@@ -95,9 +109,9 @@ struct ServerConfig {
   std::vector<rules::Rule> rules;
   SenderChecks sender_checks;
   // Called once per message that every check and rule accepted, before its 250 goes out, with
-  // the transaction as it will be recorded (final reply set). A reply (e.g.
+  // the transaction as it will be recorded (final reply set). A refusal (e.g.
   // reply::cannot_store()) replaces the 250: `serve` answers 451 when the store fails.
-  std::function<std::optional<Reply>(const capture::SessionRecord&, const capture::TransactionRecord&)> on_accepted;
+  std::function<Acceptance(const capture::SessionRecord&, const capture::TransactionRecord&)> on_accepted;
   // The sandbox's own refusals reworded, by reason ("unknown_user", "relay", "size", ...;
   // capture::k_refusal_reasons); "{address}" in the text stands for the refused address.
   std::map<std::string, Reply> replies;

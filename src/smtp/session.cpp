@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -21,6 +22,19 @@ constexpr std::chrono::milliseconds k_goodbye_timeout{1000};
 constexpr std::chrono::milliseconds k_split_pause{100};
 // Bytes of one read between commands: enough for a pipelined MAIL, RCPTs and DATA.
 constexpr std::size_t k_command_read = 4096;
+// Calls `when_kept` and completes once it gave its verdict, with the refusal (if any) in `refusal`.
+auto verdict_of(const std::function<void(Acceptance::Verdict)>& when_kept, std::optional<Reply>& refusal) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void()>(
+      [&when_kept, &refusal](auto handler) {
+        auto resume = std::make_shared<decltype(handler)>(std::move(handler));
+        when_kept([&refusal, resume](std::optional<Reply> verdict) {
+          refusal = std::move(verdict);
+          auto executor = asio::get_associated_executor(*resume);
+          asio::post(executor, std::move(*resume));
+        });
+      },
+      asio::use_awaitable);
+}
 }  // namespace
 
 Session::Session(tcp::socket socket, SessionShared shared, bool over_connection_limit)
@@ -252,6 +266,24 @@ asio::awaitable<bool> Session::apply(const Output& output) {
   co_return true;
 }
 
+// Nothing else of this session runs meanwhile (the watchdog only cancels the socket); the
+// verdict may come from any thread, and is handed back on the session's own executor.
+asio::awaitable<Output> Session::wait_until_kept(Output output) {
+  if (!output.when_kept) {
+    co_return output;
+  }
+  std::optional<Reply> refusal;
+  const std::function<void(Acceptance::Verdict)> when_kept = std::move(output.when_kept);
+  output.when_kept = nullptr;
+  // Named, not a temporary of the co_await expression: gcc 12 destroys those twice.
+  auto verdict = verdict_of(when_kept, refusal);
+  co_await std::move(verdict);
+  if (refusal) {
+    co_return m_protocol.message_not_kept(std::move(output), std::move(*refusal));
+  }
+  co_return output;
+}
+
 asio::awaitable<bool> Session::wait_for_command() {
   // Everything answered so far goes out before we block: this batches pipelined replies
   // (RFC 2920 3.2) without ever holding one back while the client waits.
@@ -301,7 +333,7 @@ asio::awaitable<void> Session::dialogue() {
       *chunk_left -= take;
       if (*chunk_left == 0) {
         chunk_left.reset();
-        if (!co_await apply(m_protocol.on_chunk_end())) {
+        if (!co_await apply(co_await wait_until_kept(m_protocol.on_chunk_end()))) {
           break;
         }
         continue;
@@ -320,7 +352,7 @@ asio::awaitable<void> Session::dialogue() {
     if (decoder) {
       m_in.erase(0, decoder->feed(m_in));
       if (decoder->done()) {
-        Output output = m_protocol.on_message(*decoder);
+        Output output = co_await wait_until_kept(m_protocol.on_message(*decoder));
         decoder.reset();
         if (!co_await apply(output)) {
           break;

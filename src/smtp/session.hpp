@@ -78,6 +78,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<bool> flush();
   boost::asio::awaitable<bool> handshake();
   boost::asio::awaitable<bool> apply(const Output& output);
+  // `output` once its when_kept (if any) gave its verdict; a refusal replaces the 250.
+  boost::asio::awaitable<Output> wait_until_kept(Output output);
   boost::asio::awaitable<bool> pause(std::chrono::milliseconds duration);
   boost::asio::awaitable<bool> send_shaped(std::string bytes, const Output& output);
   // Returns false when the session should end.

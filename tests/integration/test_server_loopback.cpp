@@ -2,7 +2,9 @@
 // limits, pipelining, faults from rules, concurrency, shutdown and timeouts.
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "integration/harness.hpp"
@@ -360,6 +362,81 @@ TEST_CASE("rule faults: disconnect, delay, 421", "[integration][loopback]") {
     REQUIRE(client.wait_for_close());
     auto sessions = sandbox.wait_for_sessions(1);
     REQUIRE(sessions[0].transactions.empty());
+  }
+}
+
+// What serve's SQLite store relies on for group commit: several sessions wait for their
+// verdicts at once, given later from another thread, while the one I/O thread serves others.
+TEST_CASE("on_accepted's when_kept: the 250 waits for the verdict, a refusal replaces it",
+          "[integration][loopback]") {
+  constexpr int k_clients = 4;
+  auto config = test_config();
+  config.threads = 1;
+  std::mutex mutex;
+  std::condition_variable all_waiting;
+  std::vector<std::pair<std::string, smtp::Acceptance::Verdict>> verdicts;  // (MAIL FROM, verdict)
+  config.on_accepted = [&](const capture::SessionRecord&, const capture::TransactionRecord& transaction) {
+    smtp::Acceptance acceptance;
+    acceptance.when_kept = [&, from = transaction.mail_from](smtp::Acceptance::Verdict verdict) {
+      std::lock_guard lock(mutex);
+      verdicts.emplace_back(from, std::move(verdict));
+      all_waiting.notify_all();
+    };
+    return acceptance;
+  };
+  Sandbox sandbox(config);
+  std::vector<std::string> replies(k_clients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < k_clients; ++i) {
+    threads.emplace_back([&, i] {
+      SmtpClient client;
+      if (!client.connect(sandbox.port()) || code_of(client.read_reply()) != "220" ||
+          code_of(client.command("EHLO c" + std::to_string(i) + ".test")) != "250") {
+        replies[static_cast<std::size_t>(i)] = "setup";
+        return;
+      }
+      replies[static_cast<std::size_t>(i)] = code_of(send_message(client, "s" + std::to_string(i) + "@example.test",
+                                                                  "user@inbox.test", "Subject: wait\r\n\r\nhi\r\n"));
+      client.command("QUIT");
+    });
+  }
+  {
+    std::unique_lock lock(mutex);
+    REQUIRE(all_waiting.wait_for(lock, 20s, [&] { return verdicts.size() == k_clients; }));
+  }
+  // All four wait for their verdict, and the one I/O thread still serves a fifth session.
+  {
+    SmtpClient bystander;
+    open_session(bystander, sandbox.port());
+    REQUIRE(code_of(bystander.command("NOOP")) == "250 2.0.0");
+  }
+  std::string refused_sender;
+  {
+    std::lock_guard lock(mutex);
+    refused_sender = verdicts.back().first;
+    for (std::size_t i = 0; i + 1 < verdicts.size(); ++i) {
+      verdicts[i].second(std::nullopt);
+    }
+    verdicts.back().second(smtp::reply::cannot_store());
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  std::vector<std::string> sorted = replies;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(sorted == std::vector<std::string>{"250 2.0.0", "250 2.0.0", "250 2.0.0", "451 4.3.0"});
+  for (const auto& session : sandbox.finish()) {
+    if (session.transactions.empty()) {
+      continue;  // the bystander
+    }
+    const auto& transaction = session.transactions.front();
+    const bool refused = transaction.mail_from == refused_sender;
+    INFO(transaction.mail_from << "\n" << transcript_text(session));
+    CHECK(transaction.delivered == !refused);
+    CHECK(transaction.final_reply->code == (refused ? 451 : 250));
+    // The refused message's 250 never went out, and the transcript says so.
+    CHECK(server_said(session, "250 2.0.0 Ok: queued") == !refused);
+    CHECK(server_said(session, "451 4.3.0") == refused);
   }
 }
 

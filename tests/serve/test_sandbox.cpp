@@ -28,7 +28,7 @@ class FailingStore final : public MessageStore {
   std::size_t size() const override { return 0; }
 
  protected:
-  std::uint64_t insert(StoredMessage) override { throw std::runtime_error("database or disk is full"); }
+  std::uint64_t insert(StoredMessage, const capture::SessionRecord*) override { throw std::runtime_error("database or disk is full"); }
 };
 
 void hello(test::SmtpClient& client, std::uint16_t port) {

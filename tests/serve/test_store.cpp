@@ -2,8 +2,10 @@
 
 #include <filesystem>
 #include <future>
+#include <set>
 #include <thread>
 
+#include "serve/sqlite.hpp"
 #include "serve/store.hpp"
 #include "support/temp_dir.hpp"
 
@@ -161,13 +163,24 @@ TEST_CASE("retention evicts the oldest messages and sessions", "[serve][store]")
   REQUIRE(store->size() == 2);
   REQUIRE(ids(store->find({})) == Ids{added[4], added[3]});
   REQUIRE_FALSE(store->get(added[2]));
+  capture::SessionRecord record;
+  record.transcript.push_back({capture::TranscriptEntry::Direction::client, "QUIT", 1us});
   for (std::uint64_t id = 1; id <= 4; ++id) {
-    store->put_session({.id = id, .record = {}, .open = false});
+    store->put_session({.id = id, .record = record, .open = false});
   }
   auto sessions = store->sessions(10);
   REQUIRE(sessions.size() == 2);
   REQUIRE(sessions[0].id == 4);
   REQUIRE(sessions[1].id == 3);
+  REQUIRE(sessions[1].record.transcript.size() == 1);
+  if (kind == Kind::sqlite) {
+    // An evicted session's transcript lines go with it.
+    sqlite::Database db((dir.path() / "data" / "maildog.sqlite3").string());
+    sqlite::Statement lines(db, "SELECT count(*), min(session_id) FROM session_lines");
+    REQUIRE(lines.step());
+    CHECK(lines.integer(0) == 2);
+    CHECK(lines.integer(1) == 3);
+  }
 }
 
 TEST_CASE("sessions are upserted by id and keep their record", "[serve][store]") {
@@ -299,4 +312,115 @@ TEST_CASE("the SQLite store refuses a folder it cannot create", "[serve][store][
   test::TempDir dir;
   const auto file = dir.write("plain-file", "x");
   REQUIRE_THROWS_AS(make_sqlite_store((file / "sub").string(), 0), std::runtime_error);
+}
+
+TEST_CASE("messages added from many threads at once are each stored once, whole", "[serve][store]") {
+  const Kind kind = GENERATE(Kind::memory, Kind::sqlite);
+  test::TempDir dir;
+  auto store = open_store(kind, dir);
+  constexpr int k_threads = 12;
+  constexpr int k_each = 25;
+  std::vector<std::vector<std::uint64_t>> added(k_threads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < k_threads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0; n < k_each; ++n) {
+        const std::string subject = "t" + std::to_string(t) + " n" + std::to_string(n);
+        added[static_cast<std::size_t>(t)].push_back(store->add(message("a@x.test", "u@inbox.test", subject)));
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  REQUIRE(store->size() == std::size_t{k_threads * k_each});
+  std::set<std::uint64_t> distinct;
+  for (int t = 0; t < k_threads; ++t) {
+    for (int n = 0; n < k_each; ++n) {
+      const auto id = added[static_cast<std::size_t>(t)][static_cast<std::size_t>(n)];
+      distinct.insert(id);
+      auto got = store->get(id);
+      REQUIRE(got);
+      const std::string subject = "t" + std::to_string(t) + " n" + std::to_string(n);
+      REQUIRE(*got->transaction.message == *message("a@x.test", "u@inbox.test", subject).transaction.message);
+    }
+  }
+  REQUIRE(distinct.size() == std::size_t{k_threads * k_each});
+}
+
+TEST_CASE("add() with the live session stores the message and brings the session up to date", "[serve][store]") {
+  const Kind kind = GENERATE(Kind::memory, Kind::sqlite);
+  test::TempDir dir;
+  auto store = open_store(kind, dir);
+  capture::SessionRecord live;
+  live.id = 1;
+  live.helo = "client.test";
+  std::size_t lines = 0;
+  for (int i = 0; i < 200; ++i) {
+    live.transcript.push_back({capture::TranscriptEntry::Direction::client, "MAIL FROM:<m" + std::to_string(i) + ">", 1us});
+    live.transcript.push_back({capture::TranscriptEntry::Direction::server, "250 2.1.0 Ok", 2us});
+    lines += 2;
+    auto stored = message("a@b.test", "c@d.test", "m" + std::to_string(i));
+    stored.session_id = 7;
+    live.transactions.push_back(stored.transaction);
+    const auto id = store->add(stored, &live);
+    REQUIRE(store->get(id)->session_id == 7);
+  }
+  auto open = store->session(7);
+  REQUIRE(open);
+  REQUIRE(open->open);
+  REQUIRE(open->record.helo == "client.test");
+  REQUIRE(open->record.transactions.empty());
+  REQUIRE(open->record.transcript.size() == lines);
+  for (std::size_t i = 0; i < lines; i += 2) {
+    REQUIRE(open->record.transcript[i].text == "MAIL FROM:<m" + std::to_string(i / 2) + ">");
+  }
+  live.transcript.push_back({capture::TranscriptEntry::Direction::client, "QUIT", 3us});
+  store->update_session(7, live, false);
+  REQUIRE(store->session(7)->record.transcript.size() == lines + 1);
+  REQUIRE_FALSE(store->session(7)->open);
+  // A whole record put over it replaces the transcript, not appends to it.
+  live.transcript.resize(3);
+  store->put_session({.id = 7, .record = live, .open = false});
+  REQUIRE(store->session(7)->record.transcript.size() == 3);
+}
+
+TEST_CASE("a store written by schema version 1 opens, its transcripts moved to lines", "[serve][store][sqlite]") {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "data");
+  {
+    sqlite::Database db((dir.path() / "data" / "maildog.sqlite3").string());
+    db.execute(R"sql(
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version (version) VALUES (1);
+CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, received_us INTEGER NOT NULL,
+  session_id INTEGER NOT NULL, mail_from TEXT NOT NULL, recipients TEXT NOT NULL, subject TEXT NOT NULL,
+  auth TEXT NOT NULL, record TEXT NOT NULL, bytes BLOB NOT NULL);
+CREATE INDEX messages_mail_from ON messages (mail_from);
+CREATE INDEX messages_received ON messages (received_us);
+CREATE TABLE sessions (id INTEGER PRIMARY KEY, open INTEGER NOT NULL, record TEXT NOT NULL);
+INSERT INTO sessions (id, open, record) VALUES (3, 0, '{"id":3,"client_address":"127.0.0.1","client_port":4000,
+  "helo":"old.test","esmtp":true,"tls":false,"tls_version":"","tls_cipher":"","auth_user":null,"auth_mechanism":"",
+  "transcript":[{"direction":"server","text":"220 hi","offset_us":1},{"direction":"client","text":"EHLO old.test","offset_us":2}],
+  "refusals":[],"close_reason":"quit","started_us":0,"duration_us":5}');
+)sql");
+  }
+  auto store = open_store(Kind::sqlite, dir);
+  auto old = store->session(3);
+  REQUIRE(old);
+  REQUIRE(old->record.helo == "old.test");
+  REQUIRE(old->record.transcript.size() == 2);
+  CHECK(old->record.transcript[0].text == "220 hi");
+  CHECK(old->record.transcript[1].text == "EHLO old.test");
+  store.reset();
+  sqlite::Database db((dir.path() / "data" / "maildog.sqlite3").string());
+  sqlite::Statement version(db, "SELECT version FROM schema_version");
+  REQUIRE(version.step());
+  CHECK(version.integer(0) == 2);
+  sqlite::Statement record(db, "SELECT json_array_length(record, '$.transcript') FROM sessions WHERE id = 3");
+  REQUIRE(record.step());
+  CHECK(record.integer(0) == 0);
+  sqlite::Statement indexes(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'");
+  REQUIRE(indexes.step());
+  CHECK(indexes.integer(0) == 0);
 }
