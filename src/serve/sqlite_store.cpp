@@ -43,10 +43,12 @@ CREATE TABLE IF NOT EXISTS sessions (
   open INTEGER NOT NULL,
   record TEXT NOT NULL         -- the session as JSON, without its transactions and transcript
 );
+-- A session's transcript in the pieces it was written in (one per message, and the rest at
+-- the end): appended to, never rewritten, as the session goes on.
 CREATE TABLE IF NOT EXISTS session_lines (
   session_id INTEGER NOT NULL,
-  seq INTEGER NOT NULL,        -- 0, 1, ... in transcript order
-  line TEXT NOT NULL,          -- one transcript entry as JSON
+  seq INTEGER NOT NULL,        -- the index of the piece's first line in the transcript
+  lines TEXT NOT NULL,         -- the piece's transcript entries, a JSON array
   PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
 )sql";
@@ -59,8 +61,8 @@ DROP INDEX IF EXISTS messages_mail_from;
 DROP INDEX IF EXISTS messages_recipients;
 DROP INDEX IF EXISTS messages_subject;
 DROP INDEX IF EXISTS messages_received;
-INSERT OR REPLACE INTO session_lines (session_id, seq, line)
-  SELECT sessions.id, CAST(entry.key AS INTEGER), entry.value FROM sessions, json_each(sessions.record, '$.transcript') AS entry;
+INSERT OR REPLACE INTO session_lines (session_id, seq, lines)
+  SELECT id, 0, json_extract(record, '$.transcript') FROM sessions WHERE json_array_length(record, '$.transcript') > 0;
 UPDATE sessions SET record = json_set(record, '$.transcript', json('[]'));
 UPDATE schema_version SET version = 2;
 )sql";
@@ -92,35 +94,35 @@ class SqliteStore final : public MessageStore {
         m_remove_all(m_db, "DELETE FROM messages"),
         m_count(m_db, "SELECT count(*) FROM messages"),
         m_put_session(m_db, "INSERT OR REPLACE INTO sessions (id, open, record) VALUES (?1, ?2, ?3)"),
-        m_put_line(m_db, "INSERT OR REPLACE INTO session_lines (session_id, seq, line) VALUES (?1, ?2, ?3)"),
+        m_put_lines(m_db, "INSERT OR REPLACE INTO session_lines (session_id, seq, lines) VALUES (?1, ?2, ?3)"),
         m_delete_lines(m_db, "DELETE FROM session_lines WHERE session_id = ?1"),
         m_session_cutoff(m_db, "SELECT id FROM sessions ORDER BY id DESC LIMIT 1 OFFSET ?1"),
         m_evict_sessions(m_db, "DELETE FROM sessions WHERE id <= ?1"),
         m_evict_lines(m_db, "DELETE FROM session_lines WHERE session_id <= ?1"),
         m_session(m_db, "SELECT id, open, record FROM sessions WHERE id = ?1"),
         m_sessions(m_db, "SELECT id, open, record FROM sessions ORDER BY id DESC LIMIT ?1"),
-        m_lines(m_db, "SELECT line FROM session_lines WHERE session_id = ?1 ORDER BY seq"),
+        m_lines(m_db, "SELECT lines FROM session_lines WHERE session_id = ?1 ORDER BY seq"),
         m_group([this](const std::vector<GroupCommit::Write*>& group) { commit_group(group); }) {}
 
   void put_session(const StoredSession& session) override {
-    SessionWrite change = prepare_session(session.id, session.record, session.open, 0);
+    SessionWrite change = prepare_session(session.id, session.record, session.open, Written{});
     change.replace_lines = true;
     write_session(change);
   }
 
   void update_session(std::uint64_t id, const capture::SessionRecord& live, bool open) override {
-    SessionWrite change = prepare_session(id, live, open, lines_written(id));
+    SessionWrite change = prepare_session(id, live, open, written(id));
     write_session(change);
   }
 
   void update_session_async(std::uint64_t id, const capture::SessionRecord& live, bool open,
                             std::function<void(std::exception_ptr)> done) override {
-    auto change = std::make_shared<SessionWrite>(prepare_session(id, live, open, lines_written(id)));
+    auto change = std::make_shared<SessionWrite>(prepare_session(id, live, open, written(id)));
     GroupCommit::Write write;
     write.apply = [this, change] { apply_session(*change); };
     write.done = [this, change, done = std::move(done)](std::exception_ptr error) {
       if (!error) {
-        lines_committed(*change);
+        committed(*change);
       }
       if (done) {
         done(error);
@@ -200,7 +202,7 @@ class SqliteStore final : public MessageStore {
     auto pending = prepare_message(std::move(message), session);
     m_group.write(message_write(pending));
     if (pending->session) {
-      lines_committed(*pending->session);
+      committed(*pending->session);
     }
     return pending->id;
   }
@@ -210,7 +212,7 @@ class SqliteStore final : public MessageStore {
     GroupCommit::Write write = message_write(pending);
     write.done = [this, pending, done = std::move(done)](std::exception_ptr error) {
       if (!error && pending->session) {
-        lines_committed(*pending->session);
+        committed(*pending->session);
       }
       done(error ? 0 : pending->id, error);
     };
@@ -218,14 +220,24 @@ class SqliteStore final : public MessageStore {
   }
 
  private:
+  // What is committed of an open session: the next write adds only the transcript lines after
+  // these, and rewrites the record only when it changed. Counted after the commit, so a failed
+  // group's part is written again next time.
+  struct Written {
+    std::size_t lines = 0;
+    std::string record;
+  };
+
   // A session's record and the transcript lines from `first_line` on, serialised by the caller
   // (outside the store's lock) and written inside a group.
   struct SessionWrite {
     std::uint64_t id = 0;
     bool open = true;
     std::string record;
+    bool record_unchanged = false;  // as committed before: not written again
     std::size_t first_line = 0;
-    std::vector<std::string> lines;
+    std::size_t line_count = 0;
+    std::string lines;           // the new transcript entries, a JSON array
     bool replace_lines = false;  // drop the stored lines first (a whole record is put)
   };
 
@@ -243,7 +255,7 @@ class SqliteStore final : public MessageStore {
     pending->keys = keys_of(message);
     pending->record = transaction_json(message.transaction).dump();
     if (session != nullptr) {
-      pending->session = prepare_session(message.session_id, *session, true, lines_written(message.session_id));
+      pending->session = prepare_session(message.session_id, *session, true, written(message.session_id));
     }
     pending->message = std::move(message);
     return pending;
@@ -273,19 +285,24 @@ class SqliteStore final : public MessageStore {
     return write;
   }
 
-  SessionWrite prepare_session(std::uint64_t id, const capture::SessionRecord& live, bool open, std::size_t first) {
+  SessionWrite prepare_session(std::uint64_t id, const capture::SessionRecord& live, bool open, const Written& before) {
     SessionWrite change;
     change.id = id;
     change.open = open;
-    change.first_line = std::min(first, live.transcript.size());
+    change.first_line = std::min(before.lines, live.transcript.size());
     capture::SessionRecord record = session_snapshot(live, change.first_line);
     record.id = id;
-    change.lines.reserve(record.transcript.size());
-    for (const auto& entry : record.transcript) {
-      change.lines.push_back(transcript_entry_json(entry).dump());
+    change.line_count = record.transcript.size();
+    if (change.line_count > 0) {
+      nlohmann::json lines = nlohmann::json::array();
+      for (const auto& entry : record.transcript) {
+        lines.push_back(transcript_entry_json(entry));
+      }
+      change.lines = lines.dump();
     }
     record.transcript.clear();
     change.record = session_json(record).dump();
+    change.record_unchanged = open && change.record == before.record;
     return change;
   }
 
@@ -293,12 +310,12 @@ class SqliteStore final : public MessageStore {
     GroupCommit::Write write;
     write.apply = [&] { apply_session(change); };
     m_group.write(std::move(write));
-    lines_committed(change);
+    committed(change);
   }
 
   void apply_session(const SessionWrite& change) {
     const auto id = static_cast<std::int64_t>(change.id);
-    {
+    if (!change.record_unchanged) {
       sqlite::ResetAtExit reset(m_put_session);
       m_put_session.bind(1, id);
       m_put_session.bind(2, std::int64_t{change.open ? 1 : 0});
@@ -310,29 +327,27 @@ class SqliteStore final : public MessageStore {
       m_delete_lines.bind(1, id);
       m_delete_lines.step();
     }
-    for (std::size_t i = 0; i < change.lines.size(); ++i) {
-      sqlite::ResetAtExit reset(m_put_line);
-      m_put_line.bind(1, id);
-      m_put_line.bind(2, static_cast<std::int64_t>(change.first_line + i));
-      m_put_line.bind(3, std::string_view(change.lines[i]));
-      m_put_line.step();
+    if (change.line_count > 0) {
+      sqlite::ResetAtExit reset(m_put_lines);
+      m_put_lines.bind(1, id);
+      m_put_lines.bind(2, static_cast<std::int64_t>(change.first_line));
+      m_put_lines.bind(3, std::string_view(change.lines));
+      m_put_lines.step();
     }
   }
 
-  // How many of an open session's transcript lines are committed: the next write adds only the
-  // rest. Counted after the commit, so a failed group's lines are written again next time.
-  std::size_t lines_written(std::uint64_t session) const {
-    std::lock_guard lock(m_lines_mutex);
-    auto found = m_lines_written.find(session);
-    return found == m_lines_written.end() ? 0 : found->second;
+  Written written(std::uint64_t session) const {
+    std::lock_guard lock(m_written_mutex);
+    auto found = m_written.find(session);
+    return found == m_written.end() ? Written{} : found->second;
   }
 
-  void lines_committed(const SessionWrite& change) {
-    std::lock_guard lock(m_lines_mutex);
+  void committed(const SessionWrite& change) {
+    std::lock_guard lock(m_written_mutex);
     if (change.open) {
-      m_lines_written[change.id] = change.first_line + change.lines.size();
+      m_written[change.id] = Written{change.first_line + change.line_count, change.record};
     } else {
-      m_lines_written.erase(change.id);
+      m_written.erase(change.id);
     }
   }
 
@@ -424,7 +439,9 @@ class SqliteStore final : public MessageStore {
     sqlite::ResetAtExit reset(m_lines);
     m_lines.bind(1, row.integer(0));
     while (m_lines.step()) {
-      session.record.transcript.push_back(transcript_entry_from_json(nlohmann::json::parse(m_lines.text(0))));
+      for (const auto& entry : nlohmann::json::parse(m_lines.text(0))) {
+        session.record.transcript.push_back(transcript_entry_from_json(entry));
+      }
     }
     return session;
   }
@@ -433,9 +450,9 @@ class SqliteStore final : public MessageStore {
   mutable std::mutex m_mutex;
   sqlite::Database m_db;
   mutable sqlite::Statement m_insert, m_evict, m_find, m_get, m_remove, m_remove_all, m_count, m_put_session,
-      m_put_line, m_delete_lines, m_session_cutoff, m_evict_sessions, m_evict_lines, m_session, m_sessions, m_lines;
-  mutable std::mutex m_lines_mutex;
-  std::unordered_map<std::uint64_t, std::size_t> m_lines_written;  // open sessions only
+      m_put_lines, m_delete_lines, m_session_cutoff, m_evict_sessions, m_evict_lines, m_session, m_sessions, m_lines;
+  mutable std::mutex m_written_mutex;
+  std::unordered_map<std::uint64_t, Written> m_written;  // open sessions only
   GroupCommit m_group;  // last: its writer drains the queue before the members above go
 };
 

@@ -363,8 +363,12 @@ TEST_CASE("add() with the live session stores the message and brings the session
     auto stored = message("a@b.test", "c@d.test", "m" + std::to_string(i));
     stored.session_id = 7;
     live.transactions.push_back(stored.transaction);
+    if (i == 150) {
+      live.auth_user = "app";  // the record changes mid-session: written again, not skipped
+    }
     const auto id = store->add(stored, &live);
     REQUIRE(store->get(id)->session_id == 7);
+    REQUIRE(store->session(7)->record.auth_user == (i < 150 ? std::nullopt : std::optional<std::string>("app")));
   }
   auto open = store->session(7);
   REQUIRE(open);
