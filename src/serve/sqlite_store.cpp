@@ -79,8 +79,7 @@ class SqliteStore final : public MessageStore {
         m_insert(m_db,
                  "INSERT INTO messages (received_us, session_id, mail_from, recipients, subject, auth, record, bytes)"
                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
-        m_evict(m_db,
-                "DELETE FROM messages WHERE id <= (SELECT id FROM messages ORDER BY id DESC LIMIT 1 OFFSET ?1)"),
+        m_evict(m_db, "DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY id LIMIT ?1)"),
         m_find(m_db, "SELECT " + std::string(k_message_columns) +
                          " FROM messages WHERE id > ?1"
                          " AND (?2 IS NULL OR instr(recipients, ?2) > 0)"
@@ -92,16 +91,16 @@ class SqliteStore final : public MessageStore {
         m_get(m_db, "SELECT " + std::string(k_message_columns) + " FROM messages WHERE id = ?1"),
         m_remove(m_db, "DELETE FROM messages WHERE id = ?1"),
         m_remove_all(m_db, "DELETE FROM messages"),
-        m_count(m_db, "SELECT count(*) FROM messages"),
         m_put_session(m_db, "INSERT OR REPLACE INTO sessions (id, open, record) VALUES (?1, ?2, ?3)"),
         m_put_lines(m_db, "INSERT OR REPLACE INTO session_lines (session_id, seq, lines) VALUES (?1, ?2, ?3)"),
         m_delete_lines(m_db, "DELETE FROM session_lines WHERE session_id = ?1"),
-        m_session_cutoff(m_db, "SELECT id FROM sessions ORDER BY id DESC LIMIT 1 OFFSET ?1"),
+        m_newest_session(m_db, "SELECT max(id) FROM sessions"),
         m_evict_sessions(m_db, "DELETE FROM sessions WHERE id <= ?1"),
         m_evict_lines(m_db, "DELETE FROM session_lines WHERE session_id <= ?1"),
         m_session(m_db, "SELECT id, open, record FROM sessions WHERE id = ?1"),
         m_sessions(m_db, "SELECT id, open, record FROM sessions ORDER BY id DESC LIMIT ?1"),
         m_lines(m_db, "SELECT lines FROM session_lines WHERE session_id = ?1 ORDER BY seq"),
+        m_message_count(count_messages(m_db)),
         m_group([this](const std::vector<GroupCommit::Write*>& group) { commit_group(group); }) {}
 
   void put_session(const StoredSession& session) override {
@@ -180,21 +179,22 @@ class SqliteStore final : public MessageStore {
     sqlite::ResetAtExit reset(m_remove);
     m_remove.bind(1, static_cast<std::int64_t>(id));
     m_remove.step();
-    return m_db.changes() > 0;
+    const bool removed = m_db.changes() > 0;
+    m_message_count -= removed ? 1 : 0;
+    return removed;
   }
 
   std::size_t remove_all() override {
     std::lock_guard lock(m_mutex);
     sqlite::ResetAtExit reset(m_remove_all);
     m_remove_all.step();
+    m_message_count = 0;
     return static_cast<std::size_t>(m_db.changes());
   }
 
   std::size_t size() const override {
     std::lock_guard lock(m_mutex);
-    sqlite::ResetAtExit reset(m_count);
-    m_count.step();
-    return static_cast<std::size_t>(m_count.integer(0));
+    return m_message_count;
   }
 
  protected:
@@ -278,6 +278,7 @@ class SqliteStore final : public MessageStore {
       m_insert.bind_blob(8, bytes);
       m_insert.step();
       pending->id = static_cast<std::uint64_t>(m_db.last_insert_rowid());
+      ++m_message_count;
       if (pending->session) {
         apply_session(*pending->session);
       }
@@ -357,33 +358,56 @@ class SqliteStore final : public MessageStore {
   void commit_group(const std::vector<GroupCommit::Write*>& group) {
     const bool durable = std::any_of(group.begin(), group.end(), [](const auto* write) { return write->durable; });
     std::lock_guard lock(m_mutex);
-    m_db.execute(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-    sqlite::WriteTransaction transaction(m_db);
-    for (auto* write : group) {
-      write->apply();
+    const std::size_t count_before = m_message_count;
+    try {
+      m_db.execute(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+      sqlite::WriteTransaction transaction(m_db);
+      for (auto* write : group) {
+        write->apply();
+      }
+      if (m_keep > 0) {
+        evict_messages();
+        evict_sessions();
+      }
+      transaction.commit();
+    } catch (...) {
+      m_message_count = count_before;  // rolled back
+      throw;
     }
-    if (m_keep > 0) {
-      sqlite::ResetAtExit reset_messages(m_evict);
-      m_evict.bind(1, static_cast<std::int64_t>(m_keep));
-      m_evict.step();
-      evict_sessions();
-    }
-    transaction.commit();
   }
 
-  // Sessions beyond the retention count go with their lines (by id range: no table scan).
-  void evict_sessions() {
-    sqlite::ResetAtExit reset_cutoff(m_session_cutoff);
-    m_session_cutoff.bind(1, static_cast<std::int64_t>(m_keep));
-    if (!m_session_cutoff.step()) {
+  // The oldest messages beyond the retention count, found from the kept count: an OFFSET of
+  // `keep` rows would walk them all with every group.
+  void evict_messages() {
+    if (m_message_count <= m_keep) {
       return;
     }
-    const std::int64_t cutoff = m_session_cutoff.integer(0);
+    sqlite::ResetAtExit reset(m_evict);
+    m_evict.bind(1, static_cast<std::int64_t>(m_message_count - m_keep));
+    m_evict.step();
+    m_message_count -= static_cast<std::size_t>(m_db.changes());
+  }
+
+  // Sessions beyond the retention count go with their lines. Session ids run consecutively
+  // (the server's numbering after the store's newest), so the cutoff is the newest id - keep.
+  void evict_sessions() {
+    sqlite::ResetAtExit reset_newest(m_newest_session);
+    m_newest_session.step();
+    const std::int64_t cutoff = m_newest_session.integer(0) - static_cast<std::int64_t>(m_keep);
+    if (cutoff <= 0) {
+      return;
+    }
     for (auto* evict : {&m_evict_sessions, &m_evict_lines}) {
       sqlite::ResetAtExit reset(*evict);
       evict->bind(1, cutoff);
       evict->step();
     }
+  }
+
+  static std::size_t count_messages(const sqlite::Database& db) {
+    sqlite::Statement count(db, "SELECT count(*) FROM messages");
+    count.step();
+    return static_cast<std::size_t>(count.integer(0));
   }
 
   static sqlite::Database open(const std::string& path) {
@@ -449,8 +473,9 @@ class SqliteStore final : public MessageStore {
   const std::size_t m_keep;
   mutable std::mutex m_mutex;
   sqlite::Database m_db;
-  mutable sqlite::Statement m_insert, m_evict, m_find, m_get, m_remove, m_remove_all, m_count, m_put_session,
-      m_put_lines, m_delete_lines, m_session_cutoff, m_evict_sessions, m_evict_lines, m_session, m_sessions, m_lines;
+  mutable sqlite::Statement m_insert, m_evict, m_find, m_get, m_remove, m_remove_all, m_put_session,
+      m_put_lines, m_delete_lines, m_newest_session, m_evict_sessions, m_evict_lines, m_session, m_sessions, m_lines;
+  std::size_t m_message_count;  // guarded by m_mutex; kept, so retention and size() need no count(*)
   mutable std::mutex m_written_mutex;
   std::unordered_map<std::uint64_t, Written> m_written;  // open sessions only
   GroupCommit m_group;  // last: its writer drains the queue before the members above go

@@ -428,3 +428,26 @@ INSERT INTO sessions (id, open, record) VALUES (3, 0, '{"id":3,"client_address":
   REQUIRE(indexes.step());
   CHECK(indexes.integer(0) == 0);
 }
+
+TEST_CASE("the SQLite store's retention holds across a reopen and removals", "[serve][store][sqlite]") {
+  test::TempDir dir;
+  std::vector<std::uint64_t> added;
+  {
+    auto store = open_store(Kind::sqlite, dir, 3);
+    for (int i = 0; i < 3; ++i) {
+      added.push_back(store->add(message("a@x.test", "u@inbox.test", "n" + std::to_string(i))));
+    }
+  }
+  auto store = open_store(Kind::sqlite, dir, 3);
+  REQUIRE(store->size() == 3);
+  added.push_back(store->add(message("a@x.test", "u@inbox.test", "n3")));
+  REQUIRE(store->size() == 3);
+  REQUIRE_FALSE(store->get(added[0]));
+  REQUIRE(store->remove(added[2]));
+  REQUIRE(store->size() == 2);
+  added.push_back(store->add(message("a@x.test", "u@inbox.test", "n4")));
+  // Room for it after the removal: nothing else goes.
+  REQUIRE(ids(store->find({})) == Ids{added[4], added[3], added[1]});
+  REQUIRE(store->remove_all() == 3);
+  REQUIRE(store->size() == 0);
+}
