@@ -35,7 +35,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // The whole dialogue; the record lands in the capture when it returns, whatever happened.
   boost::asio::awaitable<void> run();
-  // Both run on the session's strand (the server posts them there).
+  // Both run on the session's executor (the server posts them there), whose context has one thread.
   void request_stop();  // finish the current transaction, then 421 and close
   void force_close();   // close now
   boost::asio::any_io_executor executor() { return m_socket.get_executor(); }
