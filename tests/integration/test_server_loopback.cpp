@@ -34,6 +34,12 @@ std::optional<smtp::Reply> send_message(SmtpClient& client, std::string_view fro
   return client.read_reply();
 }
 
+// For worker threads, where Catch2 assertions may not run: connects and says EHLO.
+bool connect_and_greet(SmtpClient& client, std::uint16_t port, int index) {
+  return client.connect(port) && code_of(client.read_reply()) == "220" &&
+         code_of(client.command("EHLO c" + std::to_string(index) + ".test")) == "250";
+}
+
 rules::Rule fault_rule(rules::Stage stage, rules::Fault::Kind kind, std::chrono::milliseconds duration = 0ms) {
   rules::Rule rule;
   rule.at = stage;
@@ -390,8 +396,7 @@ TEST_CASE("on_accepted's when_kept: the 250 waits for the verdict, a refusal rep
   for (int i = 0; i < k_clients; ++i) {
     threads.emplace_back([&, i] {
       SmtpClient client;
-      if (!client.connect(sandbox.port()) || code_of(client.read_reply()) != "220" ||
-          code_of(client.command("EHLO c" + std::to_string(i) + ".test")) != "250") {
+      if (!connect_and_greet(client, sandbox.port(), i)) {
         replies[static_cast<std::size_t>(i)] = "setup";
         return;
       }
@@ -452,8 +457,7 @@ TEST_CASE("50 clients at once are all served and captured", "[integration][loopb
   for (int i = 0; i < k_clients; ++i) {
     threads.emplace_back([&, i] {
       SmtpClient client;
-      if (!client.connect(sandbox.port()) || code_of(client.read_reply()) != "220" ||
-          code_of(client.command("EHLO c" + std::to_string(i) + ".test")) != "250") {
+      if (!connect_and_greet(client, sandbox.port(), i)) {
         failures[static_cast<std::size_t>(i)] = "setup";
         return;
       }
