@@ -106,28 +106,16 @@ class SqliteStore final : public MessageStore {
   void put_session(const StoredSession& session) override {
     SessionWrite change = prepare_session(session.id, session.record, session.open, Written{});
     change.replace_lines = true;
-    write_session(change);
+    m_group.write(session_write(std::move(change)));
   }
 
   void update_session(std::uint64_t id, const capture::SessionRecord& live, bool open) override {
-    SessionWrite change = prepare_session(id, live, open, written(id));
-    write_session(change);
+    m_group.write(session_write(prepare_session(id, live, open, written(id))));
   }
 
   void update_session_async(std::uint64_t id, const capture::SessionRecord& live, bool open,
                             std::function<void(std::exception_ptr)> done) override {
-    auto change = std::make_shared<SessionWrite>(prepare_session(id, live, open, written(id)));
-    GroupCommit::Write write;
-    write.apply = [this, change] { apply_session(*change); };
-    write.done = [this, change, done = std::move(done)](std::exception_ptr error) {
-      if (!error) {
-        committed(*change);
-      }
-      if (done) {
-        done(error);
-      }
-    };
-    m_group.submit(std::move(write));
+    m_group.submit(session_write(prepare_session(id, live, open, written(id)), std::move(done)));
   }
 
   std::vector<StoredMessage> find(const MessageQuery& query) const override {
@@ -199,24 +187,14 @@ class SqliteStore final : public MessageStore {
 
  protected:
   std::uint64_t insert(StoredMessage message, const capture::SessionRecord* session) override {
-    auto pending = prepare_message(std::move(message), session);
-    m_group.write(message_write(pending));
-    if (pending->session) {
-      committed(*pending->session);
-    }
-    return pending->id;
+    std::uint64_t id = 0;
+    m_group.write(message_write(prepare_message(std::move(message), session),
+                                [&id](std::uint64_t stored, std::exception_ptr) { id = stored; }));
+    return id;
   }
 
   void insert_async(StoredMessage message, const capture::SessionRecord* session, Added done) override {
-    auto pending = prepare_message(std::move(message), session);
-    GroupCommit::Write write = message_write(pending);
-    write.done = [this, pending, done = std::move(done)](std::exception_ptr error) {
-      if (!error && pending->session) {
-        committed(*pending->session);
-      }
-      done(error ? 0 : pending->id, error);
-    };
-    m_group.submit(std::move(write));
+    m_group.submit(message_write(prepare_message(std::move(message), session), std::move(done)));
   }
 
  private:
@@ -261,7 +239,8 @@ class SqliteStore final : public MessageStore {
     return pending;
   }
 
-  GroupCommit::Write message_write(const std::shared_ptr<PendingMessage>& pending) {
+  // The write of a prepared message; `done` hears its id once it is committed, or the error.
+  GroupCommit::Write message_write(std::shared_ptr<PendingMessage> pending, Added done) {
     GroupCommit::Write write;
     write.durable = true;
     write.apply = [this, pending] {
@@ -282,6 +261,12 @@ class SqliteStore final : public MessageStore {
       if (pending->session) {
         apply_session(*pending->session);
       }
+    };
+    write.done = [this, pending, done = std::move(done)](std::exception_ptr error) {
+      if (!error && pending->session) {
+        committed(*pending->session);
+      }
+      done(error ? 0 : pending->id, error);
     };
     return write;
   }
@@ -307,11 +292,20 @@ class SqliteStore final : public MessageStore {
     return change;
   }
 
-  void write_session(const SessionWrite& change) {
+  // The write of a prepared session change; `done` (may be empty) hears when it is committed.
+  GroupCommit::Write session_write(SessionWrite change, std::function<void(std::exception_ptr)> done = {}) {
+    auto shared = std::make_shared<SessionWrite>(std::move(change));
     GroupCommit::Write write;
-    write.apply = [&] { apply_session(change); };
-    m_group.write(std::move(write));
-    committed(change);
+    write.apply = [this, shared] { apply_session(*shared); };
+    write.done = [this, shared, done = std::move(done)](std::exception_ptr error) {
+      if (!error) {
+        committed(*shared);
+      }
+      if (done) {
+        done(error);
+      }
+    };
+    return write;
   }
 
   void apply_session(const SessionWrite& change) {
@@ -360,7 +354,10 @@ class SqliteStore final : public MessageStore {
     std::lock_guard lock(m_mutex);
     const std::size_t count_before = m_message_count;
     try {
-      m_db.execute(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+      if (durable != m_synced) {
+        m_db.execute(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+        m_synced = durable;
+      }
       sqlite::WriteTransaction transaction(m_db);
       for (auto* write : group) {
         write->apply();
@@ -475,6 +472,7 @@ class SqliteStore final : public MessageStore {
   sqlite::Database m_db;
   mutable sqlite::Statement m_insert, m_evict, m_find, m_get, m_remove, m_remove_all, m_put_session,
       m_put_lines, m_delete_lines, m_newest_session, m_evict_sessions, m_evict_lines, m_session, m_sessions, m_lines;
+  bool m_synced = true;         // synchronous=FULL (as open() leaves it); the writer's only
   std::size_t m_message_count;  // guarded by m_mutex; kept, so retention and size() need no count(*)
   mutable std::mutex m_written_mutex;
   std::unordered_map<std::uint64_t, Written> m_written;  // open sessions only

@@ -750,7 +750,8 @@ Output Protocol::complete_message(Transaction transaction, ReceivedMessage messa
     record.delivered = record.final_reply->positive();
   }
   m_record.transactions.push_back(std::move(record));
-  return *verdict;
+  // Moved: its when_kept may hold a whole copy of the message (serve's store write).
+  return std::move(*verdict);
 }
 
 Reply Protocol::accept_message(capture::TransactionRecord& record, std::function<void(Acceptance::Verdict)>& when_kept) {

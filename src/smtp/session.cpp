@@ -333,7 +333,8 @@ asio::awaitable<void> Session::dialogue() {
       *chunk_left -= take;
       if (*chunk_left == 0) {
         chunk_left.reset();
-        if (!co_await apply(co_await wait_until_kept(m_protocol.on_chunk_end()))) {
+        Output output = co_await wait_until_kept(m_protocol.on_chunk_end());
+        if (!co_await apply(output)) {
           break;
         }
         continue;
