@@ -41,23 +41,30 @@ OctetFlags scan_octets(const char* first, const char* last) {
 
 DataDecoder::DataDecoder(std::size_t size_limit) : m_limit(size_limit) {}
 
+// Bytes are kept in runs, one append per run rather than per line: a run ends only where a
+// byte is dropped (a stuffed dot, the end-of-data line) and at the end of the input.
 std::size_t DataDecoder::feed(std::string_view input) {
   const char* const first = input.data();
   const char* const last = first + input.size();
   const char* p = first;
+  const char* run = first;
+  auto drop_byte = [&] {
+    keep({run, static_cast<std::size_t>(p - run)});
+    run = ++p;
+  };
   while (p != last && !m_done) {
     switch (m_state) {
       case State::line_start:
         if (*p == '.') {
           m_state = State::dot;
-          ++p;
+          drop_byte();
           continue;
         }
         break;
       case State::dot:
         if (*p == '\r') {
           m_state = State::dot_cr;
-          ++p;
+          drop_byte();
           continue;
         }
         // RFC 5321 4.5.2: any other line starting with "." lost that dot to stuffing.
@@ -70,9 +77,11 @@ std::size_t DataDecoder::feed(std::string_view input) {
         // SMTP smuggling hole, so ".\r" followed by anything else is content with a bare CR.
         if (*p == '\n') {
           m_done = true;
-          ++p;
+          drop_byte();
           continue;
         }
+        keep({run, static_cast<std::size_t>(p - run)});
+        run = p;
         keep("\r");
         ++m_line_length;
         m_bare_cr = true;
@@ -82,7 +91,6 @@ std::size_t DataDecoder::feed(std::string_view input) {
         break;
       case State::cr:
         if (*p == '\n') {
-          keep("\n");
           end_line(m_line_length - 1);  // the CR was counted with the line
           m_state = State::line_start;
           ++p;
@@ -95,11 +103,12 @@ std::size_t DataDecoder::feed(std::string_view input) {
     }
     p = scan_text(p, last);
   }
+  keep({run, static_cast<std::size_t>(p - run)});
   return static_cast<std::size_t>(p - first);
 }
 
-// Consumes text up to and including the next LF (or the whole input when there is none), with
-// one memchr per line rather than a state change per byte.
+// Passes over text up to and including the next LF (or the whole input when there is none),
+// with one memchr per line rather than a state change per byte; feed() keeps the bytes.
 const char* DataDecoder::scan_text(const char* first, const char* last) {
   const auto* newline = static_cast<const char*>(std::memchr(first, '\n', static_cast<std::size_t>(last - first)));
   const char* const stop = newline != nullptr ? newline : last;
@@ -117,11 +126,9 @@ const char* DataDecoder::scan_text(const char* first, const char* last) {
   }
   m_line_length += static_cast<std::size_t>(stop - first);
   if (newline == nullptr) {
-    keep({first, static_cast<std::size_t>(last - first)});
     m_state = ends_in_cr ? State::cr : State::text;
     return last;
   }
-  keep({first, static_cast<std::size_t>(newline + 1 - first)});
   if (ends_in_cr) {
     end_line(m_line_length - 1);
     m_state = State::line_start;
@@ -135,6 +142,9 @@ const char* DataDecoder::scan_text(const char* first, const char* last) {
 }
 
 void DataDecoder::keep(std::string_view bytes) {
+  if (bytes.empty()) {
+    return;
+  }
   m_size += bytes.size();
   if (m_too_big) {
     return;

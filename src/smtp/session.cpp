@@ -133,12 +133,16 @@ void Session::arm(std::chrono::milliseconds timeout) {
   }
 }
 
-asio::awaitable<bool> Session::read_more() {
+asio::awaitable<std::size_t> Session::read_chunk() {
   arm(m_shared.config.limits.idle_timeout);
   if (!m_chunk) {
     m_chunk = std::make_unique_for_overwrite<char[]>(limits::k_read_chunk);
   }
-  const std::size_t n = co_await read_some(asio::buffer(m_chunk.get(), limits::k_read_chunk));
+  co_return co_await read_some(asio::buffer(m_chunk.get(), limits::k_read_chunk));
+}
+
+asio::awaitable<bool> Session::read_more() {
+  const std::size_t n = co_await read_chunk();
   m_in.append(m_chunk.get(), n);
   co_return n > 0;
 }
@@ -344,13 +348,13 @@ asio::awaitable<void> Session::dialogue() {
       }
       continue;
     }
-    if (decoder && drop_in_data && !m_in.empty()) {
-      m_protocol.note("fault: dropped the connection after " + std::to_string(decoder->size() + m_in.size()) +
-                      " octets of the message");
-      m_protocol.finish("dropped during DATA (fault)");
-      break;
-    }
     if (decoder) {
+      if (drop_in_data && !m_in.empty()) {
+        m_protocol.note("fault: dropped the connection after " + std::to_string(decoder->size() + m_in.size()) +
+                        " octets of the message");
+        m_protocol.finish("dropped during DATA (fault)");
+        break;
+      }
       m_in.erase(0, decoder->feed(m_in));
       if (decoder->done()) {
         Output output = co_await wait_until_kept(m_protocol.on_message(*decoder));
@@ -360,9 +364,21 @@ asio::awaitable<void> Session::dialogue() {
         }
         continue;
       }
-      if (!co_await flush() || !co_await read_more()) {
+      if (!co_await flush()) {
         break;
       }
+      // Message bytes go from the read chunk straight to the decoder; only what follows the
+      // end of data (a pipelined command) is copied into m_in.
+      const std::size_t n = co_await read_chunk();
+      if (n == 0) {
+        break;
+      }
+      if (drop_in_data) {
+        m_in.assign(m_chunk.get(), n);
+        continue;
+      }
+      const std::size_t used = decoder->feed({m_chunk.get(), n});
+      m_in.assign(m_chunk.get() + used, n - used);
       continue;
     }
     auto eol = m_in.find('\n');

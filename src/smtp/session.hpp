@@ -73,7 +73,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void arm(std::chrono::milliseconds timeout);
   // One read over TLS or the plain socket; the byte count is 0 on error.
   boost::asio::awaitable<std::size_t> read_some(boost::asio::mutable_buffer buffer);
-  boost::asio::awaitable<bool> read_more();
+  // One read into m_chunk; the byte count is 0 on error or end of stream.
+  boost::asio::awaitable<std::size_t> read_chunk();
+  boost::asio::awaitable<bool> read_more();  // read_chunk() appended to m_in
   boost::asio::awaitable<bool> read_command();
   boost::asio::awaitable<bool> flush();
   boost::asio::awaitable<bool> handshake();
