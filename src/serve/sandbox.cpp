@@ -23,6 +23,7 @@ ServeSandbox::ServeSandbox(smtp::ServerConfig config, std::unique_ptr<MessageSto
   if (auto newest = m_store->sessions(1); !newest.empty()) {
     m_session_base = newest.front().id;
   }
+  config.keep_transactions = false;  // each accepted message is in the store, not the live record
   config.on_accepted = [this](const capture::SessionRecord& session, const capture::TransactionRecord& transaction) {
     return keep(session, transaction);
   };

@@ -75,8 +75,14 @@ void Protocol::note(std::string text) {
 void Protocol::abandon_transaction(std::string_view why) {
   if (m_transaction) {
     note("transaction abandoned: " + std::string(why));
-    m_record.transactions.push_back(std::move(m_transaction->record));
+    keep_transaction(std::move(m_transaction->record));
     m_transaction.reset();
+  }
+}
+
+void Protocol::keep_transaction(capture::TransactionRecord record) {
+  if (m_config.keep_transactions) {
+    m_record.transactions.push_back(std::move(record));
   }
 }
 
@@ -749,7 +755,7 @@ Output Protocol::complete_message(Transaction transaction, ReceivedMessage messa
     record.final_reply = verdict->replies.front();
     record.delivered = record.final_reply->positive();
   }
-  m_record.transactions.push_back(std::move(record));
+  keep_transaction(std::move(record));
   // Moved: its when_kept may hold a whole copy of the message (serve's store write).
   return std::move(*verdict);
 }
@@ -778,9 +784,11 @@ Output Protocol::message_not_kept(Output output, Reply refusal) {
   transcript.resize(transcript.size() - std::min(lines, transcript.size()));
   note("message not kept: " + refusal.text());
   record_server(refusal);
-  auto& transaction = m_record.transactions.back();
-  transaction.final_reply = refusal;
-  transaction.delivered = false;
+  if (m_config.keep_transactions) {
+    auto& transaction = m_record.transactions.back();
+    transaction.final_reply = refusal;
+    transaction.delivered = false;
+  }
   output.replies = {std::move(refusal)};
   output.when_kept = nullptr;
   return output;

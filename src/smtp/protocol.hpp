@@ -152,6 +152,7 @@ class Protocol {
   void enter_state(State next);
   // Records an open transaction as not delivered (its envelope still counts) and closes it.
   void abandon_transaction(std::string_view why);
+  void keep_transaction(capture::TransactionRecord record);  // into the record, unless !keep_transactions
   void record_client(std::string_view line);
   void record_server(const Reply& reply);
   Output respond(Reply reply, Next next = Next::read_command);

@@ -112,6 +112,10 @@ struct ServerConfig {
   // the transaction as it will be recorded (final reply set). A refusal (e.g.
   // reply::cannot_store()) replaces the 250: `serve` answers 451 when the store fails.
   std::function<Acceptance(const capture::SessionRecord&, const capture::TransactionRecord&)> on_accepted;
+  // false: a session's record keeps no transactions. A long-lived sandbox (serve) stores each
+  // accepted message through on_accepted; holding them in the record too would grow a
+  // connection that never closes without bound.
+  bool keep_transactions = true;
   // The sandbox's own refusals reworded, by reason ("unknown_user", "relay", "size", ...;
   // capture::k_refusal_reasons); "{address}" in the text stands for the refused address.
   std::map<std::string, Reply> replies;

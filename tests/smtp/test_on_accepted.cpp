@@ -19,7 +19,8 @@ struct Seen {
 
 // A protocol whose hook records what it saw and refuses when told to.
 struct HookDialogue {
-  explicit HookDialogue(bool refuse) : seen(std::make_shared<Seen>()) {
+  explicit HookDialogue(bool refuse, bool keep_transactions = true) : seen(std::make_shared<Seen>()) {
+    config.keep_transactions = keep_transactions;
     config.on_accepted = [seen = seen, refuse](const capture::SessionRecord& session,
                                                const capture::TransactionRecord& transaction) -> std::optional<Reply> {
       ++seen->calls;
@@ -104,4 +105,25 @@ TEST_CASE("on_accepted is not asked about refused messages", "[smtp][protocol][s
   Output output = d.send("Subject: bare\nbody\r\n.\r\n");
   REQUIRE(output.replies.front().code == 550);
   REQUIRE(d.seen->calls == 0);
+}
+
+TEST_CASE("without keep_transactions the hook still sees every message, the record keeps none",
+          "[smtp][protocol][serve]") {
+  HookDialogue d(false, false);
+  REQUIRE(d.send("Subject: one\r\n\r\nbody\r\n.\r\n").replies.front().code == 250);
+  REQUIRE(d.seen->message == "Subject: one\r\n\r\nbody\r\n");
+  d.protocol->on_line("MAIL FROM:<app@example.test>");
+  d.protocol->on_line("RCPT TO:<user@inbox.test>");
+  d.protocol->on_line("DATA");
+  Output second = d.send("Subject: two\r\n\r\nbody\r\n.\r\n");
+  REQUIRE(d.seen->calls == 2);
+  REQUIRE(d.seen->message == "Subject: two\r\n\r\nbody\r\n");
+  // A store that fails after the hook (serve's when_kept) still replaces the 250 on the wire.
+  Output refused = d.protocol->message_not_kept(std::move(second), reply::cannot_store());
+  REQUIRE(refused.replies.front().code == 451);
+  REQUIRE(transcript_has(d.record, "451 4.3.0"));
+  d.protocol->on_line("MAIL FROM:<app@example.test>");
+  d.protocol->on_line("RSET");
+  d.protocol->finish("client closed");
+  REQUIRE(d.record.transactions.empty());
 }
