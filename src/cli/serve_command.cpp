@@ -6,8 +6,10 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/line_printer.hpp"
 #include "http/api_server.hpp"
 #include "runner/sender_checks.hpp"
 #include "scenario/loader.hpp"
@@ -83,15 +85,14 @@ std::optional<smtp::ServerConfig> server_config(const ServeSettings& settings) {
 }
 
 // One line per stored message, for a person watching the terminal.
-void print_stored(const serve::StoredMessage& message, std::mutex& out_mutex) {
+void print_stored(const serve::StoredMessage& message, LinePrinter& printer) {
   const auto& transaction = message.transaction;
   std::string line = "message " + std::to_string(message.id) + ": <" + transaction.mail_from + "> ->";
   for (const auto& recipient : transaction.accepted_recipients()) {
     line += " <" + recipient + ">";
   }
-  line += ", " + std::to_string(transaction.message ? transaction.message->size() : 0) + " octets";
-  std::lock_guard lock(out_mutex);
-  std::cout << line << std::endl;
+  line += ", " + std::to_string(transaction.message ? transaction.message->size() : 0) + " octets\n";
+  printer.print(line);
 }
 
 // Waits for SIGTERM or SIGINT; they are blocked in every thread, so only this wait sees them.
@@ -111,9 +112,9 @@ int serve(const ServeSettings& settings) {
   const std::string location =
       settings.data_dir.empty() ? std::string("memory (lost on exit; --data DIR keeps them)")
                                 : (std::filesystem::path(settings.data_dir) / "maildog.sqlite3").string();
-  auto out_mutex = std::make_shared<std::mutex>();
+  LinePrinter printer(std::cout);  // outlives the sandbox: the last messages' lines are written
   serve::ServeSandbox sandbox(std::move(*config), std::move(store),
-                              [out_mutex](const serve::StoredMessage& message) { print_stored(message, *out_mutex); });
+                              [&printer](const serve::StoredMessage& message) { print_stored(message, printer); });
 
   // Blocked before the server's threads start, so they inherit the mask.
   sigset_t signals;
@@ -140,21 +141,16 @@ int serve(const ServeSettings& settings) {
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     throw;
   }
-  {
-    std::lock_guard lock(*out_mutex);
-    std::cout << "SMTP on " << sandbox.server().host() << ':' << sandbox.server().port() << '\n'
-              << "HTTP on " << settings.bind << ':' << api.port() << " (API /api/v1/, inspector http://"
-              << settings.bind << ':' << api.port() << "/" << (settings.api_token.empty() ? "" : "?token=...")
-              << ")\n"
-              << "store: " << location << " (" << sandbox.store().size() << " messages)\n"
-              << "stop with Ctrl-C or SIGTERM" << std::endl;
-  }
+  std::ostringstream started;
+  started << "SMTP on " << sandbox.server().host() << ':' << sandbox.server().port() << '\n'
+          << "HTTP on " << settings.bind << ':' << api.port() << " (API /api/v1/, inspector http://" << settings.bind
+          << ':' << api.port() << "/" << (settings.api_token.empty() ? "" : "?token=...") << ")\n"
+          << "store: " << location << " (" << sandbox.store().size() << " messages)\n"
+          << "stop with Ctrl-C or SIGTERM\n";
+  printer.print(started.str());
   const int stop_signal = wait_for_stop_signal(signals);
-  {
-    std::lock_guard lock(*out_mutex);
-    std::cout << (stop_signal == SIGINT ? "SIGINT" : "SIGTERM") << ": finishing transactions in flight, then stopping"
-              << std::endl;
-  }
+  printer.print(std::string(stop_signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                ": finishing transactions in flight, then stopping\n");
   api.stop();
   sandbox.stop(k_stop_grace);
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
