@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -95,6 +96,18 @@ void print_stored(const serve::StoredMessage& message, LinePrinter& printer) {
   printer.print(line);
 }
 
+// glibc serves blocks over 128 KiB with fresh mappings and hands large freed memory back to the
+// kernel, so every message growing past that size writes to new pages. On a VM a page fault
+// costs more than receiving the bytes (bench/RESULTS.md: about 3 ms per MiB of new memory, 1 MiB
+// intake at 0.7x smtp-sink); serve keeps freed memory for the next messages instead.
+void reuse_freed_memory() {
+  // Bigger blocks keep their own mappings, so a huge message's growth leaves nothing behind.
+  constexpr int k_mmap_threshold = 4 << 20;
+  constexpr int k_trim_threshold = 8 << 20;  // free memory kept at the top of a heap
+  mallopt(M_MMAP_THRESHOLD, k_mmap_threshold);
+  mallopt(M_TRIM_THRESHOLD, k_trim_threshold);
+}
+
 // Waits for SIGTERM or SIGINT; they are blocked in every thread, so only this wait sees them.
 int wait_for_stop_signal(const sigset_t& signals) {
   int received = 0;
@@ -107,6 +120,7 @@ int serve(const ServeSettings& settings) {
   if (!config) {
     return k_exit_invalid;
   }
+  reuse_freed_memory();
   auto store = settings.data_dir.empty() ? serve::make_memory_store(settings.keep)
                                          : serve::make_sqlite_store(settings.data_dir, settings.keep);
   const std::string location =
