@@ -21,7 +21,8 @@ namespace {
 
 // Bump with a migration in open_schema() when the tables change.
 // 2: a session's transcript moved from its record into session_lines; no indexes on messages.
-constexpr std::int64_t k_schema_version = 2;
+// 3: session_lines is a rowid table with an index on its key, not WITHOUT ROWID.
+constexpr std::int64_t k_schema_version = 3;
 // Another process (a second read-only look, a backup) may hold the lock briefly.
 constexpr int k_busy_timeout_ms = 5000;
 
@@ -44,13 +45,15 @@ CREATE TABLE IF NOT EXISTS sessions (
   record TEXT NOT NULL         -- the session as JSON, without its transactions and transcript
 );
 -- A session's transcript in the pieces it was written in (one per message, and the rest at
--- the end): appended to, never rewritten, as the session goes on.
+-- the end): appended to, never rewritten, as the session goes on. A rowid table: pieces of
+-- all sessions append to its last page, and only the small key entries are scattered by
+-- session (WITHOUT ROWID kept whole rows in the key's B-tree, interior pages included).
 CREATE TABLE IF NOT EXISTS session_lines (
   session_id INTEGER NOT NULL,
   seq INTEGER NOT NULL,        -- the index of the piece's first line in the transcript
-  lines TEXT NOT NULL,         -- the piece's transcript entries, a JSON array
-  PRIMARY KEY (session_id, seq)
-) WITHOUT ROWID;
+  lines TEXT NOT NULL          -- the piece's transcript entries, a JSON array
+);
+CREATE UNIQUE INDEX IF NOT EXISTS session_lines_key ON session_lines (session_id, seq);
 )sql";
 
 // Version 1 kept the transcript inside the session's record, and had indexes on the messages'
@@ -65,6 +68,20 @@ INSERT OR REPLACE INTO session_lines (session_id, seq, lines)
   SELECT id, 0, json_extract(record, '$.transcript') FROM sessions WHERE json_array_length(record, '$.transcript') > 0;
 UPDATE sessions SET record = json_set(record, '$.transcript', json('[]'));
 UPDATE schema_version SET version = 2;
+)sql";
+
+// Version 2's session_lines was WITHOUT ROWID: with transcript pieces of about 700 octets, each
+// commit rewrote a leaf per session in it and interior pages that held whole rows, 15 of its
+// 20 pages (bench/RESULTS.md). Rebuilt as a rowid table; dropping the old one drops the index
+// the schema above gave it.
+constexpr std::string_view k_migrate_from_2 = R"sql(
+CREATE TABLE session_lines_3 (session_id INTEGER NOT NULL, seq INTEGER NOT NULL, lines TEXT NOT NULL);
+INSERT INTO session_lines_3 (session_id, seq, lines) SELECT session_id, seq, lines FROM session_lines
+  ORDER BY session_id, seq;
+DROP TABLE session_lines;
+ALTER TABLE session_lines_3 RENAME TO session_lines;
+CREATE UNIQUE INDEX session_lines_key ON session_lines (session_id, seq);
+UPDATE schema_version SET version = 3;
 )sql";
 
 constexpr std::size_t k_no_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
@@ -426,15 +443,24 @@ class SqliteStore final : public MessageStore {
     db.execute(k_schema);
     sqlite::Statement version(db, "SELECT version FROM schema_version");
     if (!version.step()) {
-      db.execute("INSERT INTO schema_version (version) VALUES (" + std::to_string(k_schema_version) + ")");
-    } else if (const std::int64_t found = version.integer(0); found == 1) {
       version.reset();
-      db.execute(k_migrate_from_1);
-    } else if (found != k_schema_version) {
-      throw std::runtime_error("the store has schema version " + std::to_string(found) +
-                               "; this maildog-ci reads version " + std::to_string(k_schema_version));
+      db.execute("INSERT INTO schema_version (version) VALUES (" + std::to_string(k_schema_version) + ")");
+    } else {
+      std::int64_t found = version.integer(0);
+      version.reset();
+      if (found == 1) {
+        db.execute(k_migrate_from_1);
+        found = 2;
+      }
+      if (found == 2) {
+        db.execute(k_migrate_from_2);
+        found = 3;
+      }
+      if (found != k_schema_version) {
+        throw std::runtime_error("the store has schema version " + std::to_string(found) +
+                                 "; this maildog-ci reads version " + std::to_string(k_schema_version));
+      }
     }
-    version.reset();
     // One serve owns a data dir at a time: a session still marked open was cut off when the
     // previous one was killed, and would otherwise show as open for good.
     db.execute("UPDATE sessions SET open = 0 WHERE open <> 0");

@@ -420,13 +420,64 @@ INSERT INTO sessions (id, open, record) VALUES (3, 0, '{"id":3,"client_address":
   sqlite::Database db((dir.path() / "data" / "maildog.sqlite3").string());
   sqlite::Statement version(db, "SELECT version FROM schema_version");
   REQUIRE(version.step());
-  CHECK(version.integer(0) == 2);
+  CHECK(version.integer(0) == 3);
   sqlite::Statement record(db, "SELECT json_array_length(record, '$.transcript') FROM sessions WHERE id = 3");
   REQUIRE(record.step());
   CHECK(record.integer(0) == 0);
   sqlite::Statement indexes(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'");
   REQUIRE(indexes.step());
   CHECK(indexes.integer(0) == 0);
+}
+
+TEST_CASE("a store written by schema version 2 opens, its transcript pieces in a rowid table", "[serve][store][sqlite]") {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "data");
+  {
+    sqlite::Database db((dir.path() / "data" / "maildog.sqlite3").string());
+    db.execute(R"sql(
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version (version) VALUES (2);
+CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, received_us INTEGER NOT NULL,
+  session_id INTEGER NOT NULL, mail_from TEXT NOT NULL, recipients TEXT NOT NULL, subject TEXT NOT NULL,
+  auth TEXT NOT NULL, record TEXT NOT NULL, bytes BLOB NOT NULL);
+CREATE TABLE sessions (id INTEGER PRIMARY KEY, open INTEGER NOT NULL, record TEXT NOT NULL);
+CREATE TABLE session_lines (session_id INTEGER NOT NULL, seq INTEGER NOT NULL, lines TEXT NOT NULL,
+  PRIMARY KEY (session_id, seq)) WITHOUT ROWID;
+INSERT INTO sessions (id, open, record) VALUES (5, 1, '{"id":5,"client_address":"127.0.0.1","client_port":4000,
+  "helo":"two.test","esmtp":true,"tls":false,"tls_version":"","tls_cipher":"","auth_user":null,"auth_mechanism":"",
+  "transcript":[],"refusals":[],"close_reason":"","started_us":0,"duration_us":0}');
+INSERT INTO session_lines (session_id, seq, lines) VALUES
+  (5, 2, '[{"direction":"client","text":"MAIL FROM:<a@two.test>","offset_us":3}]'),
+  (5, 0, '[{"direction":"server","text":"220 hi","offset_us":1},{"direction":"client","text":"EHLO two.test","offset_us":2}]');
+)sql");
+  }
+  auto store = open_store(Kind::sqlite, dir);
+  auto old = store->session(5);
+  REQUIRE(old);
+  REQUIRE(old->record.transcript.size() == 3);
+  CHECK(old->record.transcript[0].text == "220 hi");
+  CHECK(old->record.transcript[1].text == "EHLO two.test");
+  CHECK(old->record.transcript[2].text == "MAIL FROM:<a@two.test>");
+  CHECK_FALSE(old->open);  // the serve that wrote it is gone
+  // The migrated table takes new pieces, and a whole record put over it still replaces them.
+  capture::SessionRecord live = old->record;
+  live.transcript.push_back({capture::TranscriptEntry::Direction::server, "250 ok", 4us});
+  store->update_session(6, live, true);
+  REQUIRE(store->session(6)->record.transcript.size() == 4);
+  live.transcript.resize(1);
+  store->put_session({.id = 5, .record = live, .open = false});
+  REQUIRE(store->session(5)->record.transcript.size() == 1);
+  store.reset();
+  sqlite::Database db((dir.path() / "data" / "maildog.sqlite3").string());
+  sqlite::Statement version(db, "SELECT version FROM schema_version");
+  REQUIRE(version.step());
+  CHECK(version.integer(0) == 3);
+  sqlite::Statement table(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'session_lines'");
+  REQUIRE(table.step());
+  CHECK(table.text(0).find("WITHOUT ROWID") == std::string::npos);
+  sqlite::Statement index(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'session_lines_key'");
+  REQUIRE(index.step());
+  CHECK(index.integer(0) == 1);
 }
 
 TEST_CASE("the SQLite store's retention holds across a reopen and removals", "[serve][store][sqlite]") {
