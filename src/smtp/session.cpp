@@ -35,6 +35,12 @@ auto verdict_of(const std::function<void(Acceptance::Verdict)>& when_kept, std::
       },
       asio::use_awaitable);
 }
+capture::SessionRecord opened_record(capture::Capture& capture) {
+  capture::SessionRecord record;
+  record.id = capture.next_session_id();
+  record.started = std::chrono::system_clock::now();
+  return record;
+}
 }  // namespace
 
 Session::Session(tcp::socket socket, SessionShared shared, bool over_connection_limit)
@@ -43,15 +49,14 @@ Session::Session(tcp::socket socket, SessionShared shared, bool over_connection_
       m_over_limit(over_connection_limit),
       m_watchdog(m_socket.get_executor()),
       m_pause(m_socket.get_executor()),
+      m_record(opened_record(shared.capture)),
       m_started(Clock::now()),
-      m_random(shared.config.seed),
+      // Seeded once (a seed fills 312 words): from the sandbox's seed and this session's id.
+      m_random(shared.config.seed ^ (m_record.id * 0x9e3779b97f4a7c15ULL)),
       m_protocol(
           shared.config, shared.rules, shared.capture, m_record,
           [this] { return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - m_started); },
           [this] { return m_random(); }) {
-  m_record.id = shared.capture.next_session_id();
-  m_random.seed(shared.config.seed ^ (m_record.id * 0x9e3779b97f4a7c15ULL));
-  m_record.started = std::chrono::system_clock::now();
   boost::system::error_code ec;
   auto remote = m_socket.remote_endpoint(ec);
   if (!ec) {
