@@ -80,9 +80,7 @@ std::size_t DataDecoder::feed(std::string_view input) {
           drop_byte();
           continue;
         }
-        keep({run, static_cast<std::size_t>(p - run)});
-        run = p;
-        keep("\r");
+        keep("\r");  // the CR skipped after the dot is content after all; the run starts at p
         ++m_line_length;
         m_bare_cr = true;
         if (m_smuggling_line == 0) {

@@ -35,6 +35,7 @@ auto verdict_of(const std::function<void(Acceptance::Verdict)>& when_kept, std::
       },
       asio::use_awaitable);
 }
+
 capture::SessionRecord opened_record(capture::Capture& capture) {
   capture::SessionRecord record;
   record.id = capture.next_session_id();
