@@ -21,6 +21,19 @@ std::unique_ptr<MessageStore> open_store(Kind kind, const test::TempDir& dir, st
   return kind == Kind::memory ? make_memory_store(keep) : make_sqlite_store((dir.path() / "data").string(), keep);
 }
 
+// A store as an older maildog-ci left it: its schema version, the messages table (the same in
+// versions 1 and 2) and `tables`.
+void write_old_store(const test::TempDir& dir, int version, std::string_view tables) {
+  std::filesystem::create_directories(dir.path() / "data");
+  sqlite::Database db((dir.path() / "data" / "maildog.sqlite3").string());
+  db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL);"
+             "INSERT INTO schema_version (version) VALUES (" + std::to_string(version) + ");"
+             "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, received_us INTEGER NOT NULL,"
+             "  session_id INTEGER NOT NULL, mail_from TEXT NOT NULL, recipients TEXT NOT NULL,"
+             "  subject TEXT NOT NULL, auth TEXT NOT NULL, record TEXT NOT NULL, bytes BLOB NOT NULL);" +
+             std::string(tables));
+}
+
 capture::RecipientRecord accepted(std::string address) {
   return {std::move(address), "", smtp::make_reply(250, smtp::EnhancedCode{2, 1, 5}, "Ok"), 1};
 }
@@ -391,15 +404,7 @@ TEST_CASE("add() with the live session stores the message and brings the session
 
 TEST_CASE("a store written by schema version 1 opens, its transcripts moved to lines", "[serve][store][sqlite]") {
   test::TempDir dir;
-  std::filesystem::create_directories(dir.path() / "data");
-  {
-    sqlite::Database db((dir.path() / "data" / "maildog.sqlite3").string());
-    db.execute(R"sql(
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-INSERT INTO schema_version (version) VALUES (1);
-CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, received_us INTEGER NOT NULL,
-  session_id INTEGER NOT NULL, mail_from TEXT NOT NULL, recipients TEXT NOT NULL, subject TEXT NOT NULL,
-  auth TEXT NOT NULL, record TEXT NOT NULL, bytes BLOB NOT NULL);
+  write_old_store(dir, 1, R"sql(
 CREATE INDEX messages_mail_from ON messages (mail_from);
 CREATE INDEX messages_received ON messages (received_us);
 CREATE TABLE sessions (id INTEGER PRIMARY KEY, open INTEGER NOT NULL, record TEXT NOT NULL);
@@ -408,7 +413,6 @@ INSERT INTO sessions (id, open, record) VALUES (3, 0, '{"id":3,"client_address":
   "transcript":[{"direction":"server","text":"220 hi","offset_us":1},{"direction":"client","text":"EHLO old.test","offset_us":2}],
   "refusals":[],"close_reason":"quit","started_us":0,"duration_us":5}');
 )sql");
-  }
   auto store = open_store(Kind::sqlite, dir);
   auto old = store->session(3);
   REQUIRE(old);
@@ -431,15 +435,7 @@ INSERT INTO sessions (id, open, record) VALUES (3, 0, '{"id":3,"client_address":
 
 TEST_CASE("a store written by schema version 2 opens, its transcript pieces in a rowid table", "[serve][store][sqlite]") {
   test::TempDir dir;
-  std::filesystem::create_directories(dir.path() / "data");
-  {
-    sqlite::Database db((dir.path() / "data" / "maildog.sqlite3").string());
-    db.execute(R"sql(
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-INSERT INTO schema_version (version) VALUES (2);
-CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, received_us INTEGER NOT NULL,
-  session_id INTEGER NOT NULL, mail_from TEXT NOT NULL, recipients TEXT NOT NULL, subject TEXT NOT NULL,
-  auth TEXT NOT NULL, record TEXT NOT NULL, bytes BLOB NOT NULL);
+  write_old_store(dir, 2, R"sql(
 CREATE TABLE sessions (id INTEGER PRIMARY KEY, open INTEGER NOT NULL, record TEXT NOT NULL);
 CREATE TABLE session_lines (session_id INTEGER NOT NULL, seq INTEGER NOT NULL, lines TEXT NOT NULL,
   PRIMARY KEY (session_id, seq)) WITHOUT ROWID;
@@ -450,7 +446,6 @@ INSERT INTO session_lines (session_id, seq, lines) VALUES
   (5, 2, '[{"direction":"client","text":"MAIL FROM:<a@two.test>","offset_us":3}]'),
   (5, 0, '[{"direction":"server","text":"220 hi","offset_us":1},{"direction":"client","text":"EHLO two.test","offset_us":2}]');
 )sql");
-  }
   auto store = open_store(Kind::sqlite, dir);
   auto old = store->session(5);
   REQUIRE(old);
