@@ -210,39 +210,53 @@ declare -A workload_name=([1k-new]="1 KiB, new connection per message" [1k-reuse
                           [1m]="1 MiB, new connection per message")
 declare -A rate rss note
 prepare_checks
+# The servers take turns within each run (run 1 of each, then run 2 of each, ...): this machine's
+# speed drifts over minutes, and back-to-back blocks of one server's runs turned that drift into
+# a bias of the ratios.
 for workload in "${workloads[@]}"; do
+  declare -A count_of=() full_of=() runs_of=() rates_of=() sizes_of=() failed_of=()
   for server in "${servers[@]}"; do
     if [ "$workload" = 1m ]; then
       count=${cap_1m[$server]:-$messages_1m}
       ((count > messages_1m)) && count=$messages_1m
-      full=$messages_1m
+      full_of[$server]=$messages_1m
     else
       count=${cap_1k[$server]:-$messages_1k}
       ((count > messages_1k)) && count=$messages_1k
-      full=$messages_1k
+      full_of[$server]=$messages_1k
     fi
+    count_of[$server]=$count
     server_runs=${peer_runs[$server]:-$runs}
     ((server_runs > runs)) && server_runs=$runs
-    rates=() sizes=() failed=0
-    for run in $(seq "$server_runs"); do
-      result=$(run_once "$server" "$workload" "$count" "$run")
+    runs_of[$server]=$server_runs
+    rates_of[$server]="" sizes_of[$server]="" failed_of[$server]=0
+  done
+  for run in $(seq "$runs"); do
+    for server in "${servers[@]}"; do
+      ((run > runs_of[$server])) && continue
+      result=$(run_once "$server" "$workload" "${count_of[$server]}" "$run")
       echo "  $server, $workload, run $run: $result" >&2
       if [ "$result" = failed ]; then
-        failed=$((failed + 1))
+        failed_of[$server]=$((failed_of[$server] + 1))
       else
-        rates+=("${result% *}")
-        sizes+=("${result#* }")
+        rates_of[$server]+=" ${result% *}"
+        sizes_of[$server]+=" ${result#* }"
       fi
     done
+  done
+  for server in "${servers[@]}"; do
     key="$server/$workload"
-    rate[$key]=$(printf '%s\n' "${rates[@]}" | median)
-    rss[$key]=$(printf '%s\n' "${sizes[@]}" | median)
+    count=${count_of[$server]}
+    failed=${failed_of[$server]}
+    rate[$key]=$(printf '%s\n' ${rates_of[$server]} | median)
+    rss[$key]=$(printf '%s\n' ${sizes_of[$server]} | median)
     note[$key]="$sessions x $count"
-    ((count < full)) && note[$key]+=" (capped from $full)"
-    note[$key]+=", $((server_runs - failed)) run(s)"
+    ((count < full_of[$server])) && note[$key]+=" (capped from ${full_of[$server]})"
+    note[$key]+=", $((runs_of[$server] - failed)) run(s)"
     ((failed)) && note[$key]+=", $failed FAILED"
     [ "$server" = serve-checks ] && note[$key]+=", DKIM-signed message (-F)"
   done
+  unset count_of full_of runs_of rates_of sizes_of failed_of
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b}'; }
