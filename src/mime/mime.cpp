@@ -266,8 +266,11 @@ class Walker {
   }
 
   void check_end_boundary(GMimeMultipart* multipart, const std::string& path) {
-    const char* boundary = g_mime_multipart_get_boundary(multipart);
+    // The parameter as parsed: g_mime_multipart_get_boundary() makes one up when it is
+    // missing, and rewriting the Content-Type of a hostile header took GMime minutes and GiBs.
+    const char* boundary = g_mime_object_get_content_type_parameter(GMIME_OBJECT(multipart), "boundary");
     if (!boundary || !*boundary) {
+      m_problems.add(where(path) + ": multipart without a boundary parameter (RFC 2046 5.1.1)");
       return;
     }
     const std::string end = "--" + std::string(boundary) + "--";
