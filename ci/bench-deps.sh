@@ -12,11 +12,12 @@ peers=${MAILDOG_BENCH_PEERS:-build/bench-peers}
 bash ci/install-postfix-tools.sh
 
 missing=()
-for package in python3-aiosmtpd nodejs npm; do
+for package in $(bash ci/packages.sh bench); do
   case $package in
     # A NodeSource nodejs ships its own npm and conflicts with Debian's.
     npm) command -v npm >/dev/null && continue ;;
     nodejs) command -v node >/dev/null && continue ;;
+    postfix) continue ;;  # installed above, without a mail system
   esac
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
 done

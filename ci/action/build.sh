@@ -16,8 +16,14 @@ if [[ -x $binary && -f $stamp && $(<"$stamp") == "$key" ]]; then
 else
   export CCACHE_DIR=$cache/ccache CCACHE_BASEDIR=$source_dir CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-400M}
   build_dir=${RUNNER_TEMP:-/tmp}/maildog-ci-build
-  cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMAILDOG_BUILD_TESTS=OFF \
-    -DMAILDOG_BUILD_BENCH=OFF >/dev/null
+  # Quiet when it works; all of it when it does not (CMake names a missing package on stdout).
+  configure_log=${RUNNER_TEMP:-/tmp}/maildog-ci-configure.log
+  if ! cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMAILDOG_BUILD_TESTS=OFF \
+    -DMAILDOG_BUILD_BENCH=OFF >"$configure_log" 2>&1; then
+    cat "$configure_log" >&2
+    echo "ci/action/build: configuring maildog-ci failed (above); ci/action/install.sh installs what it needs" >&2
+    exit 1
+  fi
   cmake --build "$build_dir" --target maildog-ci --parallel "$(nproc)"
   mkdir -p "$cache/bin"
   cp "$build_dir/src/cli/maildog-ci" "$binary"

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# The action's install step: the Debian/Ubuntu packages needed to build and run maildog-ci
-# (not its test suite). Idempotent; uses sudo when not root (GitHub-hosted runners).
+# The action's install step: the packages needed to build and run maildog-ci (not its test
+# suite), the `build` and `action` sets of ci/packages.txt. Idempotent; uses sudo when not root
+# (GitHub-hosted runners).
 set -euo pipefail
+here="$(dirname "${BASH_SOURCE[0]}")"
 
-packages=(
-  cmake ninja-build g++ ccache pkg-config jq
-  libssl-dev libyaml-cpp-dev libsodium-dev nlohmann-json3-dev libcli11-dev libvalijson-dev
-  libpsl-dev publicsuffix libc-ares-dev
-)
+packages=()
+while read -r p; do
+  # Boost is chosen below: Debian 12 ships 1.81 as libboost1.81-dev beside its default 1.74;
+  # newer releases (Ubuntu 24.04: 1.83) as libboost-dev.
+  [[ $p == libboost1.81-dev || $p == libboost-dev ]] || packages+=("$p")
+done < <(bash "$here/../packages.sh" build action)
+
 sudo=()
 if [[ $(id -u) -ne 0 ]]; then
   sudo=(sudo)
@@ -15,8 +19,6 @@ fi
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
-# Boost 1.81 or newer: Debian 12 ships it as libboost1.81-dev beside its default 1.74; newer
-# releases (Ubuntu 24.04: 1.83) as libboost-dev.
 boost_ok() {
   installed libboost1.81-dev || installed libboost1.81-all-dev ||
     { installed libboost-dev && dpkg --compare-versions "$(dpkg-query -W -f='${Version}' libboost-dev)" ge 1.81; }
