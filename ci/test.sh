@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install dependencies, build and test the optimised
-# build, then the ASan+UBSan build (clang), then 60 s of each libFuzzer target from that build.
+# build (once more without the conformance data, as a fresh clone has it), then the ASan+UBSan
+# build (clang), then 60 s of each libFuzzer target from that build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash ci/install-deps.sh
+bash ci/install-deps.sh build scenarios test fuzz
 export MAILDOG_CONFORMANCE_DIR=${MAILDOG_CONFORMANCE_DIR:-$(cd .. && pwd)/shared/conformance}
 [ -d "$MAILDOG_CONFORMANCE_DIR" ] || echo "ci/test: no conformance data at $MAILDOG_CONFORMANCE_DIR; those tests will skip"
 
@@ -11,6 +12,8 @@ echo "== build (ci preset)"
 bash ci/build.sh ci
 echo "== tests (ci preset)"
 ctest --preset ci --parallel 2 --timeout 300
+echo "== tests without conformance data (ci preset, as on a user's fresh clone)"
+bash ci/test-without-conformance.sh ci
 
 echo "== build (asan preset: clang, AddressSanitizer + UndefinedBehaviorSanitizer, fuzzers)"
 bash ci/build.sh asan

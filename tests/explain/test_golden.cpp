@@ -91,7 +91,7 @@ TEST_CASE("real-world replies get the approved explanations", "[explain][golden]
     WARN("approved " << approved.string() << ": review the diff before committing it");
     return;
   }
-  const fs::path received_path = fs::current_path() / "replies.received.json";
+  const fs::path received_path = maildog::test::received_path("replies.received.json");
   if (read_file(approved) != received) {
     std::ofstream(received_path, std::ios::binary) << received;
     FAIL("explanations differ from " << approved.string() << "; see " << received_path.string()

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "http/api_fixture.hpp"
+#include "support/skip.hpp"
 #include "support/child.hpp"
 
 using namespace maildog;
@@ -36,7 +37,7 @@ std::vector<std::string> subjects(const nlohmann::json& list) {
 
 TEST_CASE("the message routes", "[http]") {
   if (!program_available("curl")) {
-    WARN("curl is not installed (ci/install-deps.sh installs it): HTTP API tests skipped");
+    MAILDOG_SKIP("curl is not installed (ci/install-deps.sh installs it): HTTP API tests skipped");
     return;
   }
   ApiFixture api;
@@ -187,7 +188,7 @@ TEST_CASE("the message routes", "[http]") {
 
 TEST_CASE("the bearer token, CORS and request limits", "[http]") {
   if (!program_available("curl")) {
-    WARN("curl is not installed: HTTP API tests skipped");
+    MAILDOG_SKIP("curl is not installed: HTTP API tests skipped");
     return;
   }
   http::ApiOptions options;
@@ -226,7 +227,7 @@ TEST_CASE("the bearer token, CORS and request limits", "[http]") {
 
 TEST_CASE("long-polls for a message", "[http][wait]") {
   if (!program_available("curl")) {
-    WARN("curl is not installed: HTTP API tests skipped");
+    MAILDOG_SKIP("curl is not installed: HTTP API tests skipped");
     return;
   }
   ApiFixture api;

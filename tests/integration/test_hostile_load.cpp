@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "integration/harness.hpp"
+#include "support/skip.hpp"
 
 namespace maildog::test {
 namespace {
@@ -77,7 +78,7 @@ bool allow_descriptors(std::size_t connections) {
 TEST_CASE("1,000 connections at once are all greeted while a good client delivers", "[integration][hostile][load]") {
   constexpr std::size_t k_connections = 1000;
   if (!allow_descriptors(k_connections)) {
-    WARN("SKIPPED: the descriptor limit (ulimit -Hn) is below " << k_connections * 2 + 256);
+    MAILDOG_SKIP("the descriptor limit (ulimit -Hn) is below " << k_connections * 2 + 256);
     return;
   }
   Sandbox sandbox;

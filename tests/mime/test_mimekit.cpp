@@ -12,6 +12,7 @@
 
 #include "mime/mime.hpp"
 #include "support/paths.hpp"
+#include "support/skip.hpp"
 
 using maildog::mime::parse;
 using maildog::mime::Parsed;
@@ -25,7 +26,7 @@ namespace fs = std::filesystem;
 std::optional<fs::path> mimekit_dir() {
   auto dir = maildog::test::conformance_dir();
   if (!dir) {
-    WARN("no conformance data (MAILDOG_CONFORMANCE_DIR); skipping the MimeKit messages");
+    maildog::test::skip_test("no conformance data (MAILDOG_CONFORMANCE_DIR): the MimeKit messages");
     return std::nullopt;
   }
   return *dir / "mimekit";

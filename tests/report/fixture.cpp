@@ -238,7 +238,7 @@ std::string compare_with_golden(std::string_view name, const std::string& receiv
   }
   std::string received_name(name);
   received_name.replace(received_name.find(".approved."), 10, ".received.");
-  const auto received_path = std::filesystem::current_path() / received_name;
+  const auto received_path = maildog::test::received_path(received_name);
   std::ofstream(received_path, std::ios::binary) << received;
   return "output differs from " + approved.string() + "; see " + received_path.string() +
          " (diff them; run the test with MAILDOG_APPROVE=1 to approve)";

@@ -24,6 +24,7 @@
 
 #include "serve/serve_process.hpp"
 #include "serve/store.hpp"
+#include "support/skip.hpp"
 #include "support/smtp_client.hpp"
 #include "support/temp_dir.hpp"
 
@@ -249,7 +250,7 @@ std::string read_file(const std::string& path) {
 TEST_CASE("every message that got its 250 survives 20 SIGKILLs under smtp-source load",
           "[.durability][serve][integration][persistence]") {
   if (::access(k_smtp_source, X_OK) != 0) {
-    WARN("SKIPPED: " << k_smtp_source << " is not installed (ci/install-deps.sh installs postfix for it)");
+    MAILDOG_SKIP(k_smtp_source << " is not installed (ci/install-deps.sh installs postfix for it)");
     return;
   }
   const std::uint32_t seed = durability_seed();

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "serve/serve_process.hpp"
+#include "support/skip.hpp"
 #include "support/child.hpp"
 #include "support/paths.hpp"
 #include "support/temp_dir.hpp"
@@ -21,7 +22,7 @@ bool have(const std::string& program) {
   if (program_available(program)) {
     return true;
   }
-  WARN(program << " is not installed: test skipped (ci/install-deps.sh installs it)");
+  MAILDOG_SKIP(program << " is not installed: test skipped (ci/install-deps.sh installs it)");
   return false;
 }
 

@@ -1,3 +1,4 @@
+#include "support/skip.hpp"
 #include "support/chromium.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,7 +18,7 @@ bool chromium_available(const std::string& what) {
   if (program_available("chromium")) {
     return true;
   }
-  WARN("chromium is not installed (ci/install-deps.sh installs it): " << what << " skipped");
+  MAILDOG_SKIP("chromium is not installed (ci/install-deps.sh installs it): " << what << " skipped");
   return false;
 }
 
