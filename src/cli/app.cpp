@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/build_info.hpp"
 #include "cli/commands.hpp"
 
 namespace maildog::cli {
@@ -12,7 +13,7 @@ int run_app(int argc, char** argv) {
   app.footer(
       "Start with `maildog-ci run scenarios/`; `maildog-ci COMMAND --help` explains each command.\n"
       "Exit codes: 0 all passed, 1 a scenario failed, 2 invalid input or usage, 3 the environment failed.");
-  app.set_version_flag("--version", std::string("maildog-ci ") + MAILDOG_VERSION);
+  app.set_version_flag("--version", std::string(version_line()));
   app.require_subcommand(0, 1);
   std::vector<Command> commands{add_run_command(app), add_validate_command(app), add_check_command(app),
                                 add_keygen_command(app), add_sign_command(app), add_merge_command(app),
