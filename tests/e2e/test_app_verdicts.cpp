@@ -78,6 +78,18 @@ TEST_CASE("a non-zero exit fails unless expect.app.exit names the code or any", 
                  {"expect.app.exit", "expected: exit code 4", "actual:   exit code 3"});
 }
 
+TEST_CASE("an app that cannot start is that scenario's error in JUnit, and the run exits 1", "[e2e][app]") {
+  TempDir dir;
+  const fs::path junit = dir.path() / "report.xml";
+  auto run =
+      run_scenario(dir, "name: no such program\napp: {run: [no-such-program-xyz]}\n", {"--junit", junit.string()});
+  require_failed(run, {"ERROR no such program", "cannot start the app: cannot execute 'no-such-program-xyz'"});
+  const std::string xml = read_text(junit);
+  CHECK_THAT(xml, Catch::Contains("<error message=\"cannot start the app: cannot execute 'no-such-program-xyz': No "
+                                  "such file or directory\""));
+  CHECK_THAT(xml, Catch::Contains("errors=\"1\""));
+}
+
 TEST_CASE("an app killed by a signal fails unless expect.app.signal names it", "[e2e][app]") {
   TempDir dir;
   const std::string app = "name: killed\napp: {run: 'kill -TERM $$$$'}\n";  // $$ escapes ${}: the shell sees $$
