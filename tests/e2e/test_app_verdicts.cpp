@@ -103,3 +103,15 @@ TEST_CASE("an app killed by a signal fails unless expect.app.signal names it", "
   require_failed(run_scenario(dir, app + "expect:\n  app: {signal: KILL}\n"),
                  {"expect.app.signal", "expected: killed by signal 9 (SIGKILL)"});
 }
+
+TEST_CASE("a failing app's console report shows the end of its output, secrets masked", "[e2e][app]") {
+  TempDir dir;
+  const std::string secret = "s3cr3t-T0ken-9f2c";
+  // A misspelled script path: Python's own message is the reason, and only the app's stderr has it.
+  auto run = run_scenario(dir, "name: misspelled script\napp:\n  run: 'echo \"using $$API_TOKEN\" >&2; "
+                               "/usr/bin/python3 no_such.py'\n  env: {API_TOKEN: " +
+                                   secret + "}\n");
+  require_failed(run, {"actual:   exit code 2", "  app stdout: empty\n  app stderr:\n    using ***\n",
+                       "    /usr/bin/python3: can't open file", "no_such.py': [Errno 2] No such file or directory"});
+  CHECK_THAT(run.out + run.err, !Catch::Contains(secret));
+}
