@@ -175,7 +175,8 @@ int run(const RunSettings& settings) {
   written = report_to_github(result, settings.shard) && written;
   bool environment_failed = !written;
   for (const auto& scenario_result : result.scenarios) {
-    environment_failed = environment_failed || scenario_result.status == runner::Status::error;
+    environment_failed = environment_failed || (scenario_result.status == runner::Status::error &&
+                                                !runner::app_not_started(scenario_result));
   }
   if (environment_failed) {
     return k_exit_environment;
@@ -194,7 +195,8 @@ Command add_run_command(CLI::App& app) {
       "  maildog-ci run scenarios/ -j 4 --junit report.xml --json report.json\n"
       "  maildog-ci run scenarios/greylisting.yaml --filter 'retry' --fail-fast\n"
       "  maildog-ci run scenarios/ --html report.html --seed 12345\n"
-      "Exit codes: 0 all passed, 1 a scenario failed, 2 invalid input, 3 the environment failed.");
+      "Exit codes: 0 all passed, 1 a scenario failed (an app that could not start included), 2 invalid input,\n"
+      "3 the environment failed (a port, a report).");
   command->add_option("paths", settings->paths, "Scenario files or folders (searched recursively for *.yaml, *.yml)")
       ->required();
   command->add_option("-j,--jobs", settings->jobs, "Scenarios run in parallel (default: number of CPUs)")

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "core/ascii.hpp"
+#include "core/signals.hpp"
 #include "expect/transcript.hpp"
 #include "lint/transaction.hpp"
 #include "mime/mime.hpp"
@@ -214,9 +215,10 @@ std::string describe_exit(const runner::ProcessResult& app) {
     case Outcome::exited:
       return "exit code " + std::to_string(app.exit_code);
     case Outcome::signaled:
-      return "killed by signal " + std::to_string(app.signal);
+      return "killed by signal " + signals::describe(app.signal);
     case Outcome::timed_out:
-      return app.error.empty() ? std::string("timed out") : "timed out: " + app.error;
+      // The runner's error already reads "timed out after 2s; process group 123 killed".
+      return app.error.empty() ? std::string("timed out") : app.error;
     case Outcome::failed_to_start:
       return app.error.empty() ? std::string("failed to start") : "failed to start: " + app.error;
   }
@@ -262,21 +264,70 @@ void check_output(const Observation& observation, const scenario::OutputExpect& 
   }
 }
 
+// How the app ended, judged on `expect.app`'s exit, timed_out and signal, or without them on the
+// rule of any test runner: exit 0 within the timeout. A failure names the key that decides, so
+// the user sees what to write when the outcome was intended.
+void check_app_outcome(const Observation& observation, const scenario::AppExpect* expect,
+                       const scenario::AppSpec* spec, std::vector<Failure>& failures) {
+  using Outcome = runner::ProcessResult::Outcome;
+  const auto& app = *observation.result.app;
+  if (app.outcome == Outcome::failed_to_start) {
+    return;  // the scenario's error says why; an expectation on an app that never ran adds nothing
+  }
+  // Explicit keys point at `expect.app`; the default points at the `app:` that failed.
+  const std::size_t line = expect ? expect->line : (spec ? spec->line : 0);
+  auto fail = [&](std::string path, std::string expected, std::string actual) {
+    failures.push_back({std::move(path), line, std::move(expected), std::move(actual), observation.last_lines()});
+  };
+  const std::string actual = describe_exit(app);
+  if (expect && expect->timed_out.value_or(false)) {
+    if (app.outcome != Outcome::timed_out) {
+      fail("expect.app.timed_out", "the app runs into its timeout", actual + ", before its timeout");
+    }
+    return;
+  }
+  if (expect && expect->signal) {
+    const bool holds = app.outcome == Outcome::signaled && app.signal == *expect->signal;
+    if (!holds) {
+      // The runner's SIGTERM/SIGKILL at the deadline is not the app dying of a signal.
+      const std::string hint = app.outcome == Outcome::timed_out ? " (the runner's kill; expect timed_out: true)" : "";
+      fail("expect.app.signal", "killed by signal " + signals::describe(*expect->signal), actual + hint);
+    }
+    return;
+  }
+  if (expect && (expect->exit || expect->exit_any)) {
+    const bool holds = app.outcome == Outcome::exited && (expect->exit_any || app.exit_code == *expect->exit);
+    if (!holds) {
+      fail("expect.app.exit",
+           expect->exit_any ? std::string("the app exits (any code)") : "exit code " + std::to_string(*expect->exit),
+           actual);
+    }
+    return;
+  }
+  switch (app.outcome) {
+    case Outcome::timed_out:
+      fail("expect.app.timed_out", "the app exits before its timeout (expect.app.timed_out: true if it should not)",
+           actual);
+      return;
+    case Outcome::signaled:
+      fail("expect.app.signal", "the app exits (expect.app.signal names a signal it may die of)", actual);
+      return;
+    case Outcome::exited:
+      if (app.exit_code != 0) {
+        fail("expect.app.exit", "exit code 0 (expect.app.exit names another code, or any)", actual);
+      }
+      return;
+    case Outcome::failed_to_start:
+      return;
+  }
+}
+
 void check_app(const Observation& observation, const scenario::AppExpect& expect, std::vector<Failure>& failures) {
   const auto& app = observation.result.app;
   if (!app) {
     failures.push_back(
         {"expect.app", expect.line, "the app's result", "the scenario ran no app", observation.last_lines()});
     return;
-  }
-  using Outcome = runner::ProcessResult::Outcome;
-  if (expect.exit) {
-    // A timed-out app may have exited on SIGTERM with the expected code: it still failed.
-    const bool holds = app->outcome == Outcome::exited && app->exit_code == *expect.exit;
-    if (!holds) {
-      failures.push_back({"expect.app.exit", expect.line, "exit code " + std::to_string(*expect.exit),
-                          describe_exit(*app), observation.last_lines()});
-    }
   }
   if (expect.stdout_expect) {
     check_output(observation, *expect.stdout_expect, "stdout", app->stdout_text, expect.line, failures);
@@ -957,6 +1008,10 @@ std::vector<runner::Failure> evaluate(const scenario::Scenario& scenario, const 
   const auto& expect = scenario.expect;
   std::vector<Failure> failures;
   check_steps(observation, observed.steps, failures);
+  if (observed.app) {
+    check_app_outcome(observation, expect.app ? &*expect.app : nullptr, scenario.app ? &*scenario.app : nullptr,
+                      failures);
+  }
   if (expect.app) {
     check_app(observation, *expect.app, failures);
   }

@@ -30,6 +30,9 @@ std::vector<CommandReply> command_replies(const std::vector<capture::SessionReco
 
 // The failed expectations of `scenario.expect`, in the order they are written; empty when all
 // hold. `observed` supplies sessions, app and steps; reads the golden file when one is named.
+// An app must exit 0 within its timeout even without `expect.app`, unless `expect.app` names
+// its exit code, its timeout or its signal; an app that never started adds no failure (the
+// result's Status::error says why).
 std::vector<runner::Failure> evaluate(const scenario::Scenario& scenario, const runner::ScenarioResult& observed);
 
 // `--update-golden`: writes the normalised transcript to `expect.transcript.golden`, creating

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "report/app_output.hpp"
+
 namespace maildog::report {
 
 namespace {
@@ -105,6 +107,9 @@ void ConsoleReporter::finish(const runner::RunResult& run) {
         }
       }
       m_out << text;
+    }
+    for (const auto& line : app_output_tail(scenario)) {
+      m_out << "  " << line << '\n';
     }
   }
   m_out << '\n' << run.passed() << " passed, " << run.failed() << " failed\n";

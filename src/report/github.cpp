@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "report/app_output.hpp"
 #include "report/console.hpp"
 
 namespace maildog::report {
@@ -173,6 +174,9 @@ void write_details(const runner::ScenarioResult& scenario, const GithubContext& 
     out << "\n**" << inline_text(failure.expectation) << "** at " << code_span(where(scenario, failure.line, context))
         << "\n\n"
         << fenced(lines);
+  }
+  if (const auto tail = app_output_tail(scenario); !tail.empty()) {
+    out << "\n**app output**\n\n" << fenced(tail);
   }
 }
 

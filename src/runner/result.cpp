@@ -9,6 +9,10 @@ std::size_t RunResult::passed() const {
                                                 [](const ScenarioResult& s) { return s.status == Status::passed; }));
 }
 
+bool app_not_started(const ScenarioResult& result) {
+  return result.status == Status::error && result.app && result.app->outcome == ProcessResult::Outcome::failed_to_start;
+}
+
 std::size_t RunResult::failed() const { return scenarios.size() - passed(); }
 
 }  // namespace maildog::runner

@@ -41,7 +41,7 @@ struct ScenarioResult {
   std::filesystem::path file;
   std::size_t line = 0;
   Status status = Status::passed;
-  std::string error;  // Status::error: the environment failed (no port, app not startable)
+  std::string error;  // Status::error: the environment failed (no port) or the app could not start
   std::vector<Failure> failures;
   std::vector<capture::SessionRecord> sessions;  // what the sandbox recorded, in order
   std::optional<ProcessResult> app;              // when the scenario ran an app
@@ -51,6 +51,11 @@ struct ScenarioResult {
   std::chrono::system_clock::time_point started;
   std::chrono::microseconds duration{0};
 };
+
+// Status::error because the scenario's app could not be started (no such program, not
+// executable, no such working directory): the scenario's own failure, exit code 1. Any other
+// error is maildog-ci's environment (a port, the sandbox), exit code 3.
+bool app_not_started(const ScenarioResult& result);
 
 struct RunResult {
   std::vector<ScenarioResult> scenarios;  // in the order of the files and documents, whatever -j did

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/ascii.hpp"
+#include "core/signals.hpp"
 #include "scenario/document.hpp"
 #include "scenario/profiles.hpp"
 
@@ -886,6 +887,33 @@ class Builder {
     return output;
   }
 
+  // `exit`, `timed_out` and `signal` of `expect.app`: the schema has checked the types and the
+  // ranges; names of signals and outcomes that cannot happen together are checked here.
+  void build_app_outcome(const Node& app, AppExpect& result) {
+    if (auto code = as_integer(app["exit"]); code && *code >= 0 && *code <= 255) {
+      result.exit = static_cast<int>(*code);
+    } else if (as_string(app["exit"]) == "any") {
+      result.exit_any = true;
+    }
+    result.timed_out = as_bool(app["timed_out"]);
+    if (auto number = as_integer(app["signal"]); number && signals::known(*number)) {
+      result.signal = static_cast<int>(*number);
+    } else if (auto name = as_string(app["signal"])) {
+      result.signal = signals::number_of(*name);
+      if (!result.signal) {
+        error(app["signal"],
+              "'" + *name + "' is not a signal name (write TERM, KILL, INT, HUP, ..., SIGTERM or a number)");
+      }
+    }
+    const bool exits = app["exit"].present();
+    if (result.timed_out.value_or(false) && (exits || app["signal"].present())) {
+      error_at_key(app["timed_out"],
+                   "a timed-out app is killed by the runner: 'timed_out: true' cannot go with 'exit' or 'signal'");
+    } else if (exits && app["signal"].present()) {
+      error_at_key(app["signal"], "an app either exits or is killed by a signal: 'signal' cannot go with 'exit'");
+    }
+  }
+
   void build_expect(const Node& node, Scenario& scenario) {
     Expectations& expect = scenario.expect;
     if (!node.is_object()) {
@@ -895,9 +923,7 @@ class Builder {
     if (Node app = node["app"]; app.is_object()) {
       AppExpect result;
       result.line = key_line(app);
-      if (auto code = as_integer(app["exit"]); code && *code >= 0 && *code <= 255) {
-        result.exit = static_cast<int>(*code);
-      }
+      build_app_outcome(app, result);
       if (app["stdout"].is_object()) {
         result.stdout_expect = build_output(app["stdout"]);
       }

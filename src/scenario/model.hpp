@@ -118,8 +118,13 @@ struct OutputExpect {
 };
 
 // `expect.app`
+// Without `exit`, `timed_out` or `signal` the app must exit 0 within its timeout: an app that
+// hangs, dies of a signal or exits non-zero fails the scenario unless these name that outcome.
 struct AppExpect {
   std::optional<int> exit;  // exit status 0..255
+  bool exit_any = false;    // `exit: any`: every exit status passes (a timeout or a signal still fails)
+  std::optional<bool> timed_out;  // true: the app must run into its timeout and be killed by the runner
+  std::optional<int> signal;      // the signal number the app must die of (not the runner's kill at timeout)
   std::optional<OutputExpect> stdout_expect;
   std::optional<OutputExpect> stderr_expect;
   std::size_t line = 0;

@@ -155,7 +155,8 @@ app:
   std::filesystem::remove(pid_file);
 }
 
-TEST_CASE("an app that cannot start is an environment error", "[runner][scenario]") {
+// The scenario's own error (exit code 1), not maildog-ci's environment (exit code 3).
+TEST_CASE("an app that cannot start is the scenario's error", "[runner][scenario]") {
   auto scenario = load_one(R"(
 name: missing program
 app:
@@ -164,6 +165,11 @@ app:
   auto result = runner::run_scenario(scenario, quick_options());
   REQUIRE(result.status == runner::Status::error);
   REQUIRE_THAT(result.error, Catch::Contains("/nonexistent/program-for-maildog"));
+  CHECK(runner::app_not_started(result));
+  runner::ScenarioResult sandbox_failed;
+  sandbox_failed.status = runner::Status::error;
+  sandbox_failed.error = "cannot start the sandbox: no port";
+  CHECK_FALSE(runner::app_not_started(sandbox_failed));
 }
 
 TEST_CASE("the scheduler keeps input order whatever the parallelism", "[runner][scheduler]") {
