@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/ascii.hpp"
+#include "scenario/addresses.hpp"
 #include "scenario/document.hpp"
 #include "scenario/profiles.hpp"
 
@@ -300,6 +301,27 @@ class Builder {
     }
   }
 
+  // Address and domain fields must be able to match one: a typo would otherwise match nothing, silently.
+  void check_address(const Node& node, AddressField field) {
+    if (auto text = as_string(node)) {
+      if (auto problem = address_problem(*text, field)) {
+        error(node, std::move(*problem));
+      }
+    }
+  }
+
+  void check_addresses(const Node& node, AddressField field) {
+    check_address(node, field);
+    for (const auto& item : node.items()) {
+      check_address(item, field);
+    }
+  }
+
+  std::optional<rules::TextMatch> address_pattern(const Node& node, AddressField field) {
+    check_address(node, field);
+    return pattern(node);
+  }
+
   std::optional<milliseconds> duration(const Node& node) {
     auto text = as_string(node);
     if (!text) {
@@ -490,6 +512,8 @@ class Builder {
     }
     config.domains = as_strings(node["domains"]);
     config.mailboxes = as_strings(node["mailboxes"]);
+    check_addresses(node["domains"], AddressField::domain_glob);
+    check_addresses(node["mailboxes"], AddressField::address_glob);
     for (auto& [reason, reply] : build_refusal_replies(node["replies"], "server.replies.")) {
       config.replies[reason] = std::move(reply);
     }
@@ -589,8 +613,8 @@ class Builder {
   }
 
   void build_match(const Node& node, rules::Match& match) {
-    match.mail_from = pattern(node["mail_from"]);
-    match.rcpt = pattern(node["rcpt"]);
+    match.mail_from = address_pattern(node["mail_from"], AddressField::sender_match);
+    match.rcpt = address_pattern(node["rcpt"], AddressField::address_match);
     match.helo = pattern(node["helo"]);
     match.client_ip = pattern(node["client_ip"]);
     match.auth_user = pattern(node["auth_user"]);
@@ -917,8 +941,8 @@ class Builder {
       }
       DeliveredExpect delivered;
       delivered.line = m_document.positions.find(item.path).value.line;
-      delivered.to = pattern(item["to"]);
-      delivered.from = pattern(item["from"]);
+      delivered.to = address_pattern(item["to"], AddressField::address_match);
+      delivered.from = address_pattern(item["from"], AddressField::sender_match);
       delivered.count = count_value(item["count"]);
       for (const auto& [name, value] : item["headers"].members()) {
         if (auto header = pattern(value)) {
@@ -936,6 +960,7 @@ class Builder {
       expect.delivered.push_back(std::move(delivered));
     }
     expect.not_delivered = as_strings(node["not_delivered"]);
+    check_addresses(node["not_delivered"], AddressField::address);
     if (node["not_delivered"].present()) {
       expect.not_delivered_line = key_line(node["not_delivered"]);
     }
@@ -946,7 +971,7 @@ class Builder {
       RejectedExpect rejected;
       rejected.line = m_document.positions.find(item.path).value.line;
       rejected.reason = as_string(item["reason"]).value_or("");
-      rejected.to = pattern(item["to"]);
+      rejected.to = address_pattern(item["to"], AddressField::address_match);
       rejected.code = reply_code(item["code"]);
       rejected.enhanced = enhanced_code(item["enhanced"], rejected.code);
       rejected.count = count_value(item["count"]);
@@ -962,6 +987,7 @@ class Builder {
       RetryExpect retry;
       retry.line = m_document.positions.find(item.path).value.line;
       retry.rcpt = as_string(item["rcpt"]).value_or("");
+      check_address(item["rcpt"], AddressField::address);
       retry.max_attempts = count_value(item["max_attempts"]);
       retry.min_attempts = count_value(item["min_attempts"]);
       if (retry.min_attempts && retry.max_attempts && *retry.min_attempts > *retry.max_attempts) {

@@ -27,7 +27,8 @@ Diagnostic file_problem(const std::filesystem::path& path, std::string message) 
   return Diagnostic{path, 0, 0, "", std::move(message)};
 }
 
-// A semantic diagnostic says more than the schema's at the same place; drop the schema's.
+// A semantic diagnostic says more than the schema's at the same place; drop the schema's. A value
+// that failed to expand (an unset ${VAR}) is reported once, not again for what it expanded to.
 void add_document_diagnostics(std::vector<Diagnostic>& out, std::vector<Diagnostic> schema,
                               std::vector<Diagnostic> semantic, const std::vector<Diagnostic>& conversion) {
   auto covered = [&](const Diagnostic& diagnostic) {
@@ -42,7 +43,12 @@ void add_document_diagnostics(std::vector<Diagnostic>& out, std::vector<Diagnost
     }
   }
   for (auto& diagnostic : semantic) {
-    out.push_back(std::move(diagnostic));
+    auto same_place = [&](const Diagnostic& other) {
+      return other.yaml_path == diagnostic.yaml_path && other.line == diagnostic.line;
+    };
+    if (std::none_of(conversion.begin(), conversion.end(), same_place)) {
+      out.push_back(std::move(diagnostic));
+    }
   }
 }
 

@@ -550,3 +550,23 @@ TEST_CASE("a control character is a syntax error at its place", "[scenario]") {
   CHECK(bell.diagnostics[0].column == 8);
   CHECK_THAT(bell.diagnostics[0].message, Catch::Contains("control character 0x07"));
 }
+
+TEST_CASE("address fields accept addresses and patterns that can match one", "[scenario]") {
+  auto result = load_one(
+      "name: patterns\n"
+      "server:\n"
+      "  domains: [inbox.test, \"*.inbox.test\", \"inbox.*\"]\n"
+      "  mailboxes: [user@inbox.test, postmaster, \"*@team.inbox.test\", \"no-reply@*\", \"*\", \"user?@inbox.test\"]\n"
+      "  rules:\n"
+      "    - {at: rcpt, match: {mail_from: \"\", rcpt: \"/^bounce-.*@/i\"}, reply: \"550 5.7.1 no\"}\n"
+      "    - {at: rcpt, match: {mail_from: \"*inbox.test\", rcpt: \"user*\"}, reply: \"550 5.7.1 no\"}\n"
+      "client: {steps: [{quit: true}]}\n"
+      "expect:\n"
+      "  delivered: [{to: \"\\\"quoted local\\\"@inbox.test\", from: \"*@*\"}]\n"
+      "  not_delivered: [ghost@inbox.test, \"user@[192.0.2.1]\"]\n"
+      "  rejected: [{reason: rule, to: \"/ghost/\"}]\n"
+      "  retries: [{rcpt: ghost@inbox.test, max_attempts: 1}]\n");
+  INFO(messages(result));
+  CHECK(result.ok());
+  CHECK(result.warnings.empty());
+}
