@@ -66,6 +66,9 @@ std::optional<smtp::ServerConfig> server_config(const ServeSettings& settings) {
   smtp::ServerConfig config;
   if (!settings.config_path.empty()) {
     auto loaded = scenario::load_serve_config(settings.config_path, scenario::Environment());
+    for (const auto& warning : loaded.warnings) {
+      std::cerr << warning.format() << '\n';
+    }
     for (const auto& diagnostic : loaded.diagnostics) {
       std::cerr << diagnostic.format() << '\n';
     }

@@ -2,6 +2,7 @@
 // shapes, template names) and the Scenario model, built from a document's JSON in one walk.
 // Every accessor tolerates values of the wrong type: the schema has reported those already.
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -269,6 +270,7 @@ class Builder {
     scenario.tags = as_strings(root["tags"]);
     build_dns(root["dns"], scenario.dns);
     build_server(root["server"], scenario);
+    warn_forward_dnsbl_names(root["dns"], scenario);
     if (root["app"].is_object()) {
       scenario.app = build_app(root["app"]);
     }
@@ -286,6 +288,7 @@ class Builder {
  private:
   void error(const Node& node, std::string message) { m_reporter.error(node.path, std::move(message)); }
   void error_at_key(const Node& node, std::string message) { m_reporter.error(node.path, std::move(message), true); }
+  void warn_at_key(const Node& node, std::string message) { m_reporter.warn(node.path, std::move(message), true); }
   std::size_t key_line(const Node& node) const { return m_document.positions.find(node.path).key.line; }
 
   std::optional<rules::TextMatch> pattern(const Node& node) {
@@ -403,6 +406,75 @@ class Builder {
         by_type[type] = as_strings(values);
       }
     }
+  }
+
+  // A DNSBL is asked for 1.2.0.192.zone to learn whether 192.0.2.1 is listed (RFC 5782 2.1). A
+  // fixture name under a checked zone that reads as the peer's address forward, or as a reserved
+  // address only forward, lists nobody the scenario sends from: say which name to write.
+  void warn_forward_dnsbl_names(const Node& dns, const Scenario& scenario) {
+    const auto& peer = scenario.server_extras.peer;
+    const std::string peer_ip = peer ? peer->ip : std::string();
+    for (const auto& zone_written : scenario.server_extras.checks.dnsbl) {
+      const std::string zone = dns_name(zone_written);
+      for (const auto& [name_written, records] : dns.members()) {
+        const std::string name = dns_name(name_written);
+        if (zone.empty() || !name.ends_with("." + zone)) {
+          continue;
+        }
+        const std::string key = name.substr(0, name.size() - zone.size() - 1);
+        auto octets = ipv4_octets(key);
+        if (!octets) {
+          continue;
+        }
+        const std::string reversed = joined_octets({(*octets)[3], (*octets)[2], (*octets)[1], (*octets)[0]});
+        if (reversed == key || reversed == peer_ip) {
+          continue;
+        }
+        const bool forward = key == peer_ip || (is_reserved_ipv4(*octets) && !is_reserved_ipv4(*ipv4_octets(reversed)));
+        if (forward) {
+          warn_at_key(records, name_written + " lists " + reversed + " in " + zone + ", not " + key +
+                                   ": a DNSBL is queried with the octets reversed, so write " + reversed + "." + zone +
+                                   " to list " + key);
+        }
+      }
+    }
+  }
+
+  static std::string dns_name(std::string_view written) {
+    std::string name = ascii::lower(written);
+    while (name.ends_with('.')) {
+      name.pop_back();
+    }
+    return name;
+  }
+
+  static std::optional<std::array<int, 4>> ipv4_octets(std::string_view text) {
+    std::array<int, 4> octets{};
+    for (std::size_t i = 0; i < 4; ++i) {
+      const auto dot = i < 3 ? text.find('.') : text.size();
+      if (dot == std::string_view::npos || dot == 0 || dot > 3) {
+        return std::nullopt;
+      }
+      auto [end, ec] = std::from_chars(text.data(), text.data() + dot, octets[i]);
+      if (ec != std::errc{} || end != text.data() + dot || octets[i] > 255) {
+        return std::nullopt;
+      }
+      text.remove_prefix(i < 3 ? dot + 1 : dot);
+    }
+    return octets;
+  }
+
+  static std::string joined_octets(std::array<int, 4> octets) {
+    return std::to_string(octets[0]) + "." + std::to_string(octets[1]) + "." + std::to_string(octets[2]) + "." +
+           std::to_string(octets[3]);
+  }
+
+  // Loopback, private, link-local, shared and documentation ranges: what test fixtures use.
+  static bool is_reserved_ipv4(const std::array<int, 4>& o) {
+    return o[0] == 127 || o[0] == 10 || (o[0] == 192 && o[1] == 168) || (o[0] == 172 && o[1] >= 16 && o[1] <= 31) ||
+           (o[0] == 169 && o[1] == 254) || (o[0] == 100 && o[1] >= 64 && o[1] <= 127) ||
+           (o[0] == 192 && o[1] == 0 && o[2] == 2) || (o[0] == 198 && o[1] == 51 && o[2] == 100) ||
+           (o[0] == 203 && o[1] == 0 && o[2] == 113);
   }
 
   // `server.profile`: a name, or {name, bulk_sender}. Unknown names are the schema's to report.
@@ -805,6 +877,7 @@ class Builder {
       }
     }
     for (const auto& [name, value] : node["env"].members()) {
+      warn_app_field_in_env(name, value);
       if (auto text = as_string(value)) {
         app.env[name] = *text;
         check_templates(value);
@@ -818,6 +891,17 @@ class Builder {
     app.cwd = as_string(node["cwd"]);
     check_templates(node["cwd"]);
     return app;
+  }
+
+  // `timeout: 20s` under `env:` instead of beside it is valid YAML and a valid variable, and the
+  // app then runs without its timeout: almost always an indentation mistake.
+  void warn_app_field_in_env(const std::string& name, const Node& value) {
+    constexpr std::string_view k_app_fields[] = {"run", "env", "timeout", "cwd"};
+    if (std::find(std::begin(k_app_fields), std::end(k_app_fields), name) == std::end(k_app_fields)) {
+      return;
+    }
+    warn_at_key(value, "app.env." + name + " sets an environment variable named like the app field '" + name +
+                           "': if it is meant as app." + name + ", indent it as deep as env:, not under it");
   }
 
   ClientSpec build_client(const Node& node) {

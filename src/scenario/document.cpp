@@ -411,6 +411,17 @@ void Reporter::error(const std::string& path, std::string message, bool at_key) 
   error_at(at_key ? position.key : position.value, path, std::move(message));
 }
 
+void Reporter::warn(const std::string& path, std::string message, bool at_key) {
+  if (!m_warnings) {
+    return;
+  }
+  NodePosition position = m_positions ? m_positions->find(path) : NodePosition{};
+  const Position at = at_key ? position.key : position.value;
+  Diagnostic warning{m_file, at.line, at.column, path, std::move(message)};
+  warning.warning = true;
+  m_warnings->push_back(std::move(warning));
+}
+
 void Reporter::error_at(Position position, const std::string& path, std::string message) {
   m_out.push_back(Diagnostic{m_file, position.line, position.column, path, std::move(message)});
 }

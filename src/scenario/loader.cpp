@@ -67,6 +67,7 @@ void load_file(const std::filesystem::path& path, const Environment& env, LoadRe
   LoadResult one = load_document_text(text.str(), path, env, purpose);
   std::move(one.scenarios.begin(), one.scenarios.end(), std::back_inserter(result.scenarios));
   std::move(one.diagnostics.begin(), one.diagnostics.end(), std::back_inserter(result.diagnostics));
+  std::move(one.warnings.begin(), one.warnings.end(), std::back_inserter(result.warnings));
 }
 
 void load_folder(const std::filesystem::path& folder, const Environment& env, LoadResult& result) {
@@ -101,7 +102,7 @@ std::string Diagnostic::format() const {
   if (line > 0) {
     out += ':' + std::to_string(line) + ':' + std::to_string(column);
   }
-  out += ": error: " + message;
+  out += (warning ? ": warning: " : ": error: ") + message;
   if (!yaml_path.empty()) {
     out += " (at " + yaml_path + ")";
   }
@@ -148,6 +149,7 @@ LoadResult load_document_text(std::string_view yaml, const std::filesystem::path
     std::vector<Diagnostic> semantic_problems;
     detail::Reporter semantic_reporter(name, semantic_problems);
     semantic_reporter.set_positions(&document.positions);
+    semantic_reporter.set_warnings(&result.warnings);
     Scenario scenario;
     scenario.file = name;
     scenario.dir = name.parent_path();
@@ -165,9 +167,11 @@ LoadResult load_document_text(std::string_view yaml, const std::filesystem::path
       result.scenarios.push_back(std::move(scenario));
     }
   }
-  std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+  auto by_place = [](const Diagnostic& a, const Diagnostic& b) {
     return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-  });
+  };
+  std::stable_sort(diagnostics.begin(), diagnostics.end(), by_place);
+  std::stable_sort(result.warnings.begin(), result.warnings.end(), by_place);
   result.diagnostics = std::move(diagnostics);
   return result;
 }

@@ -570,3 +570,57 @@ TEST_CASE("address fields accept addresses and patterns that can match one", "[s
   CHECK(result.ok());
   CHECK(result.warnings.empty());
 }
+
+TEST_CASE("likely mistakes that are valid are warnings at their place, not errors", "[scenario]") {
+  SECTION("an app field indented under app.env") {
+    auto result = load_one(
+        "name: env\n"
+        "app:\n"
+        "  run: [./send]\n"
+        "  env:\n"
+        "    MAILDOG_MODE: test\n"
+        "    timeout: 20s\n"
+        "    cwd: apps\n");
+    INFO(messages(result));
+    REQUIRE(result.ok());
+    REQUIRE(result.scenarios.size() == 1);
+    REQUIRE(result.warnings.size() == 2);
+    CHECK(result.warnings[0].format() ==
+          "mem/test.yaml:6:5: warning: app.env.timeout sets an environment variable named like the app field "
+          "'timeout': if it is meant as app.timeout, indent it as deep as env:, not under it (at app.env.timeout)");
+    CHECK(result.warnings[1].line == 7);
+    CHECK(result.warnings[1].yaml_path == "app.env.cwd");
+  }
+  SECTION("a DNSBL fixture name with the address forward") {
+    auto result = load_one(
+        "name: dnsbl\n"
+        "dns:\n"
+        "  192.0.2.1.zen.dnsbl.test: {A: [127.0.0.2]}\n"
+        "  2.0.0.127.zen.dnsbl.test: {A: [127.0.0.2]}\n"
+        "  203.0.113.9.other.test: {A: [127.0.0.2]}\n"
+        "server:\n"
+        "  peer: {ip: 192.0.2.1}\n"
+        "  checks: {dnsbl: [zen.dnsbl.test]}\n"
+        "client: {steps: [{quit: true}]}\n");
+    INFO(messages(result));
+    REQUIRE(result.ok());
+    REQUIRE(result.warnings.size() == 1);
+    CHECK(result.warnings[0].format() ==
+          "mem/test.yaml:3:3: warning: 192.0.2.1.zen.dnsbl.test lists 1.2.0.192 in zen.dnsbl.test, not 192.0.2.1: a "
+          "DNSBL is queried with the octets reversed, so write 1.2.0.192.zen.dnsbl.test to list 192.0.2.1 "
+          "(at dns[\"192.0.2.1.zen.dnsbl.test\"])");
+  }
+  SECTION("the reversed name is what a DNSBL is asked for: no warning") {
+    auto result = load_one(
+        "name: dnsbl\n"
+        "dns:\n"
+        "  1.2.0.192.zen.dnsbl.test: {A: [127.0.0.2]}\n"
+        "server:\n"
+        "  peer: {ip: 192.0.2.1}\n"
+        "  checks: {dnsbl: [zen.dnsbl.test]}\n"
+        "client: {steps: [{quit: true}]}\n");
+    INFO(messages(result));
+    REQUIRE(result.ok());
+    CHECK(result.warnings.empty());
+  }
+}
