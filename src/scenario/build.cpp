@@ -916,8 +916,8 @@ class Builder {
     } else if (auto host = as_string(target["host"])) {
       client.target.sandbox = false;
       client.target.host = *host;
-      if (auto port = as_integer(target["port"]); port && *port >= 1 && *port <= 65535) {
-        client.target.port = static_cast<std::uint16_t>(*port);
+      if (auto port = port_value(target["port"])) {
+        client.target.port = *port;
       }
     }
     for (const auto& step : node["steps"].items()) {
@@ -926,6 +926,25 @@ class Builder {
       }
     }
     return client;
+  }
+
+  // CI hands ports in from outside, `port: "${MX_PORT:-2525}"`: a string that is a whole number
+  // after ${} expansion counts as that number. Numbers out of range are the schema's to report.
+  std::optional<std::uint16_t> port_value(const Node& node) {
+    std::optional<std::int64_t> port = as_integer(node);
+    if (auto text = as_string(node)) {
+      std::int64_t number = 0;
+      auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), number);
+      if (text->empty() || ec != std::errc{} || end != text->data() + text->size() || number < 1 || number > 65535) {
+        error(node, "port \"" + *text + "\" is not a whole number from 1 to 65535");
+        return std::nullopt;
+      }
+      port = number;
+    }
+    if (!port || *port < 1 || *port > 65535) {
+      return std::nullopt;
+    }
+    return static_cast<std::uint16_t>(*port);
   }
 
   ClientStep build_step(const Node& node) {

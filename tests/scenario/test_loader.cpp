@@ -624,3 +624,26 @@ TEST_CASE("likely mistakes that are valid are warnings at their place, not error
     CHECK(result.warnings.empty());
   }
 }
+
+TEST_CASE("a port string that is a whole number after ${} expansion is that port", "[scenario]") {
+  const std::string yaml =
+      "name: x\nclient:\n  target: {host: mx.test, port: \"${MX_PORT:-2525}\"}\n  steps: [{quit: true}]\n";
+  SECTION("the default") {
+    auto result = scn::load_text(yaml, "mem/port.yaml", scn::Environment::from_map({}));
+    INFO(messages(result));
+    REQUIRE(result.scenarios.size() == 1);
+    CHECK(result.scenarios[0].client->target.port == 2525);
+  }
+  SECTION("the variable") {
+    auto result = scn::load_text(yaml, "mem/port.yaml", scn::Environment::from_map({{"MX_PORT", "2600"}}));
+    INFO(messages(result));
+    REQUIRE(result.scenarios.size() == 1);
+    CHECK(result.scenarios[0].client->target.port == 2600);
+  }
+  SECTION("a string out of range is an error at its value") {
+    auto result = scn::load_text(yaml, "mem/port.yaml", scn::Environment::from_map({{"MX_PORT", "70000"}}));
+    REQUIRE(result.diagnostics.size() == 1);
+    CHECK(result.diagnostics[0].format() ==
+          "mem/port.yaml:3:33: error: port \"70000\" is not a whole number from 1 to 65535 (at client.target.port)");
+  }
+}
