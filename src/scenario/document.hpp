@@ -82,7 +82,7 @@ ParsedFile parse_yaml(std::string_view text, const Environment& env, Reporter& r
 void validate_schema(const Document& document, Reporter& reporter);
 
 // What a document is read for: a scenario to run needs an app or a client; a `serve`
-// configuration needs only name and server (dns optional).
+// configuration needs only server (dns optional, no name).
 enum class Purpose { run, serve };
 
 // Semantic checks and the model; `scenario` is meaningful only when nothing was reported.

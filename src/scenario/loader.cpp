@@ -124,6 +124,18 @@ LoadResult load_serve_config(const std::filesystem::path& file, const Environmen
 
 namespace {
 
+// The schema is written for scenarios and requires a name; a serve configuration is a server:
+// block (and dns:) that needs none, so it is checked as if it had one.
+void validate_schema_for(const detail::Document& document, detail::Purpose purpose, detail::Reporter& reporter) {
+  if (purpose != detail::Purpose::serve || !document.value.is_object() || document.value.contains("name")) {
+    detail::validate_schema(document, reporter);
+    return;
+  }
+  detail::Document named = document;
+  named.value["name"] = "serve";
+  detail::validate_schema(named, reporter);
+}
+
 LoadResult load_document_text(std::string_view yaml, const std::filesystem::path& name, const Environment& env,
                               detail::Purpose purpose) {
   LoadResult result;
@@ -144,7 +156,7 @@ LoadResult load_document_text(std::string_view yaml, const std::filesystem::path
     std::vector<Diagnostic> schema_problems;
     detail::Reporter schema_reporter(name, schema_problems);
     schema_reporter.set_positions(&document.positions);
-    detail::validate_schema(document, schema_reporter);
+    validate_schema_for(document, purpose, schema_reporter);
 
     std::vector<Diagnostic> semantic_problems;
     detail::Reporter semantic_reporter(name, semantic_problems);

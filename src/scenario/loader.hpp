@@ -42,7 +42,7 @@ LoadResult load_paths(const std::vector<std::filesystem::path>& paths, const Env
 LoadResult load_text(std::string_view yaml, const std::filesystem::path& name, const Environment& env);
 
 // A `maildog-ci serve` configuration: one file whose first document is a scenario of which
-// only name, server and dns count (app, client and expect may be there, so a scenario file
+// only server and dns count (name, app, client and expect may be there, so a scenario file
 // serves as well, but are not needed). Diagnostics as for load_paths; at most one scenario.
 LoadResult load_serve_config(const std::filesystem::path& file, const Environment& env);
 
