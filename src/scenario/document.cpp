@@ -10,6 +10,8 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include "scenario/syntax_hints.hpp"
+
 namespace maildog::scenario::detail {
 
 namespace {
@@ -452,13 +454,22 @@ ParsedFile parse_yaml(std::string_view text, const Environment& env, Reporter& r
   } catch (const YAML::Exception& error) {
     Position where = position_of(error.mark);
     std::string message = "YAML syntax error: " + error.msg;
+    std::string path;
     if (auto tab = where.line > 0 ? first_tab_column(text, where.line) : std::nullopt) {
       where.column = *tab;
       if (error.msg.find("tab") == std::string::npos) {
         message += " (a tab in the indentation: YAML indents with spaces only)";
       }
+    } else {
+      // yaml-cpp says where it broke; the scan adds what was left open, or the indentation that broke it.
+      const std::size_t offset = error.mark.pos >= 0 ? static_cast<std::size_t>(error.mark.pos) : text.size();
+      SyntaxHint hint = explain_syntax_error(text, where, offset);
+      if (!hint.explanation.empty()) {
+        message += ": " + hint.explanation;
+      }
+      path = std::move(hint.path);
     }
-    reporter.error_at(where.line ? where : Position{1, 1}, "", message);
+    reporter.error_at(where.line ? where : Position{1, 1}, path, message);
     parsed.syntax_error = true;
     return parsed;
   }
