@@ -38,6 +38,12 @@ class StructureScan {
     if (m_open_quote) {
       return {"the quoted string opened at " + at_text(*m_open_quote) + " is never closed", m_quote_path};
     }
+    if (m_mismatched_close && !m_flows.empty()) {
+      const Opened& open = m_flows.back();
+      return {std::string("'") + m_mismatched_close->bracket + "' at " + at_text(m_mismatched_close->at) +
+                  " cannot close the '" + open.bracket + "' opened at " + at_text(open.at),
+              open.path};
+    }
     if (!m_flows.empty()) {
       const Opened& open = m_flows.back();
       const bool list = open.bracket == '[';
@@ -82,8 +88,14 @@ class StructureScan {
     return indent;
   }
 
+  // Up to where yaml-cpp broke; the broken line's own structure is scanned for what it opens, but
+  // its indentation is judged against the blocks open before it.
   void scan() {
-    while (!stopped() && m_line < m_broke.line) {
+    while (!stopped() && m_line <= m_broke.line) {
+      if (m_line == m_broke.line && !m_blocks_before_broken_line) {
+        m_blocks_before_broken_line = m_blocks;
+        m_last_scalar_key_before = m_last_scalar_key;
+      }
       const std::size_t indent = indent_at(m_pos);
       const char first = at(m_pos + indent);
       const bool blank = m_pos + indent >= m_text.size() || line_end(m_pos + indent) || first == '#';
@@ -201,6 +213,9 @@ class StructureScan {
 
   // A value starting at the current position; true when it is a scalar on this line.
   bool value(const std::string& path, std::size_t column) {
+    if (stopped()) {
+      return false;  // past where yaml-cpp broke: nothing there is known to be open
+    }
     while (at(m_pos) == '&' || at(m_pos) == '!') {  // anchors and tags before the value
       while (!line_end(m_pos) && at(m_pos) != ' ') {
         ++m_pos;
@@ -272,6 +287,10 @@ class StructureScan {
           m_stray_close = Opened{c, here(), path};
           return;
         }
+        if ((c == ']') != (m_flows.back().bracket == '[')) {
+          m_mismatched_close = Opened{c, here(), path};
+          return;
+        }
         m_flows.pop_back();
         if (m_flows.empty()) {
           advance();
@@ -298,7 +317,10 @@ class StructureScan {
       start = m_text.find('\n', start);
       start = start == std::string_view::npos ? m_text.size() : start + 1;
     }
-    if (start >= m_text.size() || m_blocks.empty()) {
+    const std::vector<Block>& blocks = m_blocks_before_broken_line ? *m_blocks_before_broken_line : m_blocks;
+    const std::optional<LastScalarKey>& last_scalar_key =
+        m_blocks_before_broken_line ? m_last_scalar_key_before : m_last_scalar_key;
+    if (start >= m_text.size() || blocks.empty()) {
       return {};
     }
     const std::size_t indent = indent_at(start);
@@ -306,10 +328,10 @@ class StructureScan {
     const std::string line = "line " + std::to_string(m_broke.line) + " is indented " + plural_spaces(indent);
     const Block* deeper = nullptr;
     const Block* shallower = nullptr;
-    for (const Block& block : m_blocks) {
+    for (const Block& block : blocks) {
       if (block.indent == indent) {
         if (block.sequence && !item) {
-          return {sequence_column_hint(block, indent), block.path};
+          return {sequence_column_hint(blocks, block, indent, m_broke.line), block.path};
         }
         return {{}, block.path};
       }
@@ -320,11 +342,11 @@ class StructureScan {
         shallower = &block;
       }
     }
-    if (m_last_scalar_key && indent > m_last_scalar_key->indent && shallower && !deeper) {
-      return {line + ", deeper than '" + m_last_scalar_key->key + "' on line " + std::to_string(m_last_scalar_key->line) +
-                  " (" + plural_spaces(m_last_scalar_key->indent) +
+    if (last_scalar_key && indent > last_scalar_key->indent && shallower && !deeper) {
+      return {line + ", deeper than '" + last_scalar_key->key + "' on line " + std::to_string(last_scalar_key->line) +
+                  " (" + plural_spaces(last_scalar_key->indent) +
                   "), which has its value on its line: YAML reads this line as more of that value; indent it as '" +
-                  m_last_scalar_key->key + "' to make it a key beside it",
+                  last_scalar_key->key + "' to make it a key beside it",
               shallower->path};
     }
     if (deeper) {
@@ -337,11 +359,12 @@ class StructureScan {
     return {{}, shallower ? shallower->path : std::string()};
   }
 
-  std::string sequence_column_hint(const Block& list, std::size_t indent) const {
-    std::string hint = "line " + std::to_string(m_broke.line) + " is at the column of the '-' items of " +
+  static std::string sequence_column_hint(const std::vector<Block>& blocks, const Block& list, std::size_t indent,
+                                          std::size_t broken_line) {
+    std::string hint = "line " + std::to_string(broken_line) + " is at the column of the '-' items of " +
                        (list.path.empty() ? "the top level" : list.path) + " (" + plural_spaces(indent) +
                        ") but is not an item: start it with '- ' for a new item";
-    const Block* inside = &list + 1 < m_blocks.data() + m_blocks.size() ? &list + 1 : nullptr;
+    const Block* inside = &list + 1 < blocks.data() + blocks.size() ? &list + 1 : nullptr;
     if (inside && !inside->sequence) {
       hint += ", or indent it by " + std::to_string(inside->indent) + " to belong to " + inside->path + " (as '" +
               inside->last_key + "' on line " + std::to_string(inside->last_line) + ")";
@@ -364,11 +387,14 @@ class StructureScan {
   std::vector<Block> m_blocks;
   std::vector<Opened> m_flows;
   std::optional<Opened> m_stray_close;
+  std::optional<Opened> m_mismatched_close;  // a ']' for a '{' or a '}' for a '['
   std::optional<Position> m_open_quote;
   std::string m_quote_path;
   std::string m_pending_path;                          // the value whose content follows on the next lines
   std::optional<std::size_t> m_block_scalar_indent;    // inside `|`/`>` text: the lines deeper than this
   std::optional<LastScalarKey> m_last_scalar_key;      // the latest key, when its value was on its line
+  std::optional<std::vector<Block>> m_blocks_before_broken_line;
+  std::optional<LastScalarKey> m_last_scalar_key_before;
 };
 
 }  // namespace

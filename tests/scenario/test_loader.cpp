@@ -647,3 +647,16 @@ TEST_CASE("a port string that is a whole number after ${} expansion is that port
           "mem/port.yaml:3:33: error: port \"70000\" is not a whole number from 1 to 65535 (at client.target.port)");
   }
 }
+
+TEST_CASE("a YAML syntax error says where the structure opened, at its YAML path", "[scenario]") {
+  auto result = load_one(
+      "name: x\n"
+      "server:\n"
+      "  domains: [inbox.test, other.test\n"
+      "  mailboxes: [user@inbox.test]\n"
+      "client: {steps: [{quit: true}]}\n");
+  REQUIRE(result.diagnostics.size() == 1);
+  CHECK(result.diagnostics[0].format() ==
+        "mem/test.yaml:4:12: error: YAML syntax error: end of sequence flow not found: unclosed '[' opened at 3:12 "
+        "(a [...] list ends with ']') (at server.domains)");
+}
