@@ -96,6 +96,9 @@ bool report_to_github(const runner::RunResult& result, const std::string& shard)
 int run(const RunSettings& settings) {
   std::vector<std::filesystem::path> inputs(settings.paths.begin(), settings.paths.end());
   auto loaded = scenario::load_paths(inputs, scenario::Environment());
+  for (const auto& warning : loaded.warnings) {
+    std::cerr << warning.format() << '\n';
+  }
   for (const auto& diagnostic : loaded.diagnostics) {
     std::cerr << diagnostic.format() << '\n';
   }

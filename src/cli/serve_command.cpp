@@ -66,6 +66,9 @@ std::optional<smtp::ServerConfig> server_config(const ServeSettings& settings) {
   smtp::ServerConfig config;
   if (!settings.config_path.empty()) {
     auto loaded = scenario::load_serve_config(settings.config_path, scenario::Environment());
+    for (const auto& warning : loaded.warnings) {
+      std::cerr << warning.format() << '\n';
+    }
     for (const auto& diagnostic : loaded.diagnostics) {
       std::cerr << diagnostic.format() << '\n';
     }
@@ -191,7 +194,7 @@ Command add_serve_command(CLI::App& app) {
       "Stops on SIGTERM or Ctrl-C after transactions in flight finish. Exit codes: 0 stopped, 2 an\n"
       "invalid config, 3 the port or the store could not be opened.");
   auto settings = std::make_shared<ServeSettings>();
-  command->add_option("--config", settings->config_path, "YAML file with name, server: and dns:")
+  command->add_option("--config", settings->config_path, "YAML file with server: and dns: (a scenario file works too)")
       ->check(CLI::ExistingFile);
   command->add_option("--smtp-port", settings->smtp_port, "SMTP port; 0 picks a free one")->capture_default_str();
   command->add_option("--data", settings->data_dir, "Folder for the SQLite store; without it, memory only");

@@ -2,6 +2,7 @@
 // shapes, template names) and the Scenario model, built from a document's JSON in one walk.
 // Every accessor tolerates values of the wrong type: the schema has reported those already.
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -12,6 +13,7 @@
 
 #include "core/ascii.hpp"
 #include "core/signals.hpp"
+#include "scenario/addresses.hpp"
 #include "scenario/document.hpp"
 #include "scenario/profiles.hpp"
 
@@ -269,6 +271,7 @@ class Builder {
     scenario.tags = as_strings(root["tags"]);
     build_dns(root["dns"], scenario.dns);
     build_server(root["server"], scenario);
+    warn_forward_dnsbl_names(root["dns"], scenario);
     if (root["app"].is_object()) {
       scenario.app = build_app(root["app"]);
     }
@@ -286,6 +289,7 @@ class Builder {
  private:
   void error(const Node& node, std::string message) { m_reporter.error(node.path, std::move(message)); }
   void error_at_key(const Node& node, std::string message) { m_reporter.error(node.path, std::move(message), true); }
+  void warn_at_key(const Node& node, std::string message) { m_reporter.warn(node.path, std::move(message), true); }
   std::size_t key_line(const Node& node) const { return m_document.positions.find(node.path).key.line; }
 
   std::optional<rules::TextMatch> pattern(const Node& node) {
@@ -299,6 +303,27 @@ class Builder {
       error(node, bad.what());
       return std::nullopt;
     }
+  }
+
+  // Address and domain fields must be able to match one: a typo would otherwise match nothing, silently.
+  void check_address(const Node& node, AddressField field) {
+    if (auto text = as_string(node)) {
+      if (auto problem = address_problem(*text, field)) {
+        error(node, std::move(*problem));
+      }
+    }
+  }
+
+  void check_addresses(const Node& node, AddressField field) {
+    check_address(node, field);
+    for (const auto& item : node.items()) {
+      check_address(item, field);
+    }
+  }
+
+  std::optional<rules::TextMatch> address_pattern(const Node& node, AddressField field) {
+    check_address(node, field);
+    return pattern(node);
   }
 
   std::optional<milliseconds> duration(const Node& node) {
@@ -382,6 +407,75 @@ class Builder {
         by_type[type] = as_strings(values);
       }
     }
+  }
+
+  // A DNSBL is asked for 1.2.0.192.zone to learn whether 192.0.2.1 is listed (RFC 5782 2.1). A
+  // fixture name under a checked zone that reads as the peer's address forward, or as a reserved
+  // address only forward, lists nobody the scenario sends from: say which name to write.
+  void warn_forward_dnsbl_names(const Node& dns, const Scenario& scenario) {
+    const auto& peer = scenario.server_extras.peer;
+    const std::string peer_ip = peer ? peer->ip : std::string();
+    for (const auto& zone_written : scenario.server_extras.checks.dnsbl) {
+      const std::string zone = dns_name(zone_written);
+      for (const auto& [name_written, records] : dns.members()) {
+        const std::string name = dns_name(name_written);
+        if (zone.empty() || !name.ends_with("." + zone)) {
+          continue;
+        }
+        const std::string key = name.substr(0, name.size() - zone.size() - 1);
+        auto octets = ipv4_octets(key);
+        if (!octets) {
+          continue;
+        }
+        const std::string reversed = joined_octets({(*octets)[3], (*octets)[2], (*octets)[1], (*octets)[0]});
+        if (reversed == key || reversed == peer_ip) {
+          continue;
+        }
+        const bool forward = key == peer_ip || (is_reserved_ipv4(*octets) && !is_reserved_ipv4(*ipv4_octets(reversed)));
+        if (forward) {
+          warn_at_key(records, name_written + " lists " + reversed + " in " + zone + ", not " + key +
+                                   ": a DNSBL is queried with the octets reversed, so write " + reversed + "." + zone +
+                                   " to list " + key);
+        }
+      }
+    }
+  }
+
+  static std::string dns_name(std::string_view written) {
+    std::string name = ascii::lower(written);
+    while (name.ends_with('.')) {
+      name.pop_back();
+    }
+    return name;
+  }
+
+  static std::optional<std::array<int, 4>> ipv4_octets(std::string_view text) {
+    std::array<int, 4> octets{};
+    for (std::size_t i = 0; i < 4; ++i) {
+      const auto dot = i < 3 ? text.find('.') : text.size();
+      if (dot == std::string_view::npos || dot == 0 || dot > 3) {
+        return std::nullopt;
+      }
+      auto [end, ec] = std::from_chars(text.data(), text.data() + dot, octets[i]);
+      if (ec != std::errc{} || end != text.data() + dot || octets[i] > 255) {
+        return std::nullopt;
+      }
+      text.remove_prefix(i < 3 ? dot + 1 : dot);
+    }
+    return octets;
+  }
+
+  static std::string joined_octets(std::array<int, 4> octets) {
+    return std::to_string(octets[0]) + "." + std::to_string(octets[1]) + "." + std::to_string(octets[2]) + "." +
+           std::to_string(octets[3]);
+  }
+
+  // Loopback, private, link-local, shared and documentation ranges: what test fixtures use.
+  static bool is_reserved_ipv4(const std::array<int, 4>& o) {
+    return o[0] == 127 || o[0] == 10 || (o[0] == 192 && o[1] == 168) || (o[0] == 172 && o[1] >= 16 && o[1] <= 31) ||
+           (o[0] == 169 && o[1] == 254) || (o[0] == 100 && o[1] >= 64 && o[1] <= 127) ||
+           (o[0] == 192 && o[1] == 0 && o[2] == 2) || (o[0] == 198 && o[1] == 51 && o[2] == 100) ||
+           (o[0] == 203 && o[1] == 0 && o[2] == 113);
   }
 
   // `server.profile`: a name, or {name, bulk_sender}. Unknown names are the schema's to report.
@@ -491,6 +585,8 @@ class Builder {
     }
     config.domains = as_strings(node["domains"]);
     config.mailboxes = as_strings(node["mailboxes"]);
+    check_addresses(node["domains"], AddressField::domain_glob);
+    check_addresses(node["mailboxes"], AddressField::address_glob);
     for (auto& [reason, reply] : build_refusal_replies(node["replies"], "server.replies.")) {
       config.replies[reason] = std::move(reply);
     }
@@ -590,8 +686,8 @@ class Builder {
   }
 
   void build_match(const Node& node, rules::Match& match) {
-    match.mail_from = pattern(node["mail_from"]);
-    match.rcpt = pattern(node["rcpt"]);
+    match.mail_from = address_pattern(node["mail_from"], AddressField::sender_match);
+    match.rcpt = address_pattern(node["rcpt"], AddressField::address_match);
     match.helo = pattern(node["helo"]);
     match.client_ip = pattern(node["client_ip"]);
     match.auth_user = pattern(node["auth_user"]);
@@ -782,6 +878,7 @@ class Builder {
       }
     }
     for (const auto& [name, value] : node["env"].members()) {
+      warn_app_field_in_env(name, value);
       if (auto text = as_string(value)) {
         app.env[name] = *text;
         check_templates(value);
@@ -797,6 +894,17 @@ class Builder {
     return app;
   }
 
+  // `timeout: 20s` under `env:` instead of beside it is valid YAML and a valid variable, and the
+  // app then runs without its timeout: almost always an indentation mistake.
+  void warn_app_field_in_env(const std::string& name, const Node& value) {
+    constexpr std::string_view k_app_fields[] = {"run", "env", "timeout", "cwd"};
+    if (std::find(std::begin(k_app_fields), std::end(k_app_fields), name) == std::end(k_app_fields)) {
+      return;
+    }
+    warn_at_key(value, "app.env." + name + " sets an environment variable named like the app field '" + name +
+                           "': if it is meant as app." + name + ", indent it as deep as env:, not under it");
+  }
+
   ClientSpec build_client(const Node& node) {
     ClientSpec client;
     client.line = key_line(node);
@@ -809,8 +917,8 @@ class Builder {
     } else if (auto host = as_string(target["host"])) {
       client.target.sandbox = false;
       client.target.host = *host;
-      if (auto port = as_integer(target["port"]); port && *port >= 1 && *port <= 65535) {
-        client.target.port = static_cast<std::uint16_t>(*port);
+      if (auto port = port_value(target["port"])) {
+        client.target.port = *port;
       }
     }
     for (const auto& step : node["steps"].items()) {
@@ -819,6 +927,25 @@ class Builder {
       }
     }
     return client;
+  }
+
+  // CI hands ports in from outside, `port: "${MX_PORT:-2525}"`: a string that is a whole number
+  // after ${} expansion counts as that number. Numbers out of range are the schema's to report.
+  std::optional<std::uint16_t> port_value(const Node& node) {
+    std::optional<std::int64_t> port = as_integer(node);
+    if (auto text = as_string(node)) {
+      std::int64_t number = 0;
+      auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), number);
+      if (text->empty() || ec != std::errc{} || end != text->data() + text->size() || number < 1 || number > 65535) {
+        error(node, "port \"" + *text + "\" is not a whole number from 1 to 65535");
+        return std::nullopt;
+      }
+      port = number;
+    }
+    if (!port || *port < 1 || *port > 65535) {
+      return std::nullopt;
+    }
+    return static_cast<std::uint16_t>(*port);
   }
 
   ClientStep build_step(const Node& node) {
@@ -943,8 +1070,8 @@ class Builder {
       }
       DeliveredExpect delivered;
       delivered.line = m_document.positions.find(item.path).value.line;
-      delivered.to = pattern(item["to"]);
-      delivered.from = pattern(item["from"]);
+      delivered.to = address_pattern(item["to"], AddressField::address_match);
+      delivered.from = address_pattern(item["from"], AddressField::sender_match);
       delivered.count = count_value(item["count"]);
       for (const auto& [name, value] : item["headers"].members()) {
         if (auto header = pattern(value)) {
@@ -962,6 +1089,7 @@ class Builder {
       expect.delivered.push_back(std::move(delivered));
     }
     expect.not_delivered = as_strings(node["not_delivered"]);
+    check_addresses(node["not_delivered"], AddressField::address);
     if (node["not_delivered"].present()) {
       expect.not_delivered_line = key_line(node["not_delivered"]);
     }
@@ -972,7 +1100,7 @@ class Builder {
       RejectedExpect rejected;
       rejected.line = m_document.positions.find(item.path).value.line;
       rejected.reason = as_string(item["reason"]).value_or("");
-      rejected.to = pattern(item["to"]);
+      rejected.to = address_pattern(item["to"], AddressField::address_match);
       rejected.code = reply_code(item["code"]);
       rejected.enhanced = enhanced_code(item["enhanced"], rejected.code);
       rejected.count = count_value(item["count"]);
@@ -988,6 +1116,7 @@ class Builder {
       RetryExpect retry;
       retry.line = m_document.positions.find(item.path).value.line;
       retry.rcpt = as_string(item["rcpt"]).value_or("");
+      check_address(item["rcpt"], AddressField::address);
       retry.max_attempts = count_value(item["max_attempts"]);
       retry.min_attempts = count_value(item["min_attempts"]);
       if (retry.min_attempts && retry.max_attempts && *retry.min_attempts > *retry.max_attempts) {

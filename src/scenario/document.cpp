@@ -10,6 +10,8 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include "scenario/syntax_hints.hpp"
+
 namespace maildog::scenario::detail {
 
 namespace {
@@ -411,6 +413,17 @@ void Reporter::error(const std::string& path, std::string message, bool at_key) 
   error_at(at_key ? position.key : position.value, path, std::move(message));
 }
 
+void Reporter::warn(const std::string& path, std::string message, bool at_key) {
+  if (!m_warnings) {
+    return;
+  }
+  NodePosition position = m_positions ? m_positions->find(path) : NodePosition{};
+  const Position at = at_key ? position.key : position.value;
+  Diagnostic warning{m_file, at.line, at.column, path, std::move(message)};
+  warning.warning = true;
+  m_warnings->push_back(std::move(warning));
+}
+
 void Reporter::error_at(Position position, const std::string& path, std::string message) {
   m_out.push_back(Diagnostic{m_file, position.line, position.column, path, std::move(message)});
 }
@@ -441,13 +454,22 @@ ParsedFile parse_yaml(std::string_view text, const Environment& env, Reporter& r
   } catch (const YAML::Exception& error) {
     Position where = position_of(error.mark);
     std::string message = "YAML syntax error: " + error.msg;
+    std::string path;
     if (auto tab = where.line > 0 ? first_tab_column(text, where.line) : std::nullopt) {
       where.column = *tab;
       if (error.msg.find("tab") == std::string::npos) {
         message += " (a tab in the indentation: YAML indents with spaces only)";
       }
+    } else {
+      // yaml-cpp says where it broke; the scan adds what was left open, or the indentation that broke it.
+      const std::size_t offset = error.mark.pos >= 0 ? static_cast<std::size_t>(error.mark.pos) : text.size();
+      SyntaxHint hint = explain_syntax_error(text, where, offset);
+      if (!hint.explanation.empty()) {
+        message += ": " + hint.explanation;
+      }
+      path = std::move(hint.path);
     }
-    reporter.error_at(where.line ? where : Position{1, 1}, "", message);
+    reporter.error_at(where.line ? where : Position{1, 1}, path, message);
     parsed.syntax_error = true;
     return parsed;
   }

@@ -46,9 +46,12 @@ class Reporter {
   Reporter(std::filesystem::path file, std::vector<Diagnostic>& out) : m_file(std::move(file)), m_out(out) {}
 
   void set_positions(const PositionMap* positions) { m_positions = positions; }
+  // Where warn() puts its warnings; without it they are dropped.
+  void set_warnings(std::vector<Diagnostic>* warnings) { m_warnings = warnings; }
   // At the value under `path` (or at its key when `at_key`).
   void error(const std::string& path, std::string message, bool at_key = false);
   void error_at(Position position, const std::string& path, std::string message);
+  void warn(const std::string& path, std::string message, bool at_key = false);
   const std::filesystem::path& file() const { return m_file; }
   std::size_t count() const { return m_out.size(); }
 
@@ -56,6 +59,7 @@ class Reporter {
   std::filesystem::path m_file;
   std::vector<Diagnostic>& m_out;
   const PositionMap* m_positions = nullptr;
+  std::vector<Diagnostic>* m_warnings = nullptr;
 };
 
 struct Document {
@@ -78,7 +82,7 @@ ParsedFile parse_yaml(std::string_view text, const Environment& env, Reporter& r
 void validate_schema(const Document& document, Reporter& reporter);
 
 // What a document is read for: a scenario to run needs an app or a client; a `serve`
-// configuration needs only name and server (dns optional).
+// configuration needs only server (dns optional, no name).
 enum class Purpose { run, serve };
 
 // Semantic checks and the model; `scenario` is meaningful only when nothing was reported.

@@ -27,7 +27,8 @@ Diagnostic file_problem(const std::filesystem::path& path, std::string message) 
   return Diagnostic{path, 0, 0, "", std::move(message)};
 }
 
-// A semantic diagnostic says more than the schema's at the same place; drop the schema's.
+// A semantic diagnostic says more than the schema's at the same place; drop the schema's. A value
+// that failed to expand (an unset ${VAR}) is reported once, not again for what it expanded to.
 void add_document_diagnostics(std::vector<Diagnostic>& out, std::vector<Diagnostic> schema,
                               std::vector<Diagnostic> semantic, const std::vector<Diagnostic>& conversion) {
   auto covered = [&](const Diagnostic& diagnostic) {
@@ -42,7 +43,12 @@ void add_document_diagnostics(std::vector<Diagnostic>& out, std::vector<Diagnost
     }
   }
   for (auto& diagnostic : semantic) {
-    out.push_back(std::move(diagnostic));
+    auto same_place = [&](const Diagnostic& other) {
+      return other.yaml_path == diagnostic.yaml_path && other.line == diagnostic.line;
+    };
+    if (std::none_of(conversion.begin(), conversion.end(), same_place)) {
+      out.push_back(std::move(diagnostic));
+    }
   }
 }
 
@@ -61,6 +67,7 @@ void load_file(const std::filesystem::path& path, const Environment& env, LoadRe
   LoadResult one = load_document_text(text.str(), path, env, purpose);
   std::move(one.scenarios.begin(), one.scenarios.end(), std::back_inserter(result.scenarios));
   std::move(one.diagnostics.begin(), one.diagnostics.end(), std::back_inserter(result.diagnostics));
+  std::move(one.warnings.begin(), one.warnings.end(), std::back_inserter(result.warnings));
 }
 
 void load_folder(const std::filesystem::path& folder, const Environment& env, LoadResult& result) {
@@ -95,7 +102,7 @@ std::string Diagnostic::format() const {
   if (line > 0) {
     out += ':' + std::to_string(line) + ':' + std::to_string(column);
   }
-  out += ": error: " + message;
+  out += (warning ? ": warning: " : ": error: ") + message;
   if (!yaml_path.empty()) {
     out += " (at " + yaml_path + ")";
   }
@@ -117,6 +124,18 @@ LoadResult load_serve_config(const std::filesystem::path& file, const Environmen
 
 namespace {
 
+// The schema is written for scenarios and requires a name; a serve configuration is a server:
+// block (and dns:) that needs none, so it is checked as if it had one.
+void validate_schema_for(const detail::Document& document, detail::Purpose purpose, detail::Reporter& reporter) {
+  if (purpose != detail::Purpose::serve || !document.value.is_object() || document.value.contains("name")) {
+    detail::validate_schema(document, reporter);
+    return;
+  }
+  detail::Document named = document;
+  named.value["name"] = "serve";
+  detail::validate_schema(named, reporter);
+}
+
 LoadResult load_document_text(std::string_view yaml, const std::filesystem::path& name, const Environment& env,
                               detail::Purpose purpose) {
   LoadResult result;
@@ -137,11 +156,12 @@ LoadResult load_document_text(std::string_view yaml, const std::filesystem::path
     std::vector<Diagnostic> schema_problems;
     detail::Reporter schema_reporter(name, schema_problems);
     schema_reporter.set_positions(&document.positions);
-    detail::validate_schema(document, schema_reporter);
+    validate_schema_for(document, purpose, schema_reporter);
 
     std::vector<Diagnostic> semantic_problems;
     detail::Reporter semantic_reporter(name, semantic_problems);
     semantic_reporter.set_positions(&document.positions);
+    semantic_reporter.set_warnings(&result.warnings);
     Scenario scenario;
     scenario.file = name;
     scenario.dir = name.parent_path();
@@ -159,9 +179,11 @@ LoadResult load_document_text(std::string_view yaml, const std::filesystem::path
       result.scenarios.push_back(std::move(scenario));
     }
   }
-  std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+  auto by_place = [](const Diagnostic& a, const Diagnostic& b) {
     return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-  });
+  };
+  std::stable_sort(diagnostics.begin(), diagnostics.end(), by_place);
+  std::stable_sort(result.warnings.begin(), result.warnings.end(), by_place);
   result.diagnostics = std::move(diagnostics);
   return result;
 }

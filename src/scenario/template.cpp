@@ -115,8 +115,11 @@ EnvExpansion expand_env(std::string_view text, const Environment& env) {
       } else if (fallback) {
         result.text += *fallback;
       } else {
+        // ${} is expanded in every scalar, shell commands and their comments included, so a
+        // variable meant for the app's shell lands here too: name the escape.
         result.errors.push_back("environment variable " + std::string(name) + " is not set (use ${" +
-                                std::string(name) + ":-default} for a default)");
+                                std::string(name) + ":-default} for a default, or $${" + std::string(name) +
+                                "} for a literal ${" + std::string(name) + "}, e.g. for the app's shell)");
       }
     }
     i = close + 1;

@@ -151,6 +151,36 @@ TEST_CASE("malformed scenarios exit 2 with file:line:col", "[e2e]") {
   }
 }
 
+TEST_CASE("validate and run print warnings at file:line:col and keep the exit code", "[e2e]") {
+  fs::path scenario = scratch("warned.yaml");
+  std::ofstream(scenario) << "name: an app field under env\n"
+                             "app:\n"
+                             "  run: [\"true\"]\n"
+                             "  env:\n"
+                             "    timeout: 20s\n";
+  const std::string warning = scenario.string() + ":5:5: warning: app.env.timeout sets an environment variable";
+  auto validate = run_maildog({"validate", scenario.string()});
+  INFO(validate.describe());
+  REQUIRE(validate.exit_code == 0);
+  REQUIRE_THAT(validate.err, Catch::Contains(warning));
+  auto run = run_maildog({"run", scenario.string()});
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 0);
+  REQUIRE_THAT(run.err, Catch::Contains(warning));
+
+  fs::path dnsbl = scratch("dnsbl.yaml");
+  std::ofstream(dnsbl) << "name: a forward DNSBL name\n"
+                          "dns:\n"
+                          "  192.0.2.1.zen.dnsbl.test: {A: [127.0.0.2]}\n"
+                          "server: {peer: {ip: 192.0.2.1}, checks: {dnsbl: [zen.dnsbl.test]}}\n"
+                          "client: {steps: [{quit: true}]}\n";
+  auto listed = run_maildog({"validate", dnsbl.string()});
+  INFO(listed.describe());
+  REQUIRE(listed.exit_code == 0);
+  REQUIRE_THAT(listed.err, Catch::Contains(dnsbl.string() + ":3:3: warning: 192.0.2.1.zen.dnsbl.test lists 1.2.0.192") &&
+                               Catch::Contains("write 1.2.0.192.zen.dnsbl.test"));
+}
+
 TEST_CASE("a hanging app is killed and leaves no process behind", "[e2e]") {
   fs::path pid_file = scratch("hang.pid");
   fs::path scenario = scratch("hang.yaml");

@@ -550,3 +550,113 @@ TEST_CASE("a control character is a syntax error at its place", "[scenario]") {
   CHECK(bell.diagnostics[0].column == 8);
   CHECK_THAT(bell.diagnostics[0].message, Catch::Contains("control character 0x07"));
 }
+
+TEST_CASE("address fields accept addresses and patterns that can match one", "[scenario]") {
+  auto result = load_one(
+      "name: patterns\n"
+      "server:\n"
+      "  domains: [inbox.test, \"*.inbox.test\", \"inbox.*\"]\n"
+      "  mailboxes: [user@inbox.test, postmaster, \"*@team.inbox.test\", \"no-reply@*\", \"*\", \"user?@inbox.test\"]\n"
+      "  rules:\n"
+      "    - {at: rcpt, match: {mail_from: \"\", rcpt: \"/^bounce-.*@/i\"}, reply: \"550 5.7.1 no\"}\n"
+      "    - {at: rcpt, match: {mail_from: \"*inbox.test\", rcpt: \"user*\"}, reply: \"550 5.7.1 no\"}\n"
+      "client: {steps: [{quit: true}]}\n"
+      "expect:\n"
+      "  delivered: [{to: \"\\\"quoted local\\\"@inbox.test\", from: \"*@*\"}]\n"
+      "  not_delivered: [ghost@inbox.test, \"user@[192.0.2.1]\"]\n"
+      "  rejected: [{reason: rule, to: \"/ghost/\"}]\n"
+      "  retries: [{rcpt: ghost@inbox.test, max_attempts: 1}]\n");
+  INFO(messages(result));
+  CHECK(result.ok());
+  CHECK(result.warnings.empty());
+}
+
+TEST_CASE("likely mistakes that are valid are warnings at their place, not errors", "[scenario]") {
+  SECTION("an app field indented under app.env") {
+    auto result = load_one(
+        "name: env\n"
+        "app:\n"
+        "  run: [./send]\n"
+        "  env:\n"
+        "    MAILDOG_MODE: test\n"
+        "    timeout: 20s\n"
+        "    cwd: apps\n");
+    INFO(messages(result));
+    REQUIRE(result.ok());
+    REQUIRE(result.scenarios.size() == 1);
+    REQUIRE(result.warnings.size() == 2);
+    CHECK(result.warnings[0].format() ==
+          "mem/test.yaml:6:5: warning: app.env.timeout sets an environment variable named like the app field "
+          "'timeout': if it is meant as app.timeout, indent it as deep as env:, not under it (at app.env.timeout)");
+    CHECK(result.warnings[1].line == 7);
+    CHECK(result.warnings[1].yaml_path == "app.env.cwd");
+  }
+  SECTION("a DNSBL fixture name with the address forward") {
+    auto result = load_one(
+        "name: dnsbl\n"
+        "dns:\n"
+        "  192.0.2.1.zen.dnsbl.test: {A: [127.0.0.2]}\n"
+        "  2.0.0.127.zen.dnsbl.test: {A: [127.0.0.2]}\n"
+        "  203.0.113.9.other.test: {A: [127.0.0.2]}\n"
+        "server:\n"
+        "  peer: {ip: 192.0.2.1}\n"
+        "  checks: {dnsbl: [zen.dnsbl.test]}\n"
+        "client: {steps: [{quit: true}]}\n");
+    INFO(messages(result));
+    REQUIRE(result.ok());
+    REQUIRE(result.warnings.size() == 1);
+    CHECK(result.warnings[0].format() ==
+          "mem/test.yaml:3:3: warning: 192.0.2.1.zen.dnsbl.test lists 1.2.0.192 in zen.dnsbl.test, not 192.0.2.1: a "
+          "DNSBL is queried with the octets reversed, so write 1.2.0.192.zen.dnsbl.test to list 192.0.2.1 "
+          "(at dns[\"192.0.2.1.zen.dnsbl.test\"])");
+  }
+  SECTION("the reversed name is what a DNSBL is asked for: no warning") {
+    auto result = load_one(
+        "name: dnsbl\n"
+        "dns:\n"
+        "  1.2.0.192.zen.dnsbl.test: {A: [127.0.0.2]}\n"
+        "server:\n"
+        "  peer: {ip: 192.0.2.1}\n"
+        "  checks: {dnsbl: [zen.dnsbl.test]}\n"
+        "client: {steps: [{quit: true}]}\n");
+    INFO(messages(result));
+    REQUIRE(result.ok());
+    CHECK(result.warnings.empty());
+  }
+}
+
+TEST_CASE("a port string that is a whole number after ${} expansion is that port", "[scenario]") {
+  const std::string yaml =
+      "name: x\nclient:\n  target: {host: mx.test, port: \"${MX_PORT:-2525}\"}\n  steps: [{quit: true}]\n";
+  SECTION("the default") {
+    auto result = scn::load_text(yaml, "mem/port.yaml", scn::Environment::from_map({}));
+    INFO(messages(result));
+    REQUIRE(result.scenarios.size() == 1);
+    CHECK(result.scenarios[0].client->target.port == 2525);
+  }
+  SECTION("the variable") {
+    auto result = scn::load_text(yaml, "mem/port.yaml", scn::Environment::from_map({{"MX_PORT", "2600"}}));
+    INFO(messages(result));
+    REQUIRE(result.scenarios.size() == 1);
+    CHECK(result.scenarios[0].client->target.port == 2600);
+  }
+  SECTION("a string out of range is an error at its value") {
+    auto result = scn::load_text(yaml, "mem/port.yaml", scn::Environment::from_map({{"MX_PORT", "70000"}}));
+    REQUIRE(result.diagnostics.size() == 1);
+    CHECK(result.diagnostics[0].format() ==
+          "mem/port.yaml:3:33: error: port \"70000\" is not a whole number from 1 to 65535 (at client.target.port)");
+  }
+}
+
+TEST_CASE("a YAML syntax error says where the structure opened, at its YAML path", "[scenario]") {
+  auto result = load_one(
+      "name: x\n"
+      "server:\n"
+      "  domains: [inbox.test, other.test\n"
+      "  mailboxes: [user@inbox.test]\n"
+      "client: {steps: [{quit: true}]}\n");
+  REQUIRE(result.diagnostics.size() == 1);
+  CHECK(result.diagnostics[0].format() ==
+        "mem/test.yaml:4:12: error: YAML syntax error: end of sequence flow not found: unclosed '[' opened at 3:12 "
+        "(a [...] list ends with ']') (at server.domains)");
+}

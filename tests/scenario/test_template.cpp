@@ -30,6 +30,8 @@ TEST_CASE("${VAR} expands from the environment", "[scenario]") {
     auto result = expand_env("pw=${SMTP_PASSWORD}", env);
     REQUIRE(result.errors.size() == 1);
     CHECK_THAT(result.errors[0], Catch::Contains("SMTP_PASSWORD is not set"));
+    // A shell variable meant for the app (in a run: string or its comments) needs $$ in the file.
+    CHECK_THAT(result.errors[0], Catch::Contains("$${SMTP_PASSWORD}"));
   }
   SECTION("malformed references are errors") {
     CHECK(expand_env("${}", env).errors.size() == 1);

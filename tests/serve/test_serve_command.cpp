@@ -241,6 +241,28 @@ TEST_CASE("serve refuses an invalid config with file:line:col and exit code 2", 
   REQUIRE(result.err.find(config.string() + ":3:") != std::string::npos);
 }
 
+TEST_CASE("serve starts with a config that is only a server: block, without a name", "[serve][integration]") {
+  TempDir dir;
+  const auto config = dir.write("serve.yaml",
+                                "server:\n"
+                                "  domains: [inbox.test]\n"
+                                "  mailboxes: [user@inbox.test]\n");
+  ServeProcess serve({"--config", config.string(), "--smtp-port", "0", "--http-port", "0"});
+  INFO(serve.output());
+  REQUIRE(serve.started());
+  SmtpClient client;
+  REQUIRE(client.connect(serve.port()));
+  REQUIRE(client.read_reply()->code == 220);
+  REQUIRE(client.command("EHLO client.test")->code == 250);
+  REQUIRE(client.command("MAIL FROM:<app@example.test>")->code == 250);
+  REQUIRE(client.command("RCPT TO:<ghost@inbox.test>")->code == 550);
+  REQUIRE(client.command("RCPT TO:<user@inbox.test>")->code == 250);
+  serve.send_signal(SIGINT);
+  auto exit = serve.wait_exit(k_exit_wait);
+  REQUIRE(exit);
+  REQUIRE(exit->code == 0);
+}
+
 TEST_CASE("serve applies the server block of its config", "[serve][integration]") {
   TempDir dir;
   const auto config = dir.write("serve.yaml",

@@ -17,6 +17,15 @@ TEST_CASE("a serve config needs only name and server, validated like a scenario"
     REQUIRE(loaded.scenarios[0].server.domains == std::vector<std::string>{"inbox.test"});
     REQUIRE_FALSE(scenario::load_paths({file}, env).ok());
   }
+  SECTION("a server: block without a name is a serve config, not a scenario") {
+    const auto file = dir.write("serve.yaml", "server:\n  hostname: mx.serve.test\n");
+    auto loaded = scenario::load_serve_config(file, env);
+    INFO((loaded.diagnostics.empty() ? std::string() : loaded.diagnostics[0].format()));
+    REQUIRE(loaded.ok());
+    REQUIRE(loaded.scenarios.size() == 1);
+    REQUIRE(loaded.scenarios[0].server.hostname == "mx.serve.test");
+    REQUIRE_FALSE(scenario::load_paths({file}, env).ok());
+  }
   SECTION("a whole scenario file serves too") {
     const auto file = dir.write("scenario.yaml", "name: s\nserver: {hostname: mx.full.test}\nclient:\n  steps: [{quit: true}]\n");
     auto loaded = scenario::load_serve_config(file, env);
