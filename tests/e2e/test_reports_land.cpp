@@ -1,0 +1,107 @@
+// End-to-end: reports always land (their folders are created, a path that cannot be written
+// stops the run before any scenario, a report that fails at the end does not take the others
+// with it), and failures say why (the JUnit message, client steps, transcript excerpts and
+// who closed the connection). Drives src/cli/report_files.cpp through the built binary.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <regex>
+
+#include "e2e/maildog_run.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace maildog::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A scenario whose app leaves a marker file: the proof that it ran.
+std::string marker_scenario(const fs::path& marker) {
+  return "name: leaves a marker\napp:\n  run: 'touch " + marker.string() + "'\n  timeout: 10s\nexpect:\n  app: {exit: 0}\n";
+}
+
+constexpr const char* k_passing = R"(name: a greeting
+client:
+  steps:
+    - expect: {code: 220}
+    - quit: true
+)";
+
+}  // namespace
+
+TEST_CASE("report folders that do not exist yet are created", "[e2e][reports]") {
+  TempDir dir;
+  const auto scenario = dir.write("pass.yaml", k_passing);
+  const fs::path junit = dir.path() / "new" / "dir" / "r.xml";
+  const fs::path json = dir.path() / "other" / "x.json";
+  const fs::path html = dir.path() / "deep" / "er" / "r.html";
+  auto run = run_maildog({"run", scenario.string(), "--junit", junit.string(), "--json", json.string(), "--html",
+                          html.string()});
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 0);
+  CHECK_THAT(read_text(junit), Catch::StartsWith("<?xml"));
+  CHECK_THAT(read_text(json), Catch::StartsWith("{"));
+  CHECK_THAT(read_text(html), Catch::StartsWith("<!DOCTYPE html>"));
+}
+
+TEST_CASE("a report path that cannot be written stops the run before any scenario", "[e2e][reports]") {
+  TempDir dir;
+  const fs::path marker = dir.path() / "the-app-ran";
+  const auto scenario = dir.write("marker.yaml", marker_scenario(marker));
+  const auto file = dir.write("a-file", "not a folder\n");
+  fs::create_directories(dir.path() / "a-folder");
+
+  struct Case {
+    std::string option;
+    fs::path path;
+    std::string reason;
+  };
+  const std::vector<Case> cases{
+      {"--json", file / "x.json", "Not a directory (" + file.string() + " is a file)"},
+      {"--junit", file / "sub" / "r.xml", "Not a directory"},
+      {"--html", dir.path() / "a-folder", "it is a folder"},
+      {"--json", "/proc/maildog-ci-report.json", "No such file or directory"},
+      {"--artifacts", file / "out", "Not a directory"},
+  };
+  for (const auto& row : cases) {
+    CAPTURE(row.option, row.path);
+    auto run = run_maildog({"run", scenario.string(), row.option, row.path.string()});
+    INFO(run.describe());
+    CHECK(run.exit_code == 2);
+    CHECK_THAT(run.err, Catch::Contains("cannot write the") && Catch::Contains(row.path.string() + ": ") &&
+                            Catch::Contains(row.reason));
+    CHECK_FALSE(fs::exists(marker));
+    CHECK_THAT(run.out, !Catch::Contains("seed "));
+  }
+  // The same scenario with a writable path runs: the marker proves the check above could fail.
+  auto run = run_maildog({"run", scenario.string(), "--json", (dir.path() / "ok" / "r.json").string()});
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 0);
+  REQUIRE(fs::exists(marker));
+}
+
+TEST_CASE("merge checks its report paths before reading the inputs", "[e2e][reports]") {
+  TempDir dir;
+  const auto file = dir.write("a-file", "not a folder\n");
+  auto merge = run_maildog({"merge", (dir.path() / "missing.json").string(), "--junit", (file / "r.xml").string()});
+  INFO(merge.describe());
+  REQUIRE(merge.exit_code == 2);
+  REQUIRE_THAT(merge.err, Catch::Contains("cannot write the JUnit report to " + (file / "r.xml").string()) &&
+                              Catch::Contains("Not a directory"));
+}
+
+TEST_CASE("a report that fails at the end names the reason; the others are written", "[e2e][reports]") {
+  TempDir dir;
+  // The app turns the JUnit report's folder into a file while the run is on.
+  const fs::path late = dir.path() / "late";
+  const auto scenario = dir.write("sabotage.yaml", "name: sabotage\napp:\n  run: 'rm -rf " + late.string() +
+                                                       " && echo file > " + late.string() +
+                                                       "'\n  timeout: 10s\nexpect:\n  app: {exit: 0}\n");
+  const fs::path json = dir.path() / "reports" / "r.json";
+  auto run = run_maildog({"run", scenario.string(), "--junit", (late / "r.xml").string(), "--json", json.string()});
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 3);
+  REQUIRE_THAT(run.err, Catch::Contains("cannot write the JUnit report to " + (late / "r.xml").string() + ": ") &&
+                            Catch::Contains("Not a directory"));
+  REQUIRE_THAT(read_text(json), Catch::Contains("\"sabotage\""));
+}
+
