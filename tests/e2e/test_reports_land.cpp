@@ -105,3 +105,47 @@ TEST_CASE("a report that fails at the end names the reason; the others are writt
   REQUIRE_THAT(read_text(json), Catch::Contains("\"sabotage\""));
 }
 
+namespace {
+
+// Three expectations about the refused RCPT of ghost@, none about the session's end.
+constexpr const char* k_ghost = R"(name: three expectations about one RCPT
+server:
+  domains: [inbox.test]
+  mailboxes: [user@inbox.test]
+client:
+  steps:
+    - send: EHLO client.test
+    - send: "MAIL FROM:<a@client.test>"
+    - send: "RCPT TO:<ghost@inbox.test>"
+    - send: "RCPT TO:<user@inbox.test>"
+    - data: "Subject: hi\n\nhello\n"
+    - send: NOOP
+    - send: NOOP
+    - quit: true
+expect:
+  replies:
+    - {command: RCPT, arg: ghost@inbox.test, code: 250}
+  delivered:
+    - {to: ghost@inbox.test}
+  retries:
+    - {rcpt: ghost@inbox.test, min_attempts: 2}
+)";
+
+}  // namespace
+
+TEST_CASE("the JUnit failure message is the first failed expectation and how many more", "[e2e][reports]") {
+  TempDir dir;
+  const auto scenario = dir.write("ghost.yaml", k_ghost);
+  const fs::path junit = dir.path() / "r.xml";
+  auto run = run_maildog({"run", scenario.string(), "--junit", junit.string()});
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 1);
+  const std::string xml = read_text(junit);
+  const std::regex message(
+      R"x(<failure message="expect\.replies\[0\]: expected RCPT ghost@inbox\.test -&gt; 250, )x"
+      R"x(got RCPT ghost@inbox\.test -&gt; 550 5\.1\.1 [^"]* \(and 2 more\)" type="expectation">)x");
+  CHECK(std::regex_search(xml, message));
+  // The body still lists every failed expectation.
+  CHECK_THAT(xml, Catch::Contains("expect.delivered[0] at") && Catch::Contains("expect.retries[0] at"));
+}
+
