@@ -938,8 +938,25 @@ std::vector<CommandReply> command_replies(const std::vector<capture::SessionReco
   return out;
 }
 
+namespace {
+
+// "RCPT TO:<a@b> -> 550 5.1.1": the command and the reply it wants, as expect.replies says it.
+std::string step_expected(const runner::StepOutcome& step) {
+  return step.action + " -> " + (step.expected.empty() ? std::string("a reply") : step.expected);
+}
+
+// The reply that came ("RCPT TO:<a@b> -> 250 2.1.5 Ok"), or what went wrong when none did.
+std::string step_actual(const runner::StepOutcome& step) {
+  if (step.unexpected_reply && step.reply) {
+    return step.action + " -> " + step.reply->summary();
+  }
+  return step.problem;
+}
+
+}  // namespace
+
 // A scripted client step whose reply was not what it expects (or whose I/O failed) fails the
-// scenario like any other expectation; its problem already says expected and actual.
+// scenario like any other expectation.
 void check_steps(const Observation& observation, const std::vector<runner::StepOutcome>& steps,
                  std::vector<Failure>& failures) {
   for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -947,8 +964,8 @@ void check_steps(const Observation& observation, const std::vector<runner::StepO
     if (step.ok) {
       continue;
     }
-    failures.push_back({"client.steps[" + std::to_string(i) + "]", step.line, step.action + " as the step expects",
-                        step.problem, observation.last_lines()});
+    failures.push_back({"client.steps[" + std::to_string(i) + "]", step.line, step_expected(step), step_actual(step),
+                        observation.last_lines()});
   }
 }
 

@@ -149,3 +149,20 @@ TEST_CASE("the JUnit failure message is the first failed expectation and how man
   CHECK_THAT(xml, Catch::Contains("expect.delivered[0] at") && Catch::Contains("expect.retries[0] at"));
 }
 
+TEST_CASE("a failed client step states the reply it expected", "[e2e][reports]") {
+  TempDir dir;
+  const auto scenario = dir.write("step.yaml", R"(name: a step expects a refusal
+client:
+  steps:
+    - send: EHLO client.test
+    - send: "MAIL FROM:<a@client.test>"
+      expect: {code: 550, enhanced: 5.7.1, text: /denied/}
+    - quit: true
+)");
+  auto run = run_maildog({"run", scenario.string()});
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 1);
+  CHECK_THAT(run.out, Catch::Contains("expected: MAIL FROM:<a@client.test> -> 550 5.7.1 text /denied/") &&
+                          Catch::Contains("actual:   MAIL FROM:<a@client.test> -> 250 2.1.0"));
+}
+
