@@ -166,3 +166,83 @@ client:
                           Catch::Contains("actual:   MAIL FROM:<a@client.test> -> 250 2.1.0"));
 }
 
+namespace {
+
+// Each scenario's artifacts transcript, in run order.
+std::vector<std::string> artifact_transcripts(const fs::path& dir) {
+  std::vector<fs::path> folders;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    folders.push_back(entry.path());
+  }
+  std::sort(folders.begin(), folders.end());
+  std::vector<std::string> transcripts;
+  for (const auto& folder : folders) {
+    transcripts.push_back(read_text(folder / "transcript.txt"));
+  }
+  return transcripts;
+}
+
+}  // namespace
+
+TEST_CASE("transcripts mark who closed the connection", "[e2e][reports]") {
+  TempDir dir;
+  const auto scenarios = dir.write("closes.yaml", R"yaml(name: a 421 at MAIL
+server:
+  rules:
+    - {at: mail, reply: "421 4.3.2 going down"}
+client:
+  steps:
+    - send: EHLO client.test
+    - send: "MAIL FROM:<a@client.test>"
+      expect: {code: 421}
+---
+name: a disconnect at RCPT
+server:
+  rules:
+    - {at: rcpt, fault: disconnect}
+client:
+  steps:
+    - send: EHLO client.test
+    - send: "MAIL FROM:<a@client.test>"
+    - send: "RCPT TO:<user@inbox.test>"
+---
+name: the client leaves without QUIT
+client:
+  steps:
+    - send: EHLO client.test
+    - send: NOOP
+---
+name: an idle client
+server:
+  limits: {idle_timeout: 200ms}
+app:
+  run: [/usr/bin/python3, -c, "import socket, time; s = socket.create_connection(('{{smtp.host}}', {{smtp.port}})); s.recv(512); time.sleep(2); s.close()"]
+  timeout: 10s
+---
+name: a clean QUIT
+client:
+  steps:
+    - send: EHLO client.test
+    - quit: true
+)yaml");
+  const fs::path artifacts = dir.path() / "artifacts";
+  const fs::path junit = dir.path() / "r.xml";
+  auto run = run_maildog({"run", scenarios.string(), "-j", "1", "--artifacts", artifacts.string(), "--junit",
+                          junit.string()});
+  INFO(run.describe());
+  const auto transcripts = artifact_transcripts(artifacts);
+  REQUIRE(transcripts.size() == 5);
+  CHECK_THAT(transcripts[0], Catch::EndsWith("S: 421 4.3.2 going down\n*  server closed the connection\n"));
+  CHECK_THAT(transcripts[1], Catch::Contains("*  fault: disconnect\n") &&
+                                 Catch::EndsWith("*  transaction abandoned: closed by server\n"
+                                                 "*  server closed the connection\n"));
+  CHECK_THAT(transcripts[2], Catch::EndsWith("C: NOOP\nS: 250 2.0.0 Ok\n*  client closed the connection without QUIT\n"));
+  CHECK_THAT(transcripts[3], Catch::Contains("*  idle timeout\nS: 421 ") &&
+                                 Catch::EndsWith("*  server closed the connection (idle timeout)\n"));
+  // After QUIT the 221 says the channel closes; no line repeats it.
+  CHECK_THAT(transcripts[4], Catch::EndsWith("C: QUIT\n") || Catch::EndsWith(" Bye\n"));
+  // The JUnit report renders the same transcripts.
+  CHECK_THAT(read_text(junit), Catch::Contains("S: 421 4.3.2 going down\n*  server closed the connection\n") &&
+                                   Catch::Contains("*  client closed the connection without QUIT\n"));
+}
+
