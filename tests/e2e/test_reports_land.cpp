@@ -246,3 +246,28 @@ client:
                                    Catch::Contains("*  client closed the connection without QUIT\n"));
 }
 
+namespace {
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + what.size())) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("failure excerpts show the place they are about, once", "[e2e][reports]") {
+  TempDir dir;
+  const auto scenario = dir.write("ghost.yaml", k_ghost);
+  auto run = run_maildog({"run", scenario.string()});
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 1);
+  // Three failures about the same RCPT: one excerpt, around that RCPT, not the closing lines.
+  CHECK(occurrences(run.out, "transcript:\n") == 1);
+  const auto excerpt = run.out.substr(run.out.find("transcript:\n"));
+  CHECK_THAT(excerpt, Catch::Contains("C: RCPT TO:<ghost@inbox.test>") &&
+                          Catch::Contains("S: 550 5.1.1") && !Catch::Contains("C: QUIT") &&
+                          !Catch::Contains("S: 221"));
+}
