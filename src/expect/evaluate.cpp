@@ -886,8 +886,8 @@ void check_retries(const Observation& observation, const std::vector<scenario::R
         count_phrase(std::nullopt, min, max, "RCPT attempt", "RCPT attempts") + " for " + expect.rcpt;
     const std::string actual =
         n == 0 ? "no RCPT for " + expect.rcpt : counted(n, "attempt", "attempts") + ": " + listed(attempts);
-    failures.push_back(
-        {"expect.retries[" + std::to_string(i) + "]", expect.line, expected, actual, retries_context(observation, expect)});
+    failures.push_back({"expect.retries[" + std::to_string(i) + "]", expect.line, expected, actual,
+                        retries_context(observation, expect)});
   }
 }
 

@@ -466,7 +466,8 @@ asio::awaitable<void> Session::dialogue() {
     } else {
       const bool in_message = decoder || chunk_left;
       // Only QUIT ends a session cleanly (RFC 5321 4.1.1.10); a bare close is worth seeing.
-      m_protocol.note(in_message ? "client closed the connection during DATA" : "client closed the connection without QUIT");
+      m_protocol.note(in_message ? "client closed the connection during DATA"
+                                 : "client closed the connection without QUIT");
       m_protocol.finish(in_message ? "client closed during DATA" : "client closed");
     }
   } else {

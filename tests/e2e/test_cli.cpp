@@ -101,7 +101,8 @@ TEST_CASE("meant-to-fail scenarios fail with the right message", "[e2e]") {
   };
   auto row = GENERATE(values<Case>({
       {"wrong_reply.yaml", {"expect.replies[0]", "550 5.1.1"}},
-      {"step_mismatch.yaml", {"expected: MAIL FROM:<a@client.test> -> 550 5.1.0", "actual:   MAIL FROM:<a@client.test> -> 250 2.1.0"}},
+      {"step_mismatch.yaml",
+       {"expected: MAIL FROM:<a@client.test> -> 550 5.1.0", "actual:   MAIL FROM:<a@client.test> -> 250 2.1.0"}},
       {"retries_a_5xx.yaml", {"expect.retries[0]", "expect.delivered[0]"}},
       {"hanging_app.yaml", {"timed out"}},
       {"app_exit.yaml", {"expect.app", "goodbye"}},

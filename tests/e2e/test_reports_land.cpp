@@ -16,7 +16,8 @@ namespace {
 
 // A scenario whose app leaves a marker file: the proof that it ran.
 std::string marker_scenario(const fs::path& marker) {
-  return "name: leaves a marker\napp:\n  run: 'touch " + marker.string() + "'\n  timeout: 10s\nexpect:\n  app: {exit: 0}\n";
+  return "name: leaves a marker\napp:\n  run: 'touch " + marker.string() +
+         "'\n  timeout: 10s\nexpect:\n  app: {exit: 0}\n";
 }
 
 constexpr const char* k_passing = R"(name: a greeting
@@ -236,7 +237,8 @@ client:
   CHECK_THAT(transcripts[1], Catch::Contains("*  fault: disconnect\n") &&
                                  Catch::EndsWith("*  transaction abandoned: closed by server\n"
                                                  "*  server closed the connection\n"));
-  CHECK_THAT(transcripts[2], Catch::EndsWith("C: NOOP\nS: 250 2.0.0 Ok\n*  client closed the connection without QUIT\n"));
+  CHECK_THAT(transcripts[2],
+             Catch::EndsWith("C: NOOP\nS: 250 2.0.0 Ok\n*  client closed the connection without QUIT\n"));
   CHECK_THAT(transcripts[3], Catch::Contains("*  idle timeout\nS: 421 ") &&
                                  Catch::EndsWith("*  server closed the connection (idle timeout)\n"));
   // After QUIT the 221 says the channel closes; no line repeats it.
