@@ -62,6 +62,9 @@ int merge(const MergeSettings& settings) {
     std::cerr << "maildog-ci: merge needs --junit FILE, --json FILE or --html FILE to write\n";
     return k_exit_invalid;
   }
+  if (!outputs_ready(settings.reports)) {
+    return k_exit_invalid;
+  }
   std::vector<report::ShardReport> reports;
   bool inputs_ok = true;
   for (const auto& path : settings.inputs) {

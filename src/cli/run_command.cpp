@@ -124,6 +124,10 @@ int run(const RunSettings& settings) {
     std::cerr << "maildog-ci: no scenario to run (check the paths, --filter and --tag)\n";
     return k_exit_invalid;
   }
+  // Checked before anything runs: a report that cannot land would otherwise cost the whole run.
+  if (!outputs_ready(settings.reports, settings.artifacts)) {
+    return k_exit_invalid;
+  }
   if (!settings.shard.empty()) {
     chosen = shard_part(std::move(chosen), settings.shard);
   }

@@ -194,6 +194,19 @@ struct Observation {
   std::vector<std::string> last_lines() const {
     return lines.empty() ? std::vector<std::string>{} : around(lines.size() - 1);
   }
+
+  // The first reply from `from` on that `pick` accepts; nullptr when none does.
+  template <typename Pick>
+  const CommandReply* find_reply(Pick pick, const CommandReply* from = nullptr) const {
+    auto it = from == nullptr ? replies.begin() : replies.begin() + (from - replies.data());
+    it = std::find_if(it, replies.end(), pick);
+    return it == replies.end() ? nullptr : &*it;
+  }
+
+  // The lines around `reply`'s command; the closing lines when there is no reply to point at.
+  std::vector<std::string> around(const CommandReply* reply) const {
+    return reply == nullptr ? last_lines() : around(reply->command_line);
+  }
 };
 
 Observation observe(const runner::ScenarioResult& result) {
@@ -205,6 +218,115 @@ Observation observe(const runner::ScenarioResult& result) {
     }
   }
   return observation;
+}
+
+// ---- where a failure points -----------------------------------------------------------------
+// An excerpt shows the reply or transaction an expectation is about; the session's closing
+// lines say little about a refused RCPT three commands earlier.
+
+bool is_rcpt_to(const CommandReply& reply, const rules::TextMatch& address) {
+  return reply.command == "RCPT" && address.matches(reply.argument);
+}
+
+// The transaction of an accepted RCPT: its message's final reply (or DATA's refusal) in the
+// same session; the RCPT itself when it was refused or no message followed.
+const CommandReply* transaction_end(const Observation& observation, const CommandReply* rcpt) {
+  if (rcpt == nullptr || !rcpt->reply.positive()) {
+    return rcpt;
+  }
+  const CommandReply* end = observation.find_reply(
+      [&](const CommandReply& reply) {
+        return reply.session == rcpt->session &&
+               (reply.command == "MAIL" || reply.command == "END_OF_DATA" ||
+                (reply.command == "DATA" && reply.reply.code != 354));
+      },
+      rcpt);
+  return end == nullptr || end->command == "MAIL" ? rcpt : end;
+}
+
+std::vector<std::string> delivered_context(const Observation& observation, const scenario::DeliveredExpect& expect) {
+  if (expect.to) {
+    if (const auto* rcpt = observation.find_reply([&](const CommandReply& r) { return is_rcpt_to(r, *expect.to); })) {
+      return observation.around(transaction_end(observation, rcpt));
+    }
+  }
+  const auto* message = observation.find_reply([](const CommandReply& r) { return r.command == "END_OF_DATA"; });
+  return observation.around(message != nullptr ? message : observation.find_reply([](const CommandReply& r) {
+    return r.command == "MAIL";
+  }));
+}
+
+std::vector<std::string> not_delivered_context(const Observation& observation, const std::string& address) {
+  return observation.around(transaction_end(observation, observation.find_reply([&](const CommandReply& r) {
+    return r.command == "RCPT" && r.reply.positive() && iequals(r.argument, address);
+  })));
+}
+
+// The refusal itself when there is one to show (too many, or another reason's); else the RCPT
+// of the address the expectation names.
+std::vector<std::string> rejected_context(const Observation& observation, const scenario::RejectedExpect& expect,
+                                          const capture::RefusalRecord* refusal) {
+  if (expect.to) {
+    if (const auto* rcpt = observation.find_reply([&](const CommandReply& r) { return is_rcpt_to(r, *expect.to); })) {
+      return observation.around(rcpt);
+    }
+  }
+  if (refusal == nullptr) {
+    return observation.last_lines();
+  }
+  return observation.around(observation.find_reply([&](const CommandReply& r) {
+    return r.command == refusal->command && r.reply.code == refusal->reply.code &&
+           (refusal->argument.empty() || iequals(r.argument, refusal->argument));
+  }));
+}
+
+// Too many attempts: the first one beyond the limit; too few: the last one.
+std::vector<std::string> retries_context(const Observation& observation, const scenario::RetryExpect& expect) {
+  std::vector<const CommandReply*> attempts;
+  for (const auto& reply : observation.replies) {
+    if (reply.command == "RCPT" && iequals(reply.argument, expect.rcpt)) {
+      attempts.push_back(&reply);
+    }
+  }
+  if (attempts.empty()) {
+    return observation.last_lines();
+  }
+  const bool too_many = expect.max_attempts && attempts.size() > *expect.max_attempts;
+  return observation.around(too_many ? attempts[*expect.max_attempts] : attempts.back());
+}
+
+// A scripted step's command in the sandbox's transcript: the n-th line it sent as this step's
+// action, n counted over the steps before it (a connect step: its session's greeting).
+std::vector<std::string> step_context(const Observation& observation, const std::vector<runner::StepOutcome>& steps,
+                                      std::size_t index) {
+  const std::string& action = steps[index].action;
+  const bool greeting = action.starts_with("connect") || action == "(read reply)";
+  const std::string wanted = "C: " + normalise_text(action);
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < index; ++i) {
+    seen += steps[i].action == action ? 1 : 0;
+  }
+  for (std::size_t line = 0; line < observation.lines.size(); ++line) {
+    const bool hit = greeting ? observation.lines[line].starts_with("== session ") : observation.lines[line] == wanted;
+    if (hit && seen-- == 0) {
+      return observation.around(line);
+    }
+  }
+  return observation.last_lines();
+}
+
+// One excerpt per place: a failure whose excerpt an earlier one already shows gets none, so
+// several expectations about the same RCPT print it once.
+void drop_repeated_excerpts(std::vector<Failure>& failures) {
+  for (std::size_t i = 1; i < failures.size(); ++i) {
+    auto& context = failures[i].context;
+    for (std::size_t earlier = 0; earlier < i && !context.empty(); ++earlier) {
+      const auto& shown = failures[earlier].context;
+      if (std::search(shown.begin(), shown.end(), context.begin(), context.end()) != shown.end()) {
+        context.clear();
+      }
+    }
+  }
 }
 
 // ---- app ----------------------------------------------------------------------------------
@@ -674,7 +796,7 @@ void check_delivered(const Observation& observation, const std::vector<scenario:
       actual = "no mail transaction was started";
     }
     failures.push_back({"expect.delivered[" + std::to_string(i) + "]", expect.line, describe(expect), actual,
-                        observation.last_lines()});
+                        delivered_context(observation, expect)});
   }
 }
 
@@ -697,7 +819,7 @@ void check_not_delivered(const Observation& observation, const scenario::Expecta
     if (!offending.empty()) {
       failures.push_back({"expect.not_delivered[" + std::to_string(i) + "]", expect.not_delivered_line,
                           "no delivered message to " + address, "delivered: " + listed(offending),
-                          observation.last_lines()});
+                          not_delivered_context(observation, address)});
     }
   }
 }
@@ -754,9 +876,17 @@ void check_rejected(const Observation& observation, const std::vector<scenario::
     const auto& expect = expects[i];
     std::vector<std::string> matching;
     std::vector<std::string> others;
+    const capture::RefusalRecord* extra_match = nullptr;  // the first one beyond the expected count
+    const capture::RefusalRecord* first_other = nullptr;
     for (const auto& session : observation.result.sessions) {
       for (const auto& refusal : session.refusals) {
-        (refusal_matches(expect, refusal) ? matching : others).push_back(describe(refusal, session.id));
+        const bool match = refusal_matches(expect, refusal);
+        if (match && expect.count && matching.size() == *expect.count) {
+          extra_match = &refusal;
+        } else if (!match && first_other == nullptr) {
+          first_other = &refusal;
+        }
+        (match ? matching : others).push_back(describe(refusal, session.id));
       }
     }
     const bool holds = expect.count ? matching.size() == *expect.count : !matching.empty();
@@ -771,8 +901,8 @@ void check_rejected(const Observation& observation, const std::vector<scenario::
     } else {
       actual = "the sandbox refused nothing";
     }
-    failures.push_back(
-        {"expect.rejected[" + std::to_string(i) + "]", expect.line, describe(expect), actual, observation.last_lines()});
+    failures.push_back({"expect.rejected[" + std::to_string(i) + "]", expect.line, describe(expect), actual,
+                        rejected_context(observation, expect, extra_match != nullptr ? extra_match : first_other)});
   }
 }
 
@@ -807,8 +937,8 @@ void check_retries(const Observation& observation, const std::vector<scenario::R
         count_phrase(std::nullopt, min, max, "RCPT attempt", "RCPT attempts") + " for " + expect.rcpt;
     const std::string actual =
         n == 0 ? "no RCPT for " + expect.rcpt : counted(n, "attempt", "attempts") + ": " + listed(attempts);
-    failures.push_back(
-        {"expect.retries[" + std::to_string(i) + "]", expect.line, expected, actual, observation.last_lines()});
+    failures.push_back({"expect.retries[" + std::to_string(i) + "]", expect.line, expected, actual,
+                        retries_context(observation, expect)});
   }
 }
 
@@ -989,8 +1119,25 @@ std::vector<CommandReply> command_replies(const std::vector<capture::SessionReco
   return out;
 }
 
+namespace {
+
+// "RCPT TO:<a@b> -> 550 5.1.1": the command and the reply it wants, as expect.replies says it.
+std::string step_expected(const runner::StepOutcome& step) {
+  return step.action + " -> " + (step.expected.empty() ? std::string("a reply") : step.expected);
+}
+
+// The reply that came ("RCPT TO:<a@b> -> 250 2.1.5 Ok"), or what went wrong when none did.
+std::string step_actual(const runner::StepOutcome& step) {
+  if (step.unexpected_reply && step.reply) {
+    return step.action + " -> " + step.reply->summary();
+  }
+  return step.problem;
+}
+
+}  // namespace
+
 // A scripted client step whose reply was not what it expects (or whose I/O failed) fails the
-// scenario like any other expectation; its problem already says expected and actual.
+// scenario like any other expectation.
 void check_steps(const Observation& observation, const std::vector<runner::StepOutcome>& steps,
                  std::vector<Failure>& failures) {
   for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -998,8 +1145,8 @@ void check_steps(const Observation& observation, const std::vector<runner::StepO
     if (step.ok) {
       continue;
     }
-    failures.push_back({"client.steps[" + std::to_string(i) + "]", step.line, step.action + " as the step expects",
-                        step.problem, observation.last_lines()});
+    failures.push_back({"client.steps[" + std::to_string(i) + "]", step.line, step_expected(step), step_actual(step),
+                        step_context(observation, steps, i)});
   }
 }
 
@@ -1024,6 +1171,7 @@ std::vector<runner::Failure> evaluate(const scenario::Scenario& scenario, const 
     check_transcript(observation, scenario, failures);
   }
   check_lint(observation, expect.lint, failures);
+  drop_repeated_excerpts(failures);
   return failures;
 }
 

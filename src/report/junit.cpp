@@ -104,6 +104,20 @@ std::string failure_text(const runner::ScenarioResult& scenario) {
   return text;
 }
 
+// The first failed expectation in full, then how many more: many CI UIs show only this
+// attribute, so it must say what went wrong rather than how often.
+std::string failure_message(const runner::ScenarioResult& scenario) {
+  if (scenario.failures.empty()) {
+    return "scenario failed";
+  }
+  const auto& first = scenario.failures.front();
+  std::string message = first.expectation + ": expected " + first.expected + ", got " + first.actual;
+  if (scenario.failures.size() > 1) {
+    message += " (and " + std::to_string(scenario.failures.size() - 1) + " more)";
+  }
+  return message;
+}
+
 std::string step_line(const runner::StepOutcome& step) {
   std::string line = "step at line " + std::to_string(step.line) + ": " + step.action;
   line += step.reply ? " -> " + step.reply->summary() : std::string(" -> no reply");
@@ -133,16 +147,13 @@ void write_testcase(const runner::ScenarioResult& scenario, std::ostream& out) {
   out << "    <testcase" << attr("name", scenario.name) << attr("classname", classname)
       << attr("time", seconds(scenario.duration)) << attr("file", scenario.file.generic_string())
       << attr("line", std::to_string(scenario.line)) << ">\n";
-  const std::size_t n = scenario.failures.size();
   if (scenario.status == runner::Status::error) {
     const std::string message = scenario.error.empty() ? std::string("the scenario could not run") : scenario.error;
     std::string text = message + "\n" + failure_text(scenario);
     out << "      <error" << attr("message", message) << attr("type", "environment") << ">" << xml_escape(text)
         << "</error>\n";
   } else if (scenario.status == runner::Status::failed) {
-    const std::string message = n == 0 ? std::string("scenario failed")
-                                       : std::to_string(n) + (n == 1 ? " expectation failed" : " expectations failed");
-    out << "      <failure" << attr("message", message) << attr("type", "expectation") << ">"
+    out << "      <failure" << attr("message", failure_message(scenario)) << attr("type", "expectation") << ">"
         << xml_escape(failure_text(scenario)) << "</failure>\n";
   }
   const std::string stdout_text = system_out(scenario);

@@ -79,8 +79,13 @@ class Conversation {
       }
     }
     if (failed) {
-      m_outcomes.push_back(StepOutcome{line, "connect " + m_target.host + ":" + std::to_string(m_target.port),
-                                       std::nullopt, false, *failed});
+      m_outcomes.push_back(StepOutcome{.line = line,
+                                       .action = "connect " + m_target.host + ":" + std::to_string(m_target.port),
+                                       .reply = std::nullopt,
+                                       .expected = "a greeting",
+                                       .ok = false,
+                                       .unexpected_reply = false,
+                                       .problem = *failed});
       return false;
     }
     return true;
@@ -109,11 +114,23 @@ class Conversation {
   }
 
   void judge(const scenario::ClientStep& step, StepOutcome& outcome) {
+    if (step.expect) {
+      outcome.expected = describe(*step.expect);
+    }
     if (!outcome.reply) {
       return;
     }
     outcome.problem = check(step.expect, *outcome.reply);
     outcome.ok = outcome.problem.empty();
+    outcome.unexpected_reply = !outcome.ok;
+  }
+
+  // A step without `expect` that still needs one reply to go on (STARTTLS, AUTH).
+  static void refuse_unless(int code, std::string_view what, StepOutcome& outcome) {
+    outcome.expected = std::to_string(code);
+    outcome.ok = false;
+    outcome.unexpected_reply = true;
+    outcome.problem = std::string(what) + " refused: " + outcome.reply->summary();
   }
 
   StepOutcome run_step(const scenario::ClientStep& step) {
@@ -168,8 +185,7 @@ class Conversation {
         outcome.reply.reset();
       }
     } else if (step.kind == Kind::starttls && !step.expect) {
-      outcome.ok = false;
-      outcome.problem = "STARTTLS refused: " + outcome.reply->summary();
+      refuse_unless(220, "STARTTLS", outcome);
     }
     if (step.kind == Kind::quit) {
       m_client.close();
@@ -217,8 +233,7 @@ class Conversation {
     }
     judge(step, outcome);
     if (!step.expect && outcome.reply && outcome.reply->code != 235) {
-      outcome.ok = false;
-      outcome.problem = "authentication refused: " + outcome.reply->summary();
+      refuse_unless(235, "authentication", outcome);
     }
     return outcome;
   }

@@ -76,6 +76,7 @@ asio::awaitable<void> Session::run() {
     m_protocol.note(std::string("session error: ") + error.what());
     m_protocol.finish("server error");
   }
+  note_server_close();
   if (m_tls_active) {
     // RFC 8446 6.1: TLS ends with close_notify (OpenSSL 3 peers report "unexpected eof" without
     // it); bounded like the last reply, the watchdog cancels a peer that never answers.
@@ -88,6 +89,18 @@ asio::awaitable<void> Session::run() {
   close_socket();
   m_record.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - m_started);
   m_shared.capture.add_session(std::move(m_record));
+}
+
+// The transcript says who ended the session: the client's close is noted where it is seen
+// (dialogue()); any other end is the server's, noted here. Not after QUIT: its 221 says so, and
+// every transcript would end with the same line.
+void Session::note_server_close() {
+  const std::string& reason = m_record.close_reason;
+  if (reason == "quit" || reason.starts_with("client closed")) {
+    return;
+  }
+  m_protocol.note(reason == "closed by server" ? std::string("server closed the connection")
+                                               : "server closed the connection (" + reason + ")");
 }
 
 void Session::request_stop() {
@@ -328,6 +341,12 @@ asio::awaitable<void> Session::dialogue() {
     co_return;
   }
   if (!co_await apply(m_protocol.greeting())) {
+    if (m_protocol.state() != State::closed && m_timeout_reason.empty() && !m_stop_requested) {
+      // The greeting could not be sent: the client was gone before it.
+      m_protocol.note("client closed the connection before the greeting");
+      m_protocol.finish("client closed");
+      co_return;
+    }
     m_protocol.finish(m_record.close_reason.empty() ? "closed at connect" : m_record.close_reason);
     co_return;
   }
@@ -446,7 +465,9 @@ asio::awaitable<void> Session::dialogue() {
       m_protocol.finish("server shutting down");
     } else {
       const bool in_message = decoder || chunk_left;
-      m_protocol.note(in_message ? "client closed the connection during DATA" : "client closed the connection");
+      // Only QUIT ends a session cleanly (RFC 5321 4.1.1.10); a bare close is worth seeing.
+      m_protocol.note(in_message ? "client closed the connection during DATA"
+                                 : "client closed the connection without QUIT");
       m_protocol.finish(in_message ? "client closed during DATA" : "client closed");
     }
   } else {

@@ -69,6 +69,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point m_session_deadline = Clock::time_point::max();
 
   boost::asio::awaitable<void> dialogue();
+  void note_server_close();
   boost::asio::awaitable<void> watchdog();
   void arm(std::chrono::milliseconds timeout);
   // One read over TLS or the plain socket; the byte count is 0 on error.

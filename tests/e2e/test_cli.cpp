@@ -102,7 +102,8 @@ TEST_CASE("meant-to-fail scenarios fail with the right message", "[e2e]") {
   };
   auto row = GENERATE(values<Case>({
       {"wrong_reply.yaml", {"expect.replies[0]", "550 5.1.1"}},
-      {"step_mismatch.yaml", {"expected 550 5.1.0, got 250 2.1.0"}},
+      {"step_mismatch.yaml",
+       {"expected: MAIL FROM:<a@client.test> -> 550 5.1.0", "actual:   MAIL FROM:<a@client.test> -> 250 2.1.0"}},
       {"retries_a_5xx.yaml", {"expect.retries[0]", "expect.delivered[0]"}},
       {"hanging_app.yaml", {"expect.app.timed_out", "timed out after 500ms"}},
       {"app_cannot_start.yaml", {"ERROR app that cannot start", "cannot execute 'no-such-program-xyz'"}},

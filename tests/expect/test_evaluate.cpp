@@ -503,7 +503,7 @@ TEST_CASE("expect.delivered", "[evaluate][delivered]") {
         failures[0].actual ==
         "none of 1 delivered message matches: from <app@yourdomain.test> to user@inbox.test -> 250 2.0.0 Ok: queued as "
         "0A1B2C3D4E (session 1)");
-    CHECK(failures[0].context == lines(result, 15, 18));
+    CHECK(failures[0].context == lines(result, 7, 13));  // around the refused RCPT, not the last lines
   }
   SECTION("header mismatches show the header as sent") {
     expect.headers.emplace("Subject", TextMatch::parse("/welcome/i"));
@@ -934,15 +934,51 @@ TEST_CASE("failed client steps fail the scenario", "[evaluate][steps]") {
   maildog::runner::StepOutcome bad;
   bad.line = 9;
   bad.action = "MAIL FROM:<a@client.test>";
+  bad.expected = "550";
+  bad.reply = maildog::smtp::Reply::parse("250 2.1.0 Sender ok");
   bad.ok = false;
+  bad.unexpected_reply = true;
   bad.problem = "expected 550, got 250 2.1.0 Sender ok";
-  observed.steps = {good, bad};
+  maildog::runner::StepOutcome broken;
+  broken.line = 11;
+  broken.action = "RCPT TO:<b@inbox.test>";
+  broken.ok = false;
+  broken.problem = "server closed the connection";
+  observed.steps = {good, bad, broken};
   auto failures = evaluate(scenario, observed);
-  REQUIRE(failures.size() == 1);
+  REQUIRE(failures.size() == 2);
   REQUIRE(failures[0].expectation == "client.steps[1]");
   REQUIRE(failures[0].line == 9);
-  REQUIRE(failures[0].expected == "MAIL FROM:<a@client.test> as the step expects");
-  REQUIRE(failures[0].actual == "expected 550, got 250 2.1.0 Sender ok");
+  // Said like expect.replies: the command, the reply it wants, the reply it got.
+  REQUIRE(failures[0].expected == "MAIL FROM:<a@client.test> -> 550");
+  REQUIRE(failures[0].actual == "MAIL FROM:<a@client.test> -> 250 2.1.0 Sender ok");
+  // No reply at all: what went wrong instead.
+  REQUIRE(failures[1].expected == "RCPT TO:<b@inbox.test> -> a reply");
+  REQUIRE(failures[1].actual == "server closed the connection");
+}
+
+TEST_CASE("failure excerpts point at their RCPT, once per place", "[evaluate][context]") {
+  // delivering_session refuses ghost@ at RCPT (line 10), delivers to user@ (message at line 15)
+  // and ends with QUIT (lines 17 and 18).
+  auto scenario = make_scenario();
+  auto result = observed({delivering_session()});
+  maildog::scenario::DeliveredExpect delivered;
+  delivered.to = TextMatch::parse("ghost@inbox.test");
+  maildog::scenario::RetryExpect retries;
+  retries.rcpt = "ghost@inbox.test";
+  retries.min_attempts = 2;
+  scenario.expect.delivered = {delivered};
+  scenario.expect.retries = {retries};
+  scenario.expect.not_delivered = {"user@inbox.test"};
+  auto failures = evaluate(scenario, result);
+  REQUIRE(failures.size() == 3);
+  CHECK(failures[0].expectation == "expect.delivered[0]");
+  CHECK(failures[0].context == lines(result, 7, 13));
+  CHECK(failures[1].expectation == "expect.not_delivered[0]");
+  // user@ was accepted: its transaction's message and final reply, not the RCPT.
+  CHECK(failures[1].context == lines(result, 12, 18));
+  CHECK(failures[2].expectation == "expect.retries[0]");
+  CHECK(failures[2].context.empty());  // the same RCPT as expect.delivered[0]: shown once
 }
 
 TEST_CASE("expect.lint", "[evaluate][lint]") {
