@@ -195,8 +195,16 @@ struct Observation {
   }
 };
 
-Observation observe(const runner::ScenarioResult& result) {
-  Observation observation{result, normalised_lines(result.sessions), command_replies(result.sessions), {}, {}};
+// What replies and the transcript are judged on: the sandbox's record, or for a client.target
+// scenario (the sandbox saw nothing) the scripted client's own transcript.
+const std::vector<capture::SessionRecord>& judged_sessions(const scenario::Scenario& scenario,
+                                                           const runner::ScenarioResult& result) {
+  const bool elsewhere = scenario.client && !scenario.client->target.sandbox;
+  return elsewhere ? result.client_sessions : result.sessions;
+}
+
+Observation observe(const runner::ScenarioResult& result, const std::vector<capture::SessionRecord>& judged) {
+  Observation observation{result, normalised_lines(judged), command_replies(judged), {}, {}};
   for (const auto& session : result.sessions) {
     for (const auto& transaction : session.transactions) {
       observation.transactions.push_back(&transaction);
@@ -1044,7 +1052,7 @@ void check_steps(const Observation& observation, const std::vector<runner::StepO
 }
 
 std::vector<runner::Failure> evaluate(const scenario::Scenario& scenario, const runner::ScenarioResult& observed) {
-  const Observation observation = observe(observed);
+  const Observation observation = observe(observed, judged_sessions(scenario, observed));
   const auto& expect = scenario.expect;
   std::vector<Failure> failures;
   check_steps(observation, observed.steps, failures);
@@ -1100,7 +1108,7 @@ std::optional<std::string> update_golden(const scenario::Scenario& scenario, con
     return std::nullopt;
   }
   const auto& path = *transcript->golden;
-  const auto lines = normalised_lines(observed.sessions);
+  const auto lines = normalised_lines(judged_sessions(scenario, observed));
   const std::string content = join_lines(lines);
   std::error_code ec;
   const bool existed = std::filesystem::is_regular_file(path, ec);

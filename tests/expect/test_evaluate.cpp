@@ -383,6 +383,33 @@ TEST_CASE("a reply expected at one command but sent to another says where it wen
   }
 }
 
+TEST_CASE("with client.target, replies are judged on the client's own transcript", "[evaluate][replies]") {
+  auto scenario = make_scenario();
+  scenario.client.emplace();
+  scenario.client->target.sandbox = false;
+  scenario.client->target.host = "127.0.0.1";
+  scenario.client->target.port = 2525;
+  ScenarioResult result;  // the sandbox saw nothing
+  result.client_sessions = {delivering_session()};
+  scenario.expect.replies = {reply_expect("RCPT", "ghost@inbox.test", 550, "5.1.1"),
+                             reply_expect("", std::nullopt, 220)};
+  CHECK(evaluate(scenario, result).empty());
+
+  SECTION("failures quote the client's transcript") {
+    scenario.expect.replies = {reply_expect("RCPT", "user@inbox.test", 550, "5.1.1")};
+    auto failures = evaluate(scenario, result);
+    REQUIRE(failures.size() == 1);
+    CHECK(failures[0].actual == "RCPT user@inbox.test -> 250 2.1.5 Recipient ok");
+    CHECK(failures[0].context == lines(observed(result.client_sessions), 5, 11));
+  }
+  SECTION("a scenario on its own sandbox still judges the sandbox's record") {
+    scenario.client->target.sandbox = true;
+    auto failures = evaluate(scenario, result);
+    REQUIRE(failures.size() == 2);
+    CHECK(failures[0].actual == "no reply to RCPT ghost@inbox.test");
+  }
+}
+
 TEST_CASE("expect.app", "[evaluate][app]") {
   auto scenario = make_scenario();
   scenario.expect.app = maildog::scenario::AppExpect{};
