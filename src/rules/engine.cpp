@@ -85,6 +85,17 @@ std::optional<Stage> parse_stage(std::string_view text) {
   return lookup_name(k_stage_names, text);
 }
 
+bool stage_has_address(Stage stage) {
+  return stage == Stage::mail || stage == Stage::rcpt || stage == Stage::data || stage == Stage::end_of_data;
+}
+
+std::string_view address_at(const Context& context) {
+  if (context.stage == Stage::rcpt) {
+    return context.rcpt;
+  }
+  return stage_has_address(context.stage) ? context.mail_from : std::string_view();
+}
+
 std::string_view to_string(Fault::Kind kind) { return name_of(k_fault_names, kind); }
 
 std::optional<Fault::Kind> parse_fault_kind(std::string_view text) { return lookup_name(k_fault_names, text); }

@@ -97,6 +97,15 @@ struct Context {
   std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now();  // for rate limits
 };
 
+// `{address}` in a rule's reply stands for the address the rule's stage is about: MAIL the
+// sender, RCPT the recipient, DATA and END_OF_DATA the sender again (a message has one
+// reverse-path but may have many recipients, so the sender is the one address that names it;
+// empty for the null sender `<>`). CONNECT, HELO, STARTTLS and AUTH know no address, so the
+// loader refuses the placeholder there rather than sending it literally.
+inline constexpr std::string_view k_address_placeholder = "address";
+bool stage_has_address(Stage stage);
+std::string_view address_at(const Context& context);  // empty where the stage has none
+
 struct Decision {
   std::optional<smtp::Reply> reply;
   std::optional<Fault> fault;

@@ -38,10 +38,10 @@ class Conversation {
                std::chrono::milliseconds timeout)
       : m_target(target), m_templates(templates), m_timeout(timeout) {}
 
-  std::vector<StepOutcome> run(const std::vector<scenario::ClientStep>& steps) {
+  ClientRun run(const std::vector<scenario::ClientStep>& steps) {
     if (steps.empty() || steps.front().kind != scenario::ClientStep::Kind::connect) {
       if (!open(steps.empty() ? 0 : steps.front().line)) {
-        return std::move(m_outcomes);
+        return finished();
       }
     }
     for (const auto& step : steps) {
@@ -52,7 +52,7 @@ class Conversation {
         break;  // the connection is gone; later steps would only repeat the same error
       }
     }
-    return std::move(m_outcomes);
+    return finished();
   }
 
  private:
@@ -62,12 +62,43 @@ class Conversation {
   SmtpClient m_client;
   std::optional<smtp::Reply> m_greeting;  // read at connect, checked by a following expect step
   std::vector<StepOutcome> m_outcomes;
+  std::vector<capture::SessionRecord> m_sessions;  // the client's transcript, one per connection
+  std::chrono::steady_clock::time_point m_session_start;
+
+  ClientRun finished() { return {std::move(m_outcomes), std::move(m_sessions)}; }
+
+  void record(capture::TranscriptEntry::Direction direction, std::string text) {
+    if (m_sessions.empty()) {
+      return;
+    }
+    const auto offset =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - m_session_start);
+    m_sessions.back().transcript.push_back({direction, std::move(text), offset});
+  }
+
+  void record_reply(const smtp::Reply& reply) {
+    const std::string wire = reply.wire();
+    for (std::size_t start = 0; start < wire.size();) {
+      const auto end = wire.find("\r\n", start);
+      record(capture::TranscriptEntry::Direction::server, wire.substr(start, end - start));
+      start = end == std::string::npos ? wire.size() : end + 2;
+    }
+  }
 
   std::string expand(const std::string& text) const { return scenario::expand_templates(text, m_templates); }
 
   bool open(std::size_t line) {
     m_greeting.reset();
     auto failed = m_client.connect(m_target.host, m_target.port, m_timeout);
+    if (!failed) {
+      capture::SessionRecord session;
+      session.id = m_sessions.size() + 1;
+      session.client_address = m_target.host;  // where the client went, as it knows it
+      session.client_port = m_target.port;
+      session.started = std::chrono::system_clock::now();
+      m_session_start = std::chrono::steady_clock::now();
+      m_sessions.push_back(std::move(session));
+    }
     if (!failed && m_target.tls == smtp::TlsMode::implicit) {
       failed = m_client.start_tls(m_target.server_name);
     }
@@ -76,6 +107,8 @@ class Conversation {
       m_greeting = m_client.read_reply(error);
       if (!m_greeting) {
         failed = "no greeting: " + error;
+      } else {
+        record_reply(*m_greeting);
       }
     }
     if (failed) {
@@ -100,11 +133,14 @@ class Conversation {
       outcome.problem = error;
       return false;
     }
+    record_reply(*outcome.reply);
     return true;
   }
 
-  // Sends a line and reads the reply into `outcome`; false when the I/O failed.
-  bool exchange(const std::string& line, StepOutcome& outcome) {
+  // Sends a line and reads the reply into `outcome`; false when the I/O failed. The transcript
+  // gets `shown` (AUTH payloads masked), or the line itself.
+  bool exchange(const std::string& line, StepOutcome& outcome, std::optional<std::string> shown = std::nullopt) {
+    record(capture::TranscriptEntry::Direction::client, shown.value_or(line));
     if (auto failed = m_client.send(line + "\r\n")) {
       outcome.ok = false;
       outcome.problem = *failed;
@@ -205,15 +241,15 @@ class Conversation {
     switch (auth.mechanism) {
       case smtp::AuthMechanism::plain: {
         std::string token = std::string(1, '\0') + user + std::string(1, '\0') + password;
-        if (!exchange("AUTH PLAIN " + smtp::sasl::base64_encode(token), outcome)) {
+        if (!exchange("AUTH PLAIN " + smtp::sasl::base64_encode(token), outcome, "AUTH PLAIN ***")) {
           return outcome;
         }
         break;
       }
       case smtp::AuthMechanism::login:
         if (!exchange("AUTH LOGIN", outcome) || outcome.reply->code != 334 ||
-            !exchange(smtp::sasl::base64_encode(user), outcome) || outcome.reply->code != 334 ||
-            !exchange(smtp::sasl::base64_encode(password), outcome)) {
+            !exchange(smtp::sasl::base64_encode(user), outcome, "***") || outcome.reply->code != 334 ||
+            !exchange(smtp::sasl::base64_encode(password), outcome, "***")) {
           break;
         }
         break;
@@ -227,7 +263,8 @@ class Conversation {
           outcome.problem = "the server's CRAM-MD5 challenge is not base64";
           return outcome;
         }
-        exchange(smtp::sasl::base64_encode(user + " " + smtp::sasl::hmac_md5_hex(password, *challenge)), outcome);
+        exchange(smtp::sasl::base64_encode(user + " " + smtp::sasl::hmac_md5_hex(password, *challenge)), outcome,
+                 "***");
         break;
       }
     }
@@ -251,12 +288,15 @@ class Conversation {
       judge(step, outcome);
       return outcome;
     }
-    if (auto failed = m_client.send(dot_stuff(expand(step.text)))) {
+    const std::string message = dot_stuff(expand(step.text));
+    if (auto failed = m_client.send(message)) {
       outcome.ok = false;
       outcome.problem = *failed;
       outcome.reply.reset();
       return outcome;
     }
+    // As the sandbox notes it: the reply that follows answers END_OF_DATA.
+    record(capture::TranscriptEntry::Direction::event, "message: " + std::to_string(message.size()) + " octets sent");
     if (receive(outcome)) {
       judge(step, outcome);
     }
@@ -288,9 +328,8 @@ std::string dot_stuff(std::string_view body) {
   return out;
 }
 
-std::vector<StepOutcome> run_client(const scenario::ClientSpec& client, const ClientTarget& target,
-                                    const std::map<std::string, std::string>& templates,
-                                    std::chrono::milliseconds step_timeout) {
+ClientRun run_client(const scenario::ClientSpec& client, const ClientTarget& target,
+                     const std::map<std::string, std::string>& templates, std::chrono::milliseconds step_timeout) {
   Conversation conversation(target, templates, step_timeout);
   return conversation.run(client.steps);
 }

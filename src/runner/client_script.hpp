@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/records.hpp"
 #include "runner/result.hpp"
 #include "scenario/model.hpp"
 
@@ -21,10 +22,17 @@ struct ClientTarget {
   std::string server_name;                  // for SNI
 };
 
+struct ClientRun {
+  std::vector<StepOutcome> steps;
+  // The client's own transcript, one record per connection, written as the sandbox writes
+  // its own (AUTH payloads as `***`, a "message:" event before the final reply), so replies
+  // can be judged when the server is not the sandbox (`client.target`).
+  std::vector<capture::SessionRecord> sessions;
+};
+
 // `templates` expands {{smtp.*}} and {{scenario.dir}} in what the steps send.
-std::vector<StepOutcome> run_client(const scenario::ClientSpec& client, const ClientTarget& target,
-                                    const std::map<std::string, std::string>& templates,
-                                    std::chrono::milliseconds step_timeout);
+ClientRun run_client(const scenario::ClientSpec& client, const ClientTarget& target,
+                     const std::map<std::string, std::string>& templates, std::chrono::milliseconds step_timeout);
 
 // The message body as SMTP carries it: LF or CRLF line ends become CRLF, lines starting with
 // "." get another one (RFC 5321 4.5.2), and the terminating ".\r\n" is appended.

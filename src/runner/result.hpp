@@ -48,6 +48,9 @@ struct ScenarioResult {
   std::vector<capture::SessionRecord> sessions;  // what the sandbox recorded, in order
   std::optional<ProcessResult> app;              // when the scenario ran an app
   std::vector<StepOutcome> steps;                // when it ran a scripted client
+  // client.target: the scripted client's own transcript, one per connection (the sandbox saw
+  // nothing); expectations on replies are judged on it. Not written to reports.
+  std::vector<capture::SessionRecord> client_sessions;
   std::uint16_t sandbox_port = 0;
   std::uint64_t seed = 0;
   std::chrono::system_clock::time_point started;

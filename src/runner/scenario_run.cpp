@@ -117,7 +117,11 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
       result.error = "cannot start the app: " + result.app->error;
     }
   } else if (scenario.client) {
-    result.steps = run_client(*scenario.client, client_target(scenario, server.port()), values, options.step_timeout);
+    auto run = run_client(*scenario.client, client_target(scenario, server.port()), values, options.step_timeout);
+    result.steps = std::move(run.steps);
+    if (!scenario.client->target.sandbox) {
+      result.client_sessions = std::move(run.sessions);
+    }
   }
   // Let clients that are still saying goodbye finish on their own, so the transcript shows
   // what they did rather than our shutdown.

@@ -665,6 +665,7 @@ class Builder {
     build_match(node["match"], rule.match);
     if (node["reply"].present()) {
       rule.reply = build_reply(node["reply"]);
+      check_address_placeholder(node["reply"], rule.at);
     }
     if (node["fault"].present()) {
       rule.fault = build_fault(node["fault"]);
@@ -683,6 +684,36 @@ class Builder {
                                std::string(rules::to_string(rule.fault->kind)) + " sends no reply of the rule's)");
     }
     return rule;
+  }
+
+  // {address} where the stage knows no address (rules::stage_has_address) would reach clients
+  // literally, so it is an error at the line that says it; any other braces are reply text.
+  void check_address_placeholder(const Node& reply, rules::Stage stage) {
+    if (rules::stage_has_address(stage)) {
+      return;
+    }
+    const std::string token = "{" + std::string(rules::k_address_placeholder) + "}";
+    if (auto saying = string_saying(reply, token)) {
+      error(*saying, token + " has no value in a reply at " + std::string(rules::to_string(stage)) +
+                         ": only mail (the sender), rcpt (the recipient), data and end_of_data (the sender) "
+                         "rules know an address");
+    }
+  }
+
+  // The first string of a reply (the line, a list item, or its `text`) that contains `token`.
+  static std::optional<Node> string_saying(const Node& node, const std::string& token) {
+    if (auto text = as_string(node)) {
+      return text->find(token) == std::string::npos ? std::nullopt : std::optional<Node>(node);
+    }
+    if (node.is_object()) {
+      return string_saying(node["text"], token);
+    }
+    for (const auto& item : node.items()) {
+      if (auto found = string_saying(item, token)) {
+        return found;
+      }
+    }
+    return std::nullopt;
   }
 
   void build_match(const Node& node, rules::Match& match) {

@@ -130,9 +130,11 @@ struct AppExpect {
   std::size_t line = 0;
 };
 
-// `expect.replies[]` — replies the sandbox sent to a command. No count/min/max: at least one.
+// `expect.replies[]` — replies the sandbox (or a client.target server) sent to a command, or
+// to any command when none is named. No count/min/max: at least one.
 struct ReplyExpect {
-  std::string command;  // upper case: "CONNECT" (greeting), "EHLO", "MAIL", "RCPT", "DATA", "END_OF_DATA", ...
+  std::string command;  // upper case: "CONNECT" (greeting), "EHLO", "MAIL", "RCPT", "DATA", "END_OF_DATA", ...;
+                        // empty: any command
   std::optional<rules::TextMatch> arg;  // the command's argument (MAIL/RCPT: address without brackets)
   std::optional<int> code;
   std::optional<smtp::EnhancedCode> enhanced;

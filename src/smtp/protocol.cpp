@@ -167,6 +167,12 @@ std::optional<Output> Protocol::check_rules(rules::Context ctx) {
     return std::nullopt;
   }
   note("rule " + std::to_string(decision->rule_index + 1) + " matched at " + std::string(rules::to_string(ctx.stage)));
+  // {address} names what the stage is about (rules::address_at); other braces stay as written,
+  // as production reply texts contain them.
+  std::optional<Reply> rule_reply;
+  if (decision->reply) {
+    rule_reply = fill_placeholders(*decision->reply, {{rules::k_address_placeholder, rules::address_at(ctx)}});
+  }
   if (decision->fault) {
     switch (decision->fault->kind) {
       case rules::Fault::Kind::disconnect: {
@@ -177,7 +183,7 @@ std::optional<Output> Protocol::check_rules(rules::Context ctx) {
         return output;
       }
       case rules::Fault::Kind::close_421: {
-        Reply reply = decision->reply.value_or(
+        Reply reply = rule_reply.value_or(
             make_reply(421, EnhancedCode{4, 3, 2}, m_config.hostname + " Service not available, closing transmission channel"));
         return respond(std::move(reply), Next::close);
       }
@@ -201,17 +207,17 @@ std::optional<Output> Protocol::check_rules(rules::Context ctx) {
         return respond(reply::ready_to_start_tls(), Next::close);
     }
   }
-  if (decision->reply) {
-    Next next = decision->reply->code == 421 ? Next::close : Next::read_command;
-    if (decision->reply->positive() || decision->reply->code < 400) {
-      return respond(*decision->reply, next);
+  if (rule_reply) {
+    Next next = rule_reply->code == 421 ? Next::close : Next::read_command;
+    if (rule_reply->positive() || rule_reply->code < 400) {
+      return respond(*rule_reply, next);
     }
     std::string argument(ctx.stage == rules::Stage::rcpt ? ctx.rcpt : ctx.stage == rules::Stage::mail ? ctx.mail_from : "");
     return refuse({.reason = "rule",
                    .command = ascii::upper(rules::to_string(ctx.stage)),
                    .argument = std::move(argument),
                    .recipients = {},
-                   .reply = *decision->reply},
+                   .reply = *rule_reply},
                   next);
   }
   return std::nullopt;

@@ -291,6 +291,126 @@ TEST_CASE("expect.replies", "[evaluate][replies]") {
   }
 }
 
+// A message refused after the final dot, as Gmail refuses unauthenticated mail.
+SessionRecord refused_at_end_of_data_session() {
+  SessionRecord session;
+  session.id = 1;
+  session.client_address = "127.0.0.1";
+  session.transcript = {
+      entry('S', "220 mx.sandbox.test ESMTP maildog-ci sandbox"),                            // 1
+      entry('C', "EHLO app.test"),                                                           // 2
+      entry('S', "250 mx.sandbox.test"),                                                     // 3
+      entry('C', "MAIL FROM:<app@yourdomain.test>"),                                         // 4
+      entry('S', "250 2.1.0 Sender ok"),                                                     // 5
+      entry('C', "RCPT TO:<user@inbox.test>"),                                               // 6
+      entry('S', "250 2.1.5 Recipient ok"),                                                  // 7
+      entry('C', "DATA"),                                                                    // 8
+      entry('S', "354 End data with <CR><LF>.<CR><LF>"),                                     // 9
+      entry('*', "message: 92 octets, 5 lines"),                                             // 10
+      entry('S', "550 5.7.26 Unauthenticated email from yourdomain.test is not accepted"),  // 11
+      entry('C', "QUIT"),                                                                    // 12
+      entry('S', "221 2.0.0 mx.sandbox.test Bye"),                                           // 13
+  };
+  return session;
+}
+
+TEST_CASE("expect.replies without a command looks at every reply of the run", "[evaluate][replies]") {
+  auto scenario = make_scenario();
+  auto result = observed({delivering_session()});
+
+  SECTION("a reply sent to any command passes") {
+    auto refusal = reply_expect("", std::nullopt, 550, "5.1.1");
+    auto positive = reply_expect("", std::nullopt, 250);
+    positive.count = 4;  // EHLO, MAIL, one RCPT and the end of data
+    auto by_address = reply_expect("", "ghost@inbox.test", 550);
+    by_address.count = 1;
+    scenario.expect.replies = {refusal, positive, by_address};
+    CHECK(evaluate(scenario, result).empty());
+  }
+  SECTION("a reply never sent fails, listing the replies of its class") {
+    scenario.expect.replies = {reply_expect("", std::nullopt, 550, "5.7.26")};
+    auto failures = evaluate(scenario, result);
+    REQUIRE(failures.size() == 1);
+    CHECK(failures[0].expected == "any command -> 550 5.7.26");
+    CHECK(failures[0].actual ==
+          "5xx replies: RCPT ghost@inbox.test -> 550 5.1.1 <ghost@inbox.test>: Recipient address rejected: User "
+          "unknown");
+    CHECK(failures[0].context == lines(result, 7, 13));  // around the 550 that came
+  }
+  SECTION("no reply of the class says so") {
+    scenario.expect.replies = {reply_expect("", std::nullopt, 421)};
+    auto failures = evaluate(scenario, result);
+    REQUIRE(failures.size() == 1);
+    CHECK(failures[0].actual == "no 4xx reply among 8 replies");
+  }
+  SECTION("count, min and max count replies across commands") {
+    auto too_many = reply_expect("", "*@inbox.test", std::nullopt);
+    too_many.max = 1;
+    scenario.expect.replies = {too_many};
+    auto failures = evaluate(scenario, result);
+    REQUIRE(failures.size() == 1);
+    CHECK(failures[0].expected == "any command on *@inbox.test -> any reply (at most 1 time)");
+    CHECK_THAT(failures[0].actual, Catch::StartsWith("2 matching replies: RCPT user@inbox.test -> 250"));
+  }
+}
+
+TEST_CASE("a reply expected at one command but sent to another says where it went", "[evaluate][replies]") {
+  auto scenario = make_scenario();
+  auto result = observed({refused_at_end_of_data_session()});
+
+  SECTION("answered, but with something else") {
+    scenario.expect.replies = {reply_expect("DATA", std::nullopt, 550, "5.7.26")};
+    auto failures = evaluate(scenario, result);
+    REQUIRE(failures.size() == 1);
+    CHECK(failures[0].expected == "DATA -> 550 5.7.26");
+    CHECK(failures[0].actual ==
+          "550 5.7.26 was the reply to END_OF_DATA, not to DATA (DATA -> 354 End data with <CR><LF>.<CR><LF>)");
+    CHECK(failures[0].context == lines(result, 7, 13));  // around the end of data, where the 550 came
+  }
+  SECTION("never answered") {
+    scenario.expect.replies = {reply_expect("RCPT", "user@inbox.test", 550)};
+    result.sessions.front().transcript.erase(result.sessions.front().transcript.begin() + 5,
+                                             result.sessions.front().transcript.begin() + 7);
+    auto failures = evaluate(scenario, result);
+    REQUIRE(failures.size() == 1);
+    CHECK(failures[0].actual == "550 was the reply to END_OF_DATA, not to RCPT user@inbox.test "
+                                "(no reply to RCPT user@inbox.test)");
+  }
+  SECTION("a positive reply found elsewhere is not news") {
+    scenario.expect.replies = {reply_expect("DATA", std::nullopt, 250)};
+    auto failures = evaluate(scenario, result);
+    REQUIRE(failures.size() == 1);
+    CHECK(failures[0].actual == "DATA -> 354 End data with <CR><LF>.<CR><LF>");
+  }
+}
+
+TEST_CASE("with client.target, replies are judged on the client's own transcript", "[evaluate][replies]") {
+  auto scenario = make_scenario();
+  scenario.client.emplace();
+  scenario.client->target.sandbox = false;
+  scenario.client->target.host = "127.0.0.1";
+  scenario.client->target.port = 2525;
+  ScenarioResult result;  // the sandbox saw nothing
+  result.client_sessions = {delivering_session()};
+  scenario.expect.replies = {reply_expect("RCPT", "ghost@inbox.test", 550, "5.1.1"),
+                             reply_expect("", std::nullopt, 220)};
+  CHECK(evaluate(scenario, result).empty());
+
+  SECTION("failures quote the client's transcript") {
+    scenario.expect.replies = {reply_expect("RCPT", "user@inbox.test", 550, "5.1.1")};
+    auto failures = evaluate(scenario, result);
+    REQUIRE(failures.size() == 1);
+    CHECK(failures[0].actual == "RCPT user@inbox.test -> 250 2.1.5 Recipient ok");
+    CHECK(failures[0].context == lines(observed(result.client_sessions), 5, 11));
+  }
+  SECTION("a scenario on its own sandbox still judges the sandbox's record") {
+    scenario.client->target.sandbox = true;
+    auto failures = evaluate(scenario, result);
+    REQUIRE(failures.size() == 2);
+    CHECK(failures[0].actual == "no reply to RCPT ghost@inbox.test");
+  }
+}
+
 TEST_CASE("expect.app", "[evaluate][app]") {
   auto scenario = make_scenario();
   scenario.expect.app = maildog::scenario::AppExpect{};

@@ -115,6 +115,56 @@ client:
   REQUIRE(result.sessions.empty());
   other.stop();
   REQUIRE(other.capture().sessions().size() == 1);
+  // The client kept its own transcript, as the sandbox writes one, for expect.replies.
+  REQUIRE(result.client_sessions.size() == 1);
+  std::string seen;
+  for (const auto& entry : result.client_sessions.front().transcript) {
+    seen += entry.text + "\n";
+  }
+  CAPTURE(seen);
+  CHECK_THAT(seen, Catch::StartsWith("220 "));
+  CHECK_THAT(seen, Catch::Contains("\nRCPT TO:<nobody@corp.test>\n550 5.1.1 "));
+  CHECK_THAT(seen, Catch::Contains("\nQUIT\n221 "));
+}
+
+TEST_CASE("the client's own transcript masks AUTH and marks the message", "[runner][scenario]") {
+  smtp::ServerConfig mx;
+  mx.auth = smtp::AuthConfig{};
+  mx.auth->users = {{"app", "secret-pw"}};
+  smtp::Server other(mx);
+  other.start();
+  auto scenario = load_one(R"(
+name: our submission server
+client:
+  target: {host: 127.0.0.1, port: )" + std::to_string(other.port()) + R"(}
+  steps:
+    - send: EHLO probe.test
+    - auth: {mechanism: LOGIN, user: app, password: secret-pw}
+      expect: {code: 235}
+    - send: "MAIL FROM:<app@corp.test>"
+    - send: "RCPT TO:<user@corp.test>"
+    - data: "Subject: hi\n\nhello\n"
+      expect: {code: 250}
+    - quit: true
+)");
+  auto result = runner::run_scenario(scenario, quick_options());
+  other.stop();
+  for (const auto& step : result.steps) {
+    CAPTURE(step.action, step.problem);
+    REQUIRE(step.ok);
+  }
+  REQUIRE(result.client_sessions.size() == 1);
+  std::string transcript;
+  for (const auto& entry : result.client_sessions.front().transcript) {
+    transcript += entry.text + "\n";
+  }
+  CAPTURE(transcript);
+  CHECK(transcript.find("secret-pw") == std::string::npos);
+  CHECK(transcript.find("YXBw") == std::string::npos);  // "app" in base64
+  CHECK(transcript.find("AUTH LOGIN\n334 ") != std::string::npos);
+  CHECK(transcript.find("\n***\n334 ") != std::string::npos);
+  CHECK(transcript.find("DATA\n354 ") != std::string::npos);
+  CHECK(transcript.find("\nmessage: ") != std::string::npos);
 }
 
 TEST_CASE("the app gets the sandbox in its environment and templates", "[runner][scenario]") {

@@ -260,6 +260,43 @@ TEST_CASE("rules decide at their stage", "[smtp][protocol]") {
   REQUIRE(d.record.refusals[1].recipients == std::vector<std::string>{"x@y.test"});
 }
 
+TEST_CASE("{address} in a rule's reply names the stage's address; other braces stay", "[smtp][protocol]") {
+  auto rule = [](rules::Stage at, std::string reply, std::string rcpt = "") {
+    rules::Rule out;
+    out.at = at;
+    if (!rcpt.empty()) {
+      out.match.rcpt = rules::TextMatch::parse(rcpt);
+    }
+    out.reply = Reply::parse(reply);
+    return out;
+  };
+  ServerConfig config;
+  config.rules = {
+      rule(rules::Stage::mail, "250 2.1.0 <{address}> ok {foo} {"),
+      rule(rules::Stage::rcpt, "451 4.7.1 <{address}>: greylisted", "grey@inbox.test"),
+      rule(rules::Stage::data, "354 go ahead, {address}"),
+      rule(rules::Stage::end_of_data, "550 5.7.1 <{address}>: {address} may not send this"),
+  };
+  Dialogue d(config);
+  d.protocol.greeting();
+  d.say("EHLO c.test");
+  CHECK(d.say("MAIL FROM:<app@client.test>").text() == "<app@client.test> ok {foo} {");
+  CHECK(d.say("RCPT TO:<grey@inbox.test>").text() == "<grey@inbox.test>: greylisted");
+  CHECK(d.code("RCPT TO:<user@inbox.test>") == 250);
+  CHECK(d.say("DATA").text() == "go ahead, app@client.test");
+  CHECK(d.send_message("Subject: hi\r\n\r\nhi\r\n.\r\n").text() ==
+        "<app@client.test>: app@client.test may not send this");
+  // The refusal records keep the text as it was sent.
+  REQUIRE(d.record.refusals.size() == 2);
+  CHECK(d.record.refusals[0].reply.text() == "<grey@inbox.test>: greylisted");
+
+  SECTION("the null sender is an empty address") {
+    d.say("MAIL FROM:<>");
+    d.say("RCPT TO:<user@inbox.test>");
+    CHECK(d.say("DATA").text() == "go ahead, ");
+  }
+}
+
 TEST_CASE("bare LF is refused by default, too big messages keep the session", "[smtp][protocol]") {
   ServerConfig config;
   config.limits.message_size = 10;
