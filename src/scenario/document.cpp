@@ -8,6 +8,7 @@
 #include <utility>
 
 #include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "scenario/syntax_hints.hpp"
@@ -451,6 +452,13 @@ ParsedFile parse_yaml(std::string_view text, const Environment& env, Reporter& r
       return parsed;
     }
     nodes = YAML::LoadAll(std::string(text));
+  } catch (const YAML::DeepRecursion& error) {
+    // yaml-cpp's own guard (2,000 levels) says only "bad file"; the syntax scan would then call
+    // the brackets it had not reached yet unclosed.
+    reporter.error_at(position_of(error.mark), "",
+                      "nesting deeper than " + std::to_string(k_max_depth) + " levels (a scenario needs far fewer)");
+    parsed.syntax_error = true;
+    return parsed;
   } catch (const YAML::Exception& error) {
     Position where = position_of(error.mark);
     std::string message = "YAML syntax error: " + error.msg;
