@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "core/ascii.hpp"
+#include "core/json_depth.hpp"
 #include "http/inspector_assets.hpp"
 #include "http/message_json.hpp"
 #include "http/target.hpp"
@@ -340,6 +341,9 @@ Routed get_rules(const Context& context, const Target&, const Params&, const Api
 Routed put_rules(const Context& context, const Target& target, const Params& params, const ApiRequest& request) {
   if (!context.rules.put_json) {
     return json_error(404, "this server's rules cannot be replaced");
+  }
+  if (json_depth::deeper_than(request.body, json_depth::k_max)) {
+    return json_error(400, "the body nests deeper than " + std::to_string(json_depth::k_max) + " levels");
   }
   const Json rules = Json::parse(request.body, nullptr, false);
   if (rules.is_discarded() || !rules.is_array()) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "core/json_depth.hpp"
 #include "report/console.hpp"
 #include "report/json.hpp"
 #include "report/json_schema.hpp"
@@ -252,6 +253,10 @@ runner::ScenarioResult scenario_of(const json& value) {
 }  // namespace
 
 ReadReport read_json_report(std::string_view text) {
+  if (json_depth::deeper_than(text, json_depth::k_max)) {
+    return {std::nullopt, "not a maildog-ci JSON report: it nests deeper than " +
+                              std::to_string(json_depth::k_max) + " levels"};
+  }
   const json document = json::parse(text, nullptr, false);
   if (document.is_discarded()) {
     return {std::nullopt, "not JSON"};

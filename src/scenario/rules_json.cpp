@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/json_depth.hpp"
 #include "scenario/document.hpp"
 #include "scenario/loader.hpp"
 
@@ -11,6 +12,10 @@ namespace maildog::scenario {
 
 RulesUpdate parse_rules_json(std::string_view text) {
   RulesUpdate update;
+  if (json_depth::deeper_than(text, json_depth::k_max)) {
+    update.error = "the rules nest deeper than " + std::to_string(json_depth::k_max) + " levels";
+    return update;
+  }
   const auto list = nlohmann::json::parse(text, nullptr, false);
   if (list.is_discarded() || !list.is_array()) {
     update.error = "the rules must be a JSON array of rules, as the `rules:` list of a scenario's server block";

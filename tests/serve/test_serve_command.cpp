@@ -289,3 +289,35 @@ TEST_CASE("serve applies the server block of its config", "[serve][integration]"
   REQUIRE(exit);
   REQUIRE(exit->code == 0);
 }
+
+TEST_CASE("a rules body nested 60000 levels deep gets 400 and serve goes on", "[serve][integration][hostile]") {
+  if (!have("curl")) {
+    return;
+  }
+  TempDir dir;
+  ServeProcess serve({"--smtp-port", "0", "--http-port", "0"});
+  INFO(serve.output());
+  REQUIRE(serve.started());
+  const std::string url = "http://127.0.0.1:" + std::to_string(serve.http_port());
+  // 120 KB of brackets: before the depth check, the rules' dump recursed until the stack overflowed.
+  const auto body = dir.write("deep.json", std::string(60000, '[') + std::string(60000, ']'));
+  ChildSpec put;
+  put.argv = {"curl", "-s", "-o", "-", "-w", "\n%{http_code}", "-X", "PUT", "-H", "Content-Type: application/json",
+              "--data-binary", "@" + body.string(), url + "/api/v1/rules"};
+  const auto reply = run_child(put);
+  INFO(reply.describe());
+  REQUIRE(reply.exit_code == 0);
+  CHECK(reply.out.ends_with("\n400"));
+  CHECK(reply.out.find("deeper than 64 levels") != std::string::npos);
+
+  ChildSpec health;
+  health.argv = {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url + "/healthz"};
+  CHECK(run_child(health).out == "200");
+  SmtpClient client;
+  REQUIRE(client.connect(serve.port()));
+  REQUIRE(client.read_reply()->code == 220);
+  serve.send_signal(SIGTERM);
+  auto exit = serve.wait_exit(k_exit_wait);
+  REQUIRE(exit);
+  CHECK(exit->code == 0);
+}
