@@ -1063,6 +1063,21 @@ std::string describe(const LintedTransaction& linted, const lint::Finding& findi
   return out;
 }
 
+// The lines around the end of data of session `session_id`'s n-th message (1-based): where a
+// lint finding is about; the closing lines when that reply cannot be found.
+std::vector<std::string> message_context(const Observation& observation, std::uint64_t session_id,
+                                         std::size_t message) {
+  const auto& sessions = observation.result.sessions;
+  std::size_t index = 0;
+  while (index < sessions.size() && sessions[index].id != session_id) {
+    ++index;
+  }
+  std::size_t seen = 0;
+  return observation.around(observation.find_reply([&](const CommandReply& reply) {
+    return reply.session == index && reply.command == "END_OF_DATA" && ++seen == message;
+  }));
+}
+
 void check_lint(const Observation& observation, const std::vector<scenario::LintExpect>& expects,
                 std::vector<Failure>& failures) {
   if (expects.empty()) {
@@ -1076,10 +1091,12 @@ void check_lint(const Observation& observation, const std::vector<scenario::Lint
   }
   for (const auto& expect : expects) {
     std::vector<std::string> found;
+    const LintedTransaction* first = nullptr;  // the first message with the finding
     for (const auto& transaction : linted) {
       for (const auto& finding : transaction.findings) {
         if (finding.name() == expect.finding) {
           found.push_back(describe(transaction, finding));
+          first = first != nullptr ? first : &transaction;
         }
       }
     }
@@ -1096,7 +1113,7 @@ void check_lint(const Observation& observation, const std::vector<scenario::Lint
     } else {
       failures.push_back({path, expect.line, "no " + expect.finding + " finding in any captured message",
                           "found in " + counted(found.size(), "message", "messages") + ": " + listed(found),
-                          observation.last_lines()});
+                          message_context(observation, first->session, first->message)});
     }
   }
 }

@@ -1123,6 +1123,9 @@ TEST_CASE("expect.lint", "[evaluate][lint]") {
     CHECK(failures[0].expected == "no missing_date finding in any captured message");
     CHECK(failures[0].actual ==
           "found in 1 message: session 1, message 1: no Date field (RFC 5322 3.6 requires one)");
+    // The excerpt is that message's end of data (line 15 of delivering_session), not the
+    // closing lines of the run's last session.
+    CHECK(failures[0].context == lines(result, 12, 18));
   }
   SECTION("and the line and an excerpt when the finding has them") {
     auto session = delivering_session();
