@@ -111,12 +111,31 @@ void reuse_freed_memory() {
   mallopt(M_TRIM_THRESHOLD, k_trim_threshold);
 }
 
-// Waits for SIGTERM or SIGINT; they are blocked in every thread, so only this wait sees them.
-int wait_for_stop_signal(const sigset_t& signals) {
-  int received = 0;
-  sigwait(&signals, &received);
-  return received;
-}
+// SIGTERM and SIGINT blocked for the scope, and so in every thread started in it: only
+// wait() receives them. Blocked before the first thread (the store's writer, the line printer):
+// a thread started earlier would let the default action end the process with work in flight.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&m_signals);
+    sigaddset(&m_signals, SIGTERM);
+    sigaddset(&m_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &m_signals, &m_previous);
+  }
+  ~StopSignals() { pthread_sigmask(SIG_SETMASK, &m_previous, nullptr); }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+  int wait() const {
+    int received = 0;
+    sigwait(&m_signals, &received);
+    return received;
+  }
+
+ private:
+  sigset_t m_signals;
+  sigset_t m_previous;
+};
 
 int serve(const ServeSettings& settings) {
   auto config = server_config(settings);
@@ -124,6 +143,7 @@ int serve(const ServeSettings& settings) {
     return k_exit_invalid;
   }
   reuse_freed_memory();
+  const StopSignals stop_signals;
   auto store = settings.data_dir.empty() ? serve::make_memory_store(settings.keep)
                                          : serve::make_sqlite_store(settings.data_dir, settings.keep);
   const std::string location =
@@ -132,20 +152,7 @@ int serve(const ServeSettings& settings) {
   LinePrinter printer(std::cout);  // outlives the sandbox: the last messages' lines are written
   serve::ServeSandbox sandbox(std::move(*config), std::move(store),
                               [&printer](const serve::StoredMessage& message) { print_stored(message, printer); });
-
-  // Blocked before the server's threads start, so they inherit the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigset_t previous;
-  pthread_sigmask(SIG_BLOCK, &signals, &previous);
-  try {
-    sandbox.start();
-  } catch (...) {
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    throw;
-  }
+  sandbox.start();
   http::ApiOptions api_options;
   api_options.bind = settings.bind;
   api_options.port = settings.http_port;
@@ -155,7 +162,6 @@ int serve(const ServeSettings& settings) {
     api.start();
   } catch (...) {
     sandbox.stop(k_stop_grace);
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     throw;
   }
   std::ostringstream started;
@@ -165,12 +171,11 @@ int serve(const ServeSettings& settings) {
           << "store: " << location << " (" << sandbox.store().size() << " messages)\n"
           << "stop with Ctrl-C or SIGTERM\n";
   printer.print(started.str());
-  const int stop_signal = wait_for_stop_signal(signals);
+  const int stop_signal = stop_signals.wait();
   printer.print(std::string(stop_signal == SIGINT ? "SIGINT" : "SIGTERM") +
                 ": finishing transactions in flight, then stopping\n");
   api.stop();
   sandbox.stop(k_stop_grace);
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return k_exit_passed;
 }
 

@@ -26,6 +26,7 @@ class ServeProcess {
   ServeProcess& operator=(const ServeProcess&) = delete;
 
   bool started() const { return m_port != 0; }
+  pid_t pid() const { return m_pid; }
   std::uint16_t port() const { return m_port; }
   std::uint16_t http_port() const { return m_http_port; }
   // Waits until the output holds `fragment`, at most `timeout`.

@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <catch2/catch.hpp>
 #include <map>
 #include <thread>
@@ -316,6 +318,40 @@ TEST_CASE("a rules body nested 60000 levels deep gets 400 and serve goes on", "[
   SmtpClient client;
   REQUIRE(client.connect(serve.port()));
   REQUIRE(client.read_reply()->code == 220);
+  serve.send_signal(SIGTERM);
+  auto exit = serve.wait_exit(k_exit_wait);
+  REQUIRE(exit);
+  CHECK(exit->code == 0);
+}
+
+// A process-directed SIGTERM goes to any thread that does not block it; one that had not blocked
+// it (the store's writer, the line printer) let the default action kill serve mid-transaction.
+TEST_CASE("every thread of serve blocks SIGTERM and SIGINT, so only its stop wait receives them", "[serve][signals]") {
+  TempDir dir;
+  ServeProcess serve({"--data", data_dir(dir), "--smtp-port", "0"});
+  INFO(serve.output());
+  REQUIRE(serve.started());
+  const auto tasks = std::filesystem::path("/proc") / std::to_string(serve.pid()) / "task";
+  std::size_t threads = 0;
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    // The main thread waits in sigwait, which unblocks the signals it waits for while it waits.
+    if (task.path().filename() == std::to_string(serve.pid())) {
+      continue;
+    }
+    std::ifstream status(task.path() / "status");
+    std::string line;
+    std::uint64_t blocked = 0;
+    while (std::getline(status, line)) {
+      if (line.rfind("SigBlk:", 0) == 0) {
+        blocked = std::stoull(line.substr(7), nullptr, 16);
+      }
+    }
+    INFO("thread " << task.path().filename().string() << " SigBlk " << std::hex << blocked);
+    CHECK((blocked >> (SIGTERM - 1) & 1) == 1);
+    CHECK((blocked >> (SIGINT - 1) & 1) == 1);
+    ++threads;
+  }
+  CHECK(threads >= 2);  // the store's writer, the printer, the I/O threads, the API's
   serve.send_signal(SIGTERM);
   auto exit = serve.wait_exit(k_exit_wait);
   REQUIRE(exit);
