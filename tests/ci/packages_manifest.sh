@@ -14,6 +14,16 @@ manifest_all=$(bash "$source_dir/ci/packages.sh" build scenarios action test fuz
 failures=0
 fail() { echo "FAILED: $*"; failures=$((failures + 1)); }
 
+# The packages of the sets covered_by is asked about, read from the manifest once per set list
+# (it is asked for every file CMake found): into `listed`, not through a subshell that would
+# forget the cache.
+declare -A set_cache
+set_packages() {
+  local key="$*"
+  [[ -n ${set_cache[$key]+x} ]] || set_cache[$key]=$(bash "$source_dir/ci/packages.sh" "$@")
+  listed=${set_cache[$key]}
+}
+
 # A listed package covers a file when it owns it, or depends directly on the package that does
 # (pkg-config is Debian 12's transitional name for pkgconf, which owns /usr/bin/pkg-config).
 covered_by() {  # covered_by PATH SET...
@@ -21,7 +31,7 @@ covered_by() {  # covered_by PATH SET...
   local owners listed p
   owners=$(dpkg -S "$path" 2>/dev/null | sed 's/: .*//; s/, /\n/g; s/:[a-z0-9]*$//' | sort -u)
   [[ -n $owners ]] || return 1
-  listed=$(bash "$source_dir/ci/packages.sh" "$@")
+  set_packages "$@"
   for p in $listed; do
     grep -qx -- "$p" <<<"$owners" && return 0
     dpkg-query -W -f='${Depends}\n' "$p" 2>/dev/null | tr ',|' '\n\n' | sed 's/[ (].*//; s/^ *//; s/:any$//' |
