@@ -23,8 +23,9 @@ if [ -z "$tarball" ]; then
     [ -f "$candidate" ] && tarball=$candidate
   done
 fi
-[ -n "$tarball" ] && [ -f "$tarball" ] || {
-  echo "no tarball in $build/package/: bash ci/package.sh --build-dir $build" >&2; exit 2; }
+if [ -z "$tarball" ] || [ ! -f "$tarball" ]; then
+  echo "no tarball ${tarball:-in $build/package/}: bash ci/package.sh --build-dir $build" >&2; exit 2
+fi
 for tool in strip ldd tar gzip du; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed (binutils, libc-bin, tar, gzip, coreutils)" >&2; exit 2; }
 done
