@@ -4,7 +4,8 @@
 # shell, no libc, no /proc), and run there with chroot. There, the bundled client-only scenarios
 # pass; `serve` accepts messages over STARTTLS from swaks (outside, on loopback) and returns them
 # from the API, with ISO-8859-1 and ISO-2022-JP bodies decoded to the right text (the bundled
-# gconv modules); `keygen`, `sign` and `check` verify a DKIM signature.
+# gconv modules); `keygen`, `sign` and `check` verify a DKIM signature. Last, on the host: the
+# apps it runs see the user's GCONV_PATH, not the launcher's.
 #
 # Usage: tests/ci/package_empty_root.sh SOURCE_DIR PACKAGE_DIR
 #   PACKAGE_DIR holds maildog-ci-VERSION-linux-ARCH.tar.gz and SHA256SUMS (ci/package.sh).
@@ -135,4 +136,17 @@ status=0
 wait "$serve_pid" || status=$?
 serve_pid=
 ((status == 0)) || fail "serve exited $status on SIGTERM: $(cat "$work/serve.log")"
+echo "== on the host: the apps maildog-ci runs see the user's GCONV_PATH, not the bundle's"
+# `$$` is a literal `$` in scenario files: the variables are expanded by the app's shell.
+cat >"$work/env.yaml" <<'YAML'
+name: the app sees the environment the user gave maildog-ci
+app:
+  run: [/bin/sh, -c, 'echo "GCONV_PATH=$${GCONV_PATH-unset} LAUNCHER=$${MAILDOG_LAUNCHER-unset}"']
+expect:
+  app: {exit: 0, stdout: {contains: "GCONV_PATH=/user/gconv LAUNCHER=unset"}}
+YAML
+GCONV_PATH=/user/gconv "$root/opt/$name/bin/maildog-ci" run "$work/env.yaml" || fail "the app saw the launcher's environment"
+sed -i 's|/user/gconv LAUNCHER|unset LAUNCHER|' "$work/env.yaml"
+env -u GCONV_PATH "$root/opt/$name/bin/maildog-ci" run "$work/env.yaml" || fail "the app saw the bundle's GCONV_PATH"
+
 echo "PASSED: the tarball ran in an empty root ($(find "$root" -type f | wc -l) files, no shell, no libc, no /proc)"
