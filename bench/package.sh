@@ -54,7 +54,8 @@ ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' 
 while read -r lib; do cp -L "$lib" "$work/dynamic/lib/"; done < "$work/libs.txt"
 lib_count=$(wc -l < "$work/libs.txt")
 dynamic_unpacked=$(du -sb "$work/dynamic" | cut -f 1)
-tar -czf "$work/dynamic.tar.gz" -C "$work" dynamic
+# gzip -9n, as ci/package.sh compresses the tarball.
+tar -cf - -C "$work" dynamic | gzip -9n > "$work/dynamic.tar.gz"
 dynamic_gz=$(stat -c %s "$work/dynamic.tar.gz")
 
 # --- start-up and one scenario, in turns
@@ -98,6 +99,7 @@ version_ratio=$(ratio "$version_tarball" "$version_dynamic")
 run_ratio=$(ratio "$run_tarball" "$run_dynamic")
 
 echo "package: $(basename "$tarball") against $binary (stripped, with its $lib_count ldd libraries)"
+echo "  $(nproc) cores, load $(cut -d ' ' -f 1-3 /proc/loadavg) at the end; the two timed in turns"
 printf '  %-48s %12s %12s %8s\n' "measure" "tarball" "dynamic" "ratio"
 printf '  %-48s %8s MiB %8s MiB %8s\n' "on disk, .tar.gz" "$(mib "$tar_gz")" "$(mib "$dynamic_gz")" "$gz_ratio"
 printf '  %-48s %8s MiB %8s MiB %8s\n' "on disk, unpacked" "$(mib "$unpacked")" "$(mib "$dynamic_unpacked")" "$unpacked_ratio"
