@@ -303,7 +303,7 @@ def main():
         folder = None
         for block in blocks:
             if background and block.section != background[2]:
-                error = background[0].stop()
+                error = background[0].stop() if background[0] is not None else None
                 if error:
                     failures.append(f"README.md line {background[0].block.line}: the background block: {error}\n"
                                     f"  block:\n{numbered(background[0].block)}\n  output:\n{tail(background[0].output())}")
@@ -354,8 +354,9 @@ def main():
                 if busy and not in_netns:
                     reason = f"{', '.join(busy)} already taken on this machine, and no network namespace"
                     print(f"SKIPPED  line {block.line} and the blocks after it in its section: {reason}")
+                    block.marker = ("not run", reason)
                     skipped.append(block)
-                    background = (None, folder, block.section)
+                    background = (None, folder, block.section, block.line)
                     continue
                 started = time.monotonic()
                 job = Background(block, folder, env)
@@ -366,10 +367,12 @@ def main():
                                     f"  block:\n{numbered(block)}\n  output:\n{tail(job.output())}")
                     continue
                 print(f"STARTED  line {block.line}: in the background, ready in {time.monotonic() - started:.1f} s")
-                background = (job, folder, block.section)
+                background = (job, folder, block.section, block.line)
                 continue
             if background and background[0] is None:
-                print(f"SKIPPED  line {block.line}: its section's background block did not start (above)")
+                reason = f"its section's background block (line {background[3]}) was skipped"
+                print(f"SKIPPED  line {block.line}: {reason}")
+                block.marker = ("not run", reason)
                 skipped.append(block)
                 continue
             started = time.monotonic()
@@ -396,7 +399,7 @@ def main():
     if skipped:
         print("not run:")
         for block in skipped:
-            reason = block.marker[1] if block.marker and block.marker[0] == "not run" else "see above"
+            reason = block.marker[1]
             first = block.text.strip().split("\n")[0]
             print(f"  line {block.line}: {reason}  [{first}]")
     for failure in failures:
