@@ -44,6 +44,9 @@ launcher=$folder/bin/maildog-ci
 [ -x "$launcher" ] || { echo "$tarball holds no bin/maildog-ci under one folder" >&2; exit 1; }
 tar_gz=$(stat -c %s "$tarball")
 unpacked=$(du -sb "$folder" | cut -f 1)
+# What the tarball holds beyond the executable and its libraries.
+gconv_bytes=$(du -sb "$folder/lib/maildog-ci/gconv" 2>/dev/null | cut -f 1 || echo 0)
+launcher_bytes=$(stat -c %s "$launcher")
 
 # The dynamic build as it would ship: the stripped binary and every library the loader maps
 # (ldd's "=> /path" lines and the loader itself), each copied once, then gzipped like the tarball.
@@ -107,7 +110,7 @@ printf '  %-48s %9s ms %9s ms %8s   (target < 1.2, %s)\n' "maildog-ci --version,
   "$version_tarball" "$version_dynamic" "$version_ratio" "$(met "$version_ratio")"
 printf '  %-48s %9s ms %9s ms %8s   (target < 1.2, %s)\n' "run $scenario, median of $scenario_runs" \
   "$run_tarball" "$run_dynamic" "$run_ratio" "$(met "$run_ratio")"
-echo "  (the tarball also holds glibc's gconv modules, the man page, completions and LICENSE)"
+echo "  (the tarball's unpacked size includes glibc's gconv modules, $(mib "${gconv_bytes:-0}") MiB, and the launcher, $(mib "$launcher_bytes") MiB)"
 
 if [ -n "${MAILDOG_BENCH_SUMMARY:-}" ]; then
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' \
