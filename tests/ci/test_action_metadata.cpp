@@ -170,4 +170,24 @@ TEST_CASE("action.yml is consistent with the scripts it calls", "[ci][action]") 
   for (const auto& [name, output] : action["outputs"].items()) {
     CHECK(output["value"] == "${{ steps.run.outputs." + name + " }}");
   }
+  // source.sh chooses first; the packages and the compiler only on the build path, the download
+  // only on the release path, and the run step takes the binary of whichever ran.
+  const auto& steps = action["runs"]["steps"];
+  REQUIRE(script_of(steps[0]) == "ci/action/source.sh");
+  const std::map<std::string, std::string> path_of{{"ci/action/install.sh", "build"},
+                                                  {"ci/action/build.sh", "build"},
+                                                  {"ci/action/download.sh", "download"}};
+  std::set<std::string> seen;
+  for (const auto& step : steps) {
+    const auto path = path_of.find(script_of(step));
+    if (path != path_of.end()) {
+      INFO(step.dump());
+      CHECK(step.value("if", "") == "steps.source.outputs.mode == '" + path->second + "'");
+      seen.insert(path->first);
+    } else {
+      CHECK_FALSE(step.contains("if"));
+    }
+  }
+  CHECK(seen.size() == path_of.size());
+  CHECK(steps.back()["env"]["MAILDOG_BINARY"] == "${{ steps.download.outputs.binary || steps.build.outputs.binary }}");
 }
