@@ -4,7 +4,8 @@
 # ci/package.sh (the CTest fixture `tarball`) and a fake GITHUB_* environment:
 #   - at the major tag v0 (the version read from the action's tree) and at `version: vX.Y.Z`:
 #     SHA256SUMS checked, the tarball extracted, its bin/ on GITHUB_PATH, `maildog-ci --version`
-#     runs from PATH; a second run takes it from the cache without a request;
+#     runs from PATH, and the run step runs a scenario with it (no jq on PATH); a second run
+#     takes it from the cache without a request;
 #   - a wrong checksum, a SHA256SUMS without the tarball's line and a missing tarball fail the
 #     step with a message naming the file (and both sums);
 #   - a branch ref builds from source instead.
@@ -126,6 +127,20 @@ else
   fi
   [[ $got == "maildog-ci $version"* ]] || fail "maildog-ci --version from PATH printed '$got'"
   grep -q "matches SHA256SUMS ($sum)" "$tmp/good/out" || fail "download.sh did not report the verified sum"
+
+  # The run step with that binary, as on a runner where nothing was installed: no jq on PATH
+  # (run.sh then reads the totals from the report itself).
+  mkdir -p "$tmp/tools"
+  for tool in bash env mkdir dirname rm mktemp sed head cat timeout; do
+    ln -s "$(command -v "$tool")" "$tmp/tools/$tool"
+  done
+  mkdir -p "$tmp/good/reports"
+  step good run.sh PATH="$(cat "$tmp/good/github_path"):$tmp/tools" MAILDOG_BINARY="$binary" \
+    INPUT_SCENARIOS="$source_dir/scenarios/auth_required.yaml" INPUT_JSON="$tmp/good/reports/report.json" \
+    INPUT_JUNIT= INPUT_HTML= INPUT_ARGS= INPUT_SHARD= INPUT_SEED= INPUT_MERGE=
+  ((status == 0)) || fail "run.sh with the downloaded binary exited $status: $(cat "$tmp/good/out")"
+  [[ $(output good passed) == 1 && $(output good failed) == 0 ]] ||
+    fail "run.sh without jq gave passed='$(output good passed)' failed='$(output good failed)'"
 
   # A cache restored by actions/cache: nothing is downloaded again.
   before=$(requests)
