@@ -3,8 +3,8 @@
 # ci/workflow-lint/package-lock.json with `npm ci` into MAILDOG_WORKFLOW_LINT_DIR (default
 # build/workflow-lint; once per lockfile: only that needs the npm registry, nothing at run time),
 # then runs ci/workflow-lint/lint.cjs on every .github/workflows/*.yml, or on the files given.
-# Exits 1 on any finding, 77 when node or npm is missing or npm cannot reach its registry (tests
-# skip on 77). Needs node (18 or newer) and npm: `npm` of ci/packages.txt's test set.
+# Exits 1 on any finding or when node or npm is missing, 77 (tests skip on it) only when npm cannot
+# reach its registry. Needs node (18 or newer) and npm: `npm` of ci/packages.txt's test set.
 # Usage: ci/workflow-lint.sh [WORKFLOW...]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,7 +12,7 @@ here=$root/ci/workflow-lint
 install=${MAILDOG_WORKFLOW_LINT_DIR:-$root/build/workflow-lint}
 
 for tool in node npm; do
-  command -v "$tool" >/dev/null || { echo "ci/workflow-lint: $tool is not installed (ci/packages.txt: npm, in the test set)"; exit 77; }
+  command -v "$tool" >/dev/null || { echo "ci/workflow-lint: $tool is not installed: bash ci/install-deps.sh test (npm, with Debian's nodejs)"; exit 1; }
 done
 
 # Installed once per lockfile: a stamp holds the lockfile's hash.
