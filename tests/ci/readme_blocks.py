@@ -31,6 +31,9 @@ A block that calls curl, python3, swaks, openssl or jq (or runs the bundled scen
 apps need python3 and swaks) where that program is not installed is skipped and listed, as the
 other tests skip where `ci/install-deps.sh` has not run. A ```console block runs its `$ ` lines.
 
+Besides the blocks: the package list the README gives after "the `build` set of
+[`ci/packages.txt`]...:" must be that set of ci/packages.txt, in its order.
+
 When this process may make a network namespace (root, `unshare -n`), everything runs inside a
 fresh one with only loopback up, so the README's fixed ports (2525, 8025) never meet another
 process's. Otherwise a background block whose ports are taken is skipped, with the reason.
@@ -266,6 +269,25 @@ def reexec_in_network_namespace():
     sys.exit(result.returncode)
 
 
+def check_build_set(repo, readme_text):
+    """The README's list of the `build` set against ci/packages.txt; returns an error or None."""
+    found = re.search(r"the `build` set of\s*\[`ci/packages.txt`\]\(ci/packages.txt\):\s*`([^`]*)`", readme_text)
+    if not found:
+        return None
+    listed = found.group(1).split()
+    manifest = []
+    for line in open(os.path.join(repo, "ci", "packages.txt"), encoding="utf-8"):
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 2 and fields[0] == "build":
+            manifest.append(fields[1])
+    if listed != manifest:
+        line = readme_text[:found.start()].count("\n") + 1
+        return (f"README.md line {line}: the `build` set it lists is not ci/packages.txt's\n"
+                f"  README:   {' '.join(listed)}\n  manifest: {' '.join(manifest)}")
+    print(f"PASS     line {readme_text[:found.start()].count(chr(10)) + 1}: the `build` set listed is ci/packages.txt's ({len(manifest)} packages)")
+    return None
+
+
 def main():
     parser = argparse.ArgumentParser(description="Run the README's command blocks")
     parser.add_argument("repo")
@@ -291,9 +313,12 @@ def main():
         print("running in this machine's network namespace (no `unshare -n` here)")
 
     blocks = parse_readme(readme)
+    build_set_error = check_build_set(repo, open(readme, encoding="utf-8").read())
     runnable = [b for b in blocks if b.language in RUN_LANGUAGES and not (b.marker and b.marker[0] == "not run")]
     work = tempfile.mkdtemp(prefix="maildog-readme-")
     failures, passed, skipped, validated = [], 0, [], 0
+    if build_set_error:
+        failures.append(build_set_error)
     try:
         bin_dir = os.path.join(work, "bin")
         os.mkdir(bin_dir)
