@@ -102,8 +102,10 @@ echo "$line"
 echo "== a bundled client-only scenario, the repository's scenarios/ mounted into /work"
 grep -q '^client:' "$source_dir/scenarios/$scenario" && ! grep -q '^app:' "$source_dir/scenarios/$scenario" ||
   fail "scenarios/$scenario is no longer client-only: pick another"
+# Its reports go to /tmp and /work: both writable by the image's non-root user.
 timeout 120 "${podman_run[@]}" --rm -v "$source_dir/scenarios:/work/scenarios:ro" "$tag" \
-  run "scenarios/$scenario" >"$work/run.txt" 2>&1 || { cat "$work/run.txt"; fail "run scenarios/$scenario failed in the container"; }
+  run "scenarios/$scenario" --json /tmp/report.json --junit /work/report.xml >"$work/run.txt" 2>&1 ||
+  { cat "$work/run.txt"; fail "run scenarios/$scenario failed in the container"; }
 grep -q '1 passed, 0 failed' "$work/run.txt" || { cat "$work/run.txt"; fail "run scenarios/$scenario did not pass"; }
 
 # A started serve container: swaks sends to SMTP_PORT, the API on HTTP_PORT returns the message,
