@@ -20,7 +20,7 @@ while (($#)); do
     --tarball) tarball=${2:?--tarball needs a file}; shift 2 ;;
     --tag) tag=${2:?--tag needs a name}; shift 2 ;;
     --engine) engine=${2:?--engine needs podman or docker}; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ci/container.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
