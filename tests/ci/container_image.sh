@@ -100,8 +100,9 @@ echo "$line"
 [[ $line == "maildog-ci $version "* ]] || fail "--version printed '$line', not version $version"
 
 echo "== a bundled client-only scenario, the repository's scenarios/ mounted into /work"
-grep -q '^client:' "$source_dir/scenarios/$scenario" && ! grep -q '^app:' "$source_dir/scenarios/$scenario" ||
+if ! grep -q '^client:' "$source_dir/scenarios/$scenario" || grep -q '^app:' "$source_dir/scenarios/$scenario"; then
   fail "scenarios/$scenario is no longer client-only: pick another"
+fi
 # Its reports go to /tmp and /work: both writable by the image's non-root user.
 timeout 120 "${podman_run[@]}" --rm -v "$source_dir/scenarios:/work/scenarios:ro" "$tag" \
   run "scenarios/$scenario" --json /tmp/report.json --junit /work/report.xml >"$work/run.txt" 2>&1 ||
