@@ -5,7 +5,7 @@ set -euo pipefail
 source_dir=${1:?usage: shellcheck.sh SOURCE_DIR}
 command -v shellcheck >/dev/null || { echo "SKIPPED: shellcheck is not installed (ci/packages.txt: shellcheck, in the test set)"; exit 77; }
 cd "$source_dir"
-scripts=(ci/action/*.sh ci/changelog-section.sh ci/workflow-lint.sh
+scripts=(ci/action/*.sh ci/changelog-section.sh ci/workflow-lint.sh ci/container.sh tests/ci/container_image.sh
          tests/ci/action_download.sh tests/ci/changelog_section.sh tests/ci/workflow_lint.sh tests/ci/shellcheck.sh)
 shellcheck --shell=bash --severity=info "${scripts[@]}"
 echo "shellcheck: ${#scripts[@]} scripts clean"
