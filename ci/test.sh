@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install dependencies, build and test the optimised
 # build (once more without the conformance data, as a fresh clone has it), then the ASan+UBSan
-# build (clang), then 60 s of each libFuzzer target from that build.
+# build (clang), then 60 s of each libFuzzer target from that build. The packages (the portable
+# tarball, the container image, the .deb; CTest label `package`) are built and tested once, from
+# the ci build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/install-deps.sh build scenarios test fuzz
@@ -18,7 +20,7 @@ bash ci/test-without-conformance.sh ci
 echo "== build (asan preset: clang, AddressSanitizer + UndefinedBehaviorSanitizer, fuzzers)"
 bash ci/build.sh asan
 echo "== tests (asan preset)"
-ctest --preset asan --parallel 2 --timeout 600
+ctest --preset asan --parallel 2 --timeout 600 --label-exclude package   # the packages: once, from the ci build
 
 echo "== fuzz (libFuzzer, ${MAILDOG_FUZZ_SECONDS:-60} s per target)"
 bash ci/fuzz.sh

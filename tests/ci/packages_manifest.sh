@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ci/packages.txt is the one package manifest. Fails when a package CMake found for this build
-# belongs to no package of the manifest's `build` set (`test` for the test framework), and when a
-# script of the repository installs a package the manifest does not list.
+# belongs to no package of the manifest's `build` set (`test` for the test framework), when the
+# `runtime` set and the packages of the libraries the built binary links (its DT_NEEDED) differ,
+# and when a script of the repository installs a package the manifest does not list.
 # Usage: tests/ci/packages_manifest.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 source_dir=${1:?usage: packages_manifest.sh SOURCE_DIR BUILD_DIR}
@@ -10,7 +11,7 @@ cache=$build_dir/CMakeCache.txt
 [[ -f $cache ]] || { echo "no $cache"; exit 1; }
 command -v dpkg >/dev/null || { echo "SKIPPED: dpkg is not installed (not a Debian system)"; exit 77; }
 
-manifest_all=$(bash "$source_dir/ci/packages.sh" build scenarios action test fuzz bench workflow package)
+manifest_all=$(bash "$source_dir/ci/packages.sh" runtime build scenarios action test fuzz bench workflow package)
 failures=0
 fail() { echo "FAILED: $*"; failures=$((failures + 1)); }
 
@@ -86,6 +87,29 @@ done < <(sed -n 's/^ *find_path(\([A-Z_]*\) \([^ ]*\) .*/\1 \2/p' "$deps")
 while read -r name; do
   check_dependency "$name" test
 done < <(sed -n 's/^ *find_package(\([A-Za-z0-9_-]*\).*/\1/p' "$source_dir/tests/CMakeLists.txt")
+
+# The runtime set is exactly the packages owning the libraries the binary links (as ldd resolves
+# them; under merged /usr, dpkg knows a library by its /lib or its /usr/lib path), plus data.
+binary=$build_dir/src/cli/maildog-ci
+if [[ -x $binary ]]; then
+  runtime=$(bash "$source_dir/ci/packages.sh" runtime)
+  needed_owners=
+  while read -r soname; do
+    path=$(ldd "$binary" | awk -v s="$soname" '$1 == s { print $3 }')
+    owner=$(dpkg -S "$path" 2>/dev/null || dpkg -S "/usr$path" 2>/dev/null || dpkg -S "${path#/usr}" 2>/dev/null || true)
+    owner=$(sed 's/: .*//; s/:[a-z0-9]*$//' <<<"$owner" | head -n 1)
+    [[ -n $owner ]] || { fail "runtime: no package owns $soname ($path)"; continue; }
+    needed_owners+="$owner"$'\n'
+    grep -qx -- "$owner" <<<"$runtime" || fail "runtime: the binary links $soname from $owner, which the manifest's runtime set does not name"
+  done < <(readelf -d "$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
+  for p in $runtime; do
+    [[ $p == publicsuffix ]] && continue  # data libpsl reads, not a library
+    grep -qx -- "$p" <<<"$needed_owners" || fail "runtime: $p is in the runtime set but the binary links no library of it"
+  done
+  echo "ok: the runtime set names the $(sort -u <<<"$needed_owners" | grep -c .) packages of the libraries the binary links"
+else
+  fail "no built binary at $binary"
+fi
 
 # Every package a script names on an apt-get install line is listed; packages from variables
 # must come from ci/packages.sh in that script.
