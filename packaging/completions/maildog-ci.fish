@@ -4,6 +4,18 @@
 
 set -l commands run validate check keygen sign merge explain serve healthcheck
 
+# Scenario paths: folders and *.yaml, *.yml files under what is typed so far.
+function __maildog_ci_scenarios
+    set -l token (commandline -ct)
+    for path in $token*
+        if test -d $path
+            echo $path/
+        else if string match -qr '\.ya?ml$' -- $path
+            echo $path
+        end
+    end
+end
+
 complete -c maildog-ci -f
 complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Print the commands and exit'
 complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -l version -d 'Print the version and exit'
@@ -21,7 +33,7 @@ complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a healthc
 complete -c maildog-ci -n "__fish_seen_subcommand_from $commands" -s h -l help -d 'Print help'
 
 # Scenario files and folders for run and validate.
-complete -c maildog-ci -n '__fish_seen_subcommand_from run validate' -a '(__fish_complete_suffix .yaml; __fish_complete_suffix .yml; __fish_complete_directories)'
+complete -c maildog-ci -n '__fish_seen_subcommand_from run validate' -a '(__maildog_ci_scenarios)'
 
 # run
 complete -c maildog-ci -n '__fish_seen_subcommand_from run' -s j -l jobs -x -d 'Scenarios run in parallel'
@@ -44,7 +56,7 @@ complete -c maildog-ci -n '__fish_seen_subcommand_from check' -l client-ip -x -d
 complete -c maildog-ci -n '__fish_seen_subcommand_from check' -l helo -x -d 'The HELO/EHLO name'
 complete -c maildog-ci -n '__fish_seen_subcommand_from check' -l mail-from -x -d 'The MAIL FROM address'
 complete -c maildog-ci -n '__fish_seen_subcommand_from check' -l receiver -x -d 'The receiving host (authserv-id)'
-complete -c maildog-ci -n '__fish_seen_subcommand_from check' -l dns -r -F -d 'DNS fixture file (YAML)'
+complete -c maildog-ci -n '__fish_seen_subcommand_from check' -l dns -x -a '(__maildog_ci_scenarios)' -d 'DNS fixture file (YAML)'
 complete -c maildog-ci -n '__fish_seen_subcommand_from check' -l live -d 'Use real DNS'
 complete -c maildog-ci -n '__fish_seen_subcommand_from check' -l dnsbl -x -d 'A DNSBL zone to query'
 complete -c maildog-ci -n '__fish_seen_subcommand_from check' -l json -d 'Print the results as JSON'
@@ -77,7 +89,7 @@ complete -c maildog-ci -n '__fish_seen_subcommand_from merge' -l html -r -F -d '
 complete -c maildog-ci -n '__fish_seen_subcommand_from explain' -l json -d 'Print JSON'
 
 # serve
-complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l config -r -a '(__fish_complete_suffix .yaml; __fish_complete_suffix .yml)' -d 'YAML file with server: and dns:'
+complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l config -x -a '(__maildog_ci_scenarios)' -d 'YAML file with server: and dns:'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l smtp-port -x -d 'SMTP port (0: any free one)'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l data -x -a '(__fish_complete_directories)' -d 'Folder for the SQLite store'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l keep -x -d 'Keep the newest N messages'

@@ -3,9 +3,10 @@
 
 Fails when a subcommand, or a long option of a subcommand's `CMD --help`, is missing from the
 man page or from any completion file (each in that subcommand's own part of the file, not just
-anywhere); when `maildog-ci s<TAB>` does not complete to exactly sign and serve in bash, or a
-scenario path to anything but *.yaml, *.yml and folders; and when groff, man or lexgrog warn
-about the man page. A new subcommand or option is caught here the day it lands.
+anywhere); when `maildog-ci s<TAB>` does not complete to exactly sign and serve in bash (plain
+and with bash-completion) and fish, or a scenario path to anything but *.yaml, *.yml and
+folders; when zsh or fish find a syntax error; and when groff, man or lexgrog warn about the man
+page. A new subcommand or option is caught here the day it lands.
 Usage: tests/ci/completions.py SOURCE_DIR MAILDOG_BINARY
 """
 import os
@@ -127,11 +128,16 @@ for command in commands:
         fail(f"man page: '{command}' is not in the SYNOPSIS")
 
 
-def complete_bash(words, cwd):
+# Plain bash, and bash with the bash-completion package's helpers (_init_completion), as most
+# users have it.
+BASH_COMPLETION = "/usr/share/bash-completion/bash_completion"
+
+
+def complete_bash(words, cwd, helpers):
     """COMPREPLY of the bash completion for the command line `words` (the last is being typed)."""
-    script = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; '
-              'COMP_POINT=${#COMP_LINE}; _maildog_ci; printf "%s\\n" "${COMPREPLY[@]}"')
-    done = subprocess.run(["bash", "--norc", "--noprofile", "-c", script, "bash", files["bash"], *words],
+    script = ('[ -z "$2" ] || source "$2"; source "$1"; shift 2; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); '
+              'COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; _maildog_ci; printf "%s\\n" "${COMPREPLY[@]}"')
+    done = subprocess.run(["bash", "--norc", "--noprofile", "-c", script, "bash", files["bash"], helpers, *words],
                           capture_output=True, text=True, timeout=30, cwd=cwd)
     if done.returncode != 0:
         fail(f"bash completion of {words} exited {done.returncode}: {done.stderr}")
@@ -150,15 +156,31 @@ with tempfile.TemporaryDirectory() as scratch:
         (["maildog-ci", "keygen", "--type", ""], ["ed25519", "rsa"]),
         (["maildog-ci", "serve", "--config", "a"], ["a.yaml"]),
     ]
-    for words, expected in cases:
-        got = complete_bash(words, scratch)
-        if got != expected:
-            fail(f"bash completes {' '.join(words)!r}<TAB> to {got}, not {expected}")
-        else:
-            print(f"ok: bash completes {' '.join(words)!r}<TAB> to {got}")
+    if shutil.which("fish"):
+        for words, expected in cases:
+            line = " ".join(words)
+            done = subprocess.run(["fish", "--no-config", "-c", 'source $argv[1]; complete -C $argv[2]',
+                                   files["fish"], line], capture_output=True, text=True, timeout=30, cwd=scratch)
+            got = sorted(entry.split("\t")[0].rstrip("/") for entry in done.stdout.splitlines() if entry)
+            if done.returncode != 0 or got != expected:
+                fail(f"fish completes {line!r}<TAB> to {got}, not {expected} {done.stderr.strip()}")
+            else:
+                print(f"ok: fish completes {line!r}<TAB> to {got}")
+    setups = [("", "bash")]
+    if os.path.exists(BASH_COMPLETION):
+        setups.append((BASH_COMPLETION, "bash with bash-completion"))
+    else:
+        print(f"note: no {BASH_COMPLETION} (package bash-completion): completion is checked in plain bash only")
+    for helpers, shell in setups:
+        for words, expected in cases:
+            got = complete_bash(words, scratch, helpers)
+            if got != expected:
+                fail(f"{shell} completes {' '.join(words)!r}<TAB> to {got}, not {expected}")
+            else:
+                print(f"ok: {shell} completes {' '.join(words)!r}<TAB> to {got}")
 
 for shell, kind in (("zsh", "zsh"), ("fish", "fish")):
-    if shutil.which(shell):
+    if shutil.which(shell):  # fish's own completion of the cases is checked above
         done = subprocess.run([shell, "-n", files[kind]], capture_output=True, text=True, timeout=30)
         if done.returncode != 0:
             fail(f"{shell} -n {files[kind]}: {done.stderr}")
