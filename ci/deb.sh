@@ -3,7 +3,8 @@
 # with lintian: any lintian error fails, warnings are printed. Needs dpkg-dev (dpkg-shlibdeps
 # computes Depends), file (CPack's strip step) and lintian: `bash ci/install-deps.sh package`.
 # Usage: ci/deb.sh [--build-dir DIR] [--out DIR]
-#   --build-dir  a configured and built tree (default build/release; CI passes build/ci)
+#   --build-dir  a configured and built tree (default build/release, built here from the
+#                `release` preset when it is missing; CI passes build/ci)
 #   --out        where maildog-ci_VERSION_ARCH.deb goes (default BUILD_DIR/package)
 # The last line of output is the path of the .deb.
 set -euo pipefail
@@ -14,7 +15,7 @@ while (($#)); do
   case $1 in
     --build-dir) build_dir=${2:?--build-dir needs a folder}; shift 2 ;;
     --out) out=${2:?--out needs a folder}; shift 2 ;;
-    -h | --help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "ci/deb: unknown argument '$1' (usage: ci/deb.sh [--build-dir DIR] [--out DIR])" >&2; exit 2 ;;
   esac
 done
@@ -27,6 +28,9 @@ done
 if ((${#missing[@]})); then
   echo "ci/deb: missing ${missing[*]}; run: bash ci/install-deps.sh package" >&2
   exit 1
+fi
+if [[ $build_dir == build/release && ! -x build/release/src/cli/maildog-ci ]]; then
+  bash ci/build.sh release
 fi
 config=$build_dir/CPackConfig.cmake
 [[ -f $config ]] || { echo "ci/deb: no $config: configure and build first (bash ci/build.sh PRESET maildog-ci)" >&2; exit 1; }

@@ -43,7 +43,7 @@ deb=${debs[0]}
 
 remove_package() {
   if dpkg-query -W -f='${Status}' maildog-ci 2>/dev/null | grep -q 'installed\|config-files'; then
-    apt-get purge -y -qq -o DPkg::Lock::Timeout=180 maildog-ci >/dev/null 2>&1 || dpkg --purge maildog-ci >/dev/null 2>&1 || true
+    apt-get purge -y -qq -oDPkg::Lock::Timeout=180 maildog-ci >/dev/null 2>&1 || dpkg --purge maildog-ci >/dev/null 2>&1 || true
   fi
 }
 trap 'remove_package' EXIT
@@ -54,7 +54,7 @@ fail() { echo "FAILED: $*"; failures=$((failures + 1)); }
 echo "== installing $deb with apt-get"
 install_deb() {  # the one maildog-ci_*.deb of the folder, as a user installs a downloaded .deb
   cd "$1"
-  apt-get install -y -qq -o DPkg::Lock::Timeout=180 ./maildog-ci_*.deb
+  apt-get install -y -qq -oDPkg::Lock::Timeout=180 ./maildog-ci_*.deb
 }
 if ! (install_deb "$(dirname "$deb")") >"$deb_dir/apt.log" 2>&1; then
   cat "$deb_dir/apt.log"
@@ -96,11 +96,11 @@ mapfile -t owned < <(dpkg-query -L maildog-ci | while read -r path; do [[ -f $pa
 echo "the package installed ${#owned[@]} files"
 
 echo "== apt-get remove, then purge"
-apt-get remove -y -qq -o DPkg::Lock::Timeout=180 maildog-ci >/dev/null
+apt-get remove -y -qq -oDPkg::Lock::Timeout=180 maildog-ci >/dev/null
 [[ ! -e /usr/bin/maildog-ci ]] || fail "/usr/bin/maildog-ci is still there after apt-get remove"
 # Without conffiles, remove already forgets the package (apt-get purge would not find it).
 if dpkg-query -W -f='${Status}' maildog-ci 2>/dev/null | grep -q config-files; then
-  apt-get purge -y -qq -o DPkg::Lock::Timeout=180 maildog-ci >/dev/null
+  apt-get purge -y -qq -oDPkg::Lock::Timeout=180 maildog-ci >/dev/null
 else
   dpkg --purge maildog-ci >/dev/null 2>&1 || true  # a no-op: remove forgot it already (checked below)
 fi
