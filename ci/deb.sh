@@ -45,8 +45,8 @@ rm -f "$out"/maildog-ci_*.deb
 # Files keep the permissions they have in the staging tree: make them independent of the umask.
 umask 022
 echo "ci/deb: cpack in $build_dir"
-cpack --config "$config" -G DEB -B "$out" >"$out/cpack.log" 2>&1 || {
-  cat "$out/cpack.log" >&2
+cpack --config "$config" -G DEB -B "$out" >"$build_dir/cpack-deb.log" 2>&1 || {
+  cat "$build_dir/cpack-deb.log" >&2
   echo "ci/deb: cpack failed (log above)" >&2
   exit 1
 }
