@@ -5,13 +5,15 @@
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
 sets=("$@")
-((${#sets[@]})) || sets=(build scenarios test fuzz)
+((${#sets[@]})) || sets=(build scenarios test fuzz package)
 mapfile -t packages < <(bash "$here/packages.sh" "${sets[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
   # Postfix comes without a mail system, through its own script (below).
   [[ $p == postfix ]] && continue
+  # A NodeSource nodejs ships its own npm and conflicts with Debian's: either one will do.
+  [[ $p == npm || $p == nodejs ]] && command -v "$p" >/dev/null && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 

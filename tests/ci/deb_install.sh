@@ -84,8 +84,11 @@ for file in /usr/share/bash-completion/completions/maildog-ci /usr/share/zsh/ven
 done
 if command -v man >/dev/null; then
   page=$(man -w maildog-ci 2>&1) || true
-  [[ $page == /usr/share/man/man1/maildog-ci.1.gz ]] && echo "ok: man -w maildog-ci: $page" ||
+  if [[ $page == /usr/share/man/man1/maildog-ci.1.gz ]]; then
+    echo "ok: man -w maildog-ci: $page"
+  else
     fail "man -w maildog-ci gives '$page', not /usr/share/man/man1/maildog-ci.1.gz"
+  fi
 else
   echo "note: man is not installed: only the man page's file is checked"
 fi

@@ -1,6 +1,7 @@
 // The GitHub Action's scripts (ci/action/*.sh) run as the action's steps would, with a fake
 // GITHUB_* environment: outputs, annotations, job summary and exit codes of run.sh; the source
-// and cache key of source.sh; the cached path of build.sh. install.sh is left out: it installs.
+// and cache key of source.sh, and its choice of a release download or a build; the cached path of
+// build.sh. install.sh is left out: it installs; download.sh has its own test (action_download.sh).
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -198,7 +199,7 @@ TEST_CASE("run.sh: shards, then a merge of their reports by glob", "[ci][action]
   CHECK(nlohmann::json::parse(merged_report)["seed"] == 9876543210ULL);
 }
 
-TEST_CASE("source.sh: the key follows the source, and a version is fetched", "[ci][action]") {
+TEST_CASE("source.sh: the key follows the source, a version is fetched, a release tag downloads", "[ci][action]") {
   TempDir dir;
   const auto tree = dir.path() / "maildog";
   fs::create_directories(tree / "src");
@@ -225,29 +226,84 @@ TEST_CASE("source.sh: the key follows the source, and a version is fetched", "[c
   CHECK(changed.at("key") != first.at("key"));
   CHECK(changed.at("restore-prefix") == first.at("restore-prefix"));
 
-  SECTION("INPUT_VERSION: that ref of the action's repository") {
+  // A local "server" laid out as GitHub's: SERVER/OWNER/REPO.git, the action unpacked under
+  // _actions/OWNER/REPO/REF as the runner does it.
+  auto make_origin = [&](const std::string& tags) {  // tags: space-separated, all on one commit
     if (!program_available("git")) {
-      WARN("git is not installed: fetching a version is not tested");
-      return;
+      return false;
     }
-    // A local "server" laid out as GitHub's: SERVER/OWNER/REPO.git, the action unpacked under
-    // _actions/OWNER/REPO/REF as the runner does it.
     const auto origin = dir.path() / "server" / "acme" / "maildog-ci.git";
     ChildSpec git;
     git.argv = {"bash", "-c",
                 "set -e; mkdir -p \"$(dirname \"$2\")\"; cp -r \"$1\" \"$2\"; cd \"$2\"; git init -q; git add -A;"
-                "git -c user.name=t -c user.email=t@example.test commit -qm v9; git tag v9;"
+                "git -c user.name=t -c user.email=t@example.test commit -qm tagged; for t in $3; do git tag \"$t\"; done;"
                 "echo 'int a = 3;' > src/a.cpp; git -c user.name=t -c user.email=t@example.test commit -qam later",
-                "git", tree.string(), origin.string()};
+                "git", tree.string(), origin.string(), tags};
     const auto made = run_child(git);
     INFO(made.describe());
     REQUIRE(made.exit_code == 0);
-    const auto fetched = source({{"GITHUB_ACTION_PATH", (dir.path() / "_actions" / "acme" / "maildog-ci" / "v1").string()},
+    return true;
+  };
+  const auto action_at = [&](const std::string& ref) {
+    return (dir.path() / "_actions" / "acme" / "maildog-ci" / ref).string();
+  };
+
+  SECTION("INPUT_VERSION: that ref of the action's repository, built from source") {
+    if (!make_origin("topic-9")) {
+      WARN("git is not installed: fetching a version is not tested");
+      return;
+    }
+    const auto fetched = source({{"GITHUB_ACTION_PATH", action_at("v1")},
                                  {"GITHUB_SERVER_URL", "file://" + (dir.path() / "server").string()},
-                                 {"INPUT_VERSION", "v9"}});
+                                 {"INPUT_VERSION", "topic-9"}});
+    CHECK(fetched.at("mode") == "build");
     CHECK(fetched.at("dir") == (dir.path() / "maildog-ci-src").string());
     CHECK(read_text(dir.path() / "maildog-ci-src" / "src" / "a.cpp") == "int a = 2;\n");
-    CHECK(fetched.at("key") == changed.at("key"));  // the same files as the tree tagged v9
+    CHECK(fetched.at("key") == changed.at("key"));  // the same files as the tree tagged topic-9
+  }
+
+  SECTION("a release tag downloads: vX.Y.Z as it is, a major tag by the project version of its tree") {
+    const auto release = source({{"GITHUB_ACTION_PATH", action_at("v2.3.4")}, {"INPUT_VERSION", ""}});
+    CHECK(release.at("mode") == "download");
+    CHECK(release.at("version") == "2.3.4");
+    CHECK(release.at("tag") == "v2.3.4");
+    CHECK(release.at("base-url") == "https://github.com/acme/maildog-ci/releases/download");
+    CHECK(release.at("restore-prefix").empty());
+    CHECK_THAT(release.at("asset"), Catch::Matches("maildog-ci-2\\.3\\.4-linux-(x86_64|aarch64)\\.tar\\.gz"));
+    CHECK(release.count("dir") == 0);  // nothing to build
+
+    std::ofstream(tree / "CMakeLists.txt") << "cmake_minimum_required(VERSION 3.25)\nproject(maildog-ci VERSION 9.2.1 LANGUAGES CXX)\n";
+    if (!make_origin("v9 v8")) {
+      WARN("git is not installed: fetching a major tag is not tested");
+      return;
+    }
+    const auto major = source({{"GITHUB_ACTION_PATH", action_at("main")},
+                               {"GITHUB_SERVER_URL", "file://" + (dir.path() / "server").string()},
+                               {"INPUT_VERSION", "v9"}});
+    CHECK(major.at("mode") == "download");
+    CHECK(major.at("version") == "9.2.1");
+    CHECK(major.at("base-url") == "file://" + (dir.path() / "server").string() + "/acme/maildog-ci/releases/download");
+
+    // A major tag whose tree is another major version is refused, naming both; an unknown ref too.
+    fs::remove(dir.path() / "github_output");
+    const auto wrong = run_script("source.sh", dir,
+                                  {{"GITHUB_ACTION_PATH", action_at("main")},
+                                   {"GITHUB_SERVER_URL", "file://" + (dir.path() / "server").string()},
+                                   {"INPUT_VERSION", "v8"}},
+                                  dir.path());
+    INFO(wrong.describe());
+    CHECK(wrong.exit_code == 1);
+    CHECK_THAT(wrong.out, Catch::Contains("::error title=maildog-ci::the major tag v8 points at a tree whose project "
+                                          "version is '9.2.1'"));
+    fs::remove(dir.path() / "github_output");
+    const auto unknown = run_script("source.sh", dir,
+                                    {{"GITHUB_ACTION_PATH", action_at("main")},
+                                     {"GITHUB_SERVER_URL", "file://" + (dir.path() / "server").string()},
+                                     {"INPUT_VERSION", "v7"}},
+                                    dir.path());
+    INFO(unknown.describe());
+    CHECK(unknown.exit_code == 1);
+    CHECK_THAT(unknown.out, Catch::Contains("::error title=maildog-ci::cannot fetch 'v7' from file://"));
   }
 }
 

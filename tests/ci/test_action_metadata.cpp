@@ -1,6 +1,7 @@
 // action.yml against schemas/github-action.schema.json (GitHub's documented metadata syntax),
 // and against itself: every input reaches a script, every output and step output is written by
-// the script of the step it names, every script a step calls exists.
+// the script of the step it names, every script a step calls exists. And release.yml: each job has
+// only the permissions it needs.
 #include <yaml-cpp/yaml.h>
 
 #include <catch2/catch.hpp>
@@ -170,4 +171,48 @@ TEST_CASE("action.yml is consistent with the scripts it calls", "[ci][action]") 
   for (const auto& [name, output] : action["outputs"].items()) {
     CHECK(output["value"] == "${{ steps.run.outputs." + name + " }}");
   }
+  // source.sh chooses first; the packages and the compiler only on the build path, the download
+  // only on the release path, and the run step takes the binary of whichever ran.
+  const auto& steps = action["runs"]["steps"];
+  REQUIRE(script_of(steps[0]) == "ci/action/source.sh");
+  const std::map<std::string, std::string> path_of{{"ci/action/install.sh", "build"},
+                                                  {"ci/action/build.sh", "build"},
+                                                  {"ci/action/download.sh", "download"}};
+  std::set<std::string> seen;
+  for (const auto& step : steps) {
+    const auto path = path_of.find(script_of(step));
+    if (path != path_of.end()) {
+      INFO(step.dump());
+      CHECK(step.value("if", "") == "steps.source.outputs.mode == '" + path->second + "'");
+      seen.insert(path->first);
+    } else {
+      CHECK_FALSE(step.contains("if"));
+    }
+  }
+  CHECK(seen.size() == path_of.size());
+  CHECK(steps.back()["env"]["MAILDOG_BINARY"] == "${{ steps.download.outputs.binary || steps.build.outputs.binary }}");
+}
+
+TEST_CASE("release.yml: every job has only the permissions it needs", "[ci][release]") {
+  const json workflow = to_json(YAML::LoadFile((source_dir() / ".github" / "workflows" / "release.yml").string()));
+  CHECK(workflow["permissions"] == json::object());  // nothing by default
+  const json read = {{"contents", "read"}};
+  const std::map<std::string, json> expected{
+      {"check", read},
+      {"build", read},
+      {"image", {{"contents", "read"}, {"packages", "write"}}},
+      {"manifest", {{"packages", "write"}}},
+      {"publish", {{"contents", "write"}, {"id-token", "write"}, {"attestations", "write"}}},
+  };
+  std::set<std::string> jobs;
+  for (const auto& [name, job] : workflow["jobs"].items()) {
+    INFO(name);
+    jobs.insert(name);
+    REQUIRE(expected.count(name) == 1);
+    CHECK(job["permissions"] == expected.at(name));
+  }
+  CHECK(jobs.size() == expected.size());
+  // A tag of a version starts it, and the release is published only after everything was built.
+  CHECK(workflow["on"]["push"]["tags"] == json::array({"v[0-9]+.[0-9]+.[0-9]+*"}));
+  CHECK(workflow["jobs"]["publish"]["needs"] == json::array({"check", "build", "manifest"}));
 }
