@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
 sets=("$@")
-((${#sets[@]})) || sets=(build scenarios test fuzz)
+((${#sets[@]})) || sets=(build scenarios test fuzz package)
 mapfile -t packages < <(bash "$here/packages.sh" "${sets[@]}")
 
 missing=()

@@ -6,7 +6,7 @@
 # the ci build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash ci/install-deps.sh build scenarios test fuzz
+bash ci/install-deps.sh build scenarios test fuzz package
 export MAILDOG_CONFORMANCE_DIR=${MAILDOG_CONFORMANCE_DIR:-$(cd .. && pwd)/shared/conformance}
 [ -d "$MAILDOG_CONFORMANCE_DIR" ] || echo "ci/test: no conformance data at $MAILDOG_CONFORMANCE_DIR; those tests will skip"
 

@@ -6,6 +6,7 @@ source_dir=${1:?usage: shellcheck.sh SOURCE_DIR}
 command -v shellcheck >/dev/null || { echo "SKIPPED: shellcheck is not installed (ci/packages.txt: shellcheck, in the test set)"; exit 77; }
 cd "$source_dir"
 scripts=(ci/action/*.sh ci/changelog-section.sh ci/workflow-lint.sh ci/container.sh tests/ci/container_image.sh
-         tests/ci/action_download.sh tests/ci/changelog_section.sh tests/ci/workflow_lint.sh tests/ci/shellcheck.sh)
+         tests/ci/action_download.sh tests/ci/changelog_section.sh tests/ci/workflow_lint.sh tests/ci/shellcheck.sh
+         ci/deb.sh packaging/debian-changelog.sh tests/ci/deb_build.sh tests/ci/deb_install.sh tests/ci/install_tree.sh)
 shellcheck --shell=bash --severity=info "${scripts[@]}"
 echo "shellcheck: ${#scripts[@]} scripts clean"
