@@ -63,6 +63,9 @@ strip --strip-unneeded "$bundle"/lib*.so* 2>/dev/null || true
 
 # glibc's iconv modules (GMime decodes charsets through iconv), next to the libc they belong to.
 # EBCDIC code pages (IBM*, EBCDIC-*) are left out: mail never uses them, and they are half the size.
+# glibc also reads its built-in gconv folder after GCONV_PATH's, so on a Debian-like host a message
+# in such a charset would load the host's module into the bundled glibc (gconv's module interface
+# is long stable; a module that does not load leaves that part undecoded, as an unknown charset).
 gconv=$(dirname "$libc")/gconv
 [[ -f $gconv/gconv-modules ]] || { echo "ci/package.sh: no gconv modules at $gconv" >&2; exit 1; }
 cp -a "$gconv/gconv-modules" "$bundle/gconv/"
