@@ -2,7 +2,8 @@
 # Builds the portable tarball maildog-ci-VERSION-linux-ARCH.tar.gz and its SHA256SUMS: the
 # executable with its own copies of every shared library, the glibc loader and glibc's gconv
 # modules, started by a small static launcher (packaging/launcher/launcher.c), so it needs
-# nothing from the host but the Linux kernel. Plus LICENSE, the man page and the completions.
+# nothing from the host but the Linux kernel. Plus LICENSE, the man page, the completions and
+# the licences of every library it bundles or compiled in (share/doc/maildog-ci/third-party/).
 #
 # Usage: ci/package.sh [--build-dir DIR] [--out DIR]
 #   --build-dir DIR  a configured and built CMake binary folder (default: build/release, built
@@ -72,6 +73,26 @@ cp -a "$gconv/gconv-modules" "$bundle/gconv/"
 [[ -d $gconv/gconv-modules.d ]] && cp -a "$gconv/gconv-modules.d" "$bundle/gconv/"
 find "$gconv" -maxdepth 1 -name '*.so' ! -name 'IBM*' ! -name 'EBCDIC*' -exec cp -a {} "$bundle/gconv/" \;
 
+# The bundled libraries' own licences (GMime, GLib and glibc are LGPL, others Apache, MIT, BSD...):
+# the Debian copyright file of each package a bundled file came from.
+notices=$root/share/doc/maildog-ci/third-party
+mkdir -p "$notices"
+for file in "$bundle"/*.so* "$gconv/gconv-modules"; do
+  origin=$file
+  [[ $file == "$bundle"/* ]] && origin=$(ldd "$program" | awk -v s="$(basename "$file")" '$1 == s { print $3 }')
+  [[ $file == "$bundle/ld.so" ]] && origin=$(ldd "$program" | awk '/ld-linux/ { print $1 }')
+  owner=$(dpkg -S "$origin" 2>/dev/null || dpkg -S "/usr$origin" 2>/dev/null || true)
+  owner=$(sed 's/: .*//; s/:[a-z0-9]*$//' <<<"$owner" | head -n 1)
+  [[ -n $owner ]] || { echo "ci/package.sh: no Debian package owns $origin, so its licence is unknown" >&2; exit 1; }
+  cp "/usr/share/doc/$owner/copyright" "$notices/$owner.copyright"
+done
+# Header-only libraries compiled into the executable whose licences (MIT, BSD) ask for their
+# notices in binary copies; the Boost licence does not, and its Debian file is 2 MB.
+for owner in nlohmann-json3-dev libcli11-dev libvalijson-dev; do
+  [[ -f /usr/share/doc/$owner/copyright ]] || { echo "ci/package.sh: no copyright file of $owner (is it installed?)" >&2; exit 1; }
+  cp "/usr/share/doc/$owner/copyright" "$notices/$owner.copyright"
+done
+
 # The launcher: static, so it runs before any library can be found.
 cc -std=c11 -O2 -Wall -Wextra -Werror -static -s -o "$root/bin/maildog-ci" packaging/launcher/launcher.c
 
@@ -80,7 +101,7 @@ mtime=$(git log -1 --format=%ct 2>/dev/null || date +%s)
 mkdir -p "$out"
 tarball=$out/$name.tar.gz
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$mtime" -C "$stage" -cf - "$name" | gzip -9n >"$tarball"
-(cd "$out" && sha256sum -- *.tar.gz $(ls -- *.deb 2>/dev/null) >SHA256SUMS)
+(cd "$out" && shopt -s nullglob && sha256sum -- *.tar.gz *.deb >SHA256SUMS)
 
 echo "ci/package.sh: $tarball ($(du -k "$tarball" | cut -f1) KiB; $(du -sk "$root" | cut -f1) KiB extracted, $(find "$root" -type f | wc -l) files)"
 echo "ci/package.sh: $out/SHA256SUMS"

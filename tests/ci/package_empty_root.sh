@@ -44,6 +44,10 @@ cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
 for absent in bin/sh usr lib lib64 proc dev; do
   [[ ! -e $root/$absent ]] || fail "the empty root has /$absent"
 done
+# Its licence and those of what it bundles (LGPL GMime, GLib and glibc among them).
+for notice in LICENSE share/doc/maildog-ci/third-party/{libc6,libgmime-3.0-0,libglib2.0-0,libssl3}.copyright; do
+  [[ -s $root/opt/$name/$notice ]] || fail "the tarball has no $notice"
+done
 in_root() { chroot "$root" "/opt/$name/bin/maildog-ci" "$@"; }
 
 echo "== --version"
