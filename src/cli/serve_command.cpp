@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "core/ascii.hpp"
 #include "cli/line_printer.hpp"
 #include "http/api_server.hpp"
 #include "runner/sender_checks.hpp"
@@ -36,7 +38,24 @@ struct ServeSettings {
   std::string bind = "127.0.0.1";
   std::uint16_t http_port = k_default_http_port;
   std::string api_token;  // --api-token, else MAILDOG_API_TOKEN; empty: no token
+  std::vector<std::string> allowed_hosts;  // --allowed-host, and MAILDOG_ALLOWED_HOSTS (comma-separated)
 };
+
+// MAILDOG_ALLOWED_HOSTS=a,b: the names, blanks around them and empty ones dropped.
+std::vector<std::string> allowed_hosts_from_environment() {
+  std::vector<std::string> names;
+  const char* value = std::getenv("MAILDOG_ALLOWED_HOSTS");
+  std::string_view rest = value == nullptr ? std::string_view() : std::string_view(value);
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view name = ascii::trim(rest.substr(0, comma), " \t");
+    if (!name.empty()) {
+      names.emplace_back(name);
+    }
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return names;
+}
 
 // GET/PUT /api/v1/rules: the rules as JSON, replaced for new sessions as a whole.
 http::RulesAccess rules_access(serve::ServeSandbox& sandbox, const std::string& config_path) {
@@ -157,6 +176,10 @@ int serve(const ServeSettings& settings) {
   api_options.bind = settings.bind;
   api_options.port = settings.http_port;
   api_options.token = settings.api_token;
+  api_options.allowed_hosts = settings.allowed_hosts;
+  for (auto& name : allowed_hosts_from_environment()) {
+    api_options.allowed_hosts.push_back(std::move(name));
+  }
   http::ApiServer api(sandbox.store(), rules_access(sandbox, settings.config_path), api_options);
   try {
     api.start();
@@ -196,6 +219,9 @@ Command add_serve_command(CLI::App& app) {
       "  curl 'http://127.0.0.1:8025/api/v1/wait?to=user@inbox.test&timeout=30'   # assert it arrived\n"
       "The HTTP API (/api/v1/messages, /api/v1/wait, /api/v1/rules, ...; schemas/api.openapi.json)\n"
       "and the web inspector (http://127.0.0.1:8025/) listen on --http-port.\n"
+      "Without a token, HTTP requests must name the server as localhost, 127.0.0.1, [::1] or the\n"
+      "bound address in their Host (DNS rebinding protection); other names get 403 unless allowed\n"
+      "with --allowed-host NAME or MAILDOG_ALLOWED_HOSTS (e.g. a compose service: maildog).\n"
       "Stops on SIGTERM or Ctrl-C after transactions in flight finish. Exit codes: 0 stopped, 2 an\n"
       "invalid config, 3 the port or the store could not be opened.");
   auto settings = std::make_shared<ServeSettings>();
@@ -209,6 +235,10 @@ Command add_serve_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--api-token", settings->api_token, "Bearer token the HTTP API requires (default: none)")
       ->envname("MAILDOG_API_TOKEN");
+  command->add_option("--allowed-host", settings->allowed_hosts,
+                      "Without a token, also serve HTTP requests whose Host is NAME (repeatable; also\n"
+                      "MAILDOG_ALLOWED_HOSTS=a,b), e.g. a compose service name")
+      ->type_name("NAME");
   return [command, settings]() {
     if (!command->parsed()) {
       return -1;

@@ -1,5 +1,6 @@
 #include "http/api_routes.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <functional>
@@ -432,7 +433,77 @@ bool authorized(const ApiOptions& options, std::string_view authorization) {
   return same_token(ascii::trim(authorization.substr(k_scheme.size())), options.token);
 }
 
+// "Host:port" or "[v6]:port" without the port and brackets, lower case, no trailing dot.
+std::string host_name(std::string_view host) {
+  host = ascii::trim(host);
+  std::string_view name = host;
+  if (host.starts_with('[')) {
+    const std::size_t close = host.find(']');
+    name = close == std::string_view::npos ? host.substr(1) : host.substr(1, close - 1);
+  } else if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    name = host.substr(0, colon);
+  }
+  if (name.ends_with('.')) {
+    name.remove_suffix(1);
+  }
+  return ascii::lower(name);
+}
+
+// Origin is "scheme://host[:port]": same-origin when it names the Host the request was sent to.
+bool same_origin(std::string_view origin, std::string_view host) {
+  for (const std::string_view scheme : {"http://", "https://"}) {
+    if (origin.size() > scheme.size() && ascii::iequals(origin.substr(0, scheme.size()), scheme)) {
+      return ascii::iequals(origin.substr(scheme.size()), ascii::trim(host));
+    }
+  }
+  return false;
+}
+
+// The media type of a Content-Type value, without parameters.
+bool is_json_type(std::string_view content_type) {
+  return ascii::iequals(ascii::trim(content_type.substr(0, content_type.find(';'))), "application/json");
+}
+
+// Host, Origin and Content-Type: what a web page on another name cannot get past. nullopt: go on.
+std::optional<ApiResponse> check_request(const ApiOptions& options, const ApiRequest& request) {
+  if (request.host_count != 1) {
+    return json_error(400, request.host_count == 0 ? "the request has no Host header"
+                                                   : "the request has more than one Host header");
+  }
+  if (!host_allowed(options, request.host)) {
+    return json_error(403, "Host \"" + request.host.substr(0, 255) +
+                               "\" is not served (DNS rebinding protection): use localhost or 127.0.0.1, allow the "
+                               "name with --allowed-host NAME or MAILDOG_ALLOWED_HOSTS=NAME,..., or set an API token");
+  }
+  const bool changes_state = request.method == "PUT" || request.method == "POST" || request.method == "DELETE";
+  if (changes_state && !request.origin.empty() && !options.cors && !same_origin(request.origin, request.host)) {
+    return json_error(403, "Origin \"" + request.origin.substr(0, 255) + "\" is not this server's (\"" +
+                               request.host.substr(0, 255) + "\"): a page on another site cannot change it");
+  }
+  if (!request.body.empty() && !is_json_type(request.content_type)) {
+    return json_error(415, "a request body must be sent with Content-Type: application/json");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+bool host_allowed(const ApiOptions& options, std::string_view host) {
+  if (!options.token.empty()) {
+    return true;
+  }
+  const std::string name = host_name(host);
+  if (name.empty()) {
+    return false;
+  }
+  if (name == "localhost" || name == "127.0.0.1" || name == "::1" || name == host_name("[" + options.bind + "]")) {
+    return true;
+  }
+  return std::any_of(options.allowed_hosts.begin(), options.allowed_hosts.end(), [&name](const std::string& allowed) {
+    const bool bracketed = allowed.starts_with('[');
+    return host_name(bracketed || allowed.find(':') == std::string::npos ? allowed : "[" + allowed + "]") == name;
+  });
+}
 
 bool same_token(std::string_view given, std::string_view expected) {
   unsigned difference = given.size() == expected.size() ? 0U : 1U;
@@ -452,6 +523,9 @@ Routed ApiRoutes::handle(const ApiRequest& request) const {
   const auto target = parse_target(request.target);
   if (!target) {
     return json_error(400, "the request target is not a valid path");
+  }
+  if (auto refused = check_request(m_options, request)) {
+    return std::move(*refused);
   }
   if (m_options.cors && request.method == "OPTIONS") {
     ApiResponse preflight = json_response(Json::object());

@@ -116,8 +116,15 @@ asio::awaitable<void> Connection::run() {
       }
     }
     auto request = parser.release();
-    ApiRequest api_request{std::string(request.method_string()), std::string(request.target()),
-                           std::string(request[bhttp::field::authorization]), std::move(request.body())};
+    ApiRequest api_request;
+    api_request.method = std::string(request.method_string());
+    api_request.target = std::string(request.target());
+    api_request.authorization = std::string(request[bhttp::field::authorization]);
+    api_request.body = std::move(request.body());
+    api_request.host_count = request.count(bhttp::field::host);
+    api_request.host = std::string(request[bhttp::field::host]);
+    api_request.content_type = std::string(request[bhttp::field::content_type]);
+    api_request.origin = std::string(request[bhttp::field::origin]);
     Routed routed = m_routes.handle(api_request);
     std::optional<ApiResponse> response;
     if (auto* plan = std::get_if<WaitPlan>(&routed)) {

@@ -171,10 +171,11 @@ TEST_CASE("the message routes", "[http]") {
                                  200, "Rules");
     CHECK(put == nlohmann::json::parse(rules));
     CHECK(expect_json(api.get("/api/v1/rules"), 200, "Rules") == nlohmann::json::parse(rules));
-    const auto refused = expect_json(api.request("/api/v1/rules", {"-X", "PUT", "--data-binary", R"([{"reply":"550"}])"}),
+    const auto refused = expect_json(api.request("/api/v1/rules", {"-X", "PUT", "-H", "Content-Type: application/json",
+                                                                  "--data-binary", R"([{"reply":"550"}])"}),
                                      400, "Error");
     CHECK(refused.at("error") == "rules[0]: `at` is required");
-    expect_json(api.request("/api/v1/rules", {"-X", "PUT", "--data-binary", "{not json"}), 400, "Error");
+    expect_json(api.request("/api/v1/rules", {"-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", "{not json"}), 400, "Error");
     CHECK(expect_json(api.get("/api/v1/rules"), 200, "Rules") == nlohmann::json::parse(rules));
   }
   SECTION("keep-alive: two requests on one connection") {
@@ -215,8 +216,9 @@ TEST_CASE("the bearer token, CORS and request limits", "[http]") {
     CHECK(preflight.headers.at("access-control-allow-headers").find("Authorization") != std::string::npos);
   }
   SECTION("413 for a body over the limit") {
-    const auto reply = api.request("/api/v1/rules", {"-X", "PUT", "-H", "Authorization: Bearer s3cret-token",
-                                                     "--data-binary", "[" + std::string(2000, ' ') + "]"});
+    const auto reply = api.request("/api/v1/rules", {"-X", "PUT", "-H", "Authorization: Bearer s3cret-token", "-H",
+                                                     "Content-Type: application/json", "--data-binary",
+                                                     "[" + std::string(2000, ' ') + "]"});
     expect_json(reply, 413, "Error");
   }
   SECTION("414 for a target over the limit") {

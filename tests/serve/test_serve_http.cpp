@@ -101,7 +101,7 @@ TEST_CASE("serve: swaks delivers, the API waits for it, rules change over PUT", 
   CHECK(nlohmann::json::parse(curl(serve.http_port(), "/api/v1/rules").body) == nlohmann::json::parse(new_rules));
 
   const auto bad = curl(serve.http_port(), "/api/v1/rules",
-                        {"-X", "PUT", "--data-binary", R"([{"at": "sometime", "reply": "550 x"}])"});
+                        {"-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", R"([{"at": "sometime", "reply": "550 x"}])"});
   CHECK(bad.status == 400);
   CHECK(bad.body.find("server.rules[0].at") != std::string::npos);
 
@@ -120,4 +120,25 @@ TEST_CASE("serve: --api-token closes the API but not /healthz", "[serve][integra
   CHECK(curl(serve.http_port(), "/api/v1/messages").status == 401);
   CHECK(curl(serve.http_port(), "/api/v1/messages", {"-H", "Authorization: Bearer t0ken-for-tests"}).status == 200);
   CHECK(serve.output().find("t0ken-for-tests") == std::string::npos);
+}
+
+TEST_CASE("serve: without a token, other Host names get 403 unless --allowed-host or MAILDOG_ALLOWED_HOSTS allows them",
+          "[serve][integration][http][rebinding]") {
+  if (!have("curl")) {
+    return;
+  }
+  // The container's way: every interface, and the compose service names from the environment.
+  ::setenv("MAILDOG_ALLOWED_HOSTS", " maildog , ,mail.test", 1);
+  ServeProcess serve({"--smtp-port", "0", "--bind", "0.0.0.0", "--allowed-host", "proxy.test"});
+  ::unsetenv("MAILDOG_ALLOWED_HOSTS");
+  REQUIRE(serve.started());
+  const auto refused = curl(serve.http_port(), "/api/v1/messages", {"-H", "Host: evil.test:8025"});
+  CHECK(refused.status == 403);
+  CHECK(refused.body.find("evil.test:8025") != std::string::npos);
+  CHECK(curl(serve.http_port(), "/api/v1/messages", {"-H", "Host: maildog:8025"}).status == 200);
+  CHECK(curl(serve.http_port(), "/api/v1/messages", {"-H", "Host: mail.test"}).status == 200);
+  CHECK(curl(serve.http_port(), "/api/v1/messages", {"-H", "Host: proxy.test:443"}).status == 200);
+  CHECK(curl(serve.http_port(), "/api/v1/messages", {"-H", "Host: localhost:9"}).status == 200);
+  CHECK(curl(serve.http_port(), "/healthz").status == 200);
+  CHECK(curl(serve.http_port(), "/api/v1/rules", {"-X", "PUT", "--data-binary", "[]"}).status == 415);
 }
