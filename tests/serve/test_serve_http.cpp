@@ -142,3 +142,73 @@ TEST_CASE("serve: without a token, other Host names get 403 unless --allowed-hos
   CHECK(curl(serve.http_port(), "/healthz").status == 200);
   CHECK(curl(serve.http_port(), "/api/v1/rules", {"-X", "PUT", "--data-binary", "[]"}).status == 415);
 }
+
+TEST_CASE("serve: --smtp-bind and --http-bind, names such as localhost, IPv6 URLs in brackets",
+          "[serve][integration][http][bind]") {
+  if (!have("curl")) {
+    return;
+  }
+  SECTION("--bind localhost listens on 127.0.0.1") {
+    ServeProcess serve({"--smtp-port", "0", "--bind", "localhost"});
+    INFO(serve.output());
+    REQUIRE(serve.started());
+    CHECK(serve.output().find("SMTP on 127.0.0.1:") != std::string::npos);
+    CHECK(serve.output().find("warning") == std::string::npos);
+    CHECK(curl(serve.http_port(), "/healthz").status == 200);
+  }
+  SECTION("HTTP on [::1], SMTP on 127.0.0.1") {
+    ServeProcess serve({"--smtp-port", "0", "--smtp-bind", "127.0.0.1", "--http-bind", "::1"});
+    INFO(serve.output());
+    if (!serve.started() && serve.output().find("::1") != std::string::npos) {
+      MAILDOG_SKIP("no IPv6 loopback here: " << serve.output());
+      return;
+    }
+    REQUIRE(serve.started());
+    const std::string at = "[::1]:" + std::to_string(serve.http_port());
+    CHECK(serve.output().find("SMTP on 127.0.0.1:" + std::to_string(serve.port()) + "\n") != std::string::npos);
+    CHECK(serve.output().find("HTTP on " + at + " ") != std::string::npos);
+    CHECK(serve.output().find("http://" + at + "/") != std::string::npos);
+    CHECK(serve.output().find("warning") == std::string::npos);
+    ChildSpec spec;
+    spec.argv = {"curl", "-sS", "-g", "--max-time", "30", "-o", "/dev/null", "-w", "%{http_code}",
+                 "http://" + at + "/api/v1/messages"};
+    spec.timeout = 40s;
+    const auto reply = run_child(spec);
+    INFO(reply.describe());
+    CHECK(reply.out == "200");
+    // SMTP is not on ::1, HTTP is not on 127.0.0.1.
+    spec.argv = {"curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + std::to_string(serve.http_port()) + "/healthz"};
+    CHECK(run_child(spec).exit_code != 0);
+  }
+  SECTION("beyond loopback without a token: a warning that says who can read the mail and how to set a token") {
+    ServeProcess serve({"--smtp-port", "0", "--http-bind", "0.0.0.0"});
+    REQUIRE(serve.started());
+    const std::string& out = serve.output();
+    INFO(out);
+    CHECK(out.find("warning: the HTTP API on 0.0.0.0:" + std::to_string(serve.http_port()) + " has no token") !=
+          std::string::npos);
+    CHECK(out.find("anyone who can reach this address") != std::string::npos);
+    CHECK(out.find("read every message") != std::string::npos);
+    CHECK(out.find("MAILDOG_API_TOKEN") != std::string::npos);
+  }
+  SECTION("beyond loopback with a token, or SMTP alone beyond loopback: no warning") {
+    ::setenv("MAILDOG_API_TOKEN", "s3cret", 1);
+    ServeProcess with_token({"--smtp-port", "0", "--bind", "0.0.0.0"});
+    ::unsetenv("MAILDOG_API_TOKEN");
+    REQUIRE(with_token.started());
+    CHECK(with_token.output().find("warning") == std::string::npos);
+    ServeProcess smtp_only({"--smtp-port", "0", "--bind", "0.0.0.0", "--http-bind", "127.0.0.1"});
+    REQUIRE(smtp_only.started());
+    CHECK(smtp_only.output().find("SMTP on 0.0.0.0:") != std::string::npos);
+    CHECK(smtp_only.output().find("HTTP on 127.0.0.1:") != std::string::npos);
+    CHECK(smtp_only.output().find("warning") == std::string::npos);
+  }
+  SECTION("a name that does not resolve is an invalid setting, named") {
+    ServeProcess serve({"--smtp-port", "0", "--http-bind", "no-such-host.invalid"});
+    CHECK_FALSE(serve.started());
+    const auto exit = serve.wait_exit(20s);
+    REQUIRE(exit);
+    CHECK(exit->code == 2);
+    CHECK(serve.output().find("--http-bind no-such-host.invalid") != std::string::npos);
+  }
+}
