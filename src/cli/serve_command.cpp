@@ -316,6 +316,8 @@ Command add_serve_command(CLI::App& app) {
       "Without a token, HTTP requests must name the server as localhost, 127.0.0.1, [::1] or the\n"
       "bound address in their Host (DNS rebinding protection); other names get 403 unless allowed\n"
       "with --allowed-host NAME or MAILDOG_ALLOWED_HOSTS (e.g. a compose service: maildog).\n"
+      "A token: MAILDOG_API_TOKEN=<secret> maildog-ci serve (rather than --api-token, which `ps` shows);\n"
+      "/healthz answers without it, but shows the message count only with it.\n"
       "Stops on SIGTERM or Ctrl-C after transactions in flight finish. Exit codes: 0 stopped, 2 an\n"
       "invalid config, 3 the port or the store could not be opened.");
   auto settings = std::make_shared<ServeSettings>();
@@ -334,7 +336,9 @@ Command add_serve_command(CLI::App& app) {
       ->type_name("ADDRESS");
   command->add_option("--http-port", settings->http_port, "HTTP API and inspector port; 0 picks a free one")
       ->capture_default_str();
-  command->add_option("--api-token", settings->api_token, "Bearer token the HTTP API requires (default: none)")
+  command->add_option("--api-token", settings->api_token,
+                      "Bearer token the HTTP API requires (default: none). Prefer the environment\n"
+                      "variable MAILDOG_API_TOKEN: a command line is visible to every user in `ps`")
       ->envname("MAILDOG_API_TOKEN");
   command->add_option("--allowed-host", settings->allowed_hosts,
                       "Without a token, also serve HTTP requests whose Host is NAME (repeatable; also\n"

@@ -206,7 +206,14 @@ TEST_CASE("the bearer token, CORS and request limits", "[http]") {
     expect_json(api.request("/api/v1/messages", {"-H", "Authorization: Bearer s3cret"}), 401, "Error");
     expect_json(api.request("/api/v1/messages", {"-H", "Authorization: Basic czNjcmV0LXRva2Vu"}), 401, "Error");
     expect_json(api.request("/api/v1/messages", {"-H", "Authorization: Bearer s3cret-token"}), 200, "MessageList");
-    expect_json(api.get("/healthz"), 200, "Health");
+  }
+  SECTION("/healthz answers without the token, but counts messages only with it") {
+    const auto open = expect_json(api.get("/healthz"), 200, "Health");
+    CHECK(open == nlohmann::json({{"status", "ok"}}));
+    CHECK(expect_json(api.request("/healthz", {"-H", "Authorization: Bearer wrong"}), 200, "Health").contains("messages") ==
+          false);
+    CHECK(expect_json(api.request("/healthz", {"-H", "Authorization: Bearer s3cret-token"}), 200, "Health")
+              .at("messages") == 2);
   }
   SECTION("CORS when enabled") {
     const auto reply = api.request("/api/v1/messages", {"-H", "Authorization: bearer s3cret-token"});

@@ -212,3 +212,33 @@ TEST_CASE("serve: --smtp-bind and --http-bind, names such as localhost, IPv6 URL
     CHECK(serve.output().find("--http-bind no-such-host.invalid") != std::string::npos);
   }
 }
+
+TEST_CASE("serve: --help recommends MAILDOG_API_TOKEN over --api-token, which ps shows", "[serve][http][token]") {
+  ChildSpec spec;
+  spec.argv = {binary_path().string(), "serve", "--help"};
+  spec.timeout = 30s;
+  const auto result = run_child(spec);
+  INFO(result.describe());
+  REQUIRE(result.exit_code == 0);
+  const std::size_t option = result.out.find("--api-token");
+  REQUIRE(option != std::string::npos);
+  const std::string after = result.out.substr(option, 400);
+  CHECK(after.find("Prefer the environment") != std::string::npos);
+  CHECK(after.find("MAILDOG_API_TOKEN") != std::string::npos);
+  CHECK(after.find("`ps`") != std::string::npos);
+}
+
+TEST_CASE("serve: with a token, /healthz is 200 without it but shows no count", "[serve][integration][http][token]") {
+  if (!have("curl")) {
+    return;
+  }
+  ::setenv("MAILDOG_API_TOKEN", "s3cret", 1);
+  ServeProcess serve({"--smtp-port", "0"});
+  ::unsetenv("MAILDOG_API_TOKEN");
+  REQUIRE(serve.started());
+  const auto open = curl(serve.http_port(), "/healthz");
+  CHECK(open.status == 200);
+  CHECK(nlohmann::json::parse(open.body) == nlohmann::json({{"status", "ok"}}));
+  const auto with_token = curl(serve.http_port(), "/healthz", {"-H", "Authorization: Bearer s3cret"});
+  CHECK(nlohmann::json::parse(with_token.body).at("messages") == 0);
+}
