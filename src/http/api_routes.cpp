@@ -55,12 +55,23 @@ std::optional<std::uint64_t> parse_id(std::string_view text) {
   return value;
 }
 
+// A decimal number too large for 64 bits: digits only, and more of them than fit.
+bool too_large(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc::result_out_of_range && end == text.data() + text.size();
+}
+
 std::optional<std::size_t> parse_limit(const Target& target, std::string* error) {
   const auto found = target.query.find("limit");
   if (found == target.query.end()) {
     return k_list_limit_default;
   }
   const auto value = parse_id(found->second);
+  if (!value && too_large(found->second)) {
+    *error = "limit is too large (at most " + std::to_string(k_list_limit_max) + " are returned; use before= to page)";
+    return std::nullopt;
+  }
   if (!value || *value == 0) {
     *error = "limit must be a positive number";
     return std::nullopt;
@@ -68,7 +79,7 @@ std::optional<std::size_t> parse_limit(const Target& target, std::string* error)
   return std::min<std::size_t>(*value, k_list_limit_max);
 }
 
-// to, from, subject, since, auth, after and limit, as in GET /api/v1/messages.
+// to, from, subject, since, auth, after, before and limit, as in GET /api/v1/messages.
 std::optional<serve::MessageQuery> parse_query(const Target& target, std::string* error) {
   serve::MessageQuery query;
   const auto text = [&](const char* name) -> std::optional<std::string> {
@@ -100,6 +111,14 @@ std::optional<serve::MessageQuery> parse_query(const Target& target, std::string
       return std::nullopt;
     }
     query.after_id = *id;
+  }
+  if (const auto before = text("before")) {
+    const auto id = parse_id(*before);
+    if (!id) {
+      *error = "before must be a message id (the last id of the previous page)";
+      return std::nullopt;
+    }
+    query.before_id = *id;
   }
   const auto limit = parse_limit(target, error);
   if (!limit) {

@@ -2,6 +2,7 @@
 // errors, the token, the limits, long-polls, keep-alive, and every JSON reply against its
 // schema in schemas/api.openapi.json.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -65,6 +66,10 @@ TEST_CASE("the message routes", "[http]") {
               "RFC 3339") != std::string::npos);
     expect_json(api.get("/api/v1/messages?auth=dmarc"), 400, "Error");
     expect_json(api.get("/api/v1/messages?limit=0"), 400, "Error");
+    const auto huge = expect_json(api.get("/api/v1/messages?limit=99999999999999999999999"), 400, "Error");
+    CHECK(huge.at("error").get<std::string>().find("too large") != std::string::npos);
+    CHECK(expect_json(api.get("/api/v1/messages?limit=18446744073709551615"), 200, "MessageList").at("count") == 2);
+    expect_json(api.get("/api/v1/messages?before=x"), 400, "Error");
   }
   SECTION("one message: envelope, recipients with replies, auth and lint") {
     const auto body = expect_json(api.get(message), 200, "MessageDetail");
@@ -228,6 +233,11 @@ TEST_CASE("the bearer token, CORS and request limits", "[http]") {
                                                      "[" + std::string(2000, ' ') + "]"});
     expect_json(reply, 413, "Error");
   }
+  SECTION("431 for one header field over the header limit, with a short target") {
+    const auto reply = api.request("/healthz", {"-H", "X-Big: " + std::string(40 * 1024, 'a')});
+    expect_json(reply, 431, "Error");
+    CHECK(reply.json().at("error") == "the request header is too large");
+  }
   SECTION("414 for a target over the limit") {
     expect_json(api.get("/api/v1/messages?subject=" + std::string(http::k_max_target, 'x')), 414, "Error");
     expect_json(api.get("/api/v1/messages?subject=" + std::string(http::k_max_header + 10, 'x')), 414, "Error");
@@ -269,4 +279,36 @@ TEST_CASE("long-polls for a message", "[http][wait]") {
     const auto result = waiting.get();
     CHECK(result.exit_code == 52);  // curl: empty reply from server
   }
+}
+
+TEST_CASE("paging back with before=: every message, beyond the newest 1,000", "[http][paging]") {
+  if (!program_available("curl")) {
+    MAILDOG_SKIP("curl is not installed: HTTP API tests skipped");
+    return;
+  }
+  ApiFixture api;
+  for (int i = 0; i < 1100; ++i) {
+    api.store->add(plain_message(1, "bulk@inbox.test", "bulk " + std::to_string(i)));
+  }
+  std::vector<std::uint64_t> seen;
+  std::string target = "/api/v1/messages?limit=1000";
+  for (int page = 0; page < 5; ++page) {
+    const auto list = expect_json(api.get(target), 200, "MessageList");
+    if (list.at("messages").empty()) {
+      break;
+    }
+    for (const auto& message : list.at("messages")) {
+      seen.push_back(message.at("id"));
+    }
+    target = "/api/v1/messages?limit=1000&before=" + std::to_string(seen.back());
+  }
+  REQUIRE(seen.size() == 1102);
+  CHECK(std::is_sorted(seen.rbegin(), seen.rend()));
+  CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
+  CHECK(seen.back() == api.multipart_id);
+  // With a filter, the cursor pages through the matches only.
+  const auto bulk = expect_json(api.get("/api/v1/messages?to=bulk@&limit=3&before=" + std::to_string(seen.at(1))), 200,
+                                "MessageList");
+  CHECK(bulk.at("count") == 3);
+  CHECK(bulk.at("messages").at(0).at("id") == seen.at(2));
 }
