@@ -458,14 +458,27 @@ bool authorized(const ApiOptions& options, std::string_view authorization) {
   return same_token(ascii::trim(authorization.substr(k_scheme.size())), options.token);
 }
 
-// "Host:port" or "[v6]:port" without the port and brackets, lower case, no trailing dot.
+// ":8025" or nothing: what may follow a host name in a Host field.
+bool is_port_suffix(std::string_view rest) {
+  return rest.empty() || (rest.size() > 1 && rest.front() == ':' &&
+                          rest.substr(1).find_first_not_of("0123456789") == std::string_view::npos);
+}
+
+// "Host:port" or "[v6]:port" without the port and brackets, lower case, no trailing dot; empty
+// when what follows the name is not a port ("127.0.0.1:80@evil.test" names nothing of ours).
 std::string host_name(std::string_view host) {
   host = ascii::trim(host);
   std::string_view name = host;
   if (host.starts_with('[')) {
     const std::size_t close = host.find(']');
-    name = close == std::string_view::npos ? host.substr(1) : host.substr(1, close - 1);
-  } else if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    if (close == std::string_view::npos || !is_port_suffix(host.substr(close + 1))) {
+      return {};
+    }
+    name = host.substr(1, close - 1);
+  } else if (const std::size_t colon = host.find(':'); colon != std::string_view::npos) {
+    if (!is_port_suffix(host.substr(colon))) {
+      return {};
+    }
     name = host.substr(0, colon);
   }
   if (name.ends_with('.')) {

@@ -72,6 +72,11 @@ TEST_CASE("without a token, only Host names of this server are served", "[http][
     CHECK(api.request("/healthz", host("localhost.evil.test")).status == 403);
     CHECK(api.request("/healthz", host("127.0.0.1.evil.test:80")).status == 403);
     CHECK(api.request("/healthz", host("maildog.evil.test")).status == 403);
+    // What follows the name must be a port.
+    CHECK(api.request("/healthz", host("127.0.0.1:80@evil.test")).status == 403);
+    CHECK(api.request("/healthz", host("localhost:8025:evil.test")).status == 403);
+    CHECK(api.request("/healthz", host("[::1].evil.test")).status == 403);
+    CHECK(api.request("/healthz", host("[::1")).status == 403);
   }
   SECTION("loopback names on any port, the bound address and allowed names are served") {
     for (const std::string name : {"localhost", "localhost:1234", "LOCALHOST:8025", "127.0.0.1:8025", "[::1]:8025",
