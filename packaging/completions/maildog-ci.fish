@@ -94,8 +94,11 @@ complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l smtp-port -x -d
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l data -x -a '(__fish_complete_directories)' -d 'Folder for the SQLite store'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l keep -x -d 'Keep the newest N messages'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l bind -x -d 'Address to listen on'
+complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l smtp-bind -x -d 'Address for SMTP only'
+complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l http-bind -x -d 'Address for the HTTP API only'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l http-port -x -d 'HTTP API and inspector port'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l api-token -x -d 'Bearer token the HTTP API requires'
+complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l allowed-host -x -d 'Also serve HTTP requests with this Host'
 
 # healthcheck
 complete -c maildog-ci -n '__fish_seen_subcommand_from healthcheck' -l url -x -d "Base URL of serve's HTTP API"

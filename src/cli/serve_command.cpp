@@ -1,8 +1,11 @@
+#include <arpa/inet.h>
 #include <malloc.h>
+#include <netdb.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -10,6 +13,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "core/ascii.hpp"
 #include "cli/line_printer.hpp"
 #include "http/api_server.hpp"
 #include "runner/sender_checks.hpp"
@@ -33,10 +37,101 @@ struct ServeSettings {
   std::uint16_t smtp_port = k_default_smtp_port;
   std::string data_dir;
   std::size_t keep = k_default_keep;
-  std::string bind = "127.0.0.1";
+  std::string bind = "127.0.0.1";  // --bind: both, unless --smtp-bind / --http-bind say otherwise
+  std::string smtp_bind;
+  std::string http_bind;
   std::uint16_t http_port = k_default_http_port;
   std::string api_token;  // --api-token, else MAILDOG_API_TOKEN; empty: no token
+  std::vector<std::string> allowed_hosts;  // --allowed-host, and MAILDOG_ALLOWED_HOSTS (comma-separated)
 };
+
+// MAILDOG_ALLOWED_HOSTS=a,b: the names, blanks around them and empty ones dropped.
+std::vector<std::string> allowed_hosts_from_environment() {
+  std::vector<std::string> names;
+  const char* value = std::getenv("MAILDOG_ALLOWED_HOSTS");
+  std::string_view rest = value == nullptr ? std::string_view() : std::string_view(value);
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view name = ascii::trim(rest.substr(0, comma), " \t");
+    if (!name.empty()) {
+      names.emplace_back(name);
+    }
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return names;
+}
+
+// Where one listener binds: the literal address (a name such as localhost resolved, IPv4
+// first), and whether it is reachable only from this machine.
+struct BindAddress {
+  std::string name;     // as given
+  std::string address;  // a literal: 127.0.0.1, ::1, 0.0.0.0
+  bool loopback = false;
+  bool literal = true;  // false: `name` was resolved
+};
+
+bool parse_literal(const std::string& text, BindAddress* out) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+    out->address = text;
+    out->loopback = (ntohl(v4.s_addr) >> 24) == 127;
+    return true;
+  }
+  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    char canonical[INET6_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET6, &v6, canonical, sizeof canonical);
+    out->address = canonical;
+    out->loopback = IN6_IS_ADDR_LOOPBACK(&v6);
+    return true;
+  }
+  return false;
+}
+
+// A literal address as it is, "[::1]" without its brackets, a name through the resolver.
+std::optional<BindAddress> resolve_bind(const std::string& option, std::string text) {
+  BindAddress bind;
+  bind.name = text;
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']') {
+    text = text.substr(1, text.size() - 2);
+  }
+  if (parse_literal(text, &bind)) {
+    return bind;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int error = text.empty() ? EAI_NONAME : getaddrinfo(text.c_str(), nullptr, &hints, &found);
+  if (error != 0) {
+    std::cerr << "serve: " << option << ' ' << (text.empty() ? "\"\"" : text)
+              << ": not an address and cannot be resolved (" << gai_strerror(error) << ")\n";
+    return std::nullopt;
+  }
+  const addrinfo* chosen = found;
+  for (const addrinfo* each = found; each != nullptr; each = each->ai_next) {
+    if (each->ai_family == AF_INET) {
+      chosen = each;
+      break;
+    }
+  }
+  char literal[INET6_ADDRSTRLEN] = {};
+  if (chosen->ai_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(chosen->ai_addr)->sin_addr, literal, sizeof literal);
+  } else {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(chosen->ai_addr)->sin6_addr, literal, sizeof literal);
+  }
+  freeaddrinfo(found);
+  parse_literal(literal, &bind);
+  bind.literal = false;
+  return bind;
+}
+
+// "127.0.0.1:8025", "[::1]:8025": an address and port as they are written in a URL.
+std::string host_port(const std::string& address, std::uint16_t port) {
+  const bool ipv6 = address.find(':') != std::string::npos;
+  return (ipv6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+}
 
 // GET/PUT /api/v1/rules: the rules as JSON, replaced for new sessions as a whole.
 http::RulesAccess rules_access(serve::ServeSandbox& sandbox, const std::string& config_path) {
@@ -82,7 +177,7 @@ std::optional<smtp::ServerConfig> server_config(const ServeSettings& settings) {
     }
   }
   config.port = settings.smtp_port;
-  config.bind_address = settings.bind;
+  config.bind_address = settings.smtp_bind.empty() ? settings.bind : settings.smtp_bind;
   // A long-lived sandbox serves several clients at once.
   config.threads = std::max(config.threads, 2U);
   return config;
@@ -137,7 +232,15 @@ class StopSignals {
   sigset_t m_previous;
 };
 
-int serve(const ServeSettings& settings) {
+int serve(ServeSettings settings) {
+  const auto smtp_bind = resolve_bind(settings.smtp_bind.empty() ? "--bind" : "--smtp-bind",
+                                      settings.smtp_bind.empty() ? settings.bind : settings.smtp_bind);
+  const auto http_bind = resolve_bind(settings.http_bind.empty() ? "--bind" : "--http-bind",
+                                      settings.http_bind.empty() ? settings.bind : settings.http_bind);
+  if (!smtp_bind || !http_bind) {
+    return k_exit_invalid;
+  }
+  settings.smtp_bind = smtp_bind->address;
   auto config = server_config(settings);
   if (!config) {
     return k_exit_invalid;
@@ -154,9 +257,16 @@ int serve(const ServeSettings& settings) {
                               [&printer](const serve::StoredMessage& message) { print_stored(message, printer); });
   sandbox.start();
   http::ApiOptions api_options;
-  api_options.bind = settings.bind;
+  api_options.bind = http_bind->address;
   api_options.port = settings.http_port;
   api_options.token = settings.api_token;
+  api_options.allowed_hosts = settings.allowed_hosts;
+  for (auto& name : allowed_hosts_from_environment()) {
+    api_options.allowed_hosts.push_back(std::move(name));
+  }
+  if (!http_bind->literal) {
+    api_options.allowed_hosts.push_back(http_bind->name);  // --http-bind mail.lan: Host mail.lan is this server
+  }
   http::ApiServer api(sandbox.store(), rules_access(sandbox, settings.config_path), api_options);
   try {
     api.start();
@@ -164,10 +274,17 @@ int serve(const ServeSettings& settings) {
     sandbox.stop(k_stop_grace);
     throw;
   }
+  const std::string http_at = host_port(http_bind->address, api.port());
+  if (!http_bind->loopback && settings.api_token.empty()) {
+    std::cerr << "warning: the HTTP API on " << http_at << " has no token: anyone who can reach this address "
+              << "from the network can read every message, delete them and replace the rules. Set "
+              << "MAILDOG_API_TOKEN=<secret> (or --api-token) to require a bearer token, or listen on "
+              << "127.0.0.1 with --http-bind 127.0.0.1.\n";
+  }
   std::ostringstream started;
-  started << "SMTP on " << sandbox.server().host() << ':' << sandbox.server().port() << '\n'
-          << "HTTP on " << settings.bind << ':' << api.port() << " (API /api/v1/, inspector http://" << settings.bind
-          << ':' << api.port() << "/" << (settings.api_token.empty() ? "" : "?token=...") << ")\n"
+  started << "SMTP on " << host_port(sandbox.server().host(), sandbox.server().port()) << '\n'
+          << "HTTP on " << http_at << " (API /api/v1/, inspector http://" << http_at << "/"
+          << (settings.api_token.empty() ? "" : "?token=...") << ")\n"
           << "store: " << location << " (" << sandbox.store().size() << " messages)\n"
           << "stop with Ctrl-C or SIGTERM\n";
   printer.print(started.str());
@@ -196,6 +313,11 @@ Command add_serve_command(CLI::App& app) {
       "  curl 'http://127.0.0.1:8025/api/v1/wait?to=user@inbox.test&timeout=30'   # assert it arrived\n"
       "The HTTP API (/api/v1/messages, /api/v1/wait, /api/v1/rules, ...; schemas/api.openapi.json)\n"
       "and the web inspector (http://127.0.0.1:8025/) listen on --http-port.\n"
+      "Without a token, HTTP requests must name the server as localhost, 127.0.0.1, [::1] or the\n"
+      "bound address in their Host (DNS rebinding protection); other names get 403 unless allowed\n"
+      "with --allowed-host NAME or MAILDOG_ALLOWED_HOSTS (e.g. a compose service: maildog).\n"
+      "A token: MAILDOG_API_TOKEN=<secret> maildog-ci serve (rather than --api-token, which `ps` shows);\n"
+      "/healthz answers without it, but shows the message count only with it.\n"
       "Stops on SIGTERM or Ctrl-C after transactions in flight finish. Exit codes: 0 stopped, 2 an\n"
       "invalid config, 3 the port or the store could not be opened.");
   auto settings = std::make_shared<ServeSettings>();
@@ -204,11 +326,24 @@ Command add_serve_command(CLI::App& app) {
   command->add_option("--smtp-port", settings->smtp_port, "SMTP port; 0 picks a free one")->capture_default_str();
   command->add_option("--data", settings->data_dir, "Folder for the SQLite store; without it, memory only");
   command->add_option("--keep", settings->keep, "Keep the newest N messages (0: all)")->capture_default_str();
-  command->add_option("--bind", settings->bind, "Address to listen on (SMTP and HTTP)")->capture_default_str();
+  command->add_option("--bind", settings->bind, "Address or name to listen on, for SMTP and HTTP")
+      ->capture_default_str();
+  command->add_option("--smtp-bind", settings->smtp_bind, "Address or name for SMTP only (default: --bind)")
+      ->type_name("ADDRESS");
+  command->add_option("--http-bind", settings->http_bind,
+                      "Address or name for the HTTP API and inspector only (default: --bind);\n"
+                      "beyond loopback, set a token")
+      ->type_name("ADDRESS");
   command->add_option("--http-port", settings->http_port, "HTTP API and inspector port; 0 picks a free one")
       ->capture_default_str();
-  command->add_option("--api-token", settings->api_token, "Bearer token the HTTP API requires (default: none)")
+  command->add_option("--api-token", settings->api_token,
+                      "Bearer token the HTTP API requires (default: none). Prefer the environment\n"
+                      "variable MAILDOG_API_TOKEN: a command line is visible to every user in `ps`")
       ->envname("MAILDOG_API_TOKEN");
+  command->add_option("--allowed-host", settings->allowed_hosts,
+                      "Without a token, also serve HTTP requests whose Host is NAME (repeatable; also\n"
+                      "MAILDOG_ALLOWED_HOSTS=a,b), e.g. a compose service name")
+      ->type_name("NAME");
   return [command, settings]() {
     if (!command->parsed()) {
       return -1;

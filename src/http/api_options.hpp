@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace maildog::http {
 
@@ -34,6 +35,10 @@ struct ApiOptions {
   std::chrono::milliseconds request_timeout = k_request_timeout_default;
   std::chrono::milliseconds max_wait = k_max_wait_default;
   bool cors = false;  // Access-Control-Allow-Origin: * and answers to preflight requests
+  // Without a token, the Host names served besides the bound address, localhost, 127.0.0.1 and
+  // [::1] (any port): DNS rebinding gives a web page's own name a loopback address, so a page
+  // could otherwise read and change the store. Compose service names and proxies go here.
+  std::vector<std::string> allowed_hosts;
 };
 
 // The sandbox's rules as the scenario `rules:` list in JSON.

@@ -1,5 +1,6 @@
 #include "http/api_routes.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <functional>
@@ -54,12 +55,23 @@ std::optional<std::uint64_t> parse_id(std::string_view text) {
   return value;
 }
 
+// A decimal number too large for 64 bits: digits only, and more of them than fit.
+bool too_large(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc::result_out_of_range && end == text.data() + text.size();
+}
+
 std::optional<std::size_t> parse_limit(const Target& target, std::string* error) {
   const auto found = target.query.find("limit");
   if (found == target.query.end()) {
     return k_list_limit_default;
   }
   const auto value = parse_id(found->second);
+  if (!value && too_large(found->second)) {
+    *error = "limit is too large (at most " + std::to_string(k_list_limit_max) + " are returned; use before= to page)";
+    return std::nullopt;
+  }
   if (!value || *value == 0) {
     *error = "limit must be a positive number";
     return std::nullopt;
@@ -67,7 +79,7 @@ std::optional<std::size_t> parse_limit(const Target& target, std::string* error)
   return std::min<std::size_t>(*value, k_list_limit_max);
 }
 
-// to, from, subject, since, auth, after and limit, as in GET /api/v1/messages.
+// to, from, subject, since, auth, after, before and limit, as in GET /api/v1/messages.
 std::optional<serve::MessageQuery> parse_query(const Target& target, std::string* error) {
   serve::MessageQuery query;
   const auto text = [&](const char* name) -> std::optional<std::string> {
@@ -99,6 +111,14 @@ std::optional<serve::MessageQuery> parse_query(const Target& target, std::string
       return std::nullopt;
     }
     query.after_id = *id;
+  }
+  if (const auto before = text("before")) {
+    const auto id = parse_id(*before);
+    if (!id) {
+      *error = "before must be a message id (the last id of the previous page)";
+      return std::nullopt;
+    }
+    query.before_id = *id;
   }
   const auto limit = parse_limit(target, error);
   if (!limit) {
@@ -168,7 +188,13 @@ std::string attachment_disposition(std::string_view filename) {
   return encoded.empty() ? "attachment" : "attachment; filename*=UTF-8''" + encoded;
 }
 
-Routed healthz(const Context& context, const Target&, const Params&, const ApiRequest&) {
+bool authorized(const ApiOptions& options, std::string_view authorization);
+
+// Open to health checks, but how much mail there is stays behind the token when there is one.
+Routed healthz(const Context& context, const Target&, const Params&, const ApiRequest& request) {
+  if (!authorized(context.options, request.authorization)) {
+    return json_response({{"status", "ok"}});
+  }
   return json_response({{"status", "ok"}, {"messages", context.store.size()}});
 }
 
@@ -432,7 +458,90 @@ bool authorized(const ApiOptions& options, std::string_view authorization) {
   return same_token(ascii::trim(authorization.substr(k_scheme.size())), options.token);
 }
 
+// ":8025" or nothing: what may follow a host name in a Host field.
+bool is_port_suffix(std::string_view rest) {
+  return rest.empty() || (rest.size() > 1 && rest.front() == ':' &&
+                          rest.substr(1).find_first_not_of("0123456789") == std::string_view::npos);
+}
+
+// "Host:port" or "[v6]:port" without the port and brackets, lower case, no trailing dot; empty
+// when what follows the name is not a port ("127.0.0.1:80@evil.test" names nothing of ours).
+std::string host_name(std::string_view host) {
+  host = ascii::trim(host);
+  std::string_view name = host;
+  if (host.starts_with('[')) {
+    const std::size_t close = host.find(']');
+    if (close == std::string_view::npos || !is_port_suffix(host.substr(close + 1))) {
+      return {};
+    }
+    name = host.substr(1, close - 1);
+  } else if (const std::size_t colon = host.find(':'); colon != std::string_view::npos) {
+    if (!is_port_suffix(host.substr(colon))) {
+      return {};
+    }
+    name = host.substr(0, colon);
+  }
+  if (name.ends_with('.')) {
+    name.remove_suffix(1);
+  }
+  return ascii::lower(name);
+}
+
+// Origin is "scheme://host[:port]": same-origin when it names the Host the request was sent to.
+bool same_origin(std::string_view origin, std::string_view host) {
+  for (const std::string_view scheme : {"http://", "https://"}) {
+    if (origin.size() > scheme.size() && ascii::iequals(origin.substr(0, scheme.size()), scheme)) {
+      return ascii::iequals(origin.substr(scheme.size()), ascii::trim(host));
+    }
+  }
+  return false;
+}
+
+// The media type of a Content-Type value, without parameters.
+bool is_json_type(std::string_view content_type) {
+  return ascii::iequals(ascii::trim(content_type.substr(0, content_type.find(';'))), "application/json");
+}
+
+// Host, Origin and Content-Type: what a web page on another name cannot get past. nullopt: go on.
+std::optional<ApiResponse> check_request(const ApiOptions& options, const ApiRequest& request) {
+  if (request.host_count != 1) {
+    return json_error(400, request.host_count == 0 ? "the request has no Host header"
+                                                   : "the request has more than one Host header");
+  }
+  if (!host_allowed(options, request.host)) {
+    return json_error(403, "Host \"" + request.host.substr(0, 255) +
+                               "\" is not served (DNS rebinding protection): use localhost or 127.0.0.1, allow the "
+                               "name with --allowed-host NAME or MAILDOG_ALLOWED_HOSTS=NAME,..., or set an API token");
+  }
+  const bool changes_state = request.method == "PUT" || request.method == "POST" || request.method == "DELETE";
+  if (changes_state && !request.origin.empty() && !options.cors && !same_origin(request.origin, request.host)) {
+    return json_error(403, "Origin \"" + request.origin.substr(0, 255) + "\" is not this server's (\"" +
+                               request.host.substr(0, 255) + "\"): a page on another site cannot change it");
+  }
+  if (!request.body.empty() && !is_json_type(request.content_type)) {
+    return json_error(415, "a request body must be sent with Content-Type: application/json");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+bool host_allowed(const ApiOptions& options, std::string_view host) {
+  if (!options.token.empty()) {
+    return true;
+  }
+  const std::string name = host_name(host);
+  if (name.empty()) {
+    return false;
+  }
+  if (name == "localhost" || name == "127.0.0.1" || name == "::1" || name == host_name("[" + options.bind + "]")) {
+    return true;
+  }
+  return std::any_of(options.allowed_hosts.begin(), options.allowed_hosts.end(), [&name](const std::string& allowed) {
+    const bool bracketed = allowed.starts_with('[');
+    return host_name(bracketed || allowed.find(':') == std::string::npos ? allowed : "[" + allowed + "]") == name;
+  });
+}
 
 bool same_token(std::string_view given, std::string_view expected) {
   unsigned difference = given.size() == expected.size() ? 0U : 1U;
@@ -452,6 +561,9 @@ Routed ApiRoutes::handle(const ApiRequest& request) const {
   const auto target = parse_target(request.target);
   if (!target) {
     return json_error(400, "the request target is not a valid path");
+  }
+  if (auto refused = check_request(m_options, request)) {
+    return std::move(*refused);
   }
   if (m_options.cors && request.method == "OPTIONS") {
     ApiResponse preflight = json_response(Json::object());

@@ -20,6 +20,10 @@ struct ApiRequest {
   std::string target;  // origin form: "/api/v1/messages?to=a"
   std::string authorization;
   std::string body;
+  std::size_t host_count = 0;  // Host header fields received: exactly one is required
+  std::string host;            // the Host field's value, e.g. "localhost:8025"
+  std::string content_type;
+  std::string origin;          // the Origin field, empty when absent
 };
 
 struct ApiResponse {
@@ -56,6 +60,10 @@ class ApiRoutes {
   RulesAccess m_rules;
   ApiOptions m_options;
 };
+
+// Whether `host` (a Host field value, port optional) names this server: the bound address,
+// localhost, 127.0.0.1, [::1] or one of options.allowed_hosts; any name when a token is set.
+bool host_allowed(const ApiOptions& options, std::string_view host);
 
 // Equal without revealing where they differ (the time taken depends only on `expected`).
 bool same_token(std::string_view given, std::string_view expected);

@@ -35,19 +35,25 @@ bool is_parse_error(const beast::error_code& ec) {
          ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
 }
 
-// A header section too large: 414 when its request line alone is over the target limit.
-unsigned header_limit_status(const beast::flat_buffer& buffer) {
+// A header section too large: 414 when its request line alone is over the target limit. Beast
+// consumes the request line from the buffer once it has parsed it, so a target it parsed is
+// judged by its length; otherwise the buffer still starts with the request line.
+unsigned header_limit_status(const beast::flat_buffer& buffer, std::string_view parsed_target) {
+  if (!parsed_target.empty()) {
+    return parsed_target.size() > k_max_target ? 414 : 431;
+  }
   const std::string_view received(static_cast<const char*>(buffer.data().data()), buffer.size());
   const std::size_t line_end = received.find('\n');
   return line_end == std::string_view::npos || line_end > k_max_target ? 414 : 431;
 }
 
-ApiResponse parse_error_response(const beast::error_code& ec, const beast::flat_buffer& buffer) {
+ApiResponse parse_error_response(const beast::error_code& ec, const beast::flat_buffer& buffer,
+                                 std::string_view parsed_target) {
   if (ec == bhttp::error::body_limit) {
     return json_error(413, "the request body is larger than the limit");
   }
   if (ec == bhttp::error::header_limit) {
-    const unsigned status = header_limit_status(buffer);
+    const unsigned status = header_limit_status(buffer, parsed_target);
     return json_error(status, status == 414 ? "the request target is too long" : "the request header is too large");
   }
   return json_error(400, "malformed HTTP request: " + ec.message());
@@ -90,7 +96,7 @@ asio::awaitable<void> Connection::run() {
     auto [header_error, header_bytes] = co_await bhttp::async_read_header(m_stream, m_buffer, parser, k_use_tuple);
     if (header_error) {
       if (is_parse_error(header_error) && !m_closing) {
-        co_await send(parse_error_response(header_error, m_buffer), 11, false);
+        co_await send(parse_error_response(header_error, m_buffer, parser.get().target()), 11, false);
       }
       co_return;
     }
@@ -110,14 +116,21 @@ asio::awaitable<void> Connection::run() {
       auto [body_error, body_bytes] = co_await bhttp::async_read(m_stream, m_buffer, parser, k_use_tuple);
       if (body_error) {
         if (is_parse_error(body_error) && !m_closing) {
-          co_await send(parse_error_response(body_error, m_buffer), header.version(), false);
+          co_await send(parse_error_response(body_error, m_buffer, header.target()), header.version(), false);
         }
         co_return;
       }
     }
     auto request = parser.release();
-    ApiRequest api_request{std::string(request.method_string()), std::string(request.target()),
-                           std::string(request[bhttp::field::authorization]), std::move(request.body())};
+    ApiRequest api_request;
+    api_request.method = std::string(request.method_string());
+    api_request.target = std::string(request.target());
+    api_request.authorization = std::string(request[bhttp::field::authorization]);
+    api_request.body = std::move(request.body());
+    api_request.host_count = request.count(bhttp::field::host);
+    api_request.host = std::string(request[bhttp::field::host]);
+    api_request.content_type = std::string(request[bhttp::field::content_type]);
+    api_request.origin = std::string(request[bhttp::field::origin]);
     Routed routed = m_routes.handle(api_request);
     std::optional<ApiResponse> response;
     if (auto* plan = std::get_if<WaitPlan>(&routed)) {

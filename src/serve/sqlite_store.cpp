@@ -106,6 +106,7 @@ class SqliteStore final : public MessageStore {
                          " AND (?4 IS NULL OR instr(subject, ?4) > 0)"
                          " AND (?5 IS NULL OR received_us >= ?5)"
                          " AND (?6 IS NULL OR instr(auth, ?6) > 0)"
+                         " AND id < ?8"
                          " ORDER BY id DESC LIMIT ?7"),
         m_get(m_db, "SELECT " + std::string(k_message_columns) + " FROM messages WHERE id = ?1"),
         m_remove(m_db, "DELETE FROM messages WHERE id = ?1"),
@@ -149,6 +150,7 @@ class SqliteStore final : public MessageStore {
     }
     m_find.bind_optional(6, query.auth ? std::optional(auth_needle(*query.auth)) : std::nullopt);
     m_find.bind(7, static_cast<std::int64_t>(std::min<std::size_t>(query.limit, k_no_limit)));
+    m_find.bind(8, static_cast<std::int64_t>(std::min<std::uint64_t>(query.before_id, k_no_limit)));
     std::vector<StoredMessage> out;
     while (m_find.step()) {
       out.push_back(message_row(m_find));

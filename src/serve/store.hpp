@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,6 +42,8 @@ struct MessageQuery {
   std::optional<std::chrono::system_clock::time_point> since;
   std::optional<std::string> auth;     // "method=result", e.g. "dmarc=fail"
   std::uint64_t after_id = 0;          // only messages with a larger id (long-poll cursors)
+  // Only messages with a smaller id: paging back past the newest `limit` (before=<last id seen>).
+  std::uint64_t before_id = std::numeric_limits<std::uint64_t>::max();
   std::size_t limit = 100;
 };
 

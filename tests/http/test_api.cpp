@@ -2,6 +2,7 @@
 // errors, the token, the limits, long-polls, keep-alive, and every JSON reply against its
 // schema in schemas/api.openapi.json.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -65,6 +66,10 @@ TEST_CASE("the message routes", "[http]") {
               "RFC 3339") != std::string::npos);
     expect_json(api.get("/api/v1/messages?auth=dmarc"), 400, "Error");
     expect_json(api.get("/api/v1/messages?limit=0"), 400, "Error");
+    const auto huge = expect_json(api.get("/api/v1/messages?limit=99999999999999999999999"), 400, "Error");
+    CHECK(huge.at("error").get<std::string>().find("too large") != std::string::npos);
+    CHECK(expect_json(api.get("/api/v1/messages?limit=18446744073709551615"), 200, "MessageList").at("count") == 2);
+    expect_json(api.get("/api/v1/messages?before=x"), 400, "Error");
   }
   SECTION("one message: envelope, recipients with replies, auth and lint") {
     const auto body = expect_json(api.get(message), 200, "MessageDetail");
@@ -171,10 +176,11 @@ TEST_CASE("the message routes", "[http]") {
                                  200, "Rules");
     CHECK(put == nlohmann::json::parse(rules));
     CHECK(expect_json(api.get("/api/v1/rules"), 200, "Rules") == nlohmann::json::parse(rules));
-    const auto refused = expect_json(api.request("/api/v1/rules", {"-X", "PUT", "--data-binary", R"([{"reply":"550"}])"}),
+    const auto refused = expect_json(api.request("/api/v1/rules", {"-X", "PUT", "-H", "Content-Type: application/json",
+                                                                  "--data-binary", R"([{"reply":"550"}])"}),
                                      400, "Error");
     CHECK(refused.at("error") == "rules[0]: `at` is required");
-    expect_json(api.request("/api/v1/rules", {"-X", "PUT", "--data-binary", "{not json"}), 400, "Error");
+    expect_json(api.request("/api/v1/rules", {"-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", "{not json"}), 400, "Error");
     CHECK(expect_json(api.get("/api/v1/rules"), 200, "Rules") == nlohmann::json::parse(rules));
   }
   SECTION("keep-alive: two requests on one connection") {
@@ -205,7 +211,14 @@ TEST_CASE("the bearer token, CORS and request limits", "[http]") {
     expect_json(api.request("/api/v1/messages", {"-H", "Authorization: Bearer s3cret"}), 401, "Error");
     expect_json(api.request("/api/v1/messages", {"-H", "Authorization: Basic czNjcmV0LXRva2Vu"}), 401, "Error");
     expect_json(api.request("/api/v1/messages", {"-H", "Authorization: Bearer s3cret-token"}), 200, "MessageList");
-    expect_json(api.get("/healthz"), 200, "Health");
+  }
+  SECTION("/healthz answers without the token, but counts messages only with it") {
+    const auto open = expect_json(api.get("/healthz"), 200, "Health");
+    CHECK(open == nlohmann::json({{"status", "ok"}}));
+    CHECK(expect_json(api.request("/healthz", {"-H", "Authorization: Bearer wrong"}), 200, "Health").contains("messages") ==
+          false);
+    CHECK(expect_json(api.request("/healthz", {"-H", "Authorization: Bearer s3cret-token"}), 200, "Health")
+              .at("messages") == 2);
   }
   SECTION("CORS when enabled") {
     const auto reply = api.request("/api/v1/messages", {"-H", "Authorization: bearer s3cret-token"});
@@ -215,9 +228,15 @@ TEST_CASE("the bearer token, CORS and request limits", "[http]") {
     CHECK(preflight.headers.at("access-control-allow-headers").find("Authorization") != std::string::npos);
   }
   SECTION("413 for a body over the limit") {
-    const auto reply = api.request("/api/v1/rules", {"-X", "PUT", "-H", "Authorization: Bearer s3cret-token",
-                                                     "--data-binary", "[" + std::string(2000, ' ') + "]"});
+    const auto reply = api.request("/api/v1/rules", {"-X", "PUT", "-H", "Authorization: Bearer s3cret-token", "-H",
+                                                     "Content-Type: application/json", "--data-binary",
+                                                     "[" + std::string(2000, ' ') + "]"});
     expect_json(reply, 413, "Error");
+  }
+  SECTION("431 for one header field over the header limit, with a short target") {
+    const auto reply = api.request("/healthz", {"-H", "X-Big: " + std::string(40 * 1024, 'a')});
+    expect_json(reply, 431, "Error");
+    CHECK(reply.json().at("error") == "the request header is too large");
   }
   SECTION("414 for a target over the limit") {
     expect_json(api.get("/api/v1/messages?subject=" + std::string(http::k_max_target, 'x')), 414, "Error");
@@ -260,4 +279,36 @@ TEST_CASE("long-polls for a message", "[http][wait]") {
     const auto result = waiting.get();
     CHECK(result.exit_code == 52);  // curl: empty reply from server
   }
+}
+
+TEST_CASE("paging back with before=: every message, beyond the newest 1,000", "[http][paging]") {
+  if (!program_available("curl")) {
+    MAILDOG_SKIP("curl is not installed: HTTP API tests skipped");
+    return;
+  }
+  ApiFixture api;
+  for (int i = 0; i < 1100; ++i) {
+    api.store->add(plain_message(1, "bulk@inbox.test", "bulk " + std::to_string(i)));
+  }
+  std::vector<std::uint64_t> seen;
+  std::string target = "/api/v1/messages?limit=1000";
+  for (int page = 0; page < 5; ++page) {
+    const auto list = expect_json(api.get(target), 200, "MessageList");
+    if (list.at("messages").empty()) {
+      break;
+    }
+    for (const auto& message : list.at("messages")) {
+      seen.push_back(message.at("id"));
+    }
+    target = "/api/v1/messages?limit=1000&before=" + std::to_string(seen.back());
+  }
+  REQUIRE(seen.size() == 1102);
+  CHECK(std::is_sorted(seen.rbegin(), seen.rend()));
+  CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
+  CHECK(seen.back() == api.multipart_id);
+  // With a filter, the cursor pages through the matches only.
+  const auto bulk = expect_json(api.get("/api/v1/messages?to=bulk@&limit=3&before=" + std::to_string(seen.at(1))), 200,
+                                "MessageList");
+  CHECK(bulk.at("count") == 3);
+  CHECK(bulk.at("messages").at(0).at("id") == seen.at(2));
 }

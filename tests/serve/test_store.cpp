@@ -118,6 +118,18 @@ TEST_CASE("a store finds messages by recipient, sender, subject, time, auth and 
     query.limit = 1;
     REQUIRE(ids(store->find(query)) == Ids{third});
   }
+  SECTION("before a cursor: the next page back, newest first") {
+    query.before_id = third;
+    REQUIRE(ids(store->find(query)) == Ids{second, first});
+    query.limit = 1;
+    REQUIRE(ids(store->find(query)) == Ids{second});
+    query.before_id = first;
+    REQUIRE(store->find(query).empty());
+    query.before_id = third;
+    query.after_id = first;
+    query.limit = 10;
+    REQUIRE(ids(store->find(query)) == Ids{second});
+  }
   SECTION("several fields at once") {
     query.to = "user@inbox.test";
     query.subject = "welcome";
