@@ -48,6 +48,7 @@ strip --strip-all "$bundle/maildog-ci"
 
 # Every shared library the loader resolves for this executable, under its soname, and the loader
 # itself as ld.so (the launcher runs it). The host's ld.so.cache decides which files those are.
+libraries=$(ldd "$program")  # read again below, for the licences
 libc=
 while read -r soname arrow path _; do
   if [[ $arrow == "=>" && -f $path ]]; then
@@ -58,7 +59,7 @@ while read -r soname arrow path _; do
   elif [[ $arrow == "=>" && $path == "not" ]]; then
     echo "ci/package.sh: $program needs $soname, which is not found" >&2; exit 1
   fi
-done < <(ldd "$program")
+done <<<"$libraries"
 [[ -f $bundle/ld.so && -n $libc ]] || { echo "ci/package.sh: ldd named no loader or no libc for $program" >&2; exit 1; }
 strip --strip-unneeded "$bundle"/lib*.so* 2>/dev/null || true
 
@@ -79,8 +80,8 @@ notices=$root/share/doc/maildog-ci/third-party
 mkdir -p "$notices"
 for file in "$bundle"/*.so* "$gconv/gconv-modules"; do
   origin=$file
-  [[ $file == "$bundle"/* ]] && origin=$(ldd "$program" | awk -v s="$(basename "$file")" '$1 == s { print $3 }')
-  [[ $file == "$bundle/ld.so" ]] && origin=$(ldd "$program" | awk '/ld-linux/ { print $1 }')
+  [[ $file == "$bundle"/* ]] && origin=$(awk -v s="$(basename "$file")" '$1 == s { print $3 }' <<<"$libraries")
+  [[ $file == "$bundle/ld.so" ]] && origin=$(awk '/ld-linux/ { print $1 }' <<<"$libraries")
   owner=$(dpkg -S "$origin" 2>/dev/null || dpkg -S "/usr$origin" 2>/dev/null || true)
   owner=$(sed 's/: .*//; s/:[a-z0-9]*$//' <<<"$owner" | head -n 1)
   [[ -n $owner ]] || { echo "ci/package.sh: no Debian package owns $origin, so its licence is unknown" >&2; exit 1; }

@@ -140,6 +140,7 @@ status=0
 wait "$serve_pid" || status=$?
 serve_pid=
 ((status == 0)) || fail "serve exited $status on SIGTERM: $(cat "$work/serve.log")"
+# The launcher sets GCONV_PATH; src/cli/bundle_env.cpp (restore_launcher_environment) restores it.
 echo "== on the host: the apps maildog-ci runs see the user's GCONV_PATH, not the bundle's"
 # `$$` is a literal `$` in scenario files: the variables are expanded by the app's shell.
 cat >"$work/env.yaml" <<'YAML'

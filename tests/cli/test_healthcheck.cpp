@@ -1,6 +1,7 @@
 // `maildog-ci healthcheck` (the container image's HEALTHCHECK): the built binary against a real
 // `maildog-ci serve` on loopback, a port nothing listens on, and a listener that never answers;
-// and its URL parsing, which decides where the probe goes.
+// and its URL parsing, which decides where the probe goes (src/cli/healthcheck_command.cpp,
+// src/http/health_probe.cpp).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
