@@ -16,9 +16,9 @@ std::chrono::microseconds since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
 }
 
-ProcessSpec app_process(const scenario::Scenario& scenario, const std::map<std::string, std::string>& values,
-                        const RunOptions& options) {
-  const scenario::AppSpec& app = *scenario.app;
+// The app's command, or a then step's (they take the same run, env, cwd and timeout).
+ProcessSpec app_process(const scenario::Scenario& scenario, const scenario::AppSpec& app,
+                        const std::map<std::string, std::string>& values, const RunOptions& options) {
   ProcessSpec spec;
   if (app.shell) {
     spec.shell_command = scenario::expand_templates(*app.shell, values);
@@ -111,10 +111,14 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
   const auto values = template_values(scenario, server.port());
 
   if (scenario.app) {
-    result.app = run_process(app_process(scenario, values, options));
+    result.app = run_process(app_process(scenario, *scenario.app, values, options));
     if (result.app->outcome == ProcessResult::Outcome::failed_to_start) {
       result.status = Status::error;
       result.error = "cannot start the app: " + result.app->error;
+    } else {
+      run_then_steps(
+          scenario, server.capture(), options.expectations,
+          [&](const scenario::AppSpec& command) { return app_process(scenario, command, values, options); }, result);
     }
   } else if (scenario.client) {
     auto run = run_client(*scenario.client, client_target(scenario, server.port()), values, options.step_timeout);
@@ -122,6 +126,10 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
     if (!scenario.client->target.sandbox) {
       result.client_sessions = std::move(run.sessions);
     }
+  }
+  // Mail sent after the app returned (a background job, a queue): `within` waits for it.
+  if (result.status != Status::error) {
+    watch_expectations(scenario, server.capture(), options.expectations, result);
   }
   // Let clients that are still saying goodbye finish on their own, so the transcript shows
   // what they did rather than our shutdown.
