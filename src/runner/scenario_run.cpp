@@ -33,6 +33,7 @@ ProcessSpec app_process(const scenario::Scenario& scenario, const std::map<std::
       {"MAILDOG_SMTP_TLS", std::string(smtp::to_string(server.tls))},
       {"MAILDOG_SMTP_USER", values.at("smtp.user")},
       {"MAILDOG_SMTP_PASSWORD", values.at("smtp.password")},
+      {"MAILDOG_SMTP_CA_FILE", values.at("smtp.ca_file")},
   };
   for (const auto& [name, value] : app.env) {
     spec.environment_overrides[name] = scenario::expand_templates(value, values);
@@ -62,7 +63,8 @@ ClientTarget client_target(const scenario::Scenario& scenario, std::uint16_t san
 
 }  // namespace
 
-std::map<std::string, std::string> template_values(const scenario::Scenario& scenario, std::uint16_t port) {
+std::map<std::string, std::string> template_values(const scenario::Scenario& scenario, std::uint16_t port,
+                                                   const std::filesystem::path& ca_file) {
   std::string user;
   std::string password;
   if (scenario.server.auth && !scenario.server.auth->users.empty()) {
@@ -75,6 +77,7 @@ std::map<std::string, std::string> template_values(const scenario::Scenario& sce
       {"smtp.port", std::to_string(port)},
       {"smtp.user", user},
       {"smtp.password", password},
+      {"smtp.ca_file", ca_file.string()},
       {"scenario.dir", scenario.dir.empty() ? std::string(".") : scenario.dir.string()},
   };
 }
@@ -90,6 +93,21 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
   const auto start = std::chrono::steady_clock::now();
 
   smtp::ServerConfig config = scenario.server;
+  std::shared_ptr<const RunCertificates> certificates = options.certificates;
+  try {
+    if (!certificates) {
+      certificates = std::make_shared<const RunCertificates>();
+    }
+    // Only a sandbox that offers TLS needs a leaf; the user's tls_cert/tls_key win.
+    if (config.tls != smtp::TlsMode::none && !config.tls_cert_file) {
+      config.tls_identity = certificates->sandbox_identity(scenario.server_extras.certificate, config.hostname);
+    }
+  } catch (const std::exception& error) {
+    result.status = Status::error;
+    result.error = std::string("cannot make the sandbox's certificate: ") + error.what();
+    result.duration = since(start);
+    return result;
+  }
   try {
     config.sender_checks = make_sender_checks(scenario);
   } catch (const std::exception& error) {
@@ -108,7 +126,7 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
     return result;
   }
   result.sandbox_port = server.port();
-  const auto values = template_values(scenario, server.port());
+  const auto values = template_values(scenario, server.port(), certificates->ca_file());
 
   if (scenario.app) {
     result.app = run_process(app_process(scenario, values, options));

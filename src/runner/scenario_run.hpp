@@ -5,10 +5,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "runner/result.hpp"
+#include "runner/run_certificates.hpp"
 #include "scenario/model.hpp"
 
 namespace maildog::runner {
@@ -17,12 +20,15 @@ struct RunOptions {
   std::chrono::milliseconds default_timeout{std::chrono::seconds(30)};  // app deadline when the scenario has none
   std::chrono::milliseconds step_timeout{std::chrono::seconds(10)};     // per scripted client reply
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(2)};     // for sessions to end after the app
+  // The run's CA (one per `maildog-ci run`); null: the scenario makes its own, removed after it.
+  std::shared_ptr<const RunCertificates> certificates;
 };
 
 ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options);
 
-// The values {{smtp.host}}, {{smtp.port}}, {{smtp.user}}, {{smtp.password}}, {{scenario.dir}}
-// stand for, given the sandbox's port.
-std::map<std::string, std::string> template_values(const scenario::Scenario& scenario, std::uint16_t port);
+// The values {{smtp.host}}, {{smtp.port}}, {{smtp.user}}, {{smtp.password}}, {{smtp.ca_file}},
+// {{scenario.dir}} stand for, given the sandbox's port and the run's CA file.
+std::map<std::string, std::string> template_values(const scenario::Scenario& scenario, std::uint16_t port,
+                                                   const std::filesystem::path& ca_file = {});
 
 }  // namespace maildog::runner

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "rules/text_match.hpp"
+#include "smtp/certificate_authority.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/server_config.hpp"
 
@@ -52,6 +53,8 @@ struct ServerExtras {
   std::optional<PeerSpec> peer;
   ChecksSpec checks;
   bool seed_written = false;  // `server.seed` is in the file: a run's --seed leaves it alone
+  // `server.tls.certificate`: what the sandbox presents when it makes its own certificate.
+  smtp::CertificateKind certificate = smtp::CertificateKind::trusted;
 };
 
 // `app:` — the program under test. Strings may hold {{smtp.*}} / {{scenario.dir}} templates.

@@ -8,8 +8,8 @@ namespace maildog::scenario {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> k_template_names{
-    "smtp.host", "smtp.port", "smtp.user", "smtp.password", "scenario.dir",
+constexpr std::array<std::string_view, 6> k_template_names{
+    "smtp.host", "smtp.port", "smtp.user", "smtp.password", "smtp.ca_file", "scenario.dir",
 };
 
 bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }

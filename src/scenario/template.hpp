@@ -36,7 +36,8 @@ struct EnvExpansion {
 // `$$` for a literal `$`; any other `$` stays as it is.
 EnvExpansion expand_env(std::string_view text, const Environment& env);
 
-// The names the runner provides: smtp.host, smtp.port, smtp.user, smtp.password, scenario.dir.
+// The names the runner provides: smtp.host, smtp.port, smtp.user, smtp.password, smtp.ca_file,
+// scenario.dir.
 std::span<const std::string_view> template_names();
 
 // Names used as `{{name}}` (spaces inside the braces allowed), in order of appearance.
