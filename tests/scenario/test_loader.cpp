@@ -723,6 +723,8 @@ TEST_CASE("templates in a then step's run are checked like the app's", "[scenari
   REQUIRE(result.diagnostics.size() == 1);
   CHECK_THAT(result.diagnostics[0].message, Catch::Contains("unknown template {{smtp.prot}}"));
   CHECK(result.diagnostics[0].line == 5);
+}
+
 TEST_CASE("server.tls is a mode, or a map with the mode and the certificate to present", "[scenario][tls]") {
   using maildog::smtp::CertificateKind;
   using maildog::smtp::TlsMode;
