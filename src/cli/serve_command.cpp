@@ -320,6 +320,8 @@ Command add_serve_command(CLI::App& app) {
       "scenario file works as it is, its app, client and expect are ignored. Without it every\n"
       "recipient is accepted. With --data DIR messages go to DIR/maildog.sqlite3 and survive\n"
       "restarts; a message is on disk before its 250 is sent. --keep N keeps the newest N (0: all).\n"
+      "With TLS in --config, the certificate is signed by a CA whose file is printed at start (kept\n"
+      "as DIR/ca.pem with --data DIR, new at each start without it): clients verify with it.\n"
       "Examples:\n"
       "  maildog-ci serve\n"
       "  maildog-ci serve --config scenarios/greylisting.yaml --smtp-port 2525 --data .maildog\n"
