@@ -299,7 +299,11 @@ int serve(ServeSettings settings) {
   if (authority) {
     const char* kept = authority->reused() ? " (kept in --data)" : " (made now, kept in --data)";
     started << "TLS certificate signed by the CA in " << authority->ca_file().string()
-            << (settings.data_dir.empty() ? " (new at each start; --data DIR keeps it)" : kept) << '\n';
+            << (settings.data_dir.empty() ? " (new at each start; --data DIR keeps it)" : kept);
+    if (certificate != smtp::CertificateKind::trusted) {
+      started << ", but deliberately bad: " << smtp::to_string(certificate) << " (server.tls.certificate)";
+    }
+    started << '\n';
   }
   started << "stop with Ctrl-C or SIGTERM\n";
   printer.print(started.str());
