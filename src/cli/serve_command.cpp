@@ -299,7 +299,11 @@ int serve(ServeSettings settings) {
   if (authority) {
     const char* kept = authority->reused() ? " (kept in --data)" : " (made now, kept in --data)";
     started << "TLS certificate signed by the CA in " << authority->ca_file().string()
-            << (settings.data_dir.empty() ? " (new at each start; --data DIR keeps it)" : kept) << '\n';
+            << (settings.data_dir.empty() ? " (new at each start; --data DIR keeps it)" : kept);
+    if (certificate != smtp::CertificateKind::trusted) {
+      started << ", but deliberately bad: " << smtp::to_string(certificate) << " (server.tls.certificate)";
+    }
+    started << '\n';
   }
   started << "stop with Ctrl-C or SIGTERM\n";
   printer.print(started.str());
@@ -320,6 +324,8 @@ Command add_serve_command(CLI::App& app) {
       "scenario file works as it is, its app, client and expect are ignored. Without it every\n"
       "recipient is accepted. With --data DIR messages go to DIR/maildog.sqlite3 and survive\n"
       "restarts; a message is on disk before its 250 is sent. --keep N keeps the newest N (0: all).\n"
+      "With TLS in --config, the certificate is signed by a CA whose file is printed at start (kept\n"
+      "as DIR/ca.pem with --data DIR, new at each start without it): clients verify with it.\n"
       "Examples:\n"
       "  maildog-ci serve\n"
       "  maildog-ci serve --config scenarios/greylisting.yaml --smtp-port 2525 --data .maildog\n"
