@@ -6,6 +6,7 @@
 #include "explain/explanation.hpp"
 #include "explain/render.hpp"
 #include "http/target.hpp"
+#include "mime/mime.hpp"
 #include "serve/attempt_keys.hpp"
 
 namespace maildog::http {
@@ -71,7 +72,8 @@ long find_event_line(const std::vector<capture::TranscriptEntry>& transcript, st
   return -1;
 }
 
-// The client line the reply at `line` answers: the nearest one before it.
+// The client line the reply at `line` answers: the nearest one before it (for a check, the
+// "checks:" event line instead).
 long find_command_line(const std::vector<capture::TranscriptEntry>& transcript, long line) {
   for (long i = line - 1; i >= 0; --i) {
     if (transcript[static_cast<std::size_t>(i)].direction == capture::TranscriptEntry::Direction::client) {
@@ -79,6 +81,15 @@ long find_command_line(const std::vector<capture::TranscriptEntry>& transcript, 
     }
   }
   return -1;
+}
+
+// The Subject as sent, its RFC 2047 words decoded as the message views decode them.
+std::string decoded_subject(const std::string& raw) {
+  if (raw.empty()) {
+    return raw;
+  }
+  const auto headers = mime::parse("Subject: " + raw + "\r\n\r\n").headers;
+  return headers.empty() ? raw : headers.front().value;
 }
 
 Json line_or_null(long line) { return line < 0 ? Json(nullptr) : Json(line); }
@@ -120,7 +131,7 @@ Json attempt_summary(const serve::StoredAttempt& attempt) {
   out["stage"] = attempt.refusals.empty() ? Json(nullptr) : Json(attempt.refusals.front().command);
   out["fault"] = attempt.fault.empty() ? Json(nullptr) : Json(attempt.fault);
   out["ended"] = attempt.ended.empty() ? Json(nullptr) : Json(attempt.ended);
-  out["subject"] = attempt.subject;
+  out["subject"] = decoded_subject(attempt.subject);
   out["size"] = attempt.message_size;
   return out;
 }
@@ -171,7 +182,13 @@ Json attempt_cause(const serve::StoredAttempt& attempt, const std::vector<captur
     cause["kind"] = "ended";
   }
   cause["transcript_line"] = line_or_null(line);
-  cause["command_line"] = line_or_null(line < 0 ? -1 : find_command_line(transcript, line));
+  long command = line < 0 ? -1 : find_command_line(transcript, line);
+  if (cause.value("kind", "") == "check" && line >= 0) {
+    // What the checks found is the event line the protocol wrote before refusing.
+    const auto checks = find_event_line(std::vector<capture::TranscriptEntry>(transcript.begin(), transcript.begin() + line), "checks");
+    command = checks >= 0 ? checks : command;
+  }
+  cause["command_line"] = line_or_null(command);
   return cause;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/ascii.hpp"
+#include "rules/engine.hpp"
 #include "serve/message_keys.hpp"
 
 namespace maildog::serve {
@@ -22,6 +23,15 @@ void add_code(std::string& codes, const smtp::Reply& reply) {
 
 }  // namespace
 
+std::string subject_of(std::string_view header_section) {
+  for (const auto& header : rules::parse_headers(header_section)) {
+    if (ascii::iequals(header.name, "Subject")) {
+      return header.value;
+    }
+  }
+  return {};
+}
+
 StoredAttempt attempt_of_message(const StoredMessage& message, const capture::SessionRecord* session) {
   StoredAttempt attempt;
   attempt.at = message.received;
@@ -31,6 +41,9 @@ StoredAttempt attempt_of_message(const StoredMessage& message, const capture::Se
   attempt.transaction->message.reset();  // the message keeps the bytes
   attempt.message_size = message.transaction.message ? message.transaction.message->size() : 0;
   attempt.status = AttemptStatus::accepted;
+  if (message.transaction.message) {
+    attempt.subject = subject_of(message.transaction.stored_header_section());
+  }
   for (const auto& recipient : message.transaction.recipients) {
     if (recipient.reply.positive()) {
       continue;

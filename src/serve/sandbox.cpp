@@ -2,9 +2,7 @@
 
 #include <iostream>
 
-#include "core/ascii.hpp"
 #include "lint/transaction.hpp"
-#include "rules/engine.hpp"
 #include "serve/attempt_keys.hpp"
 
 namespace maildog::serve {
@@ -100,12 +98,7 @@ void ServeSandbox::keep_refused(const capture::SessionRecord& session, const smt
     attempt.transaction = *refused.transaction;
     if (const auto& bytes = refused.transaction->message) {
       attempt.message_size = bytes->size();
-      for (const auto& header : rules::parse_headers(refused.transaction->stored_header_section())) {
-        if (ascii::iequals(header.name, "Subject")) {
-          attempt.subject = header.value;
-          break;
-        }
-      }
+      attempt.subject = subject_of(refused.transaction->stored_header_section());
     }
     attempt.transaction->message.reset();
   }
