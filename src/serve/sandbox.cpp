@@ -1,5 +1,6 @@
 #include "serve/sandbox.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 #include "lint/transaction.hpp"
@@ -105,7 +106,8 @@ void ServeSandbox::keep_refused(const capture::SessionRecord& session, const smt
   attempt.refusals = refused.refusals;
   attempt.fault = refused.fault;
   attempt.ended = refused.ended;
-  attempt.transcript = session.transcript;
+  const auto first = static_cast<std::ptrdiff_t>(std::min(refused.first_line, session.transcript.size()));
+  attempt.transcript.assign(session.transcript.begin() + first, session.transcript.end());
   auto shown = m_on_refused ? std::make_shared<StoredAttempt>(attempt) : nullptr;
   m_store->add_attempt_async(std::move(attempt), [this, shown](std::uint64_t id, std::exception_ptr error) {
     if (error) {

@@ -63,8 +63,8 @@ struct StoredAttempt {
   std::vector<capture::RefusalRecord> refusals;  // the refusals of this attempt, in order
   std::string fault;  // the rule fault that hit it ("drop", "disconnect", ...), if any
   std::string ended;  // why an unfinished transaction ended ("client closed", "RSET", ...)
-  // The session's transcript up to the attempt's end; empty for accepted and partial ones
-  // (their session keeps it).
+  // The session's transcript from the end of its previous attempt to this one's end; empty for
+  // accepted and partial ones (their session keeps it).
   std::vector<capture::TranscriptEntry> transcript;
 };
 

@@ -98,9 +98,11 @@ void Protocol::report_attempt(const capture::TransactionRecord* transaction, std
                             m_record.refusals.end());
     attempt.fault = m_attempt_fault;
     attempt.ended = std::string(ended);
+    attempt.first_line = m_attempt_first_line;
     m_config.on_attempt_refused(m_record, attempt);
   }
   m_attempt_first_refusal = m_record.refusals.size();
+  m_attempt_first_line = m_record.transcript.size();
   m_attempt_fault.clear();
 }
 
@@ -127,6 +129,7 @@ void Protocol::keep_transaction(capture::TransactionRecord record, std::string_v
     report_attempt(&record, ended);
   } else {
     m_attempt_first_refusal = m_record.refusals.size();  // a partial refusal belongs to its message
+    m_attempt_first_line = m_record.transcript.size();
     m_attempt_fault.clear();
   }
   if (m_config.keep_transactions) {
@@ -1054,8 +1057,10 @@ Output Protocol::finish_sasl(std::string user, bool success) {
   if (m_config.on_attempt_refused && !m_transaction) {
     capture::RefusalRecord refusal{.reason = "authentication", .command = "AUTH", .argument = user, .recipients = {},
                                    .reply = output.replies.front()};
-    RefusedAttempt attempt{.transaction = nullptr, .refusals = {std::move(refusal)}, .fault = {}, .ended = {}};
+    RefusedAttempt attempt{.transaction = nullptr, .refusals = {std::move(refusal)}, .fault = {}, .ended = {},
+                           .first_line = m_attempt_first_line};
     m_config.on_attempt_refused(m_record, attempt);
+    m_attempt_first_line = m_record.transcript.size();
   }
   return output;
 }

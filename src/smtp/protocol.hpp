@@ -151,6 +151,7 @@ class Protocol {
   // The attempt under way, for ServerConfig::on_attempt_refused: its refusals start at this
   // index of m_record.refusals, and the fault a rule applied to it.
   std::size_t m_attempt_first_refusal = 0;
+  std::size_t m_attempt_first_line = 0;  // in m_record.transcript
   std::string m_attempt_fault;
 
   void enter_state(State next);

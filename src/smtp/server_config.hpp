@@ -105,6 +105,9 @@ struct RefusedAttempt {
   std::vector<capture::RefusalRecord> refusals;  // this attempt's, in order
   std::string fault;  // the rule fault that ended or shaped it ("drop", "disconnect", ...); empty: none
   std::string ended;  // why an unfinished transaction ended ("client closed", "RSET", ...); empty: it finished
+  // The attempt's part of the session's transcript starts at this line (after the previous
+  // attempt's), so a long session's refusals do not each carry all that came before.
+  std::size_t first_line = 0;
 };
 
 struct ServerConfig {

@@ -262,3 +262,58 @@ TEST_CASE("refusals at connect, HELO, MAIL, end of data and a dropped connection
   CHECK(sandbox.store().size() == 0);
   CHECK(sandbox.store().find_attempts({.status = AttemptStatus::refused}).size() == 4);
 }
+
+TEST_CASE("a refusal at connect is an attempt without an envelope", "[serve][sandbox][attempts]") {
+  smtp::ServerConfig config;
+  rules::Rule connect;
+  connect.at = rules::Stage::connect;
+  connect.reply = smtp::make_reply(554, smtp::EnhancedCode{5, 7, 1}, "Your IP is listed");
+  config.rules = {connect};
+  ServeSandbox sandbox(std::move(config), make_memory_store(0));
+  sandbox.start();
+  test::SmtpClient client;
+  REQUIRE(client.connect(sandbox.server().port()));
+  REQUIRE(client.read_reply()->code == 554);
+  const auto attempt = wait_refused(sandbox, {.code = 554});
+  CHECK_FALSE(attempt.transaction);
+  CHECK(attempt.refusals.at(0).command == "CONNECT");
+  REQUIRE_FALSE(attempt.transcript.empty());
+  CHECK(attempt.transcript.back().text == "554 5.7.1 Your IP is listed");
+}
+
+TEST_CASE("a failed AUTH is an attempt; each attempt keeps only its part of the transcript",
+          "[serve][sandbox][attempts]") {
+  smtp::ServerConfig config;
+  config.auth = smtp::AuthConfig{};
+  config.auth->users = {{"app", "secret"}};
+  config.auth->allow_plaintext_without_tls = true;
+  config.mailboxes = {"user@inbox.test"};
+  ServeSandbox sandbox(std::move(config), make_memory_store(0));
+  sandbox.start();
+  test::SmtpClient client;
+  hello(client, sandbox.server().port());
+  // AUTH PLAIN with a wrong password ("\0app\0wrong").
+  REQUIRE(client.command("AUTH PLAIN AGFwcAB3cm9uZw==")->code == 535);
+  const auto auth = wait_refused(sandbox, {.code = 535});
+  CHECK_FALSE(auth.transaction);
+  CHECK(auth.refusals.at(0).command == "AUTH");
+  CHECK(auth.refusals.at(0).argument == "app");
+  // Two refused transactions in the same session: the second's transcript starts after the first.
+  REQUIRE(client.command("MAIL FROM:<app@example.test>")->code == 250);
+  REQUIRE(client.command("RCPT TO:<first@inbox.test>")->code == 550);
+  REQUIRE(client.command("RSET")->code == 250);
+  const auto first = wait_refused(sandbox, {.to = "first@"});
+  CHECK(first.ended == "RSET");
+  REQUIRE(client.command("MAIL FROM:<app@example.test>")->code == 250);
+  REQUIRE(client.command("RCPT TO:<second@inbox.test>")->code == 550);
+  REQUIRE(client.command("QUIT")->code == 221);
+  const auto second = wait_refused(sandbox, {.to = "second@"});
+  const auto mentions = [](const StoredAttempt& attempt, const std::string& text) {
+    return std::any_of(attempt.transcript.begin(), attempt.transcript.end(),
+                       [&](const auto& line) { return line.text.find(text) != std::string::npos; });
+  };
+  CHECK(mentions(first, "RCPT TO:<first@inbox.test>"));
+  CHECK(mentions(second, "RCPT TO:<second@inbox.test>"));
+  CHECK_FALSE(mentions(second, "first@inbox.test"));
+  CHECK_FALSE(mentions(first, "AUTH PLAIN"));
+}
