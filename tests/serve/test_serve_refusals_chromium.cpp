@@ -2,7 +2,8 @@
 // DMARC at the end of data, a partly refused message, a dropped connection), and headless
 // Chromium shows each in the attempt list and opens a refusal on its cause, highlighted in the
 // transcript, with the diagnosis beside it; filters from the page's query; the dark theme;
-// markup in a subject stays text. Screenshots of the list and of a refusal's detail are kept
+// markup in a subject stays text; keyboard navigation (j/k, Enter, /) over the DevTools pipe
+// (inspector_keys.py). Screenshots of the list and of a refusal's detail are kept
 // as artifacts in the test's working folder (artifacts/inspector-attempts.png,
 // artifacts/inspector-refusal.png, artifacts/inspector-refusal-dark.png).
 #include <catch2/catch.hpp>
@@ -14,6 +15,7 @@
 #include "serve/serve_process.hpp"
 #include "support/child.hpp"
 #include "support/chromium.hpp"
+#include "support/paths.hpp"
 #include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 
@@ -188,5 +190,15 @@ TEST_CASE("serve: refusals in the web inspector", "[serve][integration][chromium
     const auto dom = dom_of(dir.path(), page, {"--force-dark-mode", "--blink-settings=preferredColorScheme=0"});
     CHECK(has(dom, "data-theme=\"dark\""));
     screenshot(dir.path(), page, "inspector-refusal-dark.png", {"--force-dark-mode", "--blink-settings=preferredColorScheme=0"});
+  }
+  SECTION("keyboard: j and k move, Enter opens, / goes to the filter") {
+    ChildSpec keys;
+    keys.argv = {"/usr/bin/python3", (source_dir() / "tests" / "serve" / "inspector_keys.py").string(), base,
+                 (dir.path() / "keys-profile").string()};
+    keys.timeout = 90s;
+    const auto result = run_child(keys);
+    INFO(result.describe());
+    CHECK(result.exit_code == 0);
+    CHECK(result.out.find("keyboard navigation: ok") != std::string::npos);
   }
 }
