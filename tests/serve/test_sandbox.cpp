@@ -317,3 +317,38 @@ TEST_CASE("a failed AUTH is an attempt; each attempt keeps only its part of the 
   CHECK_FALSE(mentions(second, "first@inbox.test"));
   CHECK_FALSE(mentions(first, "AUTH PLAIN"));
 }
+
+TEST_CASE("faults that cut a session are attempts: a disconnect at RCPT and a 421 at connect",
+          "[serve][sandbox][attempts]") {
+  smtp::ServerConfig config;
+  rules::Rule cut;
+  cut.at = rules::Stage::rcpt;
+  cut.match.rcpt = rules::TextMatch::exact("cut@inbox.test");
+  cut.fault = rules::Fault{.kind = rules::Fault::Kind::disconnect, .duration = {}};
+  rules::Rule busy;
+  busy.at = rules::Stage::connect;
+  busy.fault = rules::Fault{.kind = rules::Fault::Kind::close_421, .duration = {}};
+  {
+    config.rules = {cut};
+    ServeSandbox sandbox(config, make_memory_store(0));
+    sandbox.start();
+    test::SmtpClient client;
+    hello(client, sandbox.server().port());
+    REQUIRE(client.command("MAIL FROM:<app@example.test>")->code == 250);
+    CHECK_FALSE(client.command("RCPT TO:<cut@inbox.test>"));
+    const auto attempt = wait_refused(sandbox, {.to = "cut@"});
+    CHECK(attempt.fault == "disconnect");
+    CHECK(attempt.transaction->mail_from == "app@example.test");
+  }
+  {
+    config.rules = {busy};
+    ServeSandbox sandbox(config, make_memory_store(0));
+    sandbox.start();
+    test::SmtpClient client;
+    REQUIRE(client.connect(sandbox.server().port()));
+    REQUIRE(client.read_reply()->code == 421);
+    const auto attempt = wait_refused(sandbox, {});
+    CHECK(attempt.fault == "close_421");
+    CHECK_FALSE(attempt.transaction);
+  }
+}
