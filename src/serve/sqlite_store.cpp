@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   at_us INTEGER NOT NULL,
   refused INTEGER NOT NULL,    -- 1: refused (kept by --keep-refused), 0: accepted or partial (--keep)
   status TEXT NOT NULL,        -- accepted | partial | refused
+  message_id INTEGER NOT NULL, -- accepted, partial: the message kept (its record says 0); 0 otherwise
   mail_from TEXT NOT NULL,     -- lower case, as the queries compare
   recipients TEXT NOT NULL,    -- every RCPT address, lower case, one per line
   subject TEXT NOT NULL,       -- lower case
@@ -145,11 +146,11 @@ class SqliteStore final : public MessageStore {
         m_lines(m_db, "SELECT lines FROM session_lines WHERE session_id = ?1 ORDER BY seq"),
         m_insert_attempt(m_db,
                          "INSERT INTO attempts (at_us, refused, status, mail_from, recipients, subject, codes, reasons,"
-                         " record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                         " record, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
         m_evict_attempts(m_db,
                          "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE refused = ?1 ORDER BY id LIMIT ?2)"),
         m_find_attempts(m_db,
-                        "SELECT id, record FROM attempts WHERE id > ?1 AND id < ?2"
+                        "SELECT id, record, message_id FROM attempts WHERE id > ?1 AND id < ?2"
                         " AND (?3 IS NULL OR status = ?3)"
                         " AND (?4 IS NULL OR instr(codes, ?4) > 0)"
                         " AND (?5 IS NULL OR instr(codes, ?5) > 0)"
@@ -159,7 +160,7 @@ class SqliteStore final : public MessageStore {
                         " AND (?9 IS NULL OR instr(subject, ?9) > 0)"
                         " AND (?10 IS NULL OR at_us >= ?10)"
                         " ORDER BY id DESC LIMIT ?11"),
-        m_get_attempt(m_db, "SELECT id, record FROM attempts WHERE id = ?1"),
+        m_get_attempt(m_db, "SELECT id, record, message_id FROM attempts WHERE id = ?1"),
         m_message_count(count_messages(m_db)),
         m_attempt_counts{count_attempts(m_db, 0), count_attempts(m_db, 1)},
         m_group([this](const std::vector<GroupCommit::Write*>& group) { commit_group(group); }) {}
@@ -333,6 +334,7 @@ class SqliteStore final : public MessageStore {
     std::string status;
     AttemptKeys keys;
     std::string record;
+    std::uint64_t message_id = 0;  // set by the message's write, which knows its id
     std::uint64_t id = 0;
   };
 
@@ -342,7 +344,7 @@ class SqliteStore final : public MessageStore {
     MessageKeys keys;
     std::string record;
     std::optional<SessionWrite> session;
-    PendingAttempt attempt;  // its message_id is set in the record when written
+    PendingAttempt attempt;  // its message_id is set when the message is written
     std::uint64_t id = 0;
   };
 
@@ -353,6 +355,7 @@ class SqliteStore final : public MessageStore {
     pending.status = std::string(name_of(k_attempt_status_names, attempt.status));
     pending.keys = keys_of(attempt);
     pending.record = attempt_json(attempt).dump();
+    pending.message_id = attempt.message_id;
     return pending;
   }
 
@@ -367,6 +370,7 @@ class SqliteStore final : public MessageStore {
     m_insert_attempt.bind(7, std::string_view(pending.keys.codes));
     m_insert_attempt.bind(8, std::string_view(pending.keys.reasons));
     m_insert_attempt.bind(9, std::string_view(pending.record));
+    m_insert_attempt.bind(10, static_cast<std::int64_t>(pending.message_id));
     m_insert_attempt.step();
     pending.id = static_cast<std::uint64_t>(m_db.last_insert_rowid());
     ++m_attempt_counts[pending.refused ? 1 : 0];
@@ -403,10 +407,8 @@ class SqliteStore final : public MessageStore {
       m_insert.step();
       pending->id = static_cast<std::uint64_t>(m_db.last_insert_rowid());
       ++m_message_count;
-      // The message's id is known only now: the attempt's record takes it here.
-      auto record = nlohmann::json::parse(pending->attempt.record);
-      record["message_id"] = pending->id;
-      pending->attempt.record = record.dump();
+      // The message's id is known only now: its column, not the serialised record, takes it.
+      pending->attempt.message_id = pending->id;
       apply_attempt(pending->attempt);
       if (pending->session) {
         apply_session(*pending->session);
@@ -584,6 +586,7 @@ class SqliteStore final : public MessageStore {
   static StoredAttempt attempt_row(const sqlite::Statement& row) {
     StoredAttempt attempt = attempt_from_json(nlohmann::json::parse(row.text(1)));
     attempt.id = static_cast<std::uint64_t>(row.integer(0));
+    attempt.message_id = static_cast<std::uint64_t>(row.integer(2));
     return attempt;
   }
 
