@@ -94,6 +94,7 @@ complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l config -x -a '(
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l smtp-port -x -d 'SMTP port (0: any free one)'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l data -x -a '(__fish_complete_directories)' -d 'Folder for the SQLite store'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l keep -x -d 'Keep the newest N messages'
+complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l keep-refused -x -d 'Keep the newest N refused attempts'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l bind -x -d 'Address to listen on'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l smtp-bind -x -d 'Address for SMTP only'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l http-bind -x -d 'Address for the HTTP API only'

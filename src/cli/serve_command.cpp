@@ -5,11 +5,13 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <ctime>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "cli/commands.hpp"
@@ -19,6 +21,7 @@
 #include "runner/sender_checks.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/rules_json.hpp"
+#include "serve/attempt_keys.hpp"
 #include "serve/kept_authority.hpp"
 #include "serve/sandbox.hpp"
 
@@ -38,6 +41,7 @@ struct ServeSettings {
   std::uint16_t smtp_port = k_default_smtp_port;
   std::string data_dir;
   std::size_t keep = k_default_keep;
+  std::optional<std::size_t> keep_refused;  // --keep-refused; default: as --keep
   std::string bind = "127.0.0.1";  // --bind: both, unless --smtp-bind / --http-bind say otherwise
   std::string smtp_bind;
   std::string http_bind;
@@ -197,6 +201,47 @@ void print_stored(const serve::StoredMessage& message, LinePrinter& printer) {
   printer.print(line);
 }
 
+// "14:03:07", local time: the console is read by the person beside it.
+std::string clock_time(std::chrono::system_clock::time_point at) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char text[16];
+  std::strftime(text, sizeof text, "%H:%M:%S", &local);
+  return text;
+}
+
+// One line per refusal, as per stored message: when, who, what was refused, the reply, why.
+// An attempt ended by a fault alone gets one line for it.
+void print_refused(const serve::StoredAttempt& attempt, LinePrinter& printer) {
+  const std::string head = clock_time(attempt.at) + " " + attempt.client_address + " ";
+  const std::string tail = attempt.status == serve::AttemptStatus::partial
+                               ? " (message " + std::to_string(attempt.message_id) + " kept for the others)"
+                           : attempt.id != 0 ? " (attempt " + std::to_string(attempt.id) + ")"
+                                             : std::string();
+  std::string lines;
+  for (const auto& refusal : attempt.refusals) {
+    std::string what = refusal.command == "END_OF_DATA" ? std::string("end of DATA") : refusal.command;
+    if (!refusal.argument.empty()) {
+      what += " <" + refusal.argument + ">";
+    } else if (refusal.command == "END_OF_DATA" && attempt.transaction) {
+      what += " from <" + attempt.transaction->mail_from + ">";
+    }
+    std::string reply = std::to_string(refusal.reply.code);
+    if (refusal.reply.enhanced) {
+      reply += " " + refusal.reply.enhanced->str();
+    }
+    lines += "refused " + head + what + " " + reply + " " + refusal.reason + tail + "\n";
+  }
+  if (attempt.refusals.empty()) {
+    const smtp::Reply* reply = serve::attempt_reply(attempt);
+    lines += "refused " + head + (attempt.fault.empty() ? std::string("attempt") : "fault " + attempt.fault) +
+             (reply != nullptr ? " " + std::to_string(reply->code) : std::string()) +
+             (attempt.ended.empty() ? std::string() : " (" + attempt.ended + ")") + tail + "\n";
+  }
+  printer.print(lines);
+}
+
 // glibc serves blocks over 128 KiB with fresh mappings and hands large freed memory back to the
 // kernel, so every message growing past that size writes to new pages. On a VM a page fault
 // costs more than receiving the bytes (bench/RESULTS.md: about 3 ms per MiB of new memory, 1 MiB
@@ -257,14 +302,16 @@ int serve(ServeSettings settings) {
   }
   reuse_freed_memory();
   const StopSignals stop_signals;
-  auto store = settings.data_dir.empty() ? serve::make_memory_store(settings.keep)
-                                         : serve::make_sqlite_store(settings.data_dir, settings.keep);
+  auto store = settings.data_dir.empty()
+                   ? serve::make_memory_store(settings.keep, settings.keep_refused)
+                   : serve::make_sqlite_store(settings.data_dir, settings.keep, settings.keep_refused);
   const std::string location =
       settings.data_dir.empty() ? std::string("memory (lost on exit; --data DIR keeps them)")
                                 : (std::filesystem::path(settings.data_dir) / "maildog.sqlite3").string();
   LinePrinter printer(std::cout);  // outlives the sandbox: the last messages' lines are written
   serve::ServeSandbox sandbox(std::move(*config), std::move(store),
-                              [&printer](const serve::StoredMessage& message) { print_stored(message, printer); });
+                              [&printer](const serve::StoredMessage& message) { print_stored(message, printer); },
+                              [&printer](const serve::StoredAttempt& attempt) { print_refused(attempt, printer); });
   sandbox.start();
   http::ApiOptions api_options;
   api_options.bind = http_bind->address;
@@ -326,6 +373,7 @@ Command add_serve_command(CLI::App& app) {
       "restarts; a message is on disk before its 250 is sent. --keep N keeps the newest N (0: all).\n"
       "With TLS in --config, the certificate is signed by a CA whose file is printed at start (kept\n"
       "as DIR/ca.pem with --data DIR, new at each start without it): clients verify with it.\n"
+      "Refused attempts are kept too (/api/v1/attempts, and a console line each), --keep-refused N of them.\n"
       "Examples:\n"
       "  maildog-ci serve\n"
       "  maildog-ci serve --config scenarios/greylisting.yaml --smtp-port 2525 --data .maildog\n"
@@ -347,6 +395,9 @@ Command add_serve_command(CLI::App& app) {
   command->add_option("--smtp-port", settings->smtp_port, "SMTP port; 0 picks a free one")->capture_default_str();
   command->add_option("--data", settings->data_dir, "Folder for the SQLite store; without it, memory only");
   command->add_option("--keep", settings->keep, "Keep the newest N messages (0: all)")->capture_default_str();
+  command->add_option("--keep-refused", settings->keep_refused,
+                      "Keep the newest N refused attempts, apart from messages (0: all; default: as --keep)")
+      ->type_name("N");
   command->add_option("--bind", settings->bind, "Address or name to listen on, for SMTP and HTTP")
       ->capture_default_str();
   command->add_option("--smtp-bind", settings->smtp_bind, "Address or name for SMTP only (default: --bind)")

@@ -7,6 +7,7 @@
 
 #include "core/ascii.hpp"
 #include "core/json_depth.hpp"
+#include "http/attempt_json.hpp"
 #include "http/inspector_assets.hpp"
 #include "http/message_json.hpp"
 #include "http/target.hpp"
@@ -125,6 +126,75 @@ std::optional<serve::MessageQuery> parse_query(const Target& target, std::string
     return std::nullopt;
   }
   query.limit = *limit;
+  return query;
+}
+
+// The attempt filters besides those a MessageQuery has: status, code, enhanced and reason.
+bool has_attempt_filter(const Target& target) {
+  constexpr std::array<std::string_view, 4> k_names{"status", "code", "enhanced", "reason"};
+  return std::any_of(k_names.begin(), k_names.end(),
+                     [&](std::string_view name) { return target.query.contains(std::string(name)); });
+}
+
+// GET /api/v1/attempts's filters: status, code, enhanced, reason, to, from, subject, since,
+// after, before and limit.
+std::optional<serve::AttemptQuery> parse_attempt_query(const Target& target, std::string* error) {
+  const auto messages = parse_query(target, error);
+  if (!messages) {
+    return std::nullopt;
+  }
+  if (messages->auth) {
+    *error = "auth filters messages, not attempts: use reason (e.g. reason=dmarc)";
+    return std::nullopt;
+  }
+  serve::AttemptQuery query;
+  query.to = messages->to;
+  query.from = messages->from;
+  query.subject = messages->subject;
+  query.since = messages->since;
+  query.after_id = messages->after_id;
+  query.before_id = messages->before_id;
+  query.limit = messages->limit;
+  const auto text = [&](const char* name) -> std::optional<std::string> {
+    const auto found = target.query.find(name);
+    return found == target.query.end() ? std::nullopt : std::optional<std::string>(found->second);
+  };
+  if (const auto status = text("status")) {
+    query.status = lookup_name(serve::k_attempt_status_names, *status);
+    if (!query.status) {
+      *error = "status must be refused, accepted or partial";
+      return std::nullopt;
+    }
+  }
+  if (const auto code = text("code")) {
+    const auto value = parse_id(*code);
+    if (!value || *value < 200 || *value > 599) {
+      *error = "code must be a reply code, e.g. 550";
+      return std::nullopt;
+    }
+    query.code = static_cast<int>(*value);
+  }
+  if (const auto enhanced = text("enhanced")) {
+    const auto parsed = smtp::EnhancedCode::parse(*enhanced);
+    if (!parsed) {
+      *error = "enhanced must be an enhanced status code, e.g. 5.1.1";
+      return std::nullopt;
+    }
+    query.enhanced = parsed->str();
+  }
+  if (const auto reason = text("reason")) {
+    const std::string lower = ascii::lower(*reason);
+    if (std::find(capture::k_refusal_reasons.begin(), capture::k_refusal_reasons.end(), lower) ==
+        capture::k_refusal_reasons.end()) {
+      std::string words;
+      for (const auto word : capture::k_refusal_reasons) {
+        words += (words.empty() ? "" : ", ") + std::string(word);
+      }
+      *error = "reason must be one of " + words;
+      return std::nullopt;
+    }
+    query.reason = lower;
+  }
   return query;
 }
 
@@ -337,11 +407,43 @@ Routed get_session(const Context& context, const Target&, const Params& params, 
   return session ? json_response(session_detail(*session)) : json_error(404, "no session " + params.at(0));
 }
 
+Routed list_attempts(const Context& context, const Target& target, const Params&, const ApiRequest&) {
+  std::string error;
+  const auto query = parse_attempt_query(target, &error);
+  if (!query) {
+    return json_error(400, error);
+  }
+  Json attempts = Json::array();
+  for (const auto& attempt : context.store.find_attempts(*query)) {
+    attempts.push_back(attempt_summary(attempt));
+  }
+  return json_response({{"count", attempts.size()}, {"attempts", attempts}});
+}
+
+Routed get_attempt(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  const auto id = parse_id(params.at(0));
+  const auto attempt = id ? context.store.attempt(*id) : std::nullopt;
+  if (!attempt) {
+    return json_error(404, "no attempt " + params.at(0));
+  }
+  // An accepted attempt keeps no transcript of its own: its session's is shown.
+  const auto session = attempt->transcript.empty() ? context.store.session(attempt->session_id) : std::nullopt;
+  return json_response(attempt_detail(*attempt, session));
+}
+
 Routed wait_message(const Context& context, const Target& target, const Params&, const ApiRequest&) {
   std::string error;
   auto query = parse_query(target, &error);
   if (!query) {
     return json_error(400, error);
+  }
+  std::optional<serve::AttemptQuery> attempt_query;
+  if (has_attempt_filter(target)) {
+    attempt_query = parse_attempt_query(target, &error);
+    if (!attempt_query) {
+      return json_error(400, error);
+    }
+    attempt_query->limit = 1;
   }
   std::chrono::milliseconds timeout = k_wait_default;
   if (const auto found = target.query.find("timeout"); found != target.query.end()) {
@@ -352,7 +454,7 @@ Routed wait_message(const Context& context, const Target& target, const Params&,
     timeout = *parsed;
   }
   query->limit = 1;
-  return WaitPlan{*query, std::min(timeout, context.options.max_wait)};
+  return WaitPlan{*query, attempt_query, std::min(timeout, context.options.max_wait)};
 }
 
 Routed get_rules(const Context& context, const Target&, const Params&, const ApiRequest&) {
@@ -422,6 +524,8 @@ const std::vector<Route>& routes() {
       {"GET", {"api", "v1", "messages", ":id", "body", ":subtype"}, get_body},
       {"GET", {"api", "v1", "messages", ":id", "auth"}, get_auth},
       {"GET", {"api", "v1", "messages", ":id", "transcript"}, get_transcript},
+      {"GET", {"api", "v1", "attempts"}, list_attempts},
+      {"GET", {"api", "v1", "attempts", ":id"}, get_attempt},
       {"GET", {"api", "v1", "sessions"}, list_sessions},
       {"GET", {"api", "v1", "sessions", ":id"}, get_session},
       {"GET", {"api", "v1", "wait"}, wait_message},
@@ -599,6 +703,10 @@ Routed ApiRoutes::handle(const ApiRequest& request) const {
 }
 
 std::optional<ApiResponse> ApiRoutes::poll(const WaitPlan& plan) const {
+  if (plan.attempt_query) {
+    const auto attempts = m_store.find_attempts(*plan.attempt_query);
+    return attempts.empty() ? std::nullopt : std::optional(json_response(attempt_summary(attempts.front())));
+  }
   const auto found = m_store.find(plan.query);
   if (found.empty()) {
     return std::nullopt;
@@ -607,7 +715,8 @@ std::optional<ApiResponse> ApiRoutes::poll(const WaitPlan& plan) const {
 }
 
 ApiResponse ApiRoutes::wait_timed_out(const WaitPlan& plan) const {
-  return json_error(408, "no matching message arrived within " + std::to_string(plan.timeout.count()) + " ms");
+  return json_error(408, std::string(plan.attempt_query ? "no matching attempt" : "no matching message") +
+                              " arrived within " + std::to_string(plan.timeout.count()) + " ms");
 }
 
 void ApiRoutes::finish(ApiResponse& response) const {

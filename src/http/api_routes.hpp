@@ -35,6 +35,9 @@ struct ApiResponse {
 
 struct WaitPlan {
   serve::MessageQuery query;
+  // Set when the wait named an attempt filter (status, code, enhanced, reason): the wait is for
+  // an attempt, and answers with its summary.
+  std::optional<serve::AttemptQuery> attempt_query;
   std::chrono::milliseconds timeout{0};
 };
 

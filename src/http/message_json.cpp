@@ -252,7 +252,8 @@ Json session_summary(const serve::StoredSession& session) {
               {"tls", record.tls},
               {"started", format_rfc3339(record.started)},
               {"duration_ms", static_cast<double>(record.duration.count()) / 1000.0},
-              {"close_reason", record.close_reason}};
+              {"close_reason", record.close_reason},
+              {"refusal_count", record.refusals.size()}};
   if (record.tls) {
     out["tls_version"] = record.tls_version;
     out["tls_cipher"] = record.tls_cipher;

@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "serve/attempt_keys.hpp"
 #include "serve/message_keys.hpp"
 #include "serve/store.hpp"
 
@@ -15,7 +16,7 @@ namespace {
 
 class MemoryStore final : public MessageStore {
  public:
-  explicit MemoryStore(std::size_t keep) : m_keep(keep) {}
+  MemoryStore(std::size_t keep, std::size_t keep_refused) : m_keep(keep), m_keep_refused(keep_refused) {}
 
   void put_session(const StoredSession& session) override {
     std::lock_guard lock(m_mutex);
@@ -76,6 +77,23 @@ class MemoryStore final : public MessageStore {
     return out;
   }
 
+  std::vector<StoredAttempt> find_attempts(const AttemptQuery& query) const override {
+    std::lock_guard lock(m_mutex);
+    std::vector<StoredAttempt> out;
+    for (auto it = m_attempts.rbegin(); it != m_attempts.rend() && out.size() < query.limit; ++it) {
+      if (matches(it->second.keys, it->second.attempt, query)) {
+        out.push_back(it->second.attempt);
+      }
+    }
+    return out;
+  }
+
+  std::optional<StoredAttempt> attempt(std::uint64_t id) const override {
+    std::lock_guard lock(m_mutex);
+    auto found = m_attempts.find(id);
+    return found == m_attempts.end() ? std::nullopt : std::optional(found->second.attempt);
+  }
+
   bool remove(std::uint64_t id) override {
     std::lock_guard lock(m_mutex);
     auto found = locate(id);
@@ -108,6 +126,9 @@ class MemoryStore final : public MessageStore {
       while (m_keep > 0 && m_messages.size() > m_keep) {
         m_messages.pop_front();
       }
+      StoredAttempt attempt = attempt_of_message(m_messages.back().message, session);
+      attempt.message_id = id;
+      put_attempt(std::move(attempt));
     }
     if (session != nullptr) {
       update_session(session_id, *session, true);
@@ -115,11 +136,42 @@ class MemoryStore final : public MessageStore {
     return id;
   }
 
+  void insert_attempt_async(StoredAttempt attempt, Added done) override {
+    std::uint64_t id = 0;
+    {
+      std::lock_guard lock(m_mutex);
+      id = put_attempt(std::move(attempt));
+    }
+    done(id, nullptr);
+  }
+
  private:
   struct Entry {
     StoredMessage message;
     MessageKeys keys;
   };
+
+  struct AttemptEntry {
+    StoredAttempt attempt;
+    AttemptKeys keys;
+  };
+
+  // Called with m_mutex held. Refused attempts and the others have retention counts of their
+  // own, so a flood of refusals never pushes out what was accepted.
+  std::uint64_t put_attempt(StoredAttempt attempt) {
+    const bool refused = attempt.status == AttemptStatus::refused;
+    const std::uint64_t id = attempt.id = ++m_last_attempt_id;
+    AttemptKeys keys = keys_of(attempt);
+    m_attempts.emplace(id, AttemptEntry{std::move(attempt), std::move(keys)});
+    auto& kept = refused ? m_refused_ids : m_accepted_ids;
+    kept.push_back(id);
+    const std::size_t limit = refused ? m_keep_refused : m_keep;
+    while (limit > 0 && kept.size() > limit) {
+      m_attempts.erase(kept.front());
+      kept.pop_front();
+    }
+    return id;
+  }
 
   void evict_sessions() {
     while (m_keep > 0 && m_sessions.size() > m_keep) {
@@ -134,7 +186,11 @@ class MemoryStore final : public MessageStore {
   }
 
   const std::size_t m_keep;
+  const std::size_t m_keep_refused;
   mutable std::mutex m_mutex;
+  std::uint64_t m_last_attempt_id = 0;
+  std::map<std::uint64_t, AttemptEntry> m_attempts;
+  std::deque<std::uint64_t> m_refused_ids, m_accepted_ids;  // ascending, for retention
   std::uint64_t m_last_id = 0;
   std::deque<Entry> m_messages;  // ascending id
   std::map<std::uint64_t, StoredSession> m_sessions;
@@ -142,6 +198,8 @@ class MemoryStore final : public MessageStore {
 
 }  // namespace
 
-std::unique_ptr<MessageStore> make_memory_store(std::size_t keep) { return std::make_unique<MemoryStore>(keep); }
+std::unique_ptr<MessageStore> make_memory_store(std::size_t keep, std::optional<std::size_t> keep_refused) {
+  return std::make_unique<MemoryStore>(keep, keep_refused.value_or(keep));
+}
 
 }  // namespace maildog::serve

@@ -31,6 +31,20 @@ std::optional<smtp::Reply> optional_reply_from_json(const json& in) {
   return in.is_null() ? std::nullopt : std::optional(reply_from_json(in));
 }
 
+json refusal_json(const capture::RefusalRecord& refusal) {
+  return {{"reason", refusal.reason},
+          {"command", refusal.command},
+          {"argument", refusal.argument},
+          {"recipients", refusal.recipients},
+          {"reply", reply_json(refusal.reply)}};
+}
+
+capture::RefusalRecord refusal_from_json(const json& refusal) {
+  return {refusal.at("reason").get<std::string>(), refusal.at("command").get<std::string>(),
+          refusal.at("argument").get<std::string>(), refusal.at("recipients").get<std::vector<std::string>>(),
+          reply_from_json(refusal.at("reply"))};
+}
+
 }  // namespace
 
 std::int64_t micros_since_epoch(std::chrono::system_clock::time_point at) {
@@ -112,11 +126,7 @@ json session_json(const capture::SessionRecord& session) {
   }
   json refusals = json::array();
   for (const auto& refusal : session.refusals) {
-    refusals.push_back({{"reason", refusal.reason},
-                        {"command", refusal.command},
-                        {"argument", refusal.argument},
-                        {"recipients", refusal.recipients},
-                        {"reply", reply_json(refusal.reply)}});
+    refusals.push_back(refusal_json(refusal));
   }
   return {{"id", session.id},
           {"client_address", session.client_address},
@@ -153,15 +163,66 @@ capture::SessionRecord session_from_json(const json& in) {
     session.transcript.push_back(transcript_entry_from_json(entry));
   }
   for (const auto& refusal : in.at("refusals")) {
-    session.refusals.push_back({refusal.at("reason").get<std::string>(), refusal.at("command").get<std::string>(),
-                                refusal.at("argument").get<std::string>(),
-                                refusal.at("recipients").get<std::vector<std::string>>(),
-                                reply_from_json(refusal.at("reply"))});
+    session.refusals.push_back(refusal_from_json(refusal));
   }
   session.close_reason = in.at("close_reason").get<std::string>();
   session.started = time_from_micros(in.at("started_us").get<std::int64_t>());
   session.duration = std::chrono::microseconds(in.at("duration_us").get<std::int64_t>());
   return session;
+}
+
+json attempt_json(const StoredAttempt& attempt) {
+  json refusals = json::array();
+  for (const auto& refusal : attempt.refusals) {
+    refusals.push_back(refusal_json(refusal));
+  }
+  json transcript = json::array();
+  for (const auto& entry : attempt.transcript) {
+    transcript.push_back(transcript_entry_json(entry));
+  }
+  return {{"at_us", micros_since_epoch(attempt.at)},
+          {"session_id", attempt.session_id},
+          {"status", name_of(k_attempt_status_names, attempt.status)},
+          {"message_id", attempt.message_id},
+          {"client_address", attempt.client_address},
+          {"client_port", attempt.client_port},
+          {"helo", attempt.helo},
+          {"auth_user", attempt.auth_user ? json(*attempt.auth_user) : json(nullptr)},
+          {"transaction", attempt.transaction ? transaction_json(*attempt.transaction) : json(nullptr)},
+          {"subject", attempt.subject},
+          {"message_size", attempt.message_size},
+          {"refusals", std::move(refusals)},
+          {"fault", attempt.fault},
+          {"ended", attempt.ended},
+          {"transcript", std::move(transcript)}};
+}
+
+StoredAttempt attempt_from_json(const json& in) {
+  StoredAttempt attempt;
+  attempt.at = time_from_micros(in.at("at_us").get<std::int64_t>());
+  attempt.session_id = in.at("session_id").get<std::uint64_t>();
+  attempt.status = lookup_name(k_attempt_status_names, in.at("status").get<std::string>()).value_or(AttemptStatus::refused);
+  attempt.message_id = in.at("message_id").get<std::uint64_t>();
+  attempt.client_address = in.at("client_address").get<std::string>();
+  attempt.client_port = in.at("client_port").get<std::uint16_t>();
+  attempt.helo = in.at("helo").get<std::string>();
+  if (in.at("auth_user").is_string()) {
+    attempt.auth_user = in.at("auth_user").get<std::string>();
+  }
+  if (!in.at("transaction").is_null()) {
+    attempt.transaction = transaction_from_json(in.at("transaction"));
+  }
+  attempt.subject = in.at("subject").get<std::string>();
+  attempt.message_size = in.at("message_size").get<std::size_t>();
+  for (const auto& refusal : in.at("refusals")) {
+    attempt.refusals.push_back(refusal_from_json(refusal));
+  }
+  attempt.fault = in.at("fault").get<std::string>();
+  attempt.ended = in.at("ended").get<std::string>();
+  for (const auto& entry : in.at("transcript")) {
+    attempt.transcript.push_back(transcript_entry_from_json(entry));
+  }
+  return attempt;
 }
 
 }  // namespace maildog::serve

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capture/records.hpp"
+#include "serve/store.hpp"
 
 namespace maildog::serve {
 
@@ -25,5 +26,9 @@ capture::TranscriptEntry transcript_entry_from_json(const nlohmann::json& json);
 
 nlohmann::json session_json(const capture::SessionRecord& session);
 capture::SessionRecord session_from_json(const nlohmann::json& json);
+
+// An attempt without its id (a column of its own in the SQLite store).
+nlohmann::json attempt_json(const StoredAttempt& attempt);
+StoredAttempt attempt_from_json(const nlohmann::json& json);
 
 }  // namespace maildog::serve

@@ -3,12 +3,14 @@
 // mutex: simple and correct; SQLite serialises writers anyway. Writes go through a group
 // commit: messages stored at the same time share one transaction and one fsync.
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 #include <unordered_map>
 
+#include "serve/attempt_keys.hpp"
 #include "serve/group_commit.hpp"
 #include "serve/message_keys.hpp"
 #include "serve/record_json.hpp"
@@ -22,7 +24,8 @@ namespace {
 // Bump with a migration in open_schema() when the tables change.
 // 2: a session's transcript moved from its record into session_lines; no indexes on messages.
 // 3: session_lines is a rowid table with an index on its key, not WITHOUT ROWID.
-constexpr std::int64_t k_schema_version = 3;
+// 4: attempts (every transaction however it ended, and sessions refused before one).
+constexpr std::int64_t k_schema_version = 4;
 constexpr std::int64_t k_page_size = 16384;
 constexpr std::int64_t k_checkpoint_bytes = 40 << 20;
 // Another process (a second read-only look, a backup) may hold the lock briefly.
@@ -56,6 +59,21 @@ CREATE TABLE IF NOT EXISTS session_lines (
   lines TEXT NOT NULL          -- the piece's transcript entries, a JSON array
 );
 CREATE UNIQUE INDEX IF NOT EXISTS session_lines_key ON session_lines (session_id, seq);
+CREATE TABLE IF NOT EXISTS attempts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_us INTEGER NOT NULL,
+  refused INTEGER NOT NULL,    -- 1: refused (kept by --keep-refused), 0: accepted or partial (--keep)
+  status TEXT NOT NULL,        -- accepted | partial | refused
+  message_id INTEGER NOT NULL, -- accepted, partial: the message kept (its record says 0); 0 otherwise
+  mail_from TEXT NOT NULL,     -- lower case, as the queries compare
+  recipients TEXT NOT NULL,    -- every RCPT address, lower case, one per line
+  subject TEXT NOT NULL,       -- lower case
+  codes TEXT NOT NULL,         -- " 550 5.1.1 " (attempt_keys.hpp)
+  reasons TEXT NOT NULL,       -- " unknown_user "
+  record TEXT NOT NULL         -- the attempt as JSON
+);
+-- Retention walks each kind oldest first.
+CREATE INDEX IF NOT EXISTS attempts_kept ON attempts (refused, id);
 )sql";
 
 // Version 1 kept the transcript inside the session's record, and had indexes on the messages'
@@ -86,14 +104,20 @@ CREATE UNIQUE INDEX session_lines_key ON session_lines (session_id, seq);
 UPDATE schema_version SET version = 3;
 )sql";
 
+// Version 3 had no attempts: the schema above adds the table; nothing to move.
+constexpr std::string_view k_migrate_from_3 = R"sql(
+UPDATE schema_version SET version = 4;
+)sql";
+
 constexpr std::size_t k_no_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
 
 constexpr std::string_view k_message_columns = "id, received_us, session_id, record, bytes";
 
 class SqliteStore final : public MessageStore {
  public:
-  SqliteStore(const std::string& path, std::size_t keep)
+  SqliteStore(const std::string& path, std::size_t keep, std::size_t keep_refused)
       : m_keep(keep),
+        m_keep_refused(keep_refused),
         m_db(open(path)),
         m_insert(m_db,
                  "INSERT INTO messages (received_us, session_id, mail_from, recipients, subject, auth, record, bytes)"
@@ -120,7 +144,25 @@ class SqliteStore final : public MessageStore {
         m_session(m_db, "SELECT id, open, record FROM sessions WHERE id = ?1"),
         m_sessions(m_db, "SELECT id, open, record FROM sessions ORDER BY id DESC LIMIT ?1"),
         m_lines(m_db, "SELECT lines FROM session_lines WHERE session_id = ?1 ORDER BY seq"),
+        m_insert_attempt(m_db,
+                         "INSERT INTO attempts (at_us, refused, status, mail_from, recipients, subject, codes, reasons,"
+                         " record, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+        m_evict_attempts(m_db,
+                         "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE refused = ?1 ORDER BY id LIMIT ?2)"),
+        m_find_attempts(m_db,
+                        "SELECT id, record, message_id FROM attempts WHERE id > ?1 AND id < ?2"
+                        " AND (?3 IS NULL OR status = ?3)"
+                        " AND (?4 IS NULL OR instr(codes, ?4) > 0)"
+                        " AND (?5 IS NULL OR instr(codes, ?5) > 0)"
+                        " AND (?6 IS NULL OR instr(reasons, ?6) > 0)"
+                        " AND (?7 IS NULL OR instr(recipients, ?7) > 0)"
+                        " AND (?8 IS NULL OR instr(mail_from, ?8) > 0)"
+                        " AND (?9 IS NULL OR instr(subject, ?9) > 0)"
+                        " AND (?10 IS NULL OR at_us >= ?10)"
+                        " ORDER BY id DESC LIMIT ?11"),
+        m_get_attempt(m_db, "SELECT id, record, message_id FROM attempts WHERE id = ?1"),
         m_message_count(count_messages(m_db)),
+        m_attempt_counts{count_attempts(m_db, 0), count_attempts(m_db, 1)},
         m_group([this](const std::vector<GroupCommit::Write*>& group) { commit_group(group); }) {}
 
   void put_session(const StoredSession& session) override {
@@ -183,6 +225,38 @@ class SqliteStore final : public MessageStore {
     return out;
   }
 
+  std::vector<StoredAttempt> find_attempts(const AttemptQuery& query) const override {
+    std::lock_guard lock(m_mutex);
+    sqlite::ResetAtExit reset(m_find_attempts);
+    auto& find = m_find_attempts;
+    find.bind(1, static_cast<std::int64_t>(query.after_id));
+    find.bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(query.before_id, k_no_limit)));
+    find.bind_optional(3, query.status ? std::optional(std::string(name_of(k_attempt_status_names, *query.status)))
+                                       : std::nullopt);
+    find.bind_optional(4, query.code ? std::optional(code_needle(*query.code)) : std::nullopt);
+    find.bind_optional(5, query.enhanced ? std::optional(enhanced_needle(*query.enhanced)) : std::nullopt);
+    find.bind_optional(6, query.reason ? std::optional(reason_needle(*query.reason)) : std::nullopt);
+    find.bind_optional(7, query.to ? std::optional(needle(*query.to)) : std::nullopt);
+    find.bind_optional(8, query.from ? std::optional(needle(*query.from)) : std::nullopt);
+    find.bind_optional(9, query.subject ? std::optional(needle(*query.subject)) : std::nullopt);
+    if (query.since) {
+      find.bind(10, micros_since_epoch(*query.since));
+    }
+    find.bind(11, static_cast<std::int64_t>(std::min<std::size_t>(query.limit, k_no_limit)));
+    std::vector<StoredAttempt> out;
+    while (find.step()) {
+      out.push_back(attempt_row(find));
+    }
+    return out;
+  }
+
+  std::optional<StoredAttempt> attempt(std::uint64_t id) const override {
+    std::lock_guard lock(m_mutex);
+    sqlite::ResetAtExit reset(m_get_attempt);
+    m_get_attempt.bind(1, static_cast<std::int64_t>(id));
+    return m_get_attempt.step() ? std::optional(attempt_row(m_get_attempt)) : std::nullopt;
+  }
+
   bool remove(std::uint64_t id) override {
     std::lock_guard lock(m_mutex);
     sqlite::ResetAtExit reset(m_remove);
@@ -218,6 +292,19 @@ class SqliteStore final : public MessageStore {
     m_group.submit(message_write(prepare_message(std::move(message), session), std::move(done)));
   }
 
+  // Not durable on its own: the next message's synced commit takes it to disk (WAL order).
+  void insert_attempt_async(StoredAttempt attempt, Added done) override {
+    auto pending = std::make_shared<PendingAttempt>(prepare_attempt(std::move(attempt)));
+    GroupCommit::Write write;
+    write.apply = [this, pending] { apply_attempt(*pending); };
+    write.done = [pending, done = std::move(done)](std::exception_ptr error) {
+      if (done) {
+        done(error ? 0 : pending->id, error);
+      }
+    };
+    m_group.submit(std::move(write));
+  }
+
  private:
   // What is committed of an open session: the next write adds only the transcript lines after
   // these, and rewrites the record only when it changed. Counted after the commit, so a failed
@@ -240,19 +327,60 @@ class SqliteStore final : public MessageStore {
     bool replace_lines = false;  // drop the stored lines first (a whole record is put)
   };
 
+  // An attempt serialised by the caller, its id set by the write.
+  struct PendingAttempt {
+    std::int64_t at_us = 0;
+    bool refused = true;
+    std::string status;
+    AttemptKeys keys;
+    std::string record;
+    std::uint64_t message_id = 0;  // set by the message's write, which knows its id
+    std::uint64_t id = 0;
+  };
+
   // A message serialised by the caller (outside the store's lock), its id set by the write.
   struct PendingMessage {
     StoredMessage message;
     MessageKeys keys;
     std::string record;
     std::optional<SessionWrite> session;
+    PendingAttempt attempt;  // its message_id is set when the message is written
     std::uint64_t id = 0;
   };
+
+  static PendingAttempt prepare_attempt(const StoredAttempt& attempt) {
+    PendingAttempt pending;
+    pending.at_us = micros_since_epoch(attempt.at);
+    pending.refused = attempt.status == AttemptStatus::refused;
+    pending.status = std::string(name_of(k_attempt_status_names, attempt.status));
+    pending.keys = keys_of(attempt);
+    pending.record = attempt_json(attempt).dump();
+    pending.message_id = attempt.message_id;
+    return pending;
+  }
+
+  void apply_attempt(PendingAttempt& pending) {
+    sqlite::ResetAtExit reset(m_insert_attempt);
+    m_insert_attempt.bind(1, pending.at_us);
+    m_insert_attempt.bind(2, std::int64_t{pending.refused ? 1 : 0});
+    m_insert_attempt.bind(3, std::string_view(pending.status));
+    m_insert_attempt.bind(4, std::string_view(pending.keys.from));
+    m_insert_attempt.bind(5, std::string_view(pending.keys.recipients));
+    m_insert_attempt.bind(6, std::string_view(pending.keys.subject));
+    m_insert_attempt.bind(7, std::string_view(pending.keys.codes));
+    m_insert_attempt.bind(8, std::string_view(pending.keys.reasons));
+    m_insert_attempt.bind(9, std::string_view(pending.record));
+    m_insert_attempt.bind(10, static_cast<std::int64_t>(pending.message_id));
+    m_insert_attempt.step();
+    pending.id = static_cast<std::uint64_t>(m_db.last_insert_rowid());
+    ++m_attempt_counts[pending.refused ? 1 : 0];
+  }
 
   std::shared_ptr<PendingMessage> prepare_message(StoredMessage message, const capture::SessionRecord* session) {
     auto pending = std::make_shared<PendingMessage>();
     pending->keys = keys_of(message);
     pending->record = transaction_json(message.transaction).dump();
+    pending->attempt = prepare_attempt(attempt_of_message(message, session));
     if (session != nullptr) {
       pending->session = prepare_session(message.session_id, *session, true, written(message.session_id));
     }
@@ -279,6 +407,9 @@ class SqliteStore final : public MessageStore {
       m_insert.step();
       pending->id = static_cast<std::uint64_t>(m_db.last_insert_rowid());
       ++m_message_count;
+      // The message's id is known only now: its column, not the serialised record, takes it.
+      pending->attempt.message_id = pending->id;
+      apply_attempt(pending->attempt);
       if (pending->session) {
         apply_session(*pending->session);
       }
@@ -374,6 +505,7 @@ class SqliteStore final : public MessageStore {
     const bool durable = std::any_of(group.begin(), group.end(), [](const auto* write) { return write->durable; });
     std::lock_guard lock(m_mutex);
     const std::size_t count_before = m_message_count;
+    const auto attempts_before = m_attempt_counts;
     try {
       if (durable != m_synced) {
         m_db.execute(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
@@ -387,9 +519,12 @@ class SqliteStore final : public MessageStore {
         evict_messages();
         evict_sessions();
       }
+      evict_attempts(0, m_keep);
+      evict_attempts(1, m_keep_refused);
       transaction.commit();
     } catch (...) {
       m_message_count = count_before;  // rolled back
+      m_attempt_counts = attempts_before;
       throw;
     }
   }
@@ -404,6 +539,19 @@ class SqliteStore final : public MessageStore {
     m_evict.bind(1, static_cast<std::int64_t>(m_message_count - m_keep));
     m_evict.step();
     m_message_count -= static_cast<std::size_t>(m_db.changes());
+  }
+
+  // Refused attempts (kind 1) and the others (0) beyond their own retention counts.
+  void evict_attempts(int kind, std::size_t keep) {
+    auto& count = m_attempt_counts[static_cast<std::size_t>(kind)];
+    if (keep == 0 || count <= keep) {
+      return;
+    }
+    sqlite::ResetAtExit reset(m_evict_attempts);
+    m_evict_attempts.bind(1, std::int64_t{kind});
+    m_evict_attempts.bind(2, static_cast<std::int64_t>(count - keep));
+    m_evict_attempts.step();
+    count -= static_cast<std::size_t>(m_db.changes());
   }
 
   // Sessions beyond the retention count go with their lines. Session ids run consecutively
@@ -426,6 +574,20 @@ class SqliteStore final : public MessageStore {
     sqlite::Statement count(db, "SELECT count(*) FROM messages");
     count.step();
     return static_cast<std::size_t>(count.integer(0));
+  }
+
+  static std::size_t count_attempts(const sqlite::Database& db, int refused) {
+    sqlite::Statement count(db, "SELECT count(*) FROM attempts WHERE refused = ?1");
+    count.bind(1, std::int64_t{refused});
+    count.step();
+    return static_cast<std::size_t>(count.integer(0));
+  }
+
+  static StoredAttempt attempt_row(const sqlite::Statement& row) {
+    StoredAttempt attempt = attempt_from_json(nlohmann::json::parse(row.text(1)));
+    attempt.id = static_cast<std::uint64_t>(row.integer(0));
+    attempt.message_id = static_cast<std::uint64_t>(row.integer(2));
+    return attempt;
   }
 
   static sqlite::Database open(const std::string& path) {
@@ -470,6 +632,10 @@ class SqliteStore final : public MessageStore {
         db.execute(k_migrate_from_2);
         found = 3;
       }
+      if (found == 3) {
+        db.execute(k_migrate_from_3);
+        found = 4;
+      }
       if (found != k_schema_version) {
         throw std::runtime_error("the store has schema version " + std::to_string(found) +
                                  "; this maildog-ci reads version " + std::to_string(k_schema_version));
@@ -508,12 +674,14 @@ class SqliteStore final : public MessageStore {
   }
 
   const std::size_t m_keep;
+  const std::size_t m_keep_refused;
   mutable std::mutex m_mutex;
   sqlite::Database m_db;
   mutable sqlite::Statement m_insert, m_evict, m_find, m_get, m_remove, m_remove_all, m_put_session,
-      m_put_lines, m_delete_lines, m_newest_session, m_evict_sessions, m_evict_lines, m_session, m_sessions, m_lines;
+      m_put_lines, m_delete_lines, m_newest_session, m_evict_sessions, m_evict_lines, m_session, m_sessions, m_lines, m_insert_attempt, m_evict_attempts, m_find_attempts, m_get_attempt;
   bool m_synced = true;         // synchronous=FULL (as open() leaves it); the writer's only
   std::size_t m_message_count;  // guarded by m_mutex; kept, so retention and size() need no count(*)
+  std::array<std::size_t, 2> m_attempt_counts;  // accepted and partial, refused; as m_message_count
   mutable std::mutex m_written_mutex;
   std::unordered_map<std::uint64_t, Written> m_written;  // open sessions only
   GroupCommit m_group;  // last: its writer drains the queue before the members above go
@@ -521,13 +689,15 @@ class SqliteStore final : public MessageStore {
 
 }  // namespace
 
-std::unique_ptr<MessageStore> make_sqlite_store(const std::string& dir, std::size_t keep) {
+std::unique_ptr<MessageStore> make_sqlite_store(const std::string& dir, std::size_t keep,
+                                                std::optional<std::size_t> keep_refused) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {
     throw std::runtime_error("cannot create " + dir + ": " + error.message());
   }
-  return std::make_unique<SqliteStore>((std::filesystem::path(dir) / "maildog.sqlite3").string(), keep);
+  return std::make_unique<SqliteStore>((std::filesystem::path(dir) / "maildog.sqlite3").string(), keep,
+                                       keep_refused.value_or(keep));
 }
 
 }  // namespace maildog::serve

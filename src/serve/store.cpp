@@ -79,19 +79,48 @@ void MessageStore::wake_waiters() {
   m_added.notify_all();
 }
 
+void MessageStore::add_attempt_async(StoredAttempt attempt, Added done) {
+  insert_attempt_async(std::move(attempt), [this, done = std::move(done)](std::uint64_t id, std::exception_ptr error) {
+    if (!error) {
+      wake_waiters();
+    }
+    if (done) {
+      done(id, error);
+    }
+  });
+}
+
 std::optional<StoredMessage> MessageStore::wait(const MessageQuery& query, std::chrono::milliseconds timeout) const {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   MessageQuery first = query;
   first.limit = 1;
+  return wait_for([&]() -> std::optional<StoredMessage> {
+    auto found = find(first);
+    return found.empty() ? std::nullopt : std::optional(std::move(found.front()));
+  }, timeout);
+}
+
+std::optional<StoredAttempt> MessageStore::wait_attempt(const AttemptQuery& query,
+                                                        std::chrono::milliseconds timeout) const {
+  AttemptQuery first = query;
+  first.limit = 1;
+  return wait_for([&]() -> std::optional<StoredAttempt> {
+    auto found = find_attempts(first);
+    return found.empty() ? std::nullopt : std::optional(std::move(found.front()));
+  }, timeout);
+}
+
+template <typename Found>
+auto MessageStore::wait_for(Found find_first, std::chrono::milliseconds timeout) const -> decltype(find_first()) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lock(m_wait_mutex);
   for (;;) {
     // Looked up outside the lock: a store read may take a while; the generation tells
     // whether something was added meanwhile.
     const std::uint64_t seen = m_generation;
     lock.unlock();
-    auto found = find(first);
-    if (!found.empty()) {
-      return std::move(found.front());
+    auto found = find_first();
+    if (found) {
+      return found;
     }
     lock.lock();
     if (!m_added.wait_until(lock, deadline, [&] { return m_generation != seen; })) {

@@ -75,12 +75,63 @@ void Protocol::note(std::string text) {
 void Protocol::abandon_transaction(std::string_view why) {
   if (m_transaction) {
     note("transaction abandoned: " + std::string(why));
-    keep_transaction(std::move(m_transaction->record));
+    keep_transaction(std::move(m_transaction->record), why);
     m_transaction.reset();
   }
 }
 
-void Protocol::keep_transaction(capture::TransactionRecord record) {
+namespace {
+bool any_negative_reply(const capture::TransactionRecord& record) {
+  const auto negative = [](const std::optional<Reply>& reply) { return reply && reply->code >= 400; };
+  return record.mail_reply.code >= 400 || negative(record.data_reply) || negative(record.final_reply) ||
+         std::any_of(record.recipients.begin(), record.recipients.end(),
+                     [](const capture::RecipientRecord& recipient) { return recipient.reply.code >= 400; });
+}
+}  // namespace
+
+void Protocol::report_attempt(const capture::TransactionRecord* transaction, std::string_view ended) {
+  if (m_config.on_attempt_refused) {
+    RefusedAttempt attempt;
+    attempt.transaction = transaction;
+    attempt.refusals.assign(m_record.refusals.begin() + static_cast<std::ptrdiff_t>(
+                                                             std::min(m_attempt_first_refusal, m_record.refusals.size())),
+                            m_record.refusals.end());
+    attempt.fault = m_attempt_fault;
+    attempt.ended = std::string(ended);
+    attempt.first_line = m_attempt_first_line;
+    m_config.on_attempt_refused(m_record, attempt);
+  }
+  m_attempt_first_refusal = m_record.refusals.size();
+  m_attempt_first_line = m_record.transcript.size();
+  m_attempt_fault.clear();
+}
+
+Output Protocol::report_outside_transaction(Output output) {
+  if (m_transaction || (m_record.refusals.size() <= m_attempt_first_refusal && m_attempt_fault.empty())) {
+    return output;
+  }
+  const auto* last = m_record.refusals.size() > m_attempt_first_refusal ? &m_record.refusals.back() : nullptr;
+  if (last != nullptr && last->command == "MAIL") {
+    // A refused MAIL opened no transaction; its envelope is the reverse-path it named.
+    capture::TransactionRecord refused_mail;
+    refused_mail.mail_from = last->argument;
+    refused_mail.mail_reply = last->reply;
+    report_attempt(&refused_mail, {});
+  } else {
+    report_attempt(nullptr, {});
+  }
+  return output;
+}
+
+void Protocol::keep_transaction(capture::TransactionRecord record, std::string_view ended) {
+  if (!record.delivered &&
+      (any_negative_reply(record) || m_record.refusals.size() > m_attempt_first_refusal || !m_attempt_fault.empty())) {
+    report_attempt(&record, ended);
+  } else {
+    m_attempt_first_refusal = m_record.refusals.size();  // a partial refusal belongs to its message
+    m_attempt_first_line = m_record.transcript.size();
+    m_attempt_fault.clear();
+  }
   if (m_config.keep_transactions) {
     m_record.transactions.push_back(std::move(record));
   }
@@ -176,6 +227,7 @@ std::optional<Output> Protocol::check_rules(rules::Context ctx) {
   if (decision->fault) {
     switch (decision->fault->kind) {
       case rules::Fault::Kind::disconnect: {
+        m_attempt_fault = "disconnect";
         note("fault: disconnect");
         enter_state(State::closed);
         Output output;
@@ -183,6 +235,7 @@ std::optional<Output> Protocol::check_rules(rules::Context ctx) {
         return output;
       }
       case rules::Fault::Kind::close_421: {
+        m_attempt_fault = "close_421";
         Reply reply = rule_reply.value_or(
             make_reply(421, EnhancedCode{4, 3, 2}, m_config.hostname + " Service not available, closing transmission channel"));
         return respond(std::move(reply), Next::close);
@@ -199,10 +252,12 @@ std::optional<Output> Protocol::check_rules(rules::Context ctx) {
         m_pending_split = true;
         break;
       case rules::Fault::Kind::drop:
+        m_attempt_fault = "drop";
         note("fault: the connection will drop during the message");
         m_pending_drop = true;
         break;
       case rules::Fault::Kind::tls_failure:
+        m_attempt_fault = "tls_failure";
         note("fault: no TLS handshake after 220");
         return respond(reply::ready_to_start_tls(), Next::close);
     }
@@ -225,6 +280,7 @@ std::optional<Output> Protocol::check_rules(rules::Context ctx) {
 
 Output Protocol::greeting() {
   if (auto ruled = check_rules(context(rules::Stage::connect))) {
+    ruled = report_outside_transaction(std::move(*ruled));
     if (ruled->next != Next::close && !ruled->replies.empty() && ruled->replies.front().code != 220) {
       // RFC 5321 3.1: after a 554 greeting the server waits for QUIT and refuses the rest.
       enter_state(State::rejected);
@@ -242,7 +298,9 @@ Output Protocol::on_line_too_long() {
   return protocol_error(reply::line_too_long());
 }
 
-Output Protocol::on_line(std::string_view line) {
+Output Protocol::on_line(std::string_view line) { return report_outside_transaction(dispatch(line)); }
+
+Output Protocol::dispatch(std::string_view line) {
   if (m_state == State::sasl) {
     return on_sasl_line(line);
   }
@@ -993,8 +1051,18 @@ Output Protocol::finish_sasl(std::string user, bool success) {
     return respond(reply::auth_succeeded());
   }
   note("authentication failed" + (user.empty() ? std::string() : " for " + user));
-  // Failed logins count towards the session's error limit, as in Postfix.
-  return protocol_error(reply::auth_bad_credentials());
+  // Failed logins count towards the session's error limit, as in Postfix. Not a refusal of
+  // mail (expect.rejected never sees it), but an attempt refused before any transaction.
+  Output output = protocol_error(reply::auth_bad_credentials());
+  if (m_config.on_attempt_refused && !m_transaction) {
+    capture::RefusalRecord refusal{.reason = "authentication", .command = "AUTH", .argument = user, .recipients = {},
+                                   .reply = output.replies.front()};
+    RefusedAttempt attempt{.transaction = nullptr, .refusals = {std::move(refusal)}, .fault = {}, .ended = {},
+                           .first_line = m_attempt_first_line};
+    m_config.on_attempt_refused(m_record, attempt);
+    m_attempt_first_line = m_record.transcript.size();
+  }
+  return output;
 }
 
 }  // namespace maildog::smtp

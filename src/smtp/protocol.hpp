@@ -148,11 +148,23 @@ class Protocol {
   std::optional<std::chrono::milliseconds> m_pending_tarpit;
   bool m_pending_split = false;
   bool m_pending_drop = false;
+  // The attempt under way, for ServerConfig::on_attempt_refused: its refusals start at this
+  // index of m_record.refusals, and the fault a rule applied to it.
+  std::size_t m_attempt_first_refusal = 0;
+  std::size_t m_attempt_first_line = 0;  // in m_record.transcript
+  std::string m_attempt_fault;
 
   void enter_state(State next);
   // Records an open transaction as not delivered (its envelope still counts) and closes it.
   void abandon_transaction(std::string_view why);
-  void keep_transaction(capture::TransactionRecord record);  // into the record, unless !keep_transactions
+  // Into the record, unless !keep_transactions; a refused one is reported (report_attempt).
+  void keep_transaction(capture::TransactionRecord record, std::string_view ended = {});
+  // Hands the attempt under way to ServerConfig::on_attempt_refused and starts the next one.
+  void report_attempt(const capture::TransactionRecord* transaction, std::string_view ended);
+  // A refusal or fault outside any transaction (connect, HELO, MAIL, STARTTLS, AUTH) is an
+  // attempt of its own, reported once the command is answered.
+  Output report_outside_transaction(Output output);
+  Output dispatch(std::string_view line);
   void record_client(std::string_view line);
   void record_server(const Reply& reply);
   Output respond(Reply reply, Next next = Next::read_command);

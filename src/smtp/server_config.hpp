@@ -102,6 +102,20 @@ struct TlsIdentity {
   std::string private_key_pem;
 };
 
+// A mail attempt that ended without its message accepted, after a refusal or a fault: what
+// ServerConfig::on_attempt_refused hears (serve shows refusals beside the messages it keeps).
+struct RefusedAttempt {
+  // The transaction as far as it got; null for a refusal before any transaction (connect,
+  // HELO, STARTTLS, AUTH). A refused MAIL gives its reverse-path and reply only.
+  const capture::TransactionRecord* transaction = nullptr;
+  std::vector<capture::RefusalRecord> refusals;  // this attempt's, in order
+  std::string fault;  // the rule fault that ended or shaped it ("drop", "disconnect", ...); empty: none
+  std::string ended;  // why an unfinished transaction ended ("client closed", "RSET", ...); empty: it finished
+  // The attempt's part of the session's transcript starts at this line (after the previous
+  // attempt's), so a long session's refusals do not each carry all that came before.
+  std::size_t first_line = 0;
+};
+
 struct ServerConfig {
   std::string hostname = "mx.sandbox.test";
   std::string bind_address = "127.0.0.1";
@@ -123,6 +137,10 @@ struct ServerConfig {
   // accepted message through on_accepted; holding them in the record too would grow a
   // connection that never closes without bound.
   bool keep_transactions = true;
+  // Called on the session's thread once per attempt that ends refused (a refusal or a negative
+  // reply on its way, or a fault), right before its last reply goes out; must not block and
+  // must not throw. Accepted and partly accepted messages go through on_accepted instead.
+  std::function<void(const capture::SessionRecord&, const RefusedAttempt&)> on_attempt_refused;
   // The sandbox's own refusals reworded, by reason ("unknown_user", "relay", "size", ...;
   // capture::k_refusal_reasons); "{address}" in the text stands for the refused address.
   std::map<std::string, Reply> replies;

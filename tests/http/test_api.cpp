@@ -312,3 +312,64 @@ TEST_CASE("paging back with before=: every message, beyond the newest 1,000", "[
   CHECK(bulk.at("count") == 3);
   CHECK(bulk.at("messages").at(0).at("id") == seen.at(2));
 }
+
+TEST_CASE("the attempt routes: list, filters, detail with cause and diagnosis, and the wait", "[http][attempts]") {
+  if (!program_available("curl")) {
+    MAILDOG_SKIP("curl is not installed (ci/install-deps.sh installs it): HTTP API tests skipped");
+    return;
+  }
+  ApiFixture api;
+  serve::StoredAttempt refused;
+  refused.at = std::chrono::system_clock::now();
+  refused.session_id = 1;
+  refused.client_address = "127.0.0.1";
+  refused.helo = "client.test";
+  capture::TransactionRecord transaction;
+  transaction.mail_from = "app@example.test";
+  transaction.mail_reply = smtp::make_reply(250, smtp::EnhancedCode{2, 1, 0}, "Ok");
+  const smtp::Reply reply = smtp::make_reply(554, smtp::EnhancedCode{5, 7, 1}, "<x@relay.test>: Relay access denied");
+  transaction.recipients.push_back({"x@relay.test", "", reply, 1});
+  refused.transaction = transaction;
+  refused.refusals.push_back({.reason = "relay", .command = "RCPT", .argument = "x@relay.test", .recipients = {}, .reply = reply});
+  refused.ended = "quit";
+  refused.transcript = {{capture::TranscriptEntry::Direction::client, "RCPT TO:<x@relay.test>", std::chrono::microseconds(1)},
+                        {capture::TranscriptEntry::Direction::server, "554 5.7.1 <x@relay.test>: Relay access denied",
+                         std::chrono::microseconds(2)}};
+  std::promise<std::uint64_t> stored;
+  api.store->add_attempt_async(refused, [&](std::uint64_t id, std::exception_ptr) { stored.set_value(id); });
+  const auto id = stored.get_future().get();
+
+  const auto all = expect_json(api.get("/api/v1/attempts"), 200, "AttemptList");
+  REQUIRE(all.at("count") == 3);  // the fixture's two messages (one partly refused) and the refusal
+  CHECK(all.at("attempts").at(0).at("status") == "refused");
+  CHECK(all.at("attempts").at(1).at("status") == "accepted");
+  CHECK(expect_json(api.get("/api/v1/attempts?status=refused&reason=relay&enhanced=5.7.1"), 200, "AttemptList")
+            .at("count") == 1);
+  CHECK(expect_json(api.get("/api/v1/attempts?status=accepted"), 200, "AttemptList").at("count") == 1);
+  const auto partial = expect_json(api.get("/api/v1/attempts?status=partial"), 200, "AttemptList");
+  REQUIRE(partial.at("count") == 1);
+  CHECK(partial.at("attempts").at(0).at("message_id") == api.multipart_id);
+  CHECK(partial.at("attempts").at(0).at("reply").at("enhanced") == "5.1.1");
+  CHECK(expect_json(api.get("/api/v1/attempts?before=" + std::to_string(id) + "&limit=1"), 200, "AttemptList")
+            .at("attempts").at(0).at("status") == "accepted");
+  expect_json(api.get("/api/v1/attempts?code=abc"), 400, "Error");
+  expect_json(api.get("/api/v1/attempts?enhanced=9.9"), 400, "Error");
+  expect_json(api.get("/api/v1/attempts?auth=dmarc=fail"), 400, "Error");
+
+  const auto detail = expect_json(api.get("/api/v1/attempts/" + std::to_string(id)), 200, "AttemptDetail");
+  CHECK(detail.at("cause").at("field") == "RCPT TO");
+  CHECK(detail.at("cause").at("transcript_line") == 1);
+  CHECK(detail.at("cause").at("command_line") == 0);
+  CHECK(detail.at("diagnosis").at("diagnosis").get<std::string>().find("relay") != std::string::npos);
+  // An accepted attempt shows its session's transcript and no cause.
+  const auto accepted = expect_json(api.get("/api/v1/attempts/2"), 200, "AttemptDetail");
+  CHECK(accepted.at("cause").is_null());
+  CHECK(accepted.at("message_id") == api.plain_id);
+  CHECK_FALSE(accepted.at("transcript").empty());
+  expect_json(api.get("/api/v1/attempts/99"), 404, "Error");
+
+  const auto waited = expect_json(api.get("/api/v1/wait?status=refused&to=x@relay&timeout=5"), 200, "AttemptSummary");
+  CHECK(waited.at("id") == id);
+  expect_json(api.get("/api/v1/wait?status=partial&to=nobody@&timeout=100ms"), 408, "Error");
+  expect_json(api.get("/api/v1/sessions"), 200, "SessionList");
+}

@@ -1,5 +1,7 @@
-// The maildog-ci web inspector: the message list (refreshed every few seconds) and one message
-// in tabs. Plain DOM; every text from a message goes in through textContent, never as markup.
+// The maildog-ci web inspector: every mail attempt, newest first (refreshed every few seconds),
+// marked accepted / partly refused / refused; a refusal opens on its cause, highlighted in the
+// transcript, with explain's diagnosis beside it; an accepted message in tabs. Plain DOM; every
+// text from a message goes in through textContent, never as markup.
 'use strict';
 
 (function () {
@@ -10,7 +12,22 @@
     ['html', 'HTML'], ['auth', 'Auth'], ['raw', 'Raw'], ['transcript', 'Transcript']
   ];
 
-  var state = { messages: [], openId: null, tab: 'headers', listKey: '' };
+  var REASONS = ['rule', 'spf', 'dkim', 'dmarc', 'ptr', 'dnsbl', 'authentication', 'rfc5322', 'unsubscribe', 'relay',
+    'unknown_user', 'too_many_recipients', 'size', 'bare_lf', 'auth_required', 'tls_required', 'smtputf8'];
+  var STATUS_TEXT = { accepted: 'accepted', partial: 'partly refused', refused: 'refused' };
+
+  // open: "attempt:ID" or "message:ID"; cursor: the list index j/k moved to.
+  var state = { attempts: [], open: null, tab: 'headers', listKey: '', cursor: -1 };
+
+  // The theme follows the system setting; the root says which one applies (CSS does the rest).
+  var dark = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
+  function applyTheme() {
+    document.documentElement.dataset.theme = dark && dark.matches ? 'dark' : 'light';
+  }
+  applyTheme();
+  if (dark && dark.addEventListener) {
+    dark.addEventListener('change', applyTheme);
+  }
 
   // A token given once as ?token=... is kept for the tab's lifetime and sent as a bearer token.
   var params = new URLSearchParams(window.location.search);
@@ -85,43 +102,335 @@
     return el('span', { className: 'result-' + String(result).replace(/[^a-z]/g, '') }, result);
   }
 
-  // The list
+  // Human times: "12 s ago", the exact time on hover.
 
-  function matchesFilter(message) {
-    var filter = document.getElementById('filter').value.trim().toLowerCase();
-    if (!filter) {
-      return true;
+  function ago(iso) {
+    var seconds = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+    if (seconds < 60) {
+      return seconds + ' s ago';
     }
-    return [message.subject, message.from].concat(message.to).join(' ').toLowerCase().indexOf(filter) >= 0;
+    if (seconds < 3600) {
+      return Math.floor(seconds / 60) + ' min ago';
+    }
+    if (seconds < 86400) {
+      return Math.floor(seconds / 3600) + ' h ago';
+    }
+    return Math.floor(seconds / 86400) + ' d ago';
+  }
+
+  function timeEl(iso) {
+    var node = el('time', { dateTime: iso, title: new Date(iso).toLocaleString() + ' (' + iso + ')' }, ago(iso));
+    return node;
+  }
+
+  function badge(status) {
+    return el('span', { className: 'badge ' + status }, STATUS_TEXT[status] || status);
+  }
+
+  function replyCode(r) {
+    return r ? r.code + (r.enhanced ? ' ' + r.enhanced : '') : '';
+  }
+
+  // The list and its filters
+
+  // Filters start from the page's query (?status=refused&code=550&enhanced=5.1.1&reason=dmarc&q=...).
+  function initFilters() {
+    var reason = document.getElementById('filter-reason');
+    REASONS.forEach(function (word) { reason.appendChild(el('option', { value: word }, word)); });
+    document.getElementById('filter').value = params.get('q') || '';
+    document.getElementById('filter-status').value = params.get('status') || '';
+    document.getElementById('filter-code').value = params.get('code') || '';
+    document.getElementById('filter-enhanced').value = params.get('enhanced') || '';
+    reason.value = params.get('reason') || '';
+    ['filter', 'filter-code', 'filter-enhanced'].forEach(function (id) {
+      document.getElementById(id).addEventListener('input', renderList);
+    });
+    ['filter-status', 'filter-reason'].forEach(function (id) {
+      document.getElementById(id).addEventListener('change', renderList);
+    });
+    document.getElementById('filters').addEventListener('submit', function (event) { event.preventDefault(); });
+  }
+
+  function addresses(attempt) {
+    return [attempt.from || ''].concat(attempt.recipients.map(function (r) { return r.address; }));
+  }
+
+  function replies(attempt) {
+    var all = attempt.refusals.map(function (refusal) { return refusal.reply; });
+    if (attempt.reply) {
+      all.push(attempt.reply);
+    }
+    return all;
+  }
+
+  function matchesFilter(attempt) {
+    var text = document.getElementById('filter').value.trim().toLowerCase();
+    var status = document.getElementById('filter-status').value;
+    var code = document.getElementById('filter-code').value.trim();
+    var enhanced = document.getElementById('filter-enhanced').value.trim();
+    var reason = document.getElementById('filter-reason').value;
+    if (status && attempt.status !== status) {
+      return false;
+    }
+    if (code && !replies(attempt).some(function (r) { return String(r.code) === code; })) {
+      return false;
+    }
+    if (enhanced && !replies(attempt).some(function (r) { return r.enhanced === enhanced; })) {
+      return false;
+    }
+    if (reason && attempt.reasons.indexOf(reason) < 0) {
+      return false;
+    }
+    return !text || addresses(attempt).concat([attempt.subject]).join(' ').toLowerCase().indexOf(text) >= 0;
+  }
+
+  function attemptHref(attempt) {
+    // An accepted message opens as a message; anything refused opens on its cause.
+    return attempt.status === 'accepted' && attempt.message_id ? '#/messages/' + attempt.message_id : '#/attempts/' + attempt.id;
+  }
+
+  function isOpen(attempt) {
+    return state.open === 'attempt:' + attempt.id || (attempt.message_id && state.open === 'message:' + attempt.message_id);
+  }
+
+  function shownAttempts() {
+    return state.attempts.filter(matchesFilter);
   }
 
   function renderList() {
     var list = clear(document.getElementById('message-list'));
-    var shown = state.messages.filter(matchesFilter);
-    shown.forEach(function (message) {
-      var item = el('li', { dataset: { id: String(message.id) } },
-        el('a', { href: '#/messages/' + message.id },
-          el('span', { className: 'subject' }, message.subject || '(no subject)'),
-          el('span', { className: 'meta' }, '#' + message.id + ' · ' + (message.from || '<>') + ' → ' + message.to.join(', ') + ' · ' + message.received)));
-      if (message.id === state.openId) {
-        item.className = 'selected';
+    var shown = shownAttempts();
+    shown.forEach(function (attempt, index) {
+      var refusal = attempt.refusals.length ? attempt.refusals[0] : null;
+      var what = refusal ? (refusal.command === 'END_OF_DATA' ? 'end of DATA' : refusal.command) + (refusal.argument ? ' <' + refusal.argument + '>' : '')
+        : attempt.fault ? 'fault: ' + attempt.fault : '';
+      var to = attempt.recipients.map(function (r) { return r.address; }).join(', ');
+      var item = el('li', { className: 'status-' + attempt.status, dataset: { id: String(attempt.id), status: attempt.status } },
+        el('a', { href: attemptHref(attempt) },
+          el('span', { className: 'line' }, badge(attempt.status),
+            el('span', { className: 'reply-code' }, replyCode(attempt.reply)), ' ',
+            el('span', { className: 'reason' }, attempt.reasons.join(', ')), ' · ', timeEl(attempt.at)),
+          el('span', { className: 'subject' }, attempt.subject || (what || '(no subject)')),
+          el('span', { className: 'meta' }, '#' + attempt.id + ' · ' + (attempt.from === null ? attempt.client_address : (attempt.from || '<>') + ' → ' + to) +
+            (what && attempt.subject ? ' · ' + what : ''))));
+      var classes = ['status-' + attempt.status];
+      if (isOpen(attempt)) {
+        classes.push('selected');
       }
+      if (index === state.cursor) {
+        classes.push('cursor');
+      }
+      item.className = classes.join(' ');
       list.appendChild(item);
     });
-    document.getElementById('empty-list').hidden = state.messages.length > 0;
+    document.getElementById('empty-list').hidden = state.attempts.length > 0;
   }
 
   function refreshList() {
-    return request('/api/v1/messages?limit=200').then(function (body) {
-      var key = body.messages.map(function (m) { return m.id; }).join(',');
-      setStatus(body.count + ' message' + (body.count === 1 ? '' : 's') + ' · updated ' + new Date().toLocaleTimeString());
+    return request('/api/v1/attempts?limit=200').then(function (body) {
+      var key = body.attempts.map(function (a) { return a.id; }).join(',');
+      var counts = { accepted: 0, partial: 0, refused: 0 };
+      body.attempts.forEach(function (a) { counts[a.status] += 1; });
+      setStatus(body.count + ' attempt' + (body.count === 1 ? '' : 's') + ' (' + counts.accepted + ' accepted, ' + counts.partial +
+        ' partly refused, ' + counts.refused + ' refused) · updated ' + new Date().toLocaleTimeString());
       if (key !== state.listKey) {
         state.listKey = key;
-        state.messages = body.messages;
+        state.attempts = body.attempts;
         renderList();
+      } else {
+        // Only the "12 s ago" texts move on.
+        Array.prototype.forEach.call(document.querySelectorAll('#message-list time'), function (node) {
+          node.textContent = ago(node.dateTime);
+        });
       }
     }).catch(function (error) {
-      setStatus(error.status === 401 ? 'a token is required: open this page as /?token=YOUR_TOKEN' : 'cannot load messages: ' + error.message, true);
+      setStatus(error.status === 401 ? 'a token is required: open this page as /?token=YOUR_TOKEN' : 'cannot load attempts: ' + error.message, true);
+    });
+  }
+
+  // Keyboard: j/k move through the list, / goes to the filter, Enter opens.
+
+  function moveCursor(step) {
+    var shown = shownAttempts();
+    if (!shown.length) {
+      return;
+    }
+    state.cursor = Math.min(shown.length - 1, Math.max(0, state.cursor + step));
+    renderList();
+    var item = document.querySelectorAll('#message-list li')[state.cursor];
+    if (item) {
+      item.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  document.addEventListener('keydown', function (event) {
+    var typing = /^(INPUT|SELECT|TEXTAREA)$/.test(event.target.tagName);
+    if (event.key === 'Escape' && typing) {
+      event.target.blur();
+      return;
+    }
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    if (event.key === 'j') {
+      moveCursor(1);
+    } else if (event.key === 'k') {
+      moveCursor(-1);
+    } else if (event.key === '/') {
+      event.preventDefault();
+      document.getElementById('filter').focus();
+    } else if (event.key === 'Enter') {
+      var shown = shownAttempts();
+      if (state.cursor >= 0 && state.cursor < shown.length) {
+        window.location.hash = attemptHref(shown[state.cursor]);
+      }
+    }
+  });
+
+  // One attempt: the cause first, with the diagnosis beside it.
+
+  function causeText(cause) {
+    if (!cause) {
+      return el('p', {}, 'accepted: nothing was refused');
+    }
+    if (cause.kind === 'envelope') {
+      return el('p', { className: 'cause-what' }, cause.field + ' ', el('mark', { className: 'cause-value' }, '<' + cause.value + '>'),
+        ' was refused (' + cause.reason + ')');
+    }
+    if (cause.kind === 'check') {
+      return el('p', { className: 'cause-what' }, 'the ', el('mark', { className: 'cause-value' }, cause.check.toUpperCase() + ' result: ' + (cause.result || 'none')),
+        ' refused it at ' + (cause.command === 'END_OF_DATA' ? 'the end of data' : cause.command));
+    }
+    if (cause.kind === 'session') {
+      return el('p', { className: 'cause-what' }, 'refused at ' + cause.field + ': ', el('mark', { className: 'cause-value' }, cause.value || '(empty)'),
+        ' (' + cause.reason + ')');
+    }
+    if (cause.kind === 'message') {
+      return el('p', { className: 'cause-what' }, 'the message was refused at ' + (cause.command === 'END_OF_DATA' ? 'the end of data' : cause.command) + ' (',
+        el('mark', { className: 'cause-value' }, cause.reason), ')');
+    }
+    if (cause.kind === 'fault') {
+      return el('p', { className: 'cause-what' }, 'a fault rule: ', el('mark', { className: 'cause-value' }, cause.fault), ' (no reply was sent)');
+    }
+    if (cause.kind === 'reply') {
+      return el('p', { className: 'cause-what' }, 'a negative reply ended it (no refusal reason recorded)');
+    }
+    return el('p', { className: 'cause-what' }, 'the transaction ended unfinished');
+  }
+
+  function renderDiagnosis(d) {
+    if (!d) {
+      return el('p', { className: 'note' }, 'no negative reply to explain');
+    }
+    var causes = el('ul', { className: 'diagnosis-causes' });
+    d.causes.forEach(function (c) { causes.appendChild(el('li', {}, c)); });
+    var fixes = el('ul', { className: 'diagnosis-fixes' });
+    d.fixes.forEach(function (f) { fixes.appendChild(el('li', {}, f)); });
+    return el('div', { className: 'diagnosis' },
+      el('p', {}, el('strong', { className: 'diagnosis-title' }, d.title)),
+      el('p', { className: 'diagnosis-meaning' }, d.meaning + (d.permanent ? ' Permanent: retrying the same message will not help.' : '')),
+      el('h4', {}, 'Likely causes'), causes, el('h4', {}, 'Fixes'), fixes,
+      d.scenario ? el('p', { className: 'note' }, 'reproduce it with ' + d.scenario) : null);
+  }
+
+  function renderAttemptTranscript(lines, cause, from, to) {
+    var prefix = { client: 'C: ', server: 'S: ', event: '* ' };
+    var excerpt = from !== undefined;
+    var pre = el('pre', { className: excerpt ? 'transcript excerpt' : 'transcript' });
+    var marked = null;
+    lines.forEach(function (line, index) {
+      if (excerpt && (index < from || index >= to)) {
+        return;
+      }
+      var classes = [line.direction];
+      if (cause && index === cause.transcript_line) {
+        classes.push('cause');
+      } else if (cause && index === cause.command_line) {
+        classes.push('cause-command');
+      }
+      var span = el('span', { className: classes.join(' '), dataset: { line: String(index) } }, prefix[line.direction] + line.text + '\n');
+      if (cause && index === cause.transcript_line) {
+        marked = span;
+      }
+      pre.appendChild(span);
+    });
+    return { node: pre, marked: marked };
+  }
+
+  // The transcript lines from the command (or check) to the refusing reply, marked as below.
+  function causeExcerpt(lines, cause) {
+    if (!cause || cause.transcript_line === null || cause.transcript_line >= lines.length) {
+      return null;
+    }
+    var first = cause.command_line === null ? cause.transcript_line : Math.max(cause.command_line, cause.transcript_line - 5);
+    return renderAttemptTranscript(lines, cause, first, cause.transcript_line + 1).node;
+  }
+
+  function renderAttempt(a) {
+    var recipients = el('tbody');
+    a.recipients.forEach(function (r) {
+      recipients.appendChild(el('tr', { className: r.accepted ? 'accepted' : 'refused' }, el('td', {}, r.address),
+        el('td', {}, r.accepted ? 'accepted' : 'refused'), el('td', {}, reply(r.reply))));
+    });
+    var auth = el('tbody');
+    Object.keys(a.auth).forEach(function (method) {
+      auth.appendChild(el('tr', { className: 'auth-method' }, el('td', {}, method), el('td', {}, resultSpan(a.auth[method]))));
+    });
+    var transcript = renderAttemptTranscript(a.transcript, a.cause);
+    var envelope = a.envelope ? table([['MAIL FROM', '<' + a.envelope.mail_from + '> ' + a.envelope.mail_parameters],
+      ['MAIL reply', reply(a.envelope.mail_reply)], ['DATA reply', reply(a.envelope.data_reply)],
+      ['final reply', reply(a.envelope.final_reply)]]) : el('p', { className: 'note' }, 'refused before MAIL: no envelope');
+    var body = el('div', {},
+      el('div', { className: 'cause-grid' },
+        el('section', { className: 'card cause', id: 'cause' }, el('h3', {}, 'Cause'), causeText(a.cause),
+          el('p', {}, el('span', { className: 'reply-code' }, replyCode(a.reply)), ' ', a.reply ? a.reply.text : ''),
+          causeExcerpt(a.transcript, a.cause),
+          a.fault ? el('p', { className: 'note' }, 'fault: ' + a.fault) : null,
+          a.ended ? el('p', { className: 'note' }, 'ended: ' + a.ended) : null,
+          a.message_id ? el('p', {}, el('a', { href: '#/messages/' + a.message_id }, 'open message #' + a.message_id + ' (kept for the accepted recipients)')) : null),
+        el('section', { className: 'card', id: 'diagnosis' }, el('h3', {}, 'Diagnosis'), renderDiagnosis(a.diagnosis))),
+      el('h3', {}, 'Transcript'), el('div', { className: 'panel transcript-box', id: 'attempt-transcript' }, transcript.node),
+      el('h3', {}, 'Envelope'), envelope,
+      el('h3', {}, 'Recipients'),
+      a.recipients.length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'address'), el('th', {}, 'outcome'), el('th', {}, 'reply'))), recipients)
+        : el('p', { className: 'note' }, 'none'),
+      el('h3', {}, 'Sender checks'),
+      Object.keys(a.auth).length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'method'), el('th', {}, 'result'))), auth)
+        : el('p', { className: 'note' }, 'no sender checks ran'),
+      a.authentication_results ? el('pre', { className: 'authentication-results' }, a.authentication_results) : null);
+    return { node: body, marked: transcript.marked };
+  }
+
+  function showOnly(which) {
+    document.getElementById('no-selection').hidden = which !== 'none';
+    document.getElementById('attempt').hidden = which !== 'attempt';
+    document.getElementById('message').hidden = which !== 'message';
+  }
+
+  function openAttempt(id) {
+    state.open = 'attempt:' + id;
+    renderList();
+    request('/api/v1/attempts/' + id).then(function (a) {
+      showOnly('attempt');
+      var title = document.getElementById('attempt-title');
+      clear(title).appendChild(badge(a.status));
+      title.appendChild(el('span', { className: 'reply-code' }, replyCode(a.reply)));
+      title.appendChild(document.createTextNode(' ' + (a.subject || (a.reasons.length ? a.reasons.join(', ') : 'attempt #' + a.id))));
+      var meta = clear(document.getElementById('attempt-meta'));
+      meta.appendChild(document.createTextNode('#' + a.id + ' · ' + a.client_address + (a.helo ? ' (' + a.helo + ')' : '') + ' · ' +
+        (a.from === null ? 'no envelope' : '<' + a.from + '>') + ' · session #' + a.session_id + ' · '));
+      meta.appendChild(timeEl(a.at));
+      var rendered = renderAttempt(a);
+      clear(document.getElementById('attempt-body')).appendChild(rendered.node);
+      // The page stays on the cause; the transcript box scrolls to its line.
+      if (rendered.marked) {
+        var box = document.getElementById('attempt-transcript');
+        box.scrollTop = Math.max(0, rendered.marked.offsetTop - box.offsetTop - box.clientHeight / 2);
+      }
+      document.getElementById('message-pane').scrollTop = 0;
+    }).catch(function (error) {
+      showOnly('none');
+      document.getElementById('no-selection').textContent = 'Attempt ' + id + ': ' + error.message;
     });
   }
 
@@ -257,20 +566,50 @@
     return el('div', {}, body.open ? el('p', { className: 'note' }, 'the session is still open') : null, lines);
   }
 
+  function leaves(part, out) {
+    if (!part.children.length) {
+      out.push(part);
+    }
+    part.children.forEach(function (child) { leaves(child, out); });
+    return out;
+  }
+
+  function size(bytes) {
+    return bytes < 1024 ? bytes + ' B' : bytes < 1048576 ? (bytes / 1024).toFixed(1) + ' KiB' : (bytes / 1048576).toFixed(1) + ' MiB';
+  }
+
+  // Attachments with their size and a download link (the API sends them as attachments).
+  function renderAttachments(id, body) {
+    var files = leaves(body.root, []).filter(function (p) { return p.disposition === 'attachment' || p.filename; });
+    if (!files.length) {
+      return el('p', { className: 'note' }, 'no attachments');
+    }
+    var list = el('ul', { className: 'attachment-list' });
+    files.forEach(function (p) {
+      var link = el('a', { href: '/api/v1/messages/' + id + '/parts/' + encodeURIComponent(p.path) }, p.filename || p.path);
+      link.setAttribute('download', p.filename || 'part-' + p.path);
+      list.appendChild(el('li', { className: 'attachment' }, link, ' ', el('span', { className: 'note' }, size(p.size) + ' · ' + p.content_type)));
+    });
+    return el('div', {}, el('strong', {}, 'Attachments: '), list);
+  }
+
   function openMessage(id) {
-    state.openId = id;
+    state.open = 'message:' + id;
     renderList();
-    document.getElementById('no-selection').hidden = true;
     var article = document.getElementById('message');
     var base = '/api/v1/messages/' + id;
     request(base).then(function (m) {
-      article.hidden = false;
+      showOnly('message');
       document.getElementById('message-subject').textContent = m.subject || '(no subject)';
       document.getElementById('message-meta').textContent = '#' + m.id + ' from <' + m.from + '> to ' + m.to.join(', ') + ' · ' + (m.date || m.received);
       buildTabs();
       fill('headers', request(base + '/headers'), renderHeaders);
       fill('envelope', Promise.resolve(m), renderEnvelope);
-      fill('mime', request(base + '/mime'), function (body) { return renderMime(id, body); });
+      var mime = request(base + '/mime');
+      mime.then(function (body) {
+        clear(document.getElementById('attachments')).appendChild(renderAttachments(id, body));
+      }).catch(function () { clear(document.getElementById('attachments')); });
+      fill('mime', mime, function (body) { return renderMime(id, body); });
       fill('text', request(base + '/body/plain', true), renderText);
       fill('html', request(base + '/body/html', true), renderHtml);
       fill('auth', request(base + '/auth'), renderAuth);
@@ -278,28 +617,28 @@
       fill('transcript', request(base + '/transcript'), renderTranscript);
     }).catch(function (error) {
       article.hidden = true;
-      var note = document.getElementById('no-selection');
-      note.hidden = false;
-      note.textContent = 'Message ' + id + ': ' + error.message;
+      showOnly('none');
+      document.getElementById('no-selection').textContent = 'Message ' + id + ': ' + error.message;
     });
   }
 
   function route() {
-    var match = /^#\/messages\/(\d+)$/.exec(window.location.hash);
-    if (match) {
-      openMessage(Number(match[1]));
+    var match = /^#\/(messages|attempts)\/(\d+)$/.exec(window.location.hash);
+    if (match && match[1] === 'messages') {
+      openMessage(Number(match[2]));
+    } else if (match) {
+      openAttempt(Number(match[2]));
     }
   }
 
-  document.getElementById('filter').addEventListener('input', renderList);
+  initFilters();
   document.getElementById('delete-all').addEventListener('click', function () {
     if (!window.confirm('Delete every stored message?')) {
       return;
     }
     fetch('/api/v1/messages', { method: 'DELETE', headers: headers() }).then(function () {
       window.location.hash = '';
-      document.getElementById('message').hidden = true;
-      document.getElementById('no-selection').hidden = false;
+      showOnly('none');
       return refreshList();
     });
   });
