@@ -167,8 +167,9 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
     return result;
   }
   const auto values = template_values(scenario, server.port(), run_templates);
-  const std::string cookie = new_scenario_cookie();
-
+  // Destroyed in reverse: the services are stopped, then the leftovers ended, then the folder removed.
+  ScenarioProcesses processes;
+  const std::string& cookie = processes.cookie();
   ServiceSet services;
   const std::string service_problem = services.start(
       scenario.services,
@@ -190,6 +191,7 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
       result.client_sessions = std::move(run.sessions);
     }
   }
+  // Waiting for `expect.within` (and `app.then` steps) belongs here: the services are still up.
   // Let clients that are still saying goodbye finish on their own, so the transcript shows
   // what they did rather than our shutdown.
   server.wait_until_idle(options.drain_timeout);
@@ -202,7 +204,7 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
       result.error = service.problem;  // now with how it ended
     }
   }
-  end_scenario_processes(cookie);
+  processes.end();
   server.stop();
   result.sessions = server.capture().sessions();
   for (auto& session : result.sessions) {

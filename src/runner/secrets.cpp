@@ -82,14 +82,20 @@ std::vector<std::string> scenario_secrets(const scenario::Scenario& scenario) {
       }
     }
   }
-  if (scenario.app) {
-    for (const auto& [name, value] : scenario.app->env) {
+  auto from_env = [&](const std::map<std::string, std::string>& env) {
+    for (const auto& [name, value] : env) {
       if (secret_name(name)) {
         passwords.insert(value);
       } else if (name == "MAILDOG_SMTP_USER") {
         users.insert(value);
       }
     }
+  };
+  if (scenario.app) {
+    from_env(scenario.app->env);
+  }
+  for (const auto& service : scenario.services) {
+    from_env(service.env);
   }
   std::set<std::string> secrets;
   for (const auto& password : passwords) {

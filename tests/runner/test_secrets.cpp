@@ -112,3 +112,24 @@ TEST_CASE("redact_result masks secrets everywhere a report looks", "[runner][sec
   // A message without a secret is still the very same shared copy.
   CHECK(result.sessions[0].transactions[1].message == untouched);
 }
+
+TEST_CASE("scenario_secrets: a service's env named like a secret, and its output is masked", "[runner][secrets]") {
+  const auto scenario = load_one(R"yaml(name: service secret
+services:
+  - name: web
+    run: ./web
+    env: {API_TOKEN: "tok-service-0123456789"}
+app: {run: ./send}
+)yaml");
+  const auto secrets = runner::scenario_secrets(scenario);
+  CHECK(has(secrets, "tok-service-0123456789"));
+
+  runner::ScenarioResult result;
+  runner::ServiceResult web;
+  web.name = "web";
+  web.process.stderr_text = "using tok-service-0123456789\n";
+  web.problem = "service 'web' exited before it was ready";
+  result.services.push_back(web);
+  runner::redact_result(result, secrets);
+  CHECK(result.services[0].process.stderr_text == "using ***\n");
+}
