@@ -928,7 +928,9 @@ class Builder {
       }
     }
     for (const auto& [name, value] : node["env"].members()) {
-      warn_app_field_in_env(name, value);
+      if (node.path == "app") {  // build_service reads run, env and cwd through here too
+        warn_app_field_in_env(name, value);
+      }
       if (auto text = as_string(value)) {
         app.env[name] = *text;
         check_templates(value);

@@ -121,7 +121,7 @@ ChildResult run_file(const fs::path& file, std::vector<std::string> extra = {}) 
 
 }  // namespace
 
-TEST_CASE("services ready by port, http and log serve the app; {{scenario.dir}} is absolute", "[e2e][services]") {
+TEST_CASE("services ready by port, http and log serve the app, and {{scenario.dir}} is absolute", "[e2e][services]") {
   TempDir dir;
   const std::string yaml = R"yaml(name: three kinds of ready
 services:
@@ -133,7 +133,7 @@ services:
     ready: {port: "{{port.raw}}", timeout: 20s}
   - name: talker
     run: "echo starting; sleep 0.2; echo 'Listening on {{port.talker}}'; exec sleep 1000"
-    ready: {log: "Listening on [0-9]+", timeout: 20s}
+    ready: {log: "^Listening on [0-9]+$", timeout: 20s}   # ^ and $: a line of the output
     stop_timeout: 500ms
 app:
   run: >-
