@@ -5,6 +5,7 @@
 
 #include "explain/explanation.hpp"
 #include "explain/render.hpp"
+#include "http/message_json.hpp"
 #include "http/target.hpp"
 #include "mime/mime.hpp"
 #include "serve/attempt_keys.hpp"
@@ -15,15 +16,6 @@ namespace {
 
 // The sender checks a refusal reason names (runner/sender_checks): the cause is their verdict.
 constexpr std::array<std::string_view, 6> k_check_reasons{"spf", "dkim", "dmarc", "ptr", "dnsbl", "authentication"};
-
-Json reply_json(const smtp::Reply& reply) {
-  Json out = {{"code", reply.code}};
-  if (reply.enhanced) {
-    out["enhanced"] = reply.enhanced->str();
-  }
-  out["text"] = reply.text();
-  return out;
-}
 
 Json optional_reply(const std::optional<smtp::Reply>& reply) { return reply ? reply_json(*reply) : Json(nullptr); }
 

@@ -5,8 +5,6 @@
 
 namespace maildog::http {
 
-namespace {
-
 Json reply_json(const smtp::Reply& reply) {
   Json out = {{"code", reply.code}};
   if (reply.enhanced) {
@@ -15,6 +13,8 @@ Json reply_json(const smtp::Reply& reply) {
   out["text"] = reply.text();
   return out;
 }
+
+namespace {
 
 std::string first_header(const std::vector<mime::Header>& headers, std::string_view name) {
   for (const auto& header : headers) {

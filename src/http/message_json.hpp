@@ -15,6 +15,8 @@ using Json = nlohmann::ordered_json;
 // The message's header section (up to the blank line), without its body.
 std::string_view header_section(std::string_view message);
 
+// A reply as {code, enhanced, text}; attempts and messages show replies alike.
+Json reply_json(const smtp::Reply& reply);
 // A list entry: id, received, session, envelope addresses, subject, date, size, auth results.
 Json message_summary(const serve::StoredMessage& message);
 // The summary with every recipient and reply, the Authentication-Results and the lint notes.

@@ -7,6 +7,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "serve/http_client.hpp"
 #include "serve/serve_process.hpp"
 #include "support/skip.hpp"
 #include "support/child.hpp"
@@ -18,33 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool have(const std::string& program) {
-  if (program_available(program)) {
-    return true;
-  }
-  MAILDOG_SKIP(program << " is not installed: test skipped (ci/install-deps.sh installs it)");
-  return false;
-}
-
-struct HttpReply {
-  int status = 0;
-  std::string body;
-};
-
 // curl with the status code appended on its own last line.
-HttpReply curl(std::uint16_t port, const std::string& target, std::vector<std::string> extra = {}) {
-  ChildSpec spec;
-  spec.argv = {"curl", "-sS", "--max-time", "30", "-w", "\n%{http_code}"};
-  spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
-  spec.argv.push_back("http://127.0.0.1:" + std::to_string(port) + target);
-  spec.timeout = 40s;
-  auto result = run_child(spec);
-  INFO(result.describe());
-  const auto cut = result.out.rfind('\n');
-  REQUIRE(cut != std::string::npos);
-  return {std::stoi(result.out.substr(cut + 1)), result.out.substr(0, cut)};
-}
-
 ChildResult swaks(std::uint16_t port, const std::string& to, const std::string& subject) {
   ChildSpec spec;
   spec.argv = {"swaks", "--server", "127.0.0.1:" + std::to_string(port), "--from", "app@example.test", "--to", to,

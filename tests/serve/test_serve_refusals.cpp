@@ -8,6 +8,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "serve/http_client.hpp"
 #include "serve/serve_process.hpp"
 #include "support/child.hpp"
 #include "support/paths.hpp"
@@ -19,30 +20,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-bool have(const std::string& program) {
-  if (program_available(program)) {
-    return true;
-  }
-  MAILDOG_SKIP(program << " is not installed: test skipped (ci/install-deps.sh installs it)");
-  return false;
-}
-
-struct HttpReply {
-  int status = 0;
-  std::string body;
-};
-
-HttpReply curl(std::uint16_t port, const std::string& target) {
-  ChildSpec spec;
-  spec.argv = {"curl", "-sS", "--max-time", "30", "-w", "\n%{http_code}", "http://127.0.0.1:" + std::to_string(port) + target};
-  spec.timeout = 40s;
-  auto result = run_child(spec);
-  INFO(result.describe());
-  const auto cut = result.out.rfind('\n');
-  REQUIRE(cut != std::string::npos);
-  return {std::stoi(result.out.substr(cut + 1)), result.out.substr(0, cut)};
-}
 
 json get_json(std::uint16_t port, const std::string& target, int status = 200) {
   const auto reply = curl(port, target);
