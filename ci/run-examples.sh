@@ -4,15 +4,15 @@
 # With --install, or in CI (CI=true), it first installs their toolchains: the `examples` set of
 # ci/packages.txt (as root) and the npm packages of an example's package-lock.json (`npm ci`).
 # On a user's machine an example whose toolchain is missing is skipped, visibly; in CI a missing
-# toolchain is a failure.
-# Usage: ci/run-examples.sh [--install] [--binary PATH] [EXAMPLE...] [-- RUN-OPTION...]
+# toolchain is a failure (--no-install: check only, even in CI).
+# Usage: ci/run-examples.sh [--install|--no-install] [--binary PATH] [EXAMPLE...] [-- RUN-OPTION...]
 #   PATH defaults to build/ci/src/cli/maildog-ci, else maildog-ci on PATH; EXAMPLE is a folder
 #   name under examples/ (default: all); RUN-OPTIONs go to every `maildog-ci run`.
 # Exit codes: 0 every example that ran passed, 1 one failed (or, in CI, could not run),
 # 2 bad usage, 77 none could run (CTest's SKIP_RETURN_CODE).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-usage="usage: ci/run-examples.sh [--install] [--binary PATH] [EXAMPLE...] [-- RUN-OPTION...]"
+usage="usage: ci/run-examples.sh [--install|--no-install] [--binary PATH] [EXAMPLE...] [-- RUN-OPTION...]"
 
 install=0
 [[ ${CI:-} == true ]] && install=1
@@ -22,6 +22,7 @@ run_options=()
 while (($#)); do
   case $1 in
     --install) install=1 ;;
+    --no-install) install=0 ;;
     --binary) binary=${2:?$usage}; shift ;;
     --) shift; run_options=("$@"); break ;;
     -h | --help) echo "$usage"; exit 0 ;;
