@@ -34,14 +34,15 @@ std::string bounded_line(std::string_view line) {
   return std::string(line.substr(0, cut)) + "...";
 }
 
-void append_tail(std::string_view stream, const std::string& text, bool truncated, std::vector<std::string>& out) {
+// `stream` names whose output it is: "app stderr", "service web stdout".
+void append_tail(const std::string& stream, const std::string& text, bool truncated, std::vector<std::string>& out) {
   const auto lines = lines_of(text);
   if (lines.empty()) {
-    out.push_back("app " + std::string(stream) + ": empty");
+    out.push_back(stream + ": empty");
     return;
   }
   const std::size_t shown = std::min(lines.size(), k_app_output_tail_lines);
-  std::string heading = "app " + std::string(stream);
+  std::string heading = stream;
   if (shown < lines.size()) {
     heading += ", last " + std::to_string(shown) + " of " + std::to_string(lines.size()) + " lines";
   }
@@ -69,11 +70,19 @@ bool shows_app_output(const runner::ScenarioResult& scenario) {
 
 std::vector<std::string> app_output_tail(const runner::ScenarioResult& scenario) {
   std::vector<std::string> out;
-  if (!shows_app_output(scenario)) {
-    return out;
+  if (shows_app_output(scenario)) {
+    append_tail("app stdout", scenario.app->stdout_text, scenario.app->stdout_truncated, out);
+    append_tail("app stderr", scenario.app->stderr_text, scenario.app->stderr_truncated, out);
   }
-  append_tail("stdout", scenario.app->stdout_text, scenario.app->stdout_truncated, out);
-  append_tail("stderr", scenario.app->stderr_text, scenario.app->stderr_truncated, out);
+  // A service that exited early or was never ready: its own words say why.
+  for (const auto& service : scenario.services) {
+    if (service.problem.empty() || service.process.outcome == runner::ProcessResult::Outcome::failed_to_start) {
+      continue;
+    }
+    const std::string name = "service " + service.name;
+    append_tail(name + " stdout", service.process.stdout_text, service.process.stdout_truncated, out);
+    append_tail(name + " stderr", service.process.stderr_text, service.process.stderr_truncated, out);
+  }
   return out;
 }
 

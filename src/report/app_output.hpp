@@ -22,7 +22,8 @@ inline constexpr std::size_t k_app_output_line_max = 400;
 bool shows_app_output(const runner::ScenarioResult& scenario);
 
 // For each stream a heading ("app stderr, last 20 of 57 lines:", "app stdout: empty") and its
-// last lines, each indented by two spaces; nothing when shows_app_output() is false.
+// last lines, each indented by two spaces: the app's when shows_app_output() is true, then those
+// of each service that failed the scenario (exited early or was never ready).
 std::vector<std::string> app_output_tail(const runner::ScenarioResult& scenario);
 
 }  // namespace maildog::report

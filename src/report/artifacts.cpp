@@ -62,6 +62,11 @@ void write_artifacts(const runner::RunResult& run, const std::filesystem::path& 
       throw std::runtime_error("cannot create " + folder.string() + ": " + ec.message());
     }
     write_file(folder / "transcript.txt", expect::join_lines(expect::render_lines(scenario.sessions)));
+    // Service names are [a-z][a-z0-9_-]*: safe as file names.
+    for (const auto& service : scenario.services) {
+      write_file(folder / ("service-" + service.name + ".stdout.txt"), service.process.stdout_text);
+      write_file(folder / ("service-" + service.name + ".stderr.txt"), service.process.stderr_text);
+    }
     for (const auto& session : scenario.sessions) {
       std::size_t n = 0;
       for (const auto& transaction : session.transactions) {

@@ -9,7 +9,8 @@
 
 namespace maildog::report {
 
-// Writes DIR/<NNN>-<name>/transcript.txt and message-<session>-<n>.eml; throws
+// Writes DIR/<NNN>-<name>/transcript.txt, message-<session>-<n>.eml and, per service,
+// service-<name>.stdout.txt and service-<name>.stderr.txt; throws
 // std::runtime_error when a file cannot be written.
 void write_artifacts(const runner::RunResult& run, const std::filesystem::path& dir);
 

@@ -19,6 +19,8 @@
 #include <utility>
 
 #include "core/name_table.hpp"
+#include "runner/process_tree.hpp"
+#include "runner/spawn.hpp"
 
 namespace maildog::runner {
 
@@ -80,6 +82,7 @@ class UniqueFd {
   ~UniqueFd() { reset(); }
 
   int get() const { return m_fd; }
+  int release() { return std::exchange(m_fd, -1); }
   explicit operator bool() const { return m_fd >= 0; }
   void reset(int fd = -1) {
     if (m_fd >= 0) {
@@ -289,6 +292,7 @@ class ChildGroup {
     }
     while (!app_reaped && ::waitpid(m_pid, &app_status, 0) < 0 && errno == EINTR) {
     }
+    unregister_waited_child(m_pid);
     m_reaped = true;
     return app_status;
   }
@@ -438,16 +442,17 @@ std::string ProcessResult::describe() const {
   return line;
 }
 
-ProcessResult run_process(const ProcessSpec& spec) {
+SpawnedChild spawn_child(const ProcessSpec& spec) {
   become_subreaper();
-  const auto started = Clock::now();
-
+  SpawnedChild child;
   auto command = command_line(spec);
   if (command.empty()) {
-    return not_started("nothing to run: neither argv nor shell_command is set", started);
+    child.error = "nothing to run: neither argv nor shell_command is set";
+    return child;
   }
   if (const auto name = invalid_variable_name(spec.environment_overrides)) {
-    return not_started("invalid environment variable name '" + *name + "'", started);
+    child.error = "invalid environment variable name '" + *name + "'";
+    return child;
   }
   auto environment = merged_environment(spec.environment_overrides);
 
@@ -455,26 +460,47 @@ ProcessResult run_process(const ProcessSpec& spec) {
   Pipe stderr_pipe;
   for (Pipe* pipe_ends : {&stdout_pipe, &stderr_pipe}) {
     if (const int error = open_pipe(*pipe_ends); error != 0) {
-      return not_started("cannot create a pipe: " + errno_text(error), started);
+      child.error = "cannot create a pipe: " + errno_text(error);
+      return child;
     }
   }
   SpawnSetup setup;
   if (const int error = setup.configure(stdout_pipe.write_end.get(), stderr_pipe.write_end.get(),
                                         spec.working_directory);
       error != 0) {
-    return not_started("cannot prepare the spawn: " + errno_text(error), started);
+    child.error = "cannot prepare the spawn: " + errno_text(error);
+    return child;
   }
   pid_t pid = 0;
-  if (const int error = setup.spawn(pid, command, environment); error != 0) {
-    return not_started(start_error(command.front(), spec.working_directory, error), started);
+  {
+    // Registered before any sweep can see it exit: process_tree.hpp.
+    std::lock_guard lock(spawn_lock());
+    if (const int error = setup.spawn(pid, command, environment); error != 0) {
+      child.error = start_error(command.front(), spec.working_directory, error);
+      return child;
+    }
+    register_waited_child(pid);
   }
-  // From here only the app's group holds the write ends, so EOF means they closed them.
-  stdout_pipe.write_end.reset();
-  stderr_pipe.write_end.reset();
+  // From here only the child's group holds the write ends, so EOF means they closed them.
+  child.pid = pid;
+  child.stdout_fd = stdout_pipe.read_end.release();
+  child.stderr_fd = stderr_pipe.read_end.release();
+  return child;
+}
+
+ProcessResult run_process(const ProcessSpec& spec) {
+  const auto started = Clock::now();
+  SpawnedChild spawned = spawn_child(spec);
+  if (spawned.pid < 0) {
+    return not_started(std::move(spawned.error), started);
+  }
+  const pid_t pid = spawned.pid;
+  UniqueFd stdout_read(spawned.stdout_fd);
+  UniqueFd stderr_read(spawned.stderr_fd);
 
   ChildGroup child(pid);
-  OutputStream out(std::move(stdout_pipe.read_end), spec.output_limit);
-  OutputStream err(std::move(stderr_pipe.read_end), spec.output_limit);
+  OutputStream out(std::move(stdout_read), spec.output_limit);
+  OutputStream err(std::move(stderr_read), spec.output_limit);
   const bool exited = pump_until(child, out, err, started + spec.timeout);
   if (!exited) {
     child.signal_group(SIGTERM);

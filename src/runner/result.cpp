@@ -10,7 +10,12 @@ std::size_t RunResult::passed() const {
 }
 
 bool app_not_started(const ScenarioResult& result) {
-  return result.status == Status::error && result.app && result.app->outcome == ProcessResult::Outcome::failed_to_start;
+  if (result.status != Status::error) {
+    return false;
+  }
+  const bool service_failed = std::any_of(result.services.begin(), result.services.end(),
+                                          [](const ServiceResult& service) { return !service.problem.empty(); });
+  return service_failed || (result.app && result.app->outcome == ProcessResult::Outcome::failed_to_start);
 }
 
 std::size_t RunResult::failed() const { return scenarios.size() - passed(); }

@@ -37,6 +37,15 @@ struct Failure {
 
 enum class Status { passed, failed, error };
 
+// One `services:` entry as it ran: how it ended (stopped by the runner: SIGTERM, or SIGKILL after
+// its stop_timeout) and its output, bounded like the app's.
+struct ServiceResult {
+  std::string name;
+  ProcessResult process;
+  bool ready = false;
+  std::string problem;  // why it failed the scenario (exited early, never ready); empty when it served
+};
+
 struct ScenarioResult {
   std::string name;
   std::vector<std::string> tags;
@@ -48,6 +57,7 @@ struct ScenarioResult {
   std::vector<capture::SessionRecord> sessions;  // what the sandbox recorded, in order
   std::optional<ProcessResult> app;              // when the scenario ran an app
   std::vector<StepOutcome> steps;                // when it ran a scripted client
+  std::vector<ServiceResult> services;           // in the order of `services:`, as far as they started
   // client.target: the scripted client's own transcript, one per connection (the sandbox saw
   // nothing); expectations on replies are judged on it. Not written to reports.
   std::vector<capture::SessionRecord> client_sessions;
@@ -58,8 +68,9 @@ struct ScenarioResult {
 };
 
 // Status::error because the scenario's app could not be started (no such program, not
-// executable, no such working directory): the scenario's own failure, exit code 1. Any other
-// error is maildog-ci's environment (a port, the sandbox), exit code 3.
+// executable, no such working directory), or a service exited early or was never ready: the
+// scenario's own failure, exit code 1. Any other error is maildog-ci's environment (a port, the
+// sandbox), exit code 3.
 bool app_not_started(const ScenarioResult& result);
 
 struct RunResult {

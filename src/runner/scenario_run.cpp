@@ -1,7 +1,13 @@
 #include "runner/scenario_run.hpp"
 
+#include <filesystem>
+#include <optional>
+
 #include "lint/transaction.hpp"
 #include "runner/client_script.hpp"
+#include "runner/process_tree.hpp"
+#include "runner/run_resources.hpp"
+#include "runner/services.hpp"
 #include "runner/sender_checks.hpp"
 #include "scenario/template.hpp"
 #include "smtp/server.hpp"
@@ -16,30 +22,54 @@ std::chrono::microseconds since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
 }
 
-ProcessSpec app_process(const scenario::Scenario& scenario, const std::map<std::string, std::string>& values,
-                        const RunOptions& options) {
-  const scenario::AppSpec& app = *scenario.app;
-  ProcessSpec spec;
-  if (app.shell) {
-    spec.shell_command = scenario::expand_templates(*app.shell, values);
-  }
-  for (const auto& arg : app.argv) {
-    spec.argv.push_back(scenario::expand_templates(arg, values));
-  }
+// The variables every process of the scenario gets: the sandbox's address, and the cookie that
+// finds it (and whatever it starts) when the scenario ends (process_tree.hpp).
+std::map<std::string, std::string> sandbox_environment(const scenario::Scenario& scenario,
+                                                       const std::map<std::string, std::string>& values,
+                                                       const std::string& cookie) {
   const auto& server = scenario.server;
-  spec.environment_overrides = {
+  return {
       {"MAILDOG_SMTP_HOST", values.at("smtp.host")},
       {"MAILDOG_SMTP_PORT", values.at("smtp.port")},
       {"MAILDOG_SMTP_TLS", std::string(smtp::to_string(server.tls))},
       {"MAILDOG_SMTP_USER", values.at("smtp.user")},
       {"MAILDOG_SMTP_PASSWORD", values.at("smtp.password")},
+      {k_scenario_cookie_variable, cookie},
   };
-  for (const auto& [name, value] : app.env) {
+}
+
+// run (a shell string or argv), env and cwd of the app, a service or a step, templates expanded.
+ProcessSpec command_process(const std::optional<std::string>& shell, const std::vector<std::string>& argv,
+                            const std::map<std::string, std::string>& env, const std::optional<std::string>& cwd,
+                            const scenario::Scenario& scenario, const std::map<std::string, std::string>& values,
+                            const std::string& cookie) {
+  ProcessSpec spec;
+  if (shell) {
+    spec.shell_command = scenario::expand_templates(*shell, values);
+  }
+  for (const auto& arg : argv) {
+    spec.argv.push_back(scenario::expand_templates(arg, values));
+  }
+  spec.environment_overrides = sandbox_environment(scenario, values, cookie);
+  for (const auto& [name, value] : env) {
     spec.environment_overrides[name] = scenario::expand_templates(value, values);
   }
-  spec.working_directory = app.cwd ? scenario.dir / *app.cwd : scenario.dir;
+  spec.working_directory =
+      cwd ? scenario.dir / scenario::expand_templates(*cwd, values) : scenario.dir;
+  return spec;
+}
+
+ProcessSpec app_process(const scenario::Scenario& scenario, const std::map<std::string, std::string>& values,
+                        const RunOptions& options, const std::string& cookie) {
+  const scenario::AppSpec& app = *scenario.app;
+  ProcessSpec spec = command_process(app.shell, app.argv, app.env, app.cwd, scenario, values, cookie);
   spec.timeout = app.timeout.value_or(options.default_timeout);
   return spec;
+}
+
+ProcessSpec service_process(const scenario::ServiceSpec& service, const scenario::Scenario& scenario,
+                            const std::map<std::string, std::string>& values, const std::string& cookie) {
+  return command_process(service.shell, service.argv, service.env, service.cwd, scenario, values, cookie);
 }
 
 ClientTarget client_target(const scenario::Scenario& scenario, std::uint16_t sandbox_port) {
@@ -62,7 +92,8 @@ ClientTarget client_target(const scenario::Scenario& scenario, std::uint16_t san
 
 }  // namespace
 
-std::map<std::string, std::string> template_values(const scenario::Scenario& scenario, std::uint16_t port) {
+std::map<std::string, std::string> template_values(const scenario::Scenario& scenario, std::uint16_t port,
+                                                   const RunTemplates& run) {
   std::string user;
   std::string password;
   if (scenario.server.auth && !scenario.server.auth->users.empty()) {
@@ -70,13 +101,27 @@ std::map<std::string, std::string> template_values(const scenario::Scenario& sce
     user = first.first;
     password = first.second;
   }
-  return {
+  // Absolute: the app runs in the scenario's folder, so a path relative to where maildog-ci
+  // started would point elsewhere.
+  std::error_code ignored;
+  const auto dir = std::filesystem::absolute(scenario.dir.empty() ? std::filesystem::path(".") : scenario.dir, ignored)
+                       .lexically_normal();
+  std::string dir_text = dir.string();
+  if (dir_text.size() > 1 && dir_text.ends_with('/')) {
+    dir_text.pop_back();
+  }
+  std::map<std::string, std::string> values{
       {"smtp.host", k_sandbox_host},
       {"smtp.port", std::to_string(port)},
       {"smtp.user", user},
       {"smtp.password", password},
-      {"scenario.dir", scenario.dir.empty() ? std::string(".") : scenario.dir.string()},
+      {"scenario.dir", dir_text},
+      {"scenario.tmp", run.tmp.string()},
   };
+  for (const auto& [name, number] : run.ports) {
+    values[std::string(scenario::k_port_template_prefix) + name] = std::to_string(number);
+  }
+  return values;
 }
 
 ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options) {
@@ -108,10 +153,32 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
     return result;
   }
   result.sandbox_port = server.port();
-  const auto values = template_values(scenario, server.port());
+  // Declared before the services: destroyed after they are stopped and the leftovers swept.
+  std::optional<ScratchFolder> scratch;
+  RunTemplates run_templates;
+  try {
+    scratch.emplace();
+    run_templates.tmp = scratch->path();
+    run_templates.ports = free_loopback_ports(scenario.port_names);
+  } catch (const std::exception& error) {
+    result.status = Status::error;
+    result.error = std::string("cannot prepare the scenario's templates: ") + error.what();
+    result.duration = since(start);
+    return result;
+  }
+  const auto values = template_values(scenario, server.port(), run_templates);
+  const std::string cookie = new_scenario_cookie();
 
-  if (scenario.app) {
-    result.app = run_process(app_process(scenario, values, options));
+  ServiceSet services;
+  const std::string service_problem = services.start(
+      scenario.services,
+      [&](const scenario::ServiceSpec& service) { return service_process(service, scenario, values, cookie); },
+      [&](const std::string& text) { return scenario::expand_templates(text, values); });
+  if (!service_problem.empty()) {
+    result.status = Status::error;
+    result.error = service_problem;
+  } else if (scenario.app) {
+    result.app = run_process(app_process(scenario, values, options, cookie));
     if (result.app->outcome == ProcessResult::Outcome::failed_to_start) {
       result.status = Status::error;
       result.error = "cannot start the app: " + result.app->error;
@@ -126,6 +193,16 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
   // Let clients that are still saying goodbye finish on their own, so the transcript shows
   // what they did rather than our shutdown.
   server.wait_until_idle(options.drain_timeout);
+  // The services go after the app or client and the drain (and before the sandbox: a worker
+  // may still be sending), in reverse order; then whatever else carries the scenario's cookie
+  // (a daemon that called setsid or double-forked) is ended and reaped.
+  result.services = services.stop();
+  for (const auto& service : result.services) {
+    if (!service.problem.empty()) {
+      result.error = service.problem;  // now with how it ended
+    }
+  }
+  end_scenario_processes(cookie);
   server.stop();
   result.sessions = server.capture().sessions();
   for (auto& session : result.sessions) {

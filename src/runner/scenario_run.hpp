@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 
@@ -21,8 +22,16 @@ struct RunOptions {
 
 ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options);
 
-// The values {{smtp.host}}, {{smtp.port}}, {{smtp.user}}, {{smtp.password}}, {{scenario.dir}}
-// stand for, given the sandbox's port.
-std::map<std::string, std::string> template_values(const scenario::Scenario& scenario, std::uint16_t port);
+// What one run adds to the templates: {{scenario.tmp}} and {{port.NAME}}.
+struct RunTemplates {
+  std::filesystem::path tmp;
+  std::map<std::string, std::uint16_t> ports;  // NAME -> port
+};
+
+// The values every template stands for, in one place: {{smtp.host}}, {{smtp.port}},
+// {{smtp.user}}, {{smtp.password}}, {{scenario.dir}} (absolute), {{scenario.tmp}} and
+// {{port.NAME}}, given the sandbox's port and the run's folder and ports.
+std::map<std::string, std::string> template_values(const scenario::Scenario& scenario, std::uint16_t port,
+                                                   const RunTemplates& run = {});
 
 }  // namespace maildog::runner

@@ -133,6 +133,12 @@ void redact_result(ScenarioResult& result, const std::vector<std::string>& secre
     redact_in_place(result.app->stderr_text, secrets);
     redact_in_place(result.app->error, secrets);
   }
+  for (auto& service : result.services) {
+    redact_in_place(service.process.stdout_text, secrets);
+    redact_in_place(service.process.stderr_text, secrets);
+    redact_in_place(service.process.error, secrets);
+    redact_in_place(service.problem, secrets);
+  }
   for (auto& step : result.steps) {
     redact_in_place(step.action, secrets);
     redact_in_place(step.problem, secrets);

@@ -6,6 +6,9 @@
 #include <charconv>
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <regex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -284,6 +287,8 @@ class Builder {
       error(root, "a scenario needs an app or a client to run");
     }
     build_expect(root["expect"], scenario);
+    scenario.services = build_services(root["services"]);
+    scenario.port_names = m_port_names;
   }
 
  private:
@@ -387,12 +392,26 @@ class Builder {
       if (std::find(known.begin(), known.end(), name) != known.end()) {
         continue;
       }
+      if (name.starts_with(k_port_template_prefix)) {
+        check_port_template(node, name.substr(k_port_template_prefix.size()));
+        continue;
+      }
       std::string list;
       for (auto known_name : known) {
         list += list.empty() ? "" : ", ";
         list += "{{" + std::string(known_name) + "}}";
       }
-      error(node, "unknown template {{" + name + "}} (known: " + list + ")");
+      error(node, "unknown template {{" + name + "}} (known: " + list + ", {{port.NAME}})");
+    }
+  }
+
+  // {{port.NAME}}: the runner allocates one free port per NAME used anywhere in the scenario.
+  void check_port_template(const Node& node, const std::string& port_name) {
+    if (valid_name(port_name)) {
+      m_port_names.insert(port_name);
+    } else {
+      error(node, "bad port name in {{port." + port_name +
+                      "}} (a name is a lower-case letter, then letters, digits, _ or -, e.g. {{port.web}})");
     }
   }
 
@@ -936,6 +955,119 @@ class Builder {
                            "': if it is meant as app." + name + ", indent it as deep as env:, not under it");
   }
 
+  // `services:` — see scenario/service.hpp.
+  std::vector<ServiceSpec> build_services(const Node& node) {
+    std::vector<ServiceSpec> services;
+    std::map<std::string, std::size_t> first_line;
+    for (const auto& item : node.items()) {
+      if (!item.is_object()) {
+        continue;
+      }
+      ServiceSpec service = build_service(item);
+      if (!service.name.empty()) {
+        auto [first, inserted] = first_line.emplace(service.name, service.line);
+        if (!inserted) {
+          error(item["name"], "duplicate service name '" + service.name + "' (first at line " +
+                                  std::to_string(first->second) + ")");
+        }
+      }
+      services.push_back(std::move(service));
+    }
+    return services;
+  }
+
+  ServiceSpec build_service(const Node& node) {
+    ServiceSpec service;
+    service.line = m_document.positions.find(node.path).value.line;
+    if (auto name = as_string(node["name"])) {
+      if (valid_name(*name)) {
+        service.name = *name;
+      } else {
+        error(node["name"], "bad service name '" + *name +
+                                "' (a lower-case letter, then letters, digits, _ or -, e.g. web or queue_worker)");
+      }
+    }
+    // run, env and cwd read like the app's.
+    AppSpec like_app = build_app(node);
+    service.argv = std::move(like_app.argv);
+    service.shell = std::move(like_app.shell);
+    service.env = std::move(like_app.env);
+    service.cwd = std::move(like_app.cwd);
+    if (auto grace = duration(node["stop_timeout"])) {
+      service.stop_timeout = *grace;
+    }
+    service.ready = build_ready(node["ready"]);
+    return service;
+  }
+
+  ReadySpec build_ready(const Node& node) {
+    ReadySpec ready;
+    if (!node.is_object()) {
+      return ready;
+    }
+    ready.line = key_line(node);
+    if (auto timeout = duration(node["timeout"])) {
+      ready.timeout = *timeout;
+    }
+    constexpr std::pair<const char*, ReadySpec::Kind> k_kinds[] = {
+        {"port", ReadySpec::Kind::port}, {"http", ReadySpec::Kind::http}, {"log", ReadySpec::Kind::log}};
+    bool unknown = false;
+    for (const auto& [key, value] : node.members()) {
+      if (key != "port" && key != "http" && key != "log" && key != "timeout") {
+        error_at_key(value, "unknown ready kind '" + key + "' (ready waits for one of port, http or log)");
+        unknown = true;
+      }
+    }
+    std::vector<std::string> kinds;
+    for (const auto& [key, kind] : k_kinds) {
+      Node target = node[key];
+      if (!target.present()) {
+        continue;
+      }
+      kinds.emplace_back(key);
+      ready.kind = kind;
+      if (auto number = as_integer(target)) {
+        ready.target = std::to_string(*number);
+      } else if (auto text = as_string(target)) {
+        ready.target = *text;
+        check_templates(target);
+      }
+      check_ready_target(target, kind, ready.target);
+    }
+    if (kinds.size() > 1) {
+      error_at_key(node[kinds[1]], "ready waits for one thing, found " + kinds[0] + " and " + kinds[1] +
+                                       " (keep one of port, http or log)");
+    } else if (kinds.empty() && !unknown) {
+      error_at_key(node, "ready needs one of port, http or log (leave ready out to count a service ready once started)");
+    }
+    return ready;
+  }
+
+  // What can be judged before the run: targets without templates.
+  void check_ready_target(const Node& node, ReadySpec::Kind kind, const std::string& target) {
+    if (!template_references(target).empty()) {
+      return;
+    }
+    if (kind == ReadySpec::Kind::port) {
+      std::int64_t number = 0;
+      auto [end, ec] = std::from_chars(target.data(), target.data() + target.size(), number);
+      if (target.empty() || ec != std::errc{} || end != target.data() + target.size() || number < 1 ||
+          number > 65535) {
+        error(node, "ready.port \"" + target + "\" is not a port from 1 to 65535 or a {{port.NAME}}");
+      }
+    } else if (kind == ReadySpec::Kind::http) {
+      if (!target.starts_with("http://")) {
+        error(node, "ready.http \"" + target + "\" is not an http:// URL (e.g. http://127.0.0.1:{{port.web}}/healthz)");
+      }
+    } else if (kind == ReadySpec::Kind::log) {
+      try {
+        std::regex compiled(target);
+      } catch (const std::regex_error&) {
+        error(node, "ready.log \"" + target + "\" is not a valid regular expression (ECMAScript)");
+      }
+    }
+  }
+
   ClientSpec build_client(const Node& node) {
     ClientSpec client;
     client.line = key_line(node);
@@ -1194,6 +1326,7 @@ class Builder {
   }
 
   const Document& m_document;
+  std::set<std::string> m_port_names;
   Reporter& m_reporter;
   Purpose m_purpose;
 };

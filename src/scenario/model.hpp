@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "rules/text_match.hpp"
+#include "scenario/service.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/server_config.hpp"
 
@@ -223,6 +225,8 @@ struct Scenario {
   DnsSpec dns;
   std::optional<AppSpec> app;  // exactly one of app and client is set
   std::optional<ClientSpec> client;
+  std::vector<ServiceSpec> services;  // started in order before app or client, stopped in reverse
+  std::set<std::string> port_names;   // every NAME of a {{port.NAME}} anywhere in the scenario
   Expectations expect;
 };
 

@@ -1,5 +1,6 @@
 #include "scenario/template.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <utility>
@@ -8,8 +9,8 @@ namespace maildog::scenario {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> k_template_names{
-    "smtp.host", "smtp.port", "smtp.user", "smtp.password", "scenario.dir",
+constexpr std::array<std::string_view, 6> k_template_names{
+    "smtp.host", "smtp.port", "smtp.user", "smtp.password", "scenario.dir", "scenario.tmp",
 };
 
 bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
@@ -128,6 +129,15 @@ EnvExpansion expand_env(std::string_view text, const Environment& env) {
 }
 
 std::span<const std::string_view> template_names() { return k_template_names; }
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.front() < 'a' || name.front() > 'z') {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
 
 std::vector<std::string> template_references(std::string_view text) {
   std::vector<std::string> names;

@@ -36,8 +36,15 @@ struct EnvExpansion {
 // `$$` for a literal `$`; any other `$` stays as it is.
 EnvExpansion expand_env(std::string_view text, const Environment& env);
 
-// The names the runner provides: smtp.host, smtp.port, smtp.user, smtp.password, scenario.dir.
+// The fixed names the runner provides: smtp.host, smtp.port, smtp.user, smtp.password,
+// scenario.dir, scenario.tmp. Besides them, `port.NAME` for any valid NAME.
 std::span<const std::string_view> template_names();
+
+// The prefix of `{{port.NAME}}`: a free loopback port per scenario run and NAME.
+inline constexpr std::string_view k_port_template_prefix = "port.";
+
+// A service name, and the NAME of `{{port.NAME}}`: [a-z][a-z0-9_-]*.
+bool valid_name(std::string_view name);
 
 // Names used as `{{name}}` (spaces inside the braces allowed), in order of appearance.
 std::vector<std::string> template_references(std::string_view text);

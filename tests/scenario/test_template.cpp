@@ -57,5 +57,16 @@ TEST_CASE("{{name}} templates are expanded with runtime values", "[scenario]") {
   CHECK(expand_templates("", values).empty());
   CHECK(template_references("--host={{smtp.host}} {{ scenario.dir }}/x {{smtp.hots}}") ==
         std::vector<std::string>{"smtp.host", "scenario.dir", "smtp.hots"});
-  CHECK(maildog::scenario::template_names().size() == 5);
+  CHECK(maildog::scenario::template_names().size() == 6);
+}
+
+TEST_CASE("service and port names are a lower-case letter, then letters, digits, _ or -", "[scenario]") {
+  using maildog::scenario::valid_name;
+  CHECK(valid_name("web"));
+  CHECK(valid_name("queue_worker-2"));
+  CHECK_FALSE(valid_name(""));
+  CHECK_FALSE(valid_name("Web"));
+  CHECK_FALSE(valid_name("2web"));
+  CHECK_FALSE(valid_name("web.1"));
+  CHECK_FALSE(valid_name("_web"));
 }

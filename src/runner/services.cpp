@@ -1,0 +1,446 @@
+#include "runner/services.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <thread>
+#include <utility>
+
+#include "runner/process_tree.hpp"
+#include "runner/spawn.hpp"
+
+namespace maildog::runner {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using scenario::ReadySpec;
+
+// How often readiness is checked while a service starts.
+constexpr std::chrono::milliseconds k_ready_interval{50};
+// One readiness probe (a connect, an HTTP answer) may take this long.
+constexpr std::chrono::milliseconds k_probe_timeout{1000};
+// The reader thread looks at its stop flag this often.
+constexpr int k_reader_poll_ms = 100;
+// Reading after the group is dead stops here (as in process.cpp): more can only come from a
+// process that escaped the group and keeps writing.
+constexpr std::size_t k_drain_max = 1024 * 1024;
+constexpr std::string_view k_exited_early = "exited before it was ready";
+
+std::string duration_text(std::chrono::milliseconds duration) {
+  if (duration.count() != 0 && duration.count() % 1000 == 0) {
+    return std::to_string(duration.count() / 1000) + "s";
+  }
+  return std::to_string(duration.count()) + "ms";
+}
+
+std::optional<std::uint16_t> port_number(std::string_view text) {
+  unsigned number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || number < 1 || number > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(number);
+}
+
+struct LoopbackUrl {
+  bool ipv6 = false;
+  std::string host;  // as written, for the Host header
+  std::uint16_t port = 80;
+  std::string path = "/";
+};
+
+// http://HOST[:PORT][/PATH] with HOST 127.0.0.1, localhost or [::1]: readiness never leaves the machine.
+std::optional<LoopbackUrl> parse_loopback_url(std::string_view url) {
+  constexpr std::string_view k_scheme = "http://";
+  if (!url.starts_with(k_scheme)) {
+    return std::nullopt;
+  }
+  url.remove_prefix(k_scheme.size());
+  const auto slash = url.find('/');
+  std::string_view authority = url.substr(0, slash);
+  LoopbackUrl out;
+  out.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+  std::string_view host = authority;
+  std::string_view port;
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return std::nullopt;
+    }
+    host = authority.substr(0, close + 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') {
+        return std::nullopt;
+      }
+      port = authority.substr(close + 2);
+    }
+  } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host == "[::1]") {
+    out.ipv6 = true;
+  } else if (host != "127.0.0.1" && host != "localhost") {
+    return std::nullopt;
+  }
+  out.host = std::string(authority);
+  if (!port.empty()) {
+    auto number = port_number(port);
+    if (!number) {
+      return std::nullopt;
+    }
+    out.port = *number;
+  }
+  return out;
+}
+
+// A connected socket to loopback with send and receive timeouts, or -1.
+int connect_loopback(bool ipv6, std::uint16_t port) {
+  const int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return -1;
+  }
+  timeval limit{};
+  limit.tv_sec = k_probe_timeout.count() / 1000;
+  limit.tv_usec = static_cast<suseconds_t>((k_probe_timeout.count() % 1000) * 1000);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+  int connected = -1;
+  if (ipv6) {
+    sockaddr_in6 address{};
+    address.sin6_family = AF_INET6;
+    address.sin6_port = htons(port);
+    address.sin6_addr = in6addr_loopback;
+    connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+  } else {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+  }
+  if (connected != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::string describe_ready(const ReadySpec& ready, const std::string& target) {
+  switch (ready.kind) {
+    case ReadySpec::Kind::port:
+      return "127.0.0.1:" + target + " never accepted a connection";
+    case ReadySpec::Kind::http:
+      return "GET " + target + " never answered 2xx";
+    case ReadySpec::Kind::log:
+      return "its output never matched /" + target + "/";
+    case ReadySpec::Kind::started:
+      break;
+  }
+  return "it never started";
+}
+
+}  // namespace
+
+bool loopback_port_open(std::uint16_t port) {
+  const int fd = connect_loopback(false, port);
+  if (fd < 0) {
+    return false;
+  }
+  ::close(fd);
+  return true;
+}
+
+bool http_answers_2xx(const std::string& url, std::chrono::milliseconds timeout) {
+  const auto parsed = parse_loopback_url(url);
+  if (!parsed) {
+    return false;
+  }
+  const int fd = connect_loopback(parsed->ipv6, parsed->port);
+  if (fd < 0) {
+    return false;
+  }
+  const std::string request =
+      "GET " + parsed->path + " HTTP/1.0\r\nHost: " + parsed->host + "\r\nConnection: close\r\n\r\n";
+  bool ok = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size());
+  std::string answer;
+  const auto deadline = Clock::now() + timeout;
+  while (ok && answer.find("\r\n") == std::string::npos && answer.size() < 1024 && Clock::now() < deadline) {
+    std::array<char, 512> buffer{};
+    const ssize_t count = ::recv(fd, buffer.data(), buffer.size(), 0);
+    if (count < 0 && errno == EINTR) {
+      continue;
+    }
+    if (count <= 0) {
+      break;
+    }
+    answer.append(buffer.data(), static_cast<std::size_t>(count));
+  }
+  ::close(fd);
+  // "HTTP/1.1 204 No Content"
+  return ok && answer.starts_with("HTTP/") && answer.size() > 9 && answer.find(' ') != std::string::npos &&
+         answer[answer.find(' ') + 1] == '2';
+}
+
+// One started service: its process group, and a thread reading its output while it runs.
+class RunningService {
+ public:
+  RunningService(const scenario::ServiceSpec& spec, SpawnedChild child, std::size_t output_limit)
+      : m_name(spec.name),
+        m_stop_timeout(spec.stop_timeout),
+        m_pid(child.pid),
+        m_limit(output_limit),
+        m_started(Clock::now()) {
+    m_fds[0] = child.stdout_fd;
+    m_fds[1] = child.stderr_fd;
+    m_reader = std::thread([this] { read_while_running(); });
+  }
+  RunningService(const RunningService&) = delete;
+  RunningService& operator=(const RunningService&) = delete;
+  ~RunningService() {
+    if (!m_stopped) {
+      stop();
+    }
+  }
+
+  const std::string& name() const { return m_name; }
+
+  // Looks without reaping, so the group id stays ours.
+  bool has_exited() const {
+    siginfo_t info{};
+    while (::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+      if (errno != EINTR) {
+        return true;
+      }
+    }
+    return info.si_pid != 0;
+  }
+
+  bool output_matches(const std::regex& pattern) {
+    std::lock_guard lock(m_output_lock);
+    return std::regex_search(m_text[0], pattern) || std::regex_search(m_text[1], pattern);
+  }
+
+  // SIGTERM to the group, up to stop_timeout for the service to exit, SIGKILL to the group, reap.
+  ProcessResult stop() {
+    m_stopped = true;
+    if (!has_exited()) {
+      ::kill(-m_pid, SIGTERM);
+      ::kill(-m_pid, SIGCONT);
+      const auto deadline = Clock::now() + m_stop_timeout;
+      while (!has_exited() && Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    // The leader is unreaped, so the group id is still ours to signal.
+    ::kill(-m_pid, SIGKILL);
+    ::kill(m_pid, SIGKILL);
+    int status = 0;
+    bool reaped = false;
+    for (;;) {
+      int member_status = 0;
+      const pid_t pid = ::waitpid(-m_pid, &member_status, 0);
+      if (pid == m_pid) {
+        status = member_status;
+        reaped = true;
+      } else if (pid < 0 && errno != EINTR) {
+        break;
+      }
+    }
+    while (!reaped && ::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    unregister_waited_child(m_pid);
+    m_stop_reading = true;
+    m_reader.join();
+    drain();
+
+    ProcessResult result;
+    result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m_started);
+    if (WIFSIGNALED(status)) {
+      result.outcome = ProcessResult::Outcome::signaled;
+      result.signal = WTERMSIG(status);
+    } else {
+      result.outcome = ProcessResult::Outcome::exited;
+      result.exit_code = WEXITSTATUS(status);
+    }
+    std::lock_guard lock(m_output_lock);
+    result.stdout_text = std::move(m_text[0]);
+    result.stderr_text = std::move(m_text[1]);
+    result.stdout_dropped = m_dropped[0];
+    result.stderr_dropped = m_dropped[1];
+    result.stdout_truncated = m_dropped[0] > 0;
+    result.stderr_truncated = m_dropped[1] > 0;
+    return result;
+  }
+
+ private:
+  enum class Read { data, nothing_yet, ended };
+
+  Read read_chunk(std::size_t stream) {
+    std::array<char, 64 * 1024> buffer{};
+    const ssize_t count = ::read(m_fds[stream], buffer.data(), buffer.size());
+    if (count > 0) {
+      std::lock_guard lock(m_output_lock);
+      const auto size = static_cast<std::size_t>(count);
+      const std::size_t kept = std::min(size, m_limit - m_text[stream].size());
+      m_text[stream].append(buffer.data(), kept);
+      m_dropped[stream] += size - kept;
+      return Read::data;
+    }
+    if (count < 0 && (errno == EAGAIN || errno == EINTR)) {
+      return Read::nothing_yet;
+    }
+    ::close(m_fds[stream]);
+    m_fds[stream] = -1;
+    return Read::ended;
+  }
+
+  void read_while_running() {
+    while (!m_stop_reading && (m_fds[0] >= 0 || m_fds[1] >= 0)) {
+      std::array<pollfd, 2> watched{{{m_fds[0], POLLIN, 0}, {m_fds[1], POLLIN, 0}}};
+      if (::poll(watched.data(), watched.size(), k_reader_poll_ms) < 0 && errno != EINTR) {
+        return;
+      }
+      for (std::size_t stream = 0; stream < 2; ++stream) {
+        if (m_fds[stream] >= 0 && watched[stream].revents != 0) {
+          read_chunk(stream);
+        }
+      }
+    }
+  }
+
+  // What is left in the pipes once the group is dead, then closed: a writer that escaped the
+  // group (setsid) must not hold the scenario open.
+  void drain() {
+    for (std::size_t stream = 0; stream < 2; ++stream) {
+      std::size_t read = 0;
+      while (m_fds[stream] >= 0 && read < k_drain_max && read_chunk(stream) == Read::data) {
+        read += 64 * 1024;
+      }
+      if (m_fds[stream] >= 0) {
+        ::close(m_fds[stream]);
+        m_fds[stream] = -1;
+      }
+    }
+  }
+
+  std::string m_name;
+  std::chrono::milliseconds m_stop_timeout;
+  pid_t m_pid;
+  std::size_t m_limit;
+  Clock::time_point m_started;
+  std::array<int, 2> m_fds{-1, -1};
+  std::mutex m_output_lock;
+  std::array<std::string, 2> m_text;
+  std::array<std::size_t, 2> m_dropped{0, 0};
+  std::atomic<bool> m_stop_reading{false};
+  bool m_stopped = false;
+  std::thread m_reader;
+};
+
+ServiceSet::ServiceSet() = default;
+
+ServiceSet::~ServiceSet() { stop(); }
+
+std::string ServiceSet::start(const std::vector<scenario::ServiceSpec>& services, const SpecFor& spec_for,
+                              const Expand& expand) {
+  for (const auto& spec : services) {
+    const ProcessSpec process = spec_for(spec);
+    SpawnedChild child = spawn_child(process);
+    if (child.pid < 0) {
+      ServiceResult failed;
+      failed.name = spec.name;
+      failed.process.outcome = ProcessResult::Outcome::failed_to_start;
+      failed.process.error = child.error;
+      failed.problem = "service '" + spec.name + "' failed to start: " + child.error;
+      m_results.push_back(failed);
+      return failed.problem;
+    }
+    m_running.push_back(std::make_unique<RunningService>(spec, std::move(child), process.output_limit));
+    m_results.push_back(ServiceResult{spec.name, {}, false, {}});
+    RunningService& running = *m_running.back();
+    ServiceResult& result = m_results.back();
+
+    const std::string target = expand(spec.ready.target);
+    std::optional<std::uint16_t> port;
+    std::optional<std::regex> pattern;
+    std::string bad_target;
+    if (spec.ready.kind == ReadySpec::Kind::port && !(port = port_number(target))) {
+      bad_target = "ready.port \"" + target + "\" is not a port from 1 to 65535";
+    } else if (spec.ready.kind == ReadySpec::Kind::http && !parse_loopback_url(target)) {
+      bad_target = "ready.http \"" + target + "\" is not an http:// URL on 127.0.0.1, localhost or [::1]";
+    } else if (spec.ready.kind == ReadySpec::Kind::log) {
+      try {
+        pattern.emplace(target);
+      } catch (const std::regex_error&) {
+        bad_target = "ready.log \"" + target + "\" is not a valid regular expression";
+      }
+    }
+    if (!bad_target.empty()) {
+      result.problem = "service '" + spec.name + "': " + bad_target;
+      return result.problem;
+    }
+    const auto deadline = Clock::now() + spec.ready.timeout;
+    for (;;) {
+      if (spec.ready.kind == ReadySpec::Kind::started) {
+        result.ready = true;
+        break;
+      }
+      if (running.has_exited()) {
+        result.problem = "service '" + spec.name + "' " + std::string(k_exited_early);
+        break;
+      }
+      const bool ready = (port && loopback_port_open(*port)) ||
+                         (spec.ready.kind == ReadySpec::Kind::http && http_answers_2xx(target, k_probe_timeout)) ||
+                         (pattern && running.output_matches(*pattern));
+      if (ready) {
+        result.ready = true;
+        break;
+      }
+      if (Clock::now() >= deadline) {
+        result.problem = "service '" + spec.name + "' was not ready within " + duration_text(spec.ready.timeout) +
+                         ": " + describe_ready(spec.ready, target);
+        break;
+      }
+      std::this_thread::sleep_for(k_ready_interval);
+    }
+    if (!result.ready) {
+      return result.problem;
+    }
+  }
+  return {};
+}
+
+std::vector<ServiceResult> ServiceSet::stop() {
+  // Reverse order: a service may depend on the ones started before it.
+  for (std::size_t i = m_running.size(); i-- > 0;) {
+    auto& running = m_running[i];
+    for (auto& result : m_results) {
+      if (result.name != running->name()) {
+        continue;
+      }
+      result.process = running->stop();
+      if (!result.ready && result.problem.ends_with(k_exited_early)) {
+        result.problem += " (" + result.process.describe() + ")";
+      }
+    }
+  }
+  m_running.clear();
+  return m_results;
+}
+
+}  // namespace maildog::runner
