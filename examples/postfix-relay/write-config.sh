@@ -40,6 +40,10 @@ smtp_tls_secure_cert_match = nexthop
 smtp_tls_CAfile = $ca_file
 # Logs go to the master's standard output (start-fg), which maildog-ci keeps.
 maillog_file = /dev/stdout
+# Postfix clears its environment; keep maildog-ci's per-scenario cookie, by which the master
+# (which starts its own session) and its children are found and stopped after the scenario.
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY LANG=C
+  POSTLOG_SERVICE POSTLOG_HOSTNAME MAILDOG_SCENARIO_COOKIE
 CONF
 
 # Only the services a relay needs; no smtpd: the app submits with Postfix's sendmail.
