@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/report_files.hpp"
+#include "expect/after_app.hpp"
 #include "expect/evaluate.hpp"
 #include "report/artifacts.hpp"
 #include "report/console.hpp"
@@ -138,6 +139,7 @@ int run(const RunSettings& settings) {
 
   runner::RunOptions options;
   options.default_timeout = std::chrono::seconds(settings.timeout_seconds);
+  options.expectations = expect::expectation_hooks();
   const bool color = !settings.no_color && std::getenv("NO_COLOR") == nullptr && ::isatty(STDOUT_FILENO) == 1;
   report::ConsoleReporter console(std::cout, color);
   console.set_total(chosen.size());

@@ -13,6 +13,7 @@
 
 #include "core/ascii.hpp"
 #include "core/signals.hpp"
+#include "expect/after_app.hpp"
 #include "expect/transcript.hpp"
 #include "lint/transaction.hpp"
 #include "mime/mime.hpp"
@@ -1278,16 +1279,36 @@ std::vector<runner::Failure> evaluate(const scenario::Scenario& scenario, const 
   if (expect.app) {
     check_app(observation, *expect.app, failures);
   }
+  check_then_steps(scenario, observed, failures);  // they ran before the mail was judged
   check_replies(observation, expect.replies, failures);
   check_delivered(observation, expect.delivered, failures);
   check_not_delivered(observation, expect, failures);
   check_rejected(observation, expect.rejected, failures);
   check_retries(observation, expect.retries, failures);
+  mark_timed_out(expect, failures);
   if (expect.transcript) {
     check_transcript(observation, scenario, failures);
   }
   check_lint(observation, expect.lint, failures);
   drop_repeated_excerpts(failures);
+  return failures;
+}
+
+std::vector<runner::Failure> evaluate_mail(const scenario::Scenario& scenario, const scenario::Expectations& block,
+                                           const std::string& path, const runner::ScenarioResult& observed) {
+  const Observation observation = observe(observed, judged_sessions(scenario, observed));
+  std::vector<Failure> failures;
+  check_replies(observation, block.replies, failures);
+  check_delivered(observation, block.delivered, failures);
+  check_not_delivered(observation, block, failures);
+  check_rejected(observation, block.rejected, failures);
+  check_retries(observation, block.retries, failures);
+  const std::string_view prefix = "expect";
+  for (auto& failure : failures) {
+    if (failure.expectation.starts_with(prefix)) {
+      failure.expectation = path + failure.expectation.substr(prefix.size());
+    }
+  }
   return failures;
 }
 

@@ -35,6 +35,12 @@ std::vector<CommandReply> command_replies(const std::vector<capture::SessionReco
 // result's Status::error says why).
 std::vector<runner::Failure> evaluate(const scenario::Scenario& scenario, const runner::ScenarioResult& observed);
 
+// The failed mail expectations of `block` (replies, delivered, not_delivered, rejected, retries)
+// on what `observed` holds, each named under `path` instead of "expect" (e.g.
+// "app.then[0].wait_for.replies[0]"): what a then step's wait_for and expect.within look at.
+std::vector<runner::Failure> evaluate_mail(const scenario::Scenario& scenario, const scenario::Expectations& block,
+                                           const std::string& path, const runner::ScenarioResult& observed);
+
 // `--update-golden`: writes the normalised transcript to `expect.transcript.golden`, creating
 // folders as needed. Returns what changed, for the console ("created ... (18 lines)", or the
 // changed lines as "-"/"+" lines, at most k_golden_change_lines of each); nothing when the file

@@ -54,7 +54,10 @@ std::string format_failure(const runner::Failure& failure, const runner::Scenari
   out += pad + "  expected: " + failure.expected + "\n";
   out += pad + "  actual:   " + failure.actual + "\n";
   if (!failure.context.empty()) {
-    out += pad + "  transcript:\n";
+    // A then step's command failing carries the end of its output, not transcript lines.
+    const bool step_output =
+        failure.expectation.starts_with("app.then[") && failure.expectation.find(".wait_for") == std::string::npos;
+    out += pad + (step_output ? "  output:\n" : "  transcript:\n");
     for (const auto& line : failure.context) {
       out += pad + "    " + line + "\n";
     }

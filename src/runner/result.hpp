@@ -35,6 +35,15 @@ struct Failure {
   std::vector<std::string> context;  // transcript lines around what went wrong, rendered
 };
 
+// One `app.then` step, as it happened.
+struct ThenOutcome {
+  std::size_t line = 0;                  // the step's line in the scenario file
+  std::chrono::milliseconds within{0};   // its wait_for's window (0: no wait_for)
+  std::chrono::milliseconds waited{0};   // how long its wait_for took
+  std::vector<Failure> unmet;            // wait_for: what still did not hold when `within` ran out
+  std::optional<ProcessResult> process;  // its run, when it had one and got to it
+};
+
 enum class Status { passed, failed, error };
 
 // One `services:` entry as it ran: how it ended (stopped by the runner: SIGTERM, or SIGKILL after
@@ -56,6 +65,7 @@ struct ScenarioResult {
   std::vector<Failure> failures;
   std::vector<capture::SessionRecord> sessions;  // what the sandbox recorded, in order
   std::optional<ProcessResult> app;              // when the scenario ran an app
+  std::vector<ThenOutcome> then_steps;           // the app's `then` steps that ran, in order
   std::vector<StepOutcome> steps;                // when it ran a scripted client
   std::vector<ServiceResult> services;           // in the order of `services:`, as far as they started
   // client.target: the scripted client's own transcript, one per connection (the sandbox saw

@@ -59,9 +59,10 @@ ProcessSpec command_process(const std::optional<std::string>& shell, const std::
   return spec;
 }
 
-ProcessSpec app_process(const scenario::Scenario& scenario, const std::map<std::string, std::string>& values,
-                        const RunOptions& options, const std::string& cookie) {
-  const scenario::AppSpec& app = *scenario.app;
+// The app's command, or a then step's (they take the same run, env, cwd and timeout).
+ProcessSpec app_process(const scenario::Scenario& scenario, const scenario::AppSpec& app,
+                        const std::map<std::string, std::string>& values, const RunOptions& options,
+                        const std::string& cookie) {
   ProcessSpec spec = command_process(app.shell, app.argv, app.env, app.cwd, scenario, values, cookie);
   spec.timeout = app.timeout.value_or(options.default_timeout);
   return spec;
@@ -178,10 +179,15 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
     result.status = Status::error;
     result.error = service_problem;
   } else if (scenario.app) {
-    result.app = run_process(app_process(scenario, values, options, cookie));
+    result.app = run_process(app_process(scenario, *scenario.app, values, options, cookie));
     if (result.app->outcome == ProcessResult::Outcome::failed_to_start) {
       result.status = Status::error;
       result.error = "cannot start the app: " + result.app->error;
+    } else {
+      run_then_steps(
+          scenario, server.capture(), options.expectations,
+          [&](const scenario::AppSpec& command) { return app_process(scenario, command, values, options, cookie); },
+          result);
     }
   } else if (scenario.client) {
     auto run = run_client(*scenario.client, client_target(scenario, server.port()), values, options.step_timeout);
@@ -189,6 +195,10 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
     if (!scenario.client->target.sandbox) {
       result.client_sessions = std::move(run.sessions);
     }
+  }
+  // Mail sent after the app returned (a background job, a queue): `within` waits for it.
+  if (result.status != Status::error) {
+    watch_expectations(scenario, server.capture(), options.expectations, result);
   }
   // Let clients that are still saying goodbye finish on their own, so the transcript shows
   // what they did rather than our shutdown.

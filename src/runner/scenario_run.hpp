@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "runner/after_app.hpp"
 #include "runner/result.hpp"
 #include "scenario/model.hpp"
 
@@ -18,6 +19,7 @@ struct RunOptions {
   std::chrono::milliseconds default_timeout{std::chrono::seconds(30)};  // app deadline when the scenario has none
   std::chrono::milliseconds step_timeout{std::chrono::seconds(10)};     // per scripted client reply
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(2)};     // for sessions to end after the app
+  ExpectationHooks expectations;  // then[].wait_for and expect.within; unset: nothing is waited for
 };
 
 ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options);

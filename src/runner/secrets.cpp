@@ -83,11 +83,20 @@ std::vector<std::string> scenario_secrets(const scenario::Scenario& scenario) {
     }
   }
   if (scenario.app) {
-    for (const auto& [name, value] : scenario.app->env) {
-      if (secret_name(name)) {
-        passwords.insert(value);
-      } else if (name == "MAILDOG_SMTP_USER") {
-        users.insert(value);
+    // The app's env, and its then steps': a token handed to `postqueue` is as secret as the app's.
+    std::vector<const std::map<std::string, std::string>*> envs{&scenario.app->env};
+    for (const auto& step : scenario.app->then) {
+      if (step.run) {
+        envs.push_back(&step.run->env);
+      }
+    }
+    for (const auto* env : envs) {
+      for (const auto& [name, value] : *env) {
+        if (secret_name(name)) {
+          passwords.insert(value);
+        } else if (name == "MAILDOG_SMTP_USER") {
+          users.insert(value);
+        }
       }
     }
   }
@@ -138,6 +147,19 @@ void redact_result(ScenarioResult& result, const std::vector<std::string>& secre
     redact_in_place(service.process.stderr_text, secrets);
     redact_in_place(service.process.error, secrets);
     redact_in_place(service.problem, secrets);
+  }
+  for (auto& step : result.then_steps) {
+    for (auto& failure : step.unmet) {
+      redact_in_place(failure.actual, secrets);
+      for (auto& line : failure.context) {
+        redact_in_place(line, secrets);
+      }
+    }
+    if (step.process) {
+      redact_in_place(step.process->stdout_text, secrets);
+      redact_in_place(step.process->stderr_text, secrets);
+      redact_in_place(step.process->error, secrets);
+    }
   }
   for (auto& step : result.steps) {
     redact_in_place(step.action, secrets);

@@ -914,8 +914,53 @@ class Builder {
   }
 
   AppSpec build_app(const Node& node) {
-    AppSpec app;
+    AppSpec app = build_command(node);
     app.line = key_line(node);
+    for (const auto& step : node["then"].items()) {
+      if (step.is_object()) {
+        app.then.push_back(build_then_step(step));
+      }
+    }
+    return app;
+  }
+
+  // `app.then[i]`: wait_for (within), then run (env, cwd, timeout, expect_exit).
+  ThenStep build_then_step(const Node& node) {
+    ThenStep step;
+    step.line = m_document.positions.find(node.path).value.line;
+    if (Node wait_for = node["wait_for"]; wait_for.is_object()) {
+      step.wait_for.emplace();
+      build_mail_expectations(wait_for, *step.wait_for, true);
+      step.wait_for->line = key_line(wait_for);
+    }
+    if (auto within = duration(node["within"])) {
+      step.within = *within;
+    }
+    if (node["within"].present() && !node["wait_for"].present()) {
+      error_at_key(node["within"], "within says how long wait_for may take, and this step has no wait_for");
+    }
+    if (node["run"].present()) {
+      step.run = build_command(node);
+      step.run->line = step.line;
+    } else if (!node["wait_for"].present()) {
+      error(node, "a then step needs run, wait_for or both, e.g. {wait_for: {replies: [{code: 451}]}, run: ...}");
+    }
+    for (const char* key : {"env", "cwd", "timeout", "expect_exit"}) {
+      if (node[key].present() && !node["run"].present()) {
+        error_at_key(node[key], std::string(key) + " belongs to run, and this step has no run");
+      }
+    }
+    if (auto code = as_integer(node["expect_exit"]); code && *code >= 0 && *code <= 255) {
+      step.expect_exit = static_cast<int>(*code);
+    } else if (as_string(node["expect_exit"]) == "any") {
+      step.exit_any = true;
+    }
+    return step;
+  }
+
+  // run / env / timeout / cwd of the app or a then step.
+  AppSpec build_command(const Node& node) {
+    AppSpec app;
     Node run = node["run"];
     if (auto command = as_string(run)) {
       app.shell = *command;
@@ -1222,9 +1267,42 @@ class Builder {
       }
       expect.app = std::move(result);
     }
+    build_mail_expectations(node, expect, false);
+    expect.within = duration(node["within"]);
+    if (Node transcript = node["transcript"]; transcript.is_object()) {
+      TranscriptExpect result;
+      result.line = key_line(transcript);
+      if (auto golden = as_string(transcript["golden"])) {
+        std::filesystem::path path(*golden);
+        result.golden = path.is_absolute() ? path : scenario.dir / path;
+      }
+      result.contains = as_strings(transcript["contains"]);
+      expect.transcript = std::move(result);
+    }
+    for (const auto& [finding, occurs] : node["lint"].members()) {
+      if (auto value = as_bool(occurs)) {
+        expect.lint.push_back({finding, *value, key_line(occurs)});
+      }
+    }
+  }
+
+  // `within` of one expectation; a `then` step's wait_for has one window, the step's.
+  std::optional<milliseconds> item_within(const Node& item, bool in_wait_for) {
+    if (in_wait_for && item["within"].present()) {
+      error_at_key(item["within"], "an expectation in wait_for takes no within: the step's within (default 10s) "
+                                   "bounds the whole wait");
+      return std::nullopt;
+    }
+    return duration(item["within"]);
+  }
+
+  // replies, delivered, not_delivered, rejected and retries: what expect: and a then step's
+  // wait_for have in common.
+  void build_mail_expectations(const Node& node, Expectations& expect, bool in_wait_for) {
     for (const auto& item : node["replies"].items()) {
       if (item.is_object()) {
         expect.replies.push_back(build_reply_expect(item));
+        expect.replies.back().within = item_within(item, in_wait_for);
       }
     }
     for (const auto& item : node["delivered"].items()) {
@@ -1249,6 +1327,7 @@ class Builder {
       if (Node mime = item["mime"]; mime.is_object()) {
         delivered.mime = build_mime_expect(mime);
       }
+      delivered.within = item_within(item, in_wait_for);
       expect.delivered.push_back(std::move(delivered));
     }
     expect.not_delivered = as_strings(node["not_delivered"]);
@@ -1270,6 +1349,7 @@ class Builder {
       if (rejected.code && *rejected.code < 400) {
         error(item["code"], "a refusal is 4xx or 5xx, found " + std::to_string(*rejected.code));
       }
+      rejected.within = item_within(item, in_wait_for);
       expect.rejected.push_back(std::move(rejected));
     }
     for (const auto& item : node["retries"].items()) {
@@ -1286,22 +1366,8 @@ class Builder {
         error(item, "min_attempts " + std::to_string(*retry.min_attempts) + " is greater than max_attempts " +
                         std::to_string(*retry.max_attempts));
       }
+      retry.within = item_within(item, in_wait_for);
       expect.retries.push_back(std::move(retry));
-    }
-    if (Node transcript = node["transcript"]; transcript.is_object()) {
-      TranscriptExpect result;
-      result.line = key_line(transcript);
-      if (auto golden = as_string(transcript["golden"])) {
-        std::filesystem::path path(*golden);
-        result.golden = path.is_absolute() ? path : scenario.dir / path;
-      }
-      result.contains = as_strings(transcript["contains"]);
-      expect.transcript = std::move(result);
-    }
-    for (const auto& [finding, occurs] : node["lint"].members()) {
-      if (auto value = as_bool(occurs)) {
-        expect.lint.push_back({finding, *value, key_line(occurs)});
-      }
     }
   }
 

@@ -56,6 +56,8 @@ struct ServerExtras {
   bool seed_written = false;  // `server.seed` is in the file: a run's --seed leaves it alone
 };
 
+struct ThenStep;
+
 // `app:` — the program under test. Strings may hold {{smtp.*}} / {{scenario.dir}} templates.
 struct AppSpec {
   std::vector<std::string> argv;           // `run` as a list: program and arguments (empty when `shell` is set)
@@ -64,6 +66,7 @@ struct AppSpec {
   std::optional<std::chrono::milliseconds> timeout;  // kill the process group after this
   std::optional<std::string> cwd;                    // as written; relative to Scenario::dir; absent: Scenario::dir
   std::size_t line = 0;                              // line of the `app:` key
+  std::vector<ThenStep> then;                        // `app.then`: steps after the app exited, in order
 };
 
 // `client.target` — where a scripted client connects.
@@ -144,6 +147,7 @@ struct ReplyExpect {
   std::optional<std::size_t> count;      // exactly this many matching replies
   std::optional<std::size_t> min;        // at least
   std::optional<std::size_t> max;        // at most
+  std::optional<std::chrono::milliseconds> within;  // per-item `within`; absent: Expectations::within
   std::size_t line = 0;
 };
 
@@ -163,6 +167,7 @@ struct DeliveredExpect {
   std::map<std::string, rules::TextMatch> headers;  // header name as written (compare without case) -> value pattern
   std::map<std::string, std::string> auth;          // sender check -> result, e.g. "dmarc" -> "pass"
   std::optional<MimeExpect> mime;
+  std::optional<std::chrono::milliseconds> within;  // per-item `within`; absent: Expectations::within
   std::size_t line = 0;
 };
 
@@ -174,6 +179,7 @@ struct RejectedExpect {
   std::optional<int> code;
   std::optional<smtp::EnhancedCode> enhanced;
   std::optional<std::size_t> count;  // exactly this many (0: the reason never refused anything)
+  std::optional<std::chrono::milliseconds> within;  // per-item `within`; absent: Expectations::within
   std::size_t line = 0;
 };
 
@@ -182,6 +188,7 @@ struct RetryExpect {
   std::string rcpt;
   std::optional<unsigned> max_attempts;
   std::optional<unsigned> min_attempts;
+  std::optional<std::chrono::milliseconds> within;  // per-item `within`; absent: Expectations::within
   std::size_t line = 0;
 };
 
@@ -211,7 +218,23 @@ struct Expectations {
   std::vector<RetryExpect> retries;
   std::optional<TranscriptExpect> transcript;
   std::vector<LintExpect> lint;  // sorted by finding name
+  // `expect.within`: how long replies, delivered, rejected and retries may take to hold after the
+  // app (and its `then` steps) ended; not_delivered and maxima are judged when it ends. Absent: no wait.
+  std::optional<std::chrono::milliseconds> within;
   std::size_t line = 0;  // line of the `expect:` key; 0 when absent
+};
+
+// `app.then[]` — a command run after the app exited (e.g. flush a sender's queue), optionally
+// once what `wait_for` names has been captured.
+struct ThenStep {
+  // replies / delivered / rejected / retries that must all hold before `run` starts; the other
+  // members stay empty
+  std::optional<Expectations> wait_for;
+  std::chrono::milliseconds within{std::chrono::seconds(10)};  // how long wait_for may take
+  std::optional<AppSpec> run;  // run / env / cwd / timeout as the app has them; absent: only wait
+  std::optional<int> expect_exit;  // `expect_exit: N`; absent (and not any): 0
+  bool exit_any = false;           // `expect_exit: any`
+  std::size_t line = 0;            // line of the step (its first key)
 };
 
 struct Scenario {

@@ -344,3 +344,56 @@ client:
   REQUIRE(loaded.diagnostics.size() == 1);
   CHECK(loaded.diagnostics[0].format().find("checks need server.peer.ip") != std::string::npos);
 }
+
+TEST_CASE("then steps run after the app with its templates and environment, and stop at a failure",
+          "[runner][scenario][then]") {
+  auto scenario = load_one(R"(
+name: then steps
+app:
+  run: 'echo app'
+  then:
+    - run: 'echo "$$MAILDOG_SMTP_PORT {{smtp.port}} $$QUEUE"; pwd'
+      env: {QUEUE: deferred}
+      cwd: /tmp
+    - {run: 'exit 4', expect_exit: 4}
+    - run: 'exit 5'
+    - run: 'echo never'
+)");
+  auto result = runner::run_scenario(scenario, quick_options());
+  INFO(result.error);
+  REQUIRE(result.status == runner::Status::passed);
+  REQUIRE(result.then_steps.size() == 3);  // the third step's exit 5 ends them
+  const auto port = std::to_string(result.sandbox_port);
+  REQUIRE(result.then_steps[0].process);
+  CHECK(result.then_steps[0].process->stdout_text == port + " " + port + " deferred\n/tmp\n");
+  CHECK(result.then_steps[0].line == 6);
+  CHECK(result.then_steps[1].process->exit_code == 4);
+  CHECK(result.then_steps[2].process->exit_code == 5);
+}
+
+TEST_CASE("a then step's wait_for is judged by the hook on what the sandbox captured", "[runner][scenario][then]") {
+  auto scenario = load_one(R"(
+name: then waits
+app:
+  run: 'true'
+  then:
+    - wait_for: {replies: [{command: RCPT, code: 451}]}
+      within: 300ms
+      run: 'echo never'
+)");
+  auto options = quick_options();
+  std::size_t looks = 0;
+  options.expectations.unmet = [&](const scenario::Scenario&, const scenario::Expectations& block,
+                                   const std::string& path, const runner::ScenarioResult& snapshot) {
+    ++looks;
+    CHECK(block.replies.size() == 1);
+    CHECK(snapshot.sessions.empty());
+    return std::vector<runner::Failure>{{path + ".replies[0]", 6, "a 451", "nothing", {}}};
+  };
+  auto result = runner::run_scenario(scenario, options);
+  REQUIRE(result.then_steps.size() == 1);
+  CHECK(looks >= 2);  // looked at once, and again when the window ran out
+  CHECK(result.then_steps[0].unmet.size() == 1);
+  CHECK(result.then_steps[0].unmet[0].expectation == "app.then[0].wait_for.replies[0]");
+  CHECK_FALSE(result.then_steps[0].process);  // the command never ran
+}

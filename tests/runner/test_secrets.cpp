@@ -112,3 +112,26 @@ TEST_CASE("redact_result masks secrets everywhere a report looks", "[runner][sec
   // A message without a secret is still the very same shared copy.
   CHECK(result.sessions[0].transactions[1].message == untouched);
 }
+
+TEST_CASE("a then step's secret env values are masked in its output and its unmet waits", "[runner][secrets][then]") {
+  const auto scenario = load_one(R"(
+name: then secrets
+app:
+  run: [./send]
+  then:
+    - run: [./flush]
+      env: {FLUSH_TOKEN: "t0ken-of-the-queue"}
+)");
+  const auto secrets = runner::scenario_secrets(scenario);
+  REQUIRE(has(secrets, "t0ken-of-the-queue"));
+  runner::ScenarioResult result;
+  runner::ThenOutcome step;
+  step.process = runner::ProcessResult{};
+  step.process->stdout_text = "flushing with t0ken-of-the-queue\n";
+  step.unmet.push_back({"app.then[0].wait_for.replies[0]", 5, "a 451", "saw t0ken-of-the-queue", {"t0ken-of-the-queue"}});
+  result.then_steps.push_back(step);
+  runner::redact_result(result, secrets);
+  CHECK(result.then_steps[0].process->stdout_text == "flushing with ***\n");
+  CHECK(result.then_steps[0].unmet[0].actual == "saw ***");
+  CHECK(result.then_steps[0].unmet[0].context == std::vector<std::string>{"***"});
+}

@@ -660,3 +660,67 @@ TEST_CASE("a YAML syntax error says where the structure opened, at its YAML path
         "mem/test.yaml:4:12: error: YAML syntax error: end of sequence flow not found: unclosed '[' opened at 3:12 "
         "(a [...] list ends with ']') (at server.domains)");
 }
+
+TEST_CASE("expect.within, an item's within and app.then load into the model", "[scenario][within]") {
+  auto result = load_one(R"(name: queued sender
+app:
+  run: [./send]
+  then:
+    - wait_for:
+        replies: [{command: RCPT, code: 451}]
+        retries: [{rcpt: bob@inbox.test, min_attempts: 1}]
+      within: 20s
+      run: "postqueue -f"
+      env: {QUEUE: "{{smtp.port}}"}
+      cwd: queue/
+      timeout: 5s
+      expect_exit: any
+    - run: [./check, "{{smtp.host}}"]
+      expect_exit: 3
+    - wait_for: {delivered: [{to: bob@inbox.test}]}
+expect:
+  within: 10s
+  delivered: [{to: bob@inbox.test, within: 1500ms}]
+  replies: [{command: RCPT, code: 250, within: 2m}]
+  rejected: [{reason: rule}]
+  retries: [{rcpt: bob@inbox.test, min_attempts: 2, within: 0s}]
+  not_delivered: [ghost@inbox.test]
+)");
+  INFO(messages(result));
+  REQUIRE(result.diagnostics.empty());
+  const scn::Scenario& s = result.scenarios.at(0);
+  using std::chrono::milliseconds;
+  CHECK(s.expect.within == milliseconds(10000));
+  CHECK(s.expect.delivered.at(0).within == milliseconds(1500));
+  CHECK(s.expect.replies.at(0).within == milliseconds(120000));
+  CHECK_FALSE(s.expect.rejected.at(0).within);  // expect.within applies when the expectation is judged
+  CHECK(s.expect.retries.at(0).within == milliseconds(0));
+
+  const auto& then = s.app->then;
+  REQUIRE(then.size() == 3);
+  CHECK(then[0].line == 5);
+  REQUIRE(then[0].wait_for);
+  CHECK(then[0].wait_for->replies.at(0).code == 451);
+  CHECK(then[0].wait_for->retries.at(0).min_attempts == 1U);
+  CHECK(then[0].within == milliseconds(20000));
+  REQUIRE(then[0].run);
+  CHECK(then[0].run->shell == "postqueue -f");
+  CHECK(then[0].run->env.at("QUEUE") == "{{smtp.port}}");
+  CHECK(then[0].run->cwd == "queue/");
+  CHECK(then[0].run->timeout == milliseconds(5000));
+  CHECK(then[0].exit_any);
+  CHECK_FALSE(then[1].wait_for);
+  CHECK(then[1].run->argv == std::vector<std::string>{"./check", "{{smtp.host}}"});
+  CHECK(then[1].expect_exit == 3);
+  CHECK_FALSE(then[1].exit_any);
+  CHECK(then[2].within == milliseconds(10000));  // the default
+  CHECK_FALSE(then[2].run);
+  CHECK(then[2].wait_for->delivered.size() == 1);
+}
+
+TEST_CASE("templates in a then step's run are checked like the app's", "[scenario][within]") {
+  auto result = load_one("name: t\napp:\n  run: [./send]\n  then:\n    - run: \"flush {{smtp.prot}}\"\n");
+  REQUIRE(result.diagnostics.size() == 1);
+  CHECK_THAT(result.diagnostics[0].message, Catch::Contains("unknown template {{smtp.prot}}"));
+  CHECK(result.diagnostics[0].line == 5);
+}
