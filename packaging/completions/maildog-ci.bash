@@ -52,9 +52,9 @@ _maildog_ci() {
   case $command in
     run)
       options='--help --jobs --junit --json --html --artifacts --filter --tag --fail-fast --timeout
-               --seed --update-golden --shard --no-color'
+               --seed --ca-file --update-golden --shard --no-color'
       case $prev in
-        --junit | --json | --html) _maildog_ci_files; return ;;
+        --junit | --json | --html | --ca-file) _maildog_ci_files; return ;;
         --artifacts) _maildog_ci_dirs; return ;;
         -j | --jobs | --filter | --tag | --timeout | --seed | --shard) return ;;
       esac

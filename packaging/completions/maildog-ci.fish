@@ -46,6 +46,7 @@ complete -c maildog-ci -n '__fish_seen_subcommand_from run' -l tag -x -d 'Only s
 complete -c maildog-ci -n '__fish_seen_subcommand_from run' -l fail-fast -d 'Start no new scenario after the first failure'
 complete -c maildog-ci -n '__fish_seen_subcommand_from run' -l timeout -x -d 'App timeout in seconds'
 complete -c maildog-ci -n '__fish_seen_subcommand_from run' -l seed -x -d 'Seed for the scenarios that set none'
+complete -c maildog-ci -n '__fish_seen_subcommand_from run' -l ca-file -r -F -d "Write the run's CA certificate here"
 complete -c maildog-ci -n '__fish_seen_subcommand_from run' -l update-golden -d 'Rewrite golden transcript files'
 complete -c maildog-ci -n '__fish_seen_subcommand_from run' -l shard -x -d 'Run only shard K of N (K/N)'
 complete -c maildog-ci -n '__fish_seen_subcommand_from run' -l no-color -d 'No colours in the console report'

@@ -4,7 +4,9 @@
 It reads the SMTP server from MAILDOG_SMTP_HOST/PORT/TLS/USER/PASSWORD (set by maildog-ci),
 uses STARTTLS and AUTH when offered, and handles refusals the way a well-behaved app should:
 a permanent refusal (5xx) marks the recipient undeliverable and is never retried; a temporary
-one (4xx) is retried a bounded number of times.
+one (4xx) is retried a bounded number of times. It verifies the server's certificate against
+MAILDOG_SMTP_CA_FILE (the run's CA, set by maildog-ci), and a certificate it cannot verify
+stops it: nothing is sent, and never in the clear instead.
 """
 import argparse
 import os
@@ -48,9 +50,8 @@ def send_once(message, sender, recipients):
     tls = os.environ.get("MAILDOG_SMTP_TLS", "none")
     user = os.environ.get("MAILDOG_SMTP_USER", "")
     password = os.environ.get("MAILDOG_SMTP_PASSWORD", "")
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # the sandbox's certificate is self-signed
+    # Verified as in production: the chain up to the CA file, and the host name (or address).
+    context = ssl.create_default_context(cafile=os.environ.get("MAILDOG_SMTP_CA_FILE") or None)
     # An explicit local_hostname spares smtplib a reverse DNS lookup of this machine.
     local_hostname = "app.yourdomain.test"
     if tls == "implicit":
@@ -86,6 +87,11 @@ def main():
         except smtplib.SMTPSenderRefused as error:
             print(f"sender refused: {error.smtp_code} {error.smtp_error.decode(errors='replace')}")
             return 3 if error.smtp_code >= 500 else 4
+        except ssl.SSLCertVerificationError as error:
+            # The server is not who it claims to be: retrying, or sending in the clear, would
+            # hand the reset link to whoever answered.
+            print(f"certificate rejected: {error.verify_message}")
+            return 7
         except (smtplib.SMTPServerDisconnected, ConnectionError, ssl.SSLError, socket.timeout) as error:
             # A dropped connection says nothing about the message: retry it all, as a 4xx.
             print(f"connection failed: {type(error).__name__}: {error}")

@@ -40,6 +40,7 @@ struct RunSettings {
   bool no_color = false;
   std::string shard;  // "K/N", checked by the option
   std::optional<std::uint64_t> seed;  // absent: drawn at random and printed
+  std::string ca_file;                // --ca-file; empty: a temporary file removed at exit
 };
 
 bool selected(const scenario::Scenario& scenario, const RunSettings& settings, const std::optional<std::regex>& filter) {
@@ -140,6 +141,15 @@ int run(const RunSettings& settings) {
   runner::RunOptions options;
   options.default_timeout = std::chrono::seconds(settings.timeout_seconds);
   options.expectations = expect::expectation_hooks();
+  try {
+    options.certificates = std::make_shared<const runner::RunCertificates>(settings.ca_file);
+  } catch (const std::exception& error) {
+    std::cerr << "maildog-ci: " << error.what() << '\n';
+    return settings.ca_file.empty() ? k_exit_environment : k_exit_invalid;
+  }
+  // Printed before anything runs: a job can point its clients at the file (NODE_EXTRA_CA_CERTS=...).
+  std::cout << "CA file " << options.certificates->ca_file().string()
+            << (settings.ca_file.empty() ? " (removed at exit; --ca-file PATH keeps it)" : "") << '\n';
   const bool color = !settings.no_color && std::getenv("NO_COLOR") == nullptr && ::isatty(STDOUT_FILENO) == 1;
   report::ConsoleReporter console(std::cout, color);
   console.set_total(chosen.size());
@@ -224,6 +234,11 @@ Command add_run_command(CLI::App& app) {
       ->add_option("--seed", settings->seed,
                    "Seed for the scenarios that set no server.seed (default: random, printed for a rerun)")
       ->check(CLI::Range(std::uint64_t{0}, runner::k_seed_max));
+  command
+      ->add_option("--ca-file", settings->ca_file,
+                   "Write the run's CA certificate (PEM) here, for clients that verify the sandbox\n"
+                   "(default: a temporary file, removed at exit; apps get MAILDOG_SMTP_CA_FILE)")
+      ->type_name("PATH");
   command->add_flag("--update-golden", settings->update_golden, "Rewrite golden transcript files from this run");
   command
       ->add_option("--shard", settings->shard,

@@ -19,6 +19,7 @@
 #include "runner/sender_checks.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/rules_json.hpp"
+#include "serve/kept_authority.hpp"
 #include "serve/sandbox.hpp"
 
 namespace maildog::cli {
@@ -157,7 +158,8 @@ http::RulesAccess rules_access(serve::ServeSandbox& sandbox, const std::string& 
 }
 
 // The server: block of --config with its sender checks, or the defaults; nothing on error.
-std::optional<smtp::ServerConfig> server_config(const ServeSettings& settings) {
+// `certificate`: what server.tls.certificate asks the sandbox to present.
+std::optional<smtp::ServerConfig> server_config(const ServeSettings& settings, smtp::CertificateKind* certificate) {
   smtp::ServerConfig config;
   if (!settings.config_path.empty()) {
     auto loaded = scenario::load_serve_config(settings.config_path, scenario::Environment());
@@ -172,6 +174,7 @@ std::optional<smtp::ServerConfig> server_config(const ServeSettings& settings) {
     }
     const scenario::Scenario& scenario = loaded.scenarios.front();
     config = scenario.server;
+    *certificate = scenario.server_extras.certificate;
     if (runner::any_check_on(scenario.server_extras.checks)) {
       config.sender_checks = runner::make_sender_checks(scenario);
     }
@@ -241,9 +244,16 @@ int serve(ServeSettings settings) {
     return k_exit_invalid;
   }
   settings.smtp_bind = smtp_bind->address;
-  auto config = server_config(settings);
+  smtp::CertificateKind certificate = smtp::CertificateKind::trusted;
+  auto config = server_config(settings, &certificate);
   if (!config) {
     return k_exit_invalid;
+  }
+  // A sandbox that makes its own certificate has it signed by a CA clients can trust.
+  std::optional<serve::KeptAuthority> authority;
+  if (config->tls != smtp::TlsMode::none && !config->tls_cert_file) {
+    authority.emplace(settings.data_dir);
+    config->tls_identity = smtp::sandbox_identity(authority->authority(), certificate, config->hostname);
   }
   reuse_freed_memory();
   const StopSignals stop_signals;
@@ -285,8 +295,17 @@ int serve(ServeSettings settings) {
   started << "SMTP on " << host_port(sandbox.server().host(), sandbox.server().port()) << '\n'
           << "HTTP on " << http_at << " (API /api/v1/, inspector http://" << http_at << "/"
           << (settings.api_token.empty() ? "" : "?token=...") << ")\n"
-          << "store: " << location << " (" << sandbox.store().size() << " messages)\n"
-          << "stop with Ctrl-C or SIGTERM\n";
+          << "store: " << location << " (" << sandbox.store().size() << " messages)\n";
+  if (authority) {
+    const char* kept = authority->reused() ? " (kept in --data)" : " (made now, kept in --data)";
+    started << "TLS certificate signed by the CA in " << authority->ca_file().string()
+            << (settings.data_dir.empty() ? " (new at each start; --data DIR keeps it)" : kept);
+    if (certificate != smtp::CertificateKind::trusted) {
+      started << ", but deliberately bad: " << smtp::to_string(certificate) << " (server.tls.certificate)";
+    }
+    started << '\n';
+  }
+  started << "stop with Ctrl-C or SIGTERM\n";
   printer.print(started.str());
   const int stop_signal = stop_signals.wait();
   printer.print(std::string(stop_signal == SIGINT ? "SIGINT" : "SIGTERM") +
@@ -305,6 +324,8 @@ Command add_serve_command(CLI::App& app) {
       "scenario file works as it is, its app, client and expect are ignored. Without it every\n"
       "recipient is accepted. With --data DIR messages go to DIR/maildog.sqlite3 and survive\n"
       "restarts; a message is on disk before its 250 is sent. --keep N keeps the newest N (0: all).\n"
+      "With TLS in --config, the certificate is signed by a CA whose file is printed at start (kept\n"
+      "as DIR/ca.pem with --data DIR, new at each start without it): clients verify with it.\n"
       "Examples:\n"
       "  maildog-ci serve\n"
       "  maildog-ci serve --config scenarios/greylisting.yaml --smtp-port 2525 --data .maildog\n"

@@ -35,6 +35,7 @@ std::map<std::string, std::string> sandbox_environment(const scenario::Scenario&
       {"MAILDOG_SMTP_USER", values.at("smtp.user")},
       {"MAILDOG_SMTP_PASSWORD", values.at("smtp.password")},
       {k_scenario_cookie_variable, cookie},
+      {"MAILDOG_SMTP_CA_FILE", values.at("smtp.ca_file")},
   };
 }
 
@@ -116,6 +117,7 @@ std::map<std::string, std::string> template_values(const scenario::Scenario& sce
       {"smtp.port", std::to_string(port)},
       {"smtp.user", user},
       {"smtp.password", password},
+      {"smtp.ca_file", run.ca_file.string()},
       {"scenario.dir", dir_text},
       {"scenario.tmp", run.tmp.string()},
   };
@@ -136,6 +138,21 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
   const auto start = std::chrono::steady_clock::now();
 
   smtp::ServerConfig config = scenario.server;
+  std::shared_ptr<const RunCertificates> certificates = options.certificates;
+  try {
+    if (!certificates) {
+      certificates = std::make_shared<const RunCertificates>();
+    }
+    // Only a sandbox that offers TLS needs a leaf; the user's tls_cert/tls_key win.
+    if (config.tls != smtp::TlsMode::none && !config.tls_cert_file) {
+      config.tls_identity = certificates->sandbox_identity(scenario.server_extras.certificate, config.hostname);
+    }
+  } catch (const std::exception& error) {
+    result.status = Status::error;
+    result.error = std::string("cannot make the sandbox's certificate: ") + error.what();
+    result.duration = since(start);
+    return result;
+  }
   try {
     config.sender_checks = make_sender_checks(scenario);
   } catch (const std::exception& error) {
@@ -160,6 +177,7 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
   try {
     scratch.emplace();
     run_templates.tmp = scratch->path();
+    run_templates.ca_file = certificates->ca_file();
     run_templates.ports = free_loopback_ports(scenario.port_names);
   } catch (const std::exception& error) {
     result.status = Status::error;

@@ -566,6 +566,25 @@ class Builder {
     }
   }
 
+  // `tls: starttls`, or `tls: {mode: starttls, certificate: expired}` (schema-checked values).
+  void build_tls(const Node& node, Scenario& scenario) {
+    const Node tls = node["tls"];
+    const Node mode = tls.is_object() ? tls["mode"] : tls;
+    std::optional<smtp::TlsMode> written;  // absent, or not a mode: the schema reports it
+    if (auto text = as_string(mode)) {
+      written = smtp::parse_tls_mode(*text);
+      scenario.server.tls = written.value_or(smtp::TlsMode::none);
+    }
+    if (auto certificate = as_string(tls["certificate"])) {
+      scenario.server_extras.certificate =
+          smtp::parse_certificate_kind(*certificate).value_or(smtp::CertificateKind::trusted);
+      if (written == smtp::TlsMode::none) {
+        error_at_key(tls["certificate"],
+                     "a certificate needs TLS: mode none offers none (use starttls, required or implicit)");
+      }
+    }
+  }
+
   void build_server(const Node& node, Scenario& scenario) {
     smtp::ServerConfig& config = scenario.server;
     const Profile* profile = build_profile(node["profile"], scenario.server_extras);
@@ -582,9 +601,7 @@ class Builder {
     if (auto hostname = as_string(node["hostname"])) {
       config.hostname = *hostname;
     }
-    if (auto tls = as_string(node["tls"])) {
-      config.tls = smtp::parse_tls_mode(*tls).value_or(smtp::TlsMode::none);
-    }
+    build_tls(node, scenario);
     auto resolve = [&](const std::string& file) {
       std::filesystem::path path(file);
       return (path.is_absolute() ? path : scenario.dir / path).string();
@@ -598,6 +615,10 @@ class Builder {
     if (node["tls_cert"].present() != node["tls_key"].present()) {
       error_at_key(node["tls_cert"].present() ? node["tls_cert"] : node["tls_key"],
                    "tls_cert and tls_key go together: give both or neither");
+    }
+    if (node["tls"]["certificate"].present() && node["tls_cert"].present()) {
+      error_at_key(node["tls"]["certificate"],
+                   "certificate chooses the sandbox's own certificate, tls_cert and tls_key give yours: use one");
     }
     if (node["auth"].is_object()) {
       config.auth = build_auth(node["auth"]);

@@ -14,6 +14,7 @@
 
 #include "rules/text_match.hpp"
 #include "scenario/service.hpp"
+#include "smtp/certificate_authority.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/server_config.hpp"
 
@@ -54,6 +55,8 @@ struct ServerExtras {
   std::optional<PeerSpec> peer;
   ChecksSpec checks;
   bool seed_written = false;  // `server.seed` is in the file: a run's --seed leaves it alone
+  // `server.tls.certificate`: what the sandbox presents when it makes its own certificate.
+  smtp::CertificateKind certificate = smtp::CertificateKind::trusted;
 };
 
 struct ThenStep;

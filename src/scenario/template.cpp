@@ -9,8 +9,8 @@ namespace maildog::scenario {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> k_template_names{
-    "smtp.host", "smtp.port", "smtp.user", "smtp.password", "scenario.dir", "scenario.tmp",
+constexpr std::array<std::string_view, 7> k_template_names{
+    "smtp.host", "smtp.port", "smtp.user", "smtp.password", "smtp.ca_file", "scenario.dir", "scenario.tmp",
 };
 
 bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }

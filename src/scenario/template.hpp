@@ -37,7 +37,7 @@ struct EnvExpansion {
 EnvExpansion expand_env(std::string_view text, const Environment& env);
 
 // The fixed names the runner provides: smtp.host, smtp.port, smtp.user, smtp.password,
-// scenario.dir, scenario.tmp. Besides them, `port.NAME` for any valid NAME.
+// smtp.ca_file, scenario.dir, scenario.tmp. Besides them, `port.NAME` for any valid NAME.
 std::span<const std::string_view> template_names();
 
 // The prefix of `{{port.NAME}}`: a free loopback port per scenario run and NAME.

@@ -96,6 +96,12 @@ struct Acceptance {
   std::function<void(Verdict)> when_kept;
 };
 
+// A certificate chain and its key as PEM, made by the caller (the run's CA signs one per sandbox).
+struct TlsIdentity {
+  std::string certificate_chain_pem;
+  std::string private_key_pem;
+};
+
 struct ServerConfig {
   std::string hostname = "mx.sandbox.test";
   std::string bind_address = "127.0.0.1";
@@ -103,6 +109,7 @@ struct ServerConfig {
   TlsMode tls = TlsMode::none;
   std::optional<std::string> tls_cert_file;  // PEM; both or neither
   std::optional<std::string> tls_key_file;
+  std::optional<TlsIdentity> tls_identity;  // used without files; neither: a self-signed certificate made at start
   std::optional<AuthConfig> auth;
   std::vector<std::string> domains;    // empty: every recipient is local (catch-all)
   std::vector<std::string> mailboxes;  // empty: every address at a local domain exists; globs allowed

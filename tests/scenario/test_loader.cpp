@@ -724,3 +724,25 @@ TEST_CASE("templates in a then step's run are checked like the app's", "[scenari
   CHECK_THAT(result.diagnostics[0].message, Catch::Contains("unknown template {{smtp.prot}}"));
   CHECK(result.diagnostics[0].line == 5);
 }
+
+TEST_CASE("server.tls is a mode, or a map with the mode and the certificate to present", "[scenario][tls]") {
+  using maildog::smtp::CertificateKind;
+  using maildog::smtp::TlsMode;
+  auto plain = load_one("name: x\nserver: {tls: required}\nclient: {steps: [{quit: true}]}\n");
+  REQUIRE(plain.ok());
+  CHECK(plain.scenarios[0].server.tls == TlsMode::required);
+  CHECK(plain.scenarios[0].server_extras.certificate == CertificateKind::trusted);
+  const auto [text, kind] = GENERATE(table<std::string, CertificateKind>({
+      {"trusted", CertificateKind::trusted},
+      {"untrusted", CertificateKind::untrusted},
+      {"expired", CertificateKind::expired},
+      {"wrong_host", CertificateKind::wrong_host},
+      {"self_signed", CertificateKind::self_signed},
+  }));
+  auto map = load_one("name: x\nserver:\n  tls: {mode: implicit, certificate: " + text +
+                      "}\nclient: {steps: [{quit: true}]}\n");
+  INFO(text);
+  REQUIRE(map.ok());
+  CHECK(map.scenarios[0].server.tls == TlsMode::implicit);
+  CHECK(map.scenarios[0].server_extras.certificate == kind);
+}

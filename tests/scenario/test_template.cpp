@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "scenario/template.hpp"
 
 using maildog::scenario::Environment;
@@ -57,7 +59,9 @@ TEST_CASE("{{name}} templates are expanded with runtime values", "[scenario]") {
   CHECK(expand_templates("", values).empty());
   CHECK(template_references("--host={{smtp.host}} {{ scenario.dir }}/x {{smtp.hots}}") ==
         std::vector<std::string>{"smtp.host", "scenario.dir", "smtp.hots"});
-  CHECK(maildog::scenario::template_names().size() == 6);
+  CHECK(maildog::scenario::template_names().size() == 7);
+  const auto names = maildog::scenario::template_names();
+  CHECK(std::find(names.begin(), names.end(), "smtp.ca_file") != names.end());
 }
 
 TEST_CASE("service and port names are a lower-case letter, then letters, digits, _ or -", "[scenario]") {
