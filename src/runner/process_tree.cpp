@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -82,6 +83,56 @@ std::vector<pid_t> all_pids() {
   }
   ::closedir(proc);
   return pids;
+}
+
+// The pids in /proc/PID/task/*/children (each thread has its own children; zombies included), or
+// nothing when the kernel lacks CONFIG_PROC_CHILDREN.
+std::vector<pid_t> children_of(pid_t pid, bool& available) {
+  std::vector<pid_t> children;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = ::opendir(tasks.c_str());
+  if (dir == nullptr) {
+    return children;
+  }
+  while (const dirent* entry = ::readdir(dir)) {
+    if (!pid_of(entry->d_name)) {
+      continue;
+    }
+    const std::string path = tasks + "/" + entry->d_name + "/children";
+    if (::access(path.c_str(), R_OK) != 0) {
+      available = false;
+      break;
+    }
+    const std::string text = read_proc_file(path, 1024 * 1024);
+    std::string_view rest(text);
+    while (!rest.empty()) {
+      const auto end = rest.find(' ');
+      if (auto child = pid_of(rest.substr(0, end))) {
+        children.push_back(*child);
+      }
+      rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+    }
+  }
+  ::closedir(dir);
+  return children;
+}
+
+// Where a scenario's processes can be. maildog-ci is the child subreaper, so whatever a scenario
+// started, double-forked and setsid'd daemons included, stays our descendant: walking our
+// children is cheap where reading every process's environment is not (it runs after every
+// scenario). Without the children files, or when we are not the subreaper, every process.
+std::vector<pid_t> candidate_pids() {
+  int subreaper = 0;
+  if (::prctl(PR_GET_CHILD_SUBREAPER, &subreaper, 0UL, 0UL, 0UL) != 0 || subreaper == 0) {
+    return all_pids();
+  }
+  bool available = true;
+  std::vector<pid_t> found = children_of(::getpid(), available);
+  for (std::size_t i = 0; i < found.size() && available; ++i) {
+    auto more = children_of(found[i], available);
+    found.insert(found.end(), more.begin(), more.end());
+  }
+  return available ? found : all_pids();
 }
 
 bool owned_by_us(pid_t pid) {
@@ -166,7 +217,7 @@ void unregister_waited_child(pid_t pid) {
 std::vector<pid_t> processes_with_cookie(const std::string& cookie) {
   const std::string entry = std::string(k_scenario_cookie_variable) + "=" + cookie;
   std::vector<pid_t> found;
-  for (const pid_t pid : all_pids()) {
+  for (const pid_t pid : candidate_pids()) {
     if (!owned_by_us(pid)) {
       continue;
     }
@@ -189,7 +240,12 @@ std::size_t reap_orphaned_zombies() {
   std::lock_guard lock(spawn_lock());
   const pid_t self = ::getpid();
   std::size_t reaped = 0;
-  for (const pid_t pid : all_pids()) {
+  bool available = true;
+  std::vector<pid_t> children = children_of(self, available);
+  if (!available) {
+    children = all_pids();
+  }
+  for (const pid_t pid : children) {
     const auto state = proc_state(pid);
     if (!state || state->state != 'Z' || state->parent != self || waited_children().contains(pid)) {
       continue;

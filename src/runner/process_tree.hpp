@@ -53,4 +53,28 @@ SweepResult end_scenario_processes(const std::string& cookie, std::chrono::milli
 // Reaps zombie children of ours that no run_process call or service waits for; returns how many.
 std::size_t reap_orphaned_zombies();
 
+// One scenario run's cookie; its processes are ended by end(), or when this goes out of scope
+// (a run that ends by an exception leaves nothing behind either).
+class ScenarioProcesses {
+ public:
+  ScenarioProcesses() : m_cookie(new_scenario_cookie()) {}
+  ScenarioProcesses(const ScenarioProcesses&) = delete;
+  ScenarioProcesses& operator=(const ScenarioProcesses&) = delete;
+  ~ScenarioProcesses() {
+    if (!m_ended) {
+      end();
+    }
+  }
+
+  const std::string& cookie() const { return m_cookie; }
+  SweepResult end() {
+    m_ended = true;
+    return end_scenario_processes(m_cookie);
+  }
+
+ private:
+  std::string m_cookie;
+  bool m_ended = false;
+};
+
 }  // namespace maildog::runner

@@ -1,5 +1,6 @@
 #include "runner/scenario_run.hpp"
 
+#include <charconv>
 #include <filesystem>
 #include <optional>
 
@@ -74,7 +75,8 @@ ProcessSpec service_process(const scenario::ServiceSpec& service, const scenario
   return command_process(service.shell, service.argv, service.env, service.cwd, scenario, values, cookie);
 }
 
-ClientTarget client_target(const scenario::Scenario& scenario, std::uint16_t sandbox_port) {
+ClientTarget client_target(const scenario::Scenario& scenario, std::uint16_t sandbox_port,
+                           const std::map<std::string, std::string>& values) {
   const scenario::Target& target = scenario.client->target;
   ClientTarget out;
   if (target.sandbox) {
@@ -86,6 +88,11 @@ ClientTarget client_target(const scenario::Scenario& scenario, std::uint16_t san
   } else {
     out.host = target.host;
     out.port = target.port;
+    if (!target.port_template.empty()) {
+      // The loader allows only {{port.NAME}} here, which always expands to a port number.
+      const std::string text = scenario::expand_templates(target.port_template, values);
+      std::from_chars(text.data(), text.data() + text.size(), out.port);
+    }
     out.tls = target.tls.value_or(smtp::TlsMode::none);
     out.server_name = target.host;
   }
@@ -186,8 +193,9 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
     return result;
   }
   const auto values = template_values(scenario, server.port(), run_templates);
-  const std::string cookie = new_scenario_cookie();
-
+  // Destroyed in reverse: the services are stopped, then the leftovers ended, then the folder removed.
+  ScenarioProcesses processes;
+  const std::string& cookie = processes.cookie();
   ServiceSet services;
   const std::string service_problem = services.start(
       scenario.services,
@@ -208,7 +216,7 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
           result);
     }
   } else if (scenario.client) {
-    auto run = run_client(*scenario.client, client_target(scenario, server.port()), values, options.step_timeout);
+    auto run = run_client(*scenario.client, client_target(scenario, server.port(), values), values, options.step_timeout);
     result.steps = std::move(run.steps);
     if (!scenario.client->target.sandbox) {
       result.client_sessions = std::move(run.sessions);
@@ -230,7 +238,7 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
       result.error = service.problem;  // now with how it ended
     }
   }
-  end_scenario_processes(cookie);
+  processes.end();
   server.stop();
   result.sessions = server.capture().sessions();
   for (auto& session : result.sessions) {

@@ -82,23 +82,26 @@ std::vector<std::string> scenario_secrets(const scenario::Scenario& scenario) {
       }
     }
   }
+  auto from_env = [&](const std::map<std::string, std::string>& env) {
+    for (const auto& [name, value] : env) {
+      if (secret_name(name)) {
+        passwords.insert(value);
+      } else if (name == "MAILDOG_SMTP_USER") {
+        users.insert(value);
+      }
+    }
+  };
   if (scenario.app) {
-    // The app's env, and its then steps': a token handed to `postqueue` is as secret as the app's.
-    std::vector<const std::map<std::string, std::string>*> envs{&scenario.app->env};
+    from_env(scenario.app->env);
+    // Its then steps' too: a token handed to `postqueue` is as secret as the app's.
     for (const auto& step : scenario.app->then) {
       if (step.run) {
-        envs.push_back(&step.run->env);
+        from_env(step.run->env);
       }
     }
-    for (const auto* env : envs) {
-      for (const auto& [name, value] : *env) {
-        if (secret_name(name)) {
-          passwords.insert(value);
-        } else if (name == "MAILDOG_SMTP_USER") {
-          users.insert(value);
-        }
-      }
-    }
+  }
+  for (const auto& service : scenario.services) {
+    from_env(service.env);
   }
   std::set<std::string> secrets;
   for (const auto& password : passwords) {

@@ -12,6 +12,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <charconv>
 #include <mutex>
 #include <optional>
@@ -230,9 +231,30 @@ class RunningService {
     return info.si_pid != 0;
   }
 
+  // Line by line, so ^ and $ anchor at a line's ends; each complete line is looked at once.
   bool output_matches(const std::regex& pattern) {
     std::lock_guard lock(m_output_lock);
-    return std::regex_search(m_text[0], pattern) || std::regex_search(m_text[1], pattern);
+    for (std::size_t stream = 0; stream < 2; ++stream) {
+      const std::string& text = m_text[stream];
+      std::size_t& from = m_scanned[stream];
+      for (;;) {
+        const auto end = text.find('\n', from);
+        const auto line_end = end == std::string::npos ? text.size() : end;
+        auto first = text.begin() + static_cast<std::ptrdiff_t>(from);
+        auto last = text.begin() + static_cast<std::ptrdiff_t>(line_end);
+        if (last != first && *(last - 1) == '\r') {
+          --last;
+        }
+        if (std::regex_search(first, last, pattern)) {
+          return true;
+        }
+        if (end == std::string::npos) {
+          break;  // a partial line: looked at again once more of it has come
+        }
+        from = end + 1;
+      }
+    }
+    return false;
   }
 
   // SIGTERM to the group, up to stop_timeout for the service to exit, SIGKILL to the group, reap.
@@ -347,6 +369,7 @@ class RunningService {
   std::mutex m_output_lock;
   std::array<std::string, 2> m_text;
   std::array<std::size_t, 2> m_dropped{0, 0};
+  std::array<std::size_t, 2> m_scanned{0, 0};  // output_matches: where the first unread line starts
   std::atomic<bool> m_stop_reading{false};
   bool m_stopped = false;
   std::thread m_reader;

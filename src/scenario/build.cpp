@@ -994,7 +994,9 @@ class Builder {
       }
     }
     for (const auto& [name, value] : node["env"].members()) {
-      warn_app_field_in_env(name, value);
+      if (node.path == "app") {  // build_service reads run, env and cwd through here too
+        warn_app_field_in_env(name, value);
+      }
       if (auto text = as_string(value)) {
         app.env[name] = *text;
         check_templates(value);
@@ -1146,7 +1148,19 @@ class Builder {
     } else if (auto host = as_string(target["host"])) {
       client.target.sandbox = false;
       client.target.host = *host;
-      if (auto port = port_value(target["port"])) {
+      const auto port_text = as_string(target["port"]);
+      if (port_text && !template_references(*port_text).empty()) {
+        // A service started by the scenario, e.g. "{{port.mx}}": known only when it runs.
+        const auto names = template_references(*port_text);
+        const bool one_port = names.size() == 1 && port_text->starts_with("{{") && port_text->ends_with("}}") &&
+                              (names[0].starts_with(k_port_template_prefix) || names[0] == "smtp.port");
+        if (one_port) {
+          check_templates(target["port"]);
+          client.target.port_template = *port_text;
+        } else {
+          error(target["port"], "target.port \"" + *port_text + "\" is not a port: write a number or \"{{port.NAME}}\"");
+        }
+      } else if (auto port = port_value(target["port"])) {
         client.target.port = *port;
       }
     }

@@ -77,6 +77,7 @@ struct Target {
   bool sandbox = true;               // no `host`: the scenario's own sandbox
   std::string host;                  // set when !sandbox
   std::uint16_t port = 0;            // set when !sandbox
+  std::string port_template;         // `port: "{{port.mx}}"` (a service's port): the runner sets `port` from it
   std::optional<smtp::TlsMode> tls;  // none | starttls | implicit; absent: the sandbox's implicit TLS, else none
 };
 

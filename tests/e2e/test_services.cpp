@@ -121,7 +121,7 @@ ChildResult run_file(const fs::path& file, std::vector<std::string> extra = {}) 
 
 }  // namespace
 
-TEST_CASE("services ready by port, http and log serve the app; {{scenario.dir}} is absolute", "[e2e][services]") {
+TEST_CASE("services ready by port, http and log serve the app, and {{scenario.dir}} is absolute", "[e2e][services]") {
   TempDir dir;
   const std::string yaml = R"yaml(name: three kinds of ready
 services:
@@ -133,7 +133,7 @@ services:
     ready: {port: "{{port.raw}}", timeout: 20s}
   - name: talker
     run: "echo starting; sleep 0.2; echo 'Listening on {{port.talker}}'; exec sleep 1000"
-    ready: {log: "Listening on [0-9]+", timeout: 20s}
+    ready: {log: "^Listening on [0-9]+$", timeout: 20s}   # ^ and $: a line of the output
     stop_timeout: 500ms
 app:
   run: >-
@@ -232,4 +232,43 @@ TEST_CASE("no process a scenario started outlives it, and -j 2 scenarios keep th
   CHECK(left.empty());
   REQUIRE(run.exit_code == 0);
   CHECK_THAT(run.out, Catch::Contains("5 passed, 0 failed"));
+}
+
+TEST_CASE("a client scenario starts its own MX as a service and probes it on {{port.mx}}", "[e2e][services]") {
+  TempDir dir;
+  dir.write("mx.py", R"py(import socket, sys
+listener = socket.socket()
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind(('127.0.0.1', int(sys.argv[1])))
+listener.listen()
+print('mx listening', flush=True)
+while True:
+    conn, _ = listener.accept()
+    conn.sendall(b'220 mx.test ESMTP ours\r\n')
+    reader = conn.makefile('rb')
+    for line in reader:
+        if line.upper().startswith(b'QUIT'):
+            conn.sendall(b'221 bye\r\n')
+            break
+        conn.sendall(b'250 ok\r\n')
+    conn.close()
+)py");
+  const fs::path file = dir.write("mx.yaml", R"yaml(name: our MX answers
+services:
+  - name: mx
+    run: [/usr/bin/python3, mx.py, "{{port.mx}}"]
+    ready: {port: "{{port.mx}}", timeout: 20s}
+client:
+  target: {host: 127.0.0.1, port: "{{port.mx}}"}
+  steps:
+    - expect: {code: 220, text: "/ours/"}
+    - send: EHLO probe.test
+      expect: {code: 250}
+    - quit: true
+      expect: {code: 221}
+)yaml");
+  auto run = run_file(file);
+  INFO(run.describe());
+  REQUIRE(run.exit_code == 0);
+  CHECK_THAT(run.out, Catch::Contains("1 passed, 0 failed"));
 }

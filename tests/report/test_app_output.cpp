@@ -81,3 +81,24 @@ TEST_CASE("app output tail in the console report and the GitHub job summary", "[
                                             "  python3: can't open file '/work/no_such.py': [Errno 2] No such file or "
                                             "directory\n```\n"));
 }
+
+TEST_CASE("service output tail: only the services that failed the scenario", "[report][app_output]") {
+  runner::ScenarioResult scenario;
+  scenario.name = "web service";
+  scenario.status = runner::Status::error;
+  scenario.error = "service 'web' exited before it was ready (exited with code 1 in 20ms)";
+  runner::ServiceResult db;
+  db.name = "db";
+  db.ready = true;
+  db.process.stdout_text = "db up\n";
+  runner::ServiceResult web;
+  web.name = "web";
+  web.problem = scenario.error;
+  web.process.outcome = runner::ProcessResult::Outcome::exited;
+  web.process.exit_code = 1;
+  web.process.stderr_text = "Traceback (most recent call last):\nImportError: flask\n";
+  scenario.services = {db, web};
+  CHECK(report::app_output_tail(scenario) ==
+        std::vector<std::string>{"service web stdout: empty", "service web stderr:",
+                                 "  Traceback (most recent call last):", "  ImportError: flask"});
+}

@@ -152,7 +152,7 @@ TEST_CASE("orphaned zombies are reaped, a child a run waits for is not", "[runne
   }));
 }
 
-TEST_CASE("{{port.NAME}} ports are distinct and free; {{scenario.tmp}} is removed with everything in it",
+TEST_CASE("{{port.NAME}} ports are distinct and free, and {{scenario.tmp}} is removed with everything in it",
           "[runner][process_tree]") {
   const auto ports = free_loopback_ports({"a", "b", "web"});
   REQUIRE(ports.size() == 3);

@@ -135,3 +135,24 @@ app:
   CHECK(result.then_steps[0].unmet[0].actual == "saw ***");
   CHECK(result.then_steps[0].unmet[0].context == std::vector<std::string>{"***"});
 }
+
+TEST_CASE("scenario_secrets: a service's env named like a secret, and its output is masked", "[runner][secrets]") {
+  const auto scenario = load_one(R"yaml(name: service secret
+services:
+  - name: web
+    run: ./web
+    env: {API_TOKEN: "tok-service-0123456789"}
+app: {run: ./send}
+)yaml");
+  const auto secrets = runner::scenario_secrets(scenario);
+  CHECK(has(secrets, "tok-service-0123456789"));
+
+  runner::ScenarioResult result;
+  runner::ServiceResult web;
+  web.name = "web";
+  web.process.stderr_text = "using tok-service-0123456789\n";
+  web.problem = "service 'web' exited before it was ready";
+  result.services.push_back(web);
+  runner::redact_result(result, secrets);
+  CHECK(result.services[0].process.stderr_text == "using ***\n");
+}

@@ -87,3 +87,30 @@ client:
   REQUIRE(s.services.size() == 1);
   CHECK(s.port_names == std::set<std::string>{"helo", "mx"});
 }
+
+TEST_CASE("client.target.port may be a service's {{port.NAME}}, and nothing else templated", "[scenario][services]") {
+  const auto s = load_one(R"yaml(name: probe our MX on its port
+services:
+  - name: mx
+    run: [./mx, "{{port.mx}}"]
+client:
+  target: {host: 127.0.0.1, port: "{{port.mx}}"}
+  steps:
+    - expect: {code: 220}
+)yaml");
+  REQUIRE(s.client);
+  CHECK_FALSE(s.client->target.sandbox);
+  CHECK(s.client->target.port_template == "{{port.mx}}");
+  CHECK(s.port_names == std::set<std::string>{"mx"});
+
+  auto bad = scn::load_text(R"yaml(name: a folder is not a port
+client:
+  target: {host: 127.0.0.1, port: "{{scenario.dir}}"}
+  steps:
+    - expect: {code: 220}
+)yaml",
+                            "mem/bad.yaml", scn::Environment::from_map({}));
+  REQUIRE(bad.diagnostics.size() == 1);
+  CHECK(bad.diagnostics[0].line == 3);
+  CHECK_THAT(bad.diagnostics[0].message, Catch::Contains("write a number or \"{{port.NAME}}\""));
+}
