@@ -131,14 +131,34 @@ json app_json(const runner::ProcessResult& app) {
           {"error", optional_text(app.error)}};
 }
 
+json failure_json(const runner::Failure& failure, std::size_t scenario_line) {
+  return {{"expectation", failure.expectation},
+          {"line", failure.line == 0 ? scenario_line : failure.line},
+          {"expected", failure.expected},
+          {"actual", failure.actual},
+          {"context", failure.context}};
+}
+
+// An app.then step: its wait_for's window and what did not hold in it, and its command.
+json then_step_json(const runner::ThenOutcome& step, std::size_t scenario_line) {
+  json unmet = json::array();
+  for (const auto& failure : step.unmet) {
+    unmet.push_back(failure_json(failure, scenario_line));
+  }
+  return {{"line", step.line},
+          {"within_ms", static_cast<double>(step.within.count())},
+          {"unmet", std::move(unmet)},
+          {"process", step.process ? app_json(*step.process) : json(nullptr)}};
+}
+
 json scenario_json(const runner::ScenarioResult& scenario) {
   json failures = json::array();
   for (const auto& failure : scenario.failures) {
-    failures.push_back({{"expectation", failure.expectation},
-                        {"line", failure.line == 0 ? scenario.line : failure.line},
-                        {"expected", failure.expected},
-                        {"actual", failure.actual},
-                        {"context", failure.context}});
+    failures.push_back(failure_json(failure, scenario.line));
+  }
+  json then_steps = json::array();
+  for (const auto& step : scenario.then_steps) {
+    then_steps.push_back(then_step_json(step, scenario.line));
   }
   json steps = json::array();
   for (const auto& step : scenario.steps) {
@@ -163,6 +183,7 @@ json scenario_json(const runner::ScenarioResult& scenario) {
           {"duration_ms", milliseconds(scenario.duration)},
           {"failures", std::move(failures)},
           {"app", scenario.app ? app_json(*scenario.app) : json(nullptr)},
+          {"then_steps", std::move(then_steps)},
           {"steps", std::move(steps)},
           {"sessions", std::move(sessions)}};
 }

@@ -198,6 +198,16 @@ capture::SessionRecord session_of(const json& value) {
   return session;
 }
 
+runner::Failure failure_of(const json& failure) {
+  runner::Failure record;
+  record.expectation = failure.at("expectation").get<std::string>();
+  record.line = failure.at("line").get<std::size_t>();
+  record.expected = failure.at("expected").get<std::string>();
+  record.actual = failure.at("actual").get<std::string>();
+  record.context = failure.at("context").get<std::vector<std::string>>();
+  return record;
+}
+
 runner::ProcessResult app_of(const json& value) {
   runner::ProcessResult app;
   app.outcome = enum_of(value.at("outcome"), k_outcomes, runner::outcome_name);
@@ -224,16 +234,23 @@ runner::ScenarioResult scenario_of(const json& value) {
   scenario.started = timestamp_of(value.at("started"));
   scenario.duration = microseconds_of(value.at("duration_ms"));
   for (const auto& failure : value.at("failures")) {
-    runner::Failure record;
-    record.expectation = failure.at("expectation").get<std::string>();
-    record.line = failure.at("line").get<std::size_t>();
-    record.expected = failure.at("expected").get<std::string>();
-    record.actual = failure.at("actual").get<std::string>();
-    record.context = failure.at("context").get<std::vector<std::string>>();
-    scenario.failures.push_back(std::move(record));
+    scenario.failures.push_back(failure_of(failure));
   }
   if (!value.at("app").is_null()) {
     scenario.app = app_of(value.at("app"));
+  }
+  // Reports written before app.then existed have no then_steps.
+  for (const auto& step : value.value("then_steps", json::array())) {
+    runner::ThenOutcome record;
+    record.line = step.at("line").get<std::size_t>();
+    record.within = std::chrono::milliseconds(std::llround(step.at("within_ms").get<double>()));
+    for (const auto& failure : step.at("unmet")) {
+      record.unmet.push_back(failure_of(failure));
+    }
+    if (!step.at("process").is_null()) {
+      record.process = app_of(step.at("process"));
+    }
+    scenario.then_steps.push_back(std::move(record));
   }
   for (const auto& step : value.at("steps")) {
     runner::StepOutcome record;

@@ -102,6 +102,16 @@ void normalise_scenario(runner::ScenarioResult& scenario) {
     scenario.app->stderr_text = normalise_lines(scenario.app->stderr_text, port);
     scenario.app->error = normalise_lines(scenario.app->error, port);
   }
+  for (auto& step : scenario.then_steps) {
+    for (auto& failure : step.unmet) {
+      failure.actual = normalise_lines(failure.actual, port);
+    }
+    if (step.process) {
+      step.process->stdout_text = normalise_lines(step.process->stdout_text, port);
+      step.process->stderr_text = normalise_lines(step.process->stderr_text, port);
+      step.process->error = normalise_lines(step.process->error, port);
+    }
+  }
   for (auto& step : scenario.steps) {
     // A CRAM-MD5 step that ends on the challenge: it carries the sandbox's clock (RFC 2195 2).
     if (ascii::lower(step.action).starts_with("auth cram-md5") && step.reply && step.reply->code == 334) {

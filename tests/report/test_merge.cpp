@@ -46,6 +46,19 @@ runner::RunResult sample_with_checks() {
   refusal.argument = "ghost@inbox.test";
   refusal.reply = *smtp::Reply::parse("451 4.7.1 Greylisted, try again later");
   run.scenarios[1].sessions[0].refusals.push_back(refusal);
+  // app.then: a step whose wait ran out, and one whose command ran.
+  runner::ThenOutcome waited;
+  waited.line = 9;
+  waited.within = std::chrono::seconds(10);
+  waited.unmet.push_back({"app.then[0].wait_for.replies[0]", 9, "RCPT -> 451", "no reply to RCPT", {"S: 220"}});
+  runner::ThenOutcome ran;
+  ran.line = 12;
+  ran.process = runner::ProcessResult{};
+  ran.process->outcome = runner::ProcessResult::Outcome::exited;
+  ran.process->exit_code = 3;
+  ran.process->stderr_text = "postqueue: fatal: no queue\n";
+  ran.process->duration = std::chrono::milliseconds(7);
+  run.scenarios[1].then_steps = {waited, ran};
   return run;
 }
 
@@ -84,6 +97,16 @@ TEST_CASE("a JSON report reads back into the run it was written from", "[report]
   CHECK(junit_of(again) == junit_of(run));
   CHECK(again.passed() == run.passed());
   CHECK(again.failed() == run.failed());
+}
+
+TEST_CASE("a report without then_steps (written before app.then) still reads", "[report][merge]") {
+  auto document = nlohmann::json::parse(json_of(sample_with_checks()));
+  REQUIRE(document["scenarios"][1]["then_steps"].size() == 2);
+  for (auto& scenario : document["scenarios"]) {
+    scenario.erase("then_steps");
+  }
+  const auto again = read_back(document.dump());
+  CHECK(again.scenarios[1].then_steps.empty());
 }
 
 TEST_CASE("64-bit seeds read back whole", "[report][merge]") {
