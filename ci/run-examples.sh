@@ -4,7 +4,8 @@
 # With --install, or in CI (CI=true), it first installs their toolchains: the `examples` set of
 # ci/packages.txt (as root) and the npm packages of an example's package-lock.json (`npm ci`).
 # On a user's machine an example whose toolchain is missing is skipped, visibly; in CI a missing
-# toolchain is a failure (--no-install: check only, even in CI).
+# toolchain is a failure (--no-install: check only, even in CI). A process an example leaves
+# running (in its folder, or a new Postfix master) fails it, and is ended.
 # Usage: ci/run-examples.sh [--install|--no-install] [--binary PATH] [EXAMPLE...] [-- RUN-OPTION...]
 #   PATH defaults to build/ci/src/cli/maildog-ci, else maildog-ci on PATH; EXAMPLE is a folder
 #   name under examples/ (default: all); RUN-OPTIONs go to every `maildog-ci run`.
@@ -85,6 +86,20 @@ missing_toolchain() {  # missing_toolchain NAME
   esac
 }
 
+# Processes an example left running: any whose working folder is in the example's folder (its
+# app and services), and Postfix masters that were not running before it (a daemon in its own
+# session, the kind that outlives a scenario when it is not tracked).
+leftovers() {  # leftovers NAME MASTERS_BEFORE
+  local pid
+  for pid in $(pgrep -x master || true); do
+    grep -qxF -- "$pid" <<<"$2" || echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+  done
+  for pid in /proc/[0-9]*; do
+    [[ $(readlink "$pid/cwd" 2>/dev/null) == "$root/examples/$1"* ]] && echo "${pid#/proc/} $(tr '\0' ' ' <"$pid/cmdline" 2>/dev/null)"
+  done
+  return 0
+}
+
 passed=() failed=() skipped=()
 for name in "${names[@]}"; do
   why=$(missing_toolchain "$name")
@@ -99,10 +114,18 @@ for name in "${names[@]}"; do
     continue
   fi
   echo "== examples/$name"
+  masters_before=$(pgrep -x master || true)
   start=$(date +%s%N)
   status=0
   "$binary" run "$root/examples/$name" "${run_options[@]}" || status=$?
   seconds=$(awk -v ns=$(($(date +%s%N) - start)) 'BEGIN { printf "%.1f", ns / 1e9 }')
+  left=$(leftovers "$name" "$masters_before")
+  if [[ -n $left ]]; then
+    echo "examples/$name: processes outlived their scenarios (ended now):"; echo "$left"
+    mapfile -t pids < <(cut -d' ' -f1 <<<"$left")
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    ((status != 0)) || status=1
+  fi
   if ((status == 0)); then
     echo "examples/$name: passed in ${seconds} s"
     passed+=("$name ${seconds}s")
