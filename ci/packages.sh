@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the packages of the given sets of ci/packages.txt, one a line, each once, in the
-# manifest's order. Usage: ci/packages.sh SET...   (sets: build scenarios action test fuzz bench)
+# manifest's order. Usage: ci/packages.sh SET...   (sets: runtime build scenarios action test fuzz bench workflow package examples)
 set -euo pipefail
 (($#)) || { echo "usage: ci/packages.sh SET..." >&2; exit 2; }
 manifest="$(dirname "${BASH_SOURCE[0]}")/packages.txt"

@@ -6,7 +6,7 @@
 # the ci build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash ci/install-deps.sh build scenarios test fuzz package
+bash ci/install-deps.sh build scenarios test fuzz package examples
 export MAILDOG_CONFORMANCE_DIR=${MAILDOG_CONFORMANCE_DIR:-$(cd .. && pwd)/shared/conformance}
 [ -d "$MAILDOG_CONFORMANCE_DIR" ] || echo "ci/test: no conformance data at $MAILDOG_CONFORMANCE_DIR; those tests will skip"
 
@@ -20,7 +20,7 @@ bash ci/test-without-conformance.sh ci
 echo "== build (asan preset: clang, AddressSanitizer + UndefinedBehaviorSanitizer, fuzzers)"
 bash ci/build.sh asan
 echo "== tests (asan preset)"
-ctest --preset asan --parallel 2 --timeout 600 --label-exclude "package|readme"   # the packages and the README: once, from the ci build
+ctest --preset asan --parallel 2 --timeout 600 --label-exclude "package|readme|examples"   # the packages, the README and examples/: once, from the ci build
 
 echo "== fuzz (libFuzzer, ${MAILDOG_FUZZ_SECONDS:-60} s per target)"
 bash ci/fuzz.sh

@@ -28,16 +28,17 @@ struct RunOptions {
 
 ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options);
 
-// What one run adds to the templates: {{scenario.tmp}} and {{port.NAME}}.
+// What one run adds to the templates: {{scenario.tmp}}, {{port.NAME}} and {{smtp.ca_file}}.
 struct RunTemplates {
   std::filesystem::path tmp;
+  std::filesystem::path ca_file;  // the run's CA certificate, {{smtp.ca_file}}
   std::map<std::string, std::uint16_t> ports;  // NAME -> port
   std::filesystem::path ca_file;               // the run's CA certificate (PEM)
 };
 
 // The values every template stands for, in one place: {{smtp.host}}, {{smtp.port}},
-// {{smtp.user}}, {{smtp.password}}, {{smtp.ca_file}}, {{scenario.dir}} (absolute), {{scenario.tmp}} and
-// {{port.NAME}}, given the sandbox's port and the run's folder and ports.
+// {{smtp.user}}, {{smtp.password}}, {{smtp.ca_file}}, {{scenario.dir}} (absolute), {{scenario.tmp}}
+// and {{port.NAME}}, given the sandbox's port and the run's folder, ports and CA file.
 std::map<std::string, std::string> template_values(const scenario::Scenario& scenario, std::uint16_t port,
                                                    const RunTemplates& run = {});
 

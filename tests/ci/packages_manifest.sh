@@ -11,7 +11,7 @@ cache=$build_dir/CMakeCache.txt
 [[ -f $cache ]] || { echo "no $cache"; exit 1; }
 command -v dpkg >/dev/null || { echo "SKIPPED: dpkg is not installed (not a Debian system)"; exit 77; }
 
-manifest_all=$(bash "$source_dir/ci/packages.sh" runtime build scenarios action test fuzz bench workflow package)
+manifest_all=$(bash "$source_dir/ci/packages.sh" runtime build scenarios action test fuzz bench workflow package examples)
 failures=0
 fail() { echo "FAILED: $*"; failures=$((failures + 1)); }
 
