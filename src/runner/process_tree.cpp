@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -169,12 +170,42 @@ void signal_all(const std::vector<pid_t>& pids, int signal_number) {
   }
 }
 
-// Waits until no live process carries the cookie (zombies have no environment to read), reaping
-// orphans meanwhile so that a daemon's children, reparented to us, do not linger.
-bool wait_until_gone(const std::string& cookie, Clock::time_point deadline, std::size_t& reaped) {
+// The pids of `noted` that are still live descendants of ours (not zombies): a noted pid that
+// has gone and been reused by a stranger is not ours any more, so it is left alone.
+std::vector<pid_t> still_ours(const std::vector<pid_t>& noted) {
+  if (noted.empty()) {
+    return {};
+  }
+  const auto candidates = candidate_pids();
+  const std::set<pid_t> ours(candidates.begin(), candidates.end());
+  std::vector<pid_t> live;
+  for (const pid_t pid : noted) {
+    const auto state = proc_state(pid);
+    if (ours.contains(pid) && state && state->state != 'Z') {
+      live.push_back(pid);
+    }
+  }
+  return live;
+}
+
+// What the sweep signals: the cookie's processes and the noted ones still ours.
+std::vector<pid_t> sweep_targets(const std::string& cookie, const std::vector<pid_t>& also) {
+  auto targets = processes_with_cookie(cookie);
+  for (const pid_t pid : still_ours(also)) {
+    if (std::find(targets.begin(), targets.end(), pid) == targets.end()) {
+      targets.push_back(pid);
+    }
+  }
+  return targets;
+}
+
+// Waits until no live process carries the cookie (zombies have no environment to read) and no
+// noted one lives, reaping orphans meanwhile so that a daemon's children do not linger.
+bool wait_until_gone(const std::string& cookie, const std::vector<pid_t>& also, Clock::time_point deadline,
+                     std::size_t& reaped) {
   for (;;) {
     reaped += reap_orphaned_zombies();
-    if (processes_with_cookie(cookie).empty()) {
+    if (sweep_targets(cookie, also).empty()) {
       return true;
     }
     if (Clock::now() >= deadline) {
@@ -258,25 +289,39 @@ std::size_t reap_orphaned_zombies() {
   return reaped;
 }
 
-SweepResult end_scenario_processes(const std::string& cookie, std::chrono::milliseconds grace) {
+std::vector<pid_t> processes_of_scenario(const std::string& cookie) {
+  std::vector<pid_t> found = processes_with_cookie(cookie);
+  bool available = true;
+  for (std::size_t i = 0; i < found.size() && available; ++i) {
+    for (const pid_t child : children_of(found[i], available)) {
+      if (std::find(found.begin(), found.end(), child) == found.end()) {
+        found.push_back(child);
+      }
+    }
+  }
+  return found;
+}
+
+SweepResult end_scenario_processes(const std::string& cookie, std::chrono::milliseconds grace,
+                                   const std::vector<pid_t>& also) {
   SweepResult result;
-  auto left = processes_with_cookie(cookie);
+  auto left = sweep_targets(cookie, also);
   result.terminated = left.size();
   if (!left.empty()) {
     signal_all(left, SIGTERM);
     signal_all(left, SIGCONT);  // a stopped process acts on SIGTERM only once continued
-    if (!wait_until_gone(cookie, Clock::now() + grace, result.reaped)) {
+    if (!wait_until_gone(cookie, also, Clock::now() + grace, result.reaped)) {
       // Look again each round: a process may fork while it is being killed.
       std::set<pid_t> killed;
       const auto deadline = Clock::now() + k_kill_wait;
       for (;;) {
-        left = processes_with_cookie(cookie);
+        left = sweep_targets(cookie, also);
         if (left.empty() || Clock::now() >= deadline) {
           break;
         }
         killed.insert(left.begin(), left.end());
         signal_all(left, SIGKILL);
-        wait_until_gone(cookie, std::min(deadline, Clock::now() + k_sweep_interval * 5), result.reaped);
+        wait_until_gone(cookie, also, std::min(deadline, Clock::now() + k_sweep_interval * 5), result.reaped);
       }
       result.killed = killed.size();
     }

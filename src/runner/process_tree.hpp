@@ -8,7 +8,8 @@
 // MAILDOG_SCENARIO_COOKIE=<random per scenario run> in its environment, which children inherit
 // through fork, setsid and exec; at the end of the scenario /proc/*/environ (our uid) is scanned
 // for exactly that cookie, and what carries it gets SIGTERM, a grace, then SIGKILL, and is reaped.
-// A process that clears its environment (env -i) cannot be found this way.
+// A process that clears its environment (env -i) is found while it is a descendant of a process
+// with the cookie (processes_of_scenario); one that also double-forks away cannot be told apart.
 #pragma once
 
 #include <sys/types.h>
@@ -46,9 +47,15 @@ struct SweepResult {
   std::size_t reaped = 0;      // zombies reaped (the leftovers and orphans reparented to us)
 };
 
-// SIGTERM (and SIGCONT) to every process carrying `cookie`, up to `grace` for them to go, SIGKILL
-// to the rest, then reaps every zombie child of ours that no run is waiting for.
-SweepResult end_scenario_processes(const std::string& cookie, std::chrono::milliseconds grace = k_leftover_grace);
+// The processes carrying `cookie` and every descendant of theirs, with or without it: a daemon
+// that scrubs its environment (Postfix's master, `env -i`) is still the child of one that had it.
+std::vector<pid_t> processes_of_scenario(const std::string& cookie);
+
+// SIGTERM (and SIGCONT) to every process carrying `cookie`, and to those of `also` (found by
+// processes_of_scenario earlier) that are still our descendants, up to `grace` for them to go,
+// SIGKILL to the rest, then reaps every zombie child of ours that no run is waiting for.
+SweepResult end_scenario_processes(const std::string& cookie, std::chrono::milliseconds grace = k_leftover_grace,
+                                   const std::vector<pid_t>& also = {});
 
 // Reaps zombie children of ours that no run_process call or service waits for; returns how many.
 std::size_t reap_orphaned_zombies();
@@ -67,13 +74,17 @@ class ScenarioProcesses {
   }
 
   const std::string& cookie() const { return m_cookie; }
+  // Before the services stop: remembers the descendants without the cookie, which stopping their
+  // parents would orphan (reparented to us, they could no longer be told apart), for end().
+  void note_descendants() { m_also = processes_of_scenario(m_cookie); }
   SweepResult end() {
     m_ended = true;
-    return end_scenario_processes(m_cookie);
+    return end_scenario_processes(m_cookie, k_leftover_grace, m_also);
   }
 
  private:
   std::string m_cookie;
+  std::vector<pid_t> m_also;
   bool m_ended = false;
 };
 

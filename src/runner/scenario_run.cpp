@@ -233,6 +233,7 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
   // The services go after the app or client and the drain (and before the sandbox: a worker
   // may still be sending), in reverse order; then whatever else carries the scenario's cookie
   // (a daemon that called setsid or double-forked) is ended and reaped.
+  processes.note_descendants();  // before stopping a service orphans what scrubbed its environment
   result.services = services.stop();
   for (const auto& service : result.services) {
     if (!service.problem.empty()) {

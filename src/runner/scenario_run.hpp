@@ -33,7 +33,6 @@ struct RunTemplates {
   std::filesystem::path tmp;
   std::filesystem::path ca_file;  // the run's CA certificate, {{smtp.ca_file}}
   std::map<std::string, std::uint16_t> ports;  // NAME -> port
-  std::filesystem::path ca_file;               // the run's CA certificate (PEM)
 };
 
 // The values every template stands for, in one place: {{smtp.host}}, {{smtp.port}},

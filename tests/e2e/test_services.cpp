@@ -272,3 +272,22 @@ client:
   REQUIRE(run.exit_code == 0);
   CHECK_THAT(run.out, Catch::Contains("1 passed, 0 failed"));
 }
+
+TEST_CASE("a service's daemon that clears its environment and leaves its session is ended too", "[e2e][services]") {
+  // As Postfix's master does: its environment scrubbed (no cookie), setsid, and orphaned when
+  // the service's own process is stopped. It is found as a descendant before the services stop.
+  TempDir dir;
+  const std::string marker = random_marker();
+  const fs::path file = dir.write("scrubbed.yaml", "name: a daemon without the cookie\nservices:\n  - name: daemon\n"
+                                                   "    run: \"setsid env -i MAILDOG_E2E_MARKER=" + marker +
+                                                   " /bin/sleep 1000 & echo started; wait\"\n"
+                                                   "    ready: {log: started}\napp: {run: [\"true\"]}\n");
+  auto run = run_file(file);
+  const auto left = processes_with("MAILDOG_E2E_MARKER=" + marker);
+  for (const pid_t pid : left) {
+    ::kill(pid, SIGKILL);
+  }
+  INFO(run.describe());
+  CHECK(left.empty());
+  REQUIRE(run.exit_code == 0);
+}
