@@ -1,6 +1,7 @@
 // `maildog-ci serve` signs its TLS certificate with a CA clients can trust: kept in --data (the
 // same CA certificate bytes after a restart, its key mode 0600), new at each start without it
 // (in a temporary folder removed on exit); openssl s_client verifies the served leaf with it.
+// Covers serve/kept_authority (the CA kept under --data) through the built binary.
 #include <signal.h>
 #include <sys/stat.h>
 

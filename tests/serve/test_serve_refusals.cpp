@@ -1,6 +1,8 @@
 // `maildog-ci serve` shows what it refused and why (issue 23): swaks is refused, and curl finds
 // the attempt in /api/v1/attempts (filters, detail with cause and diagnosis), waits for it with
 // /api/v1/wait, sees the refusal count in /api/v1/sessions, and the console prints a line.
+// Covers http/attempt_json (an attempt's cause and diagnosis) and serve/attempt_keys (what the
+// filters compare) through the built binary.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <future>
