@@ -20,6 +20,7 @@
 #include <thread>
 #include <utility>
 
+#include "runner/child_group.hpp"
 #include "runner/process_tree.hpp"
 #include "runner/spawn.hpp"
 
@@ -36,17 +37,7 @@ constexpr std::chrono::milliseconds k_ready_interval{50};
 constexpr std::chrono::milliseconds k_probe_timeout{1000};
 // The reader thread looks at its stop flag this often.
 constexpr int k_reader_poll_ms = 100;
-// Reading after the group is dead stops here (as in process.cpp): more can only come from a
-// process that escaped the group and keeps writing.
-constexpr std::size_t k_drain_max = 1024 * 1024;
 constexpr std::string_view k_exited_early = "exited before it was ready";
-
-std::string duration_text(std::chrono::milliseconds duration) {
-  if (duration.count() != 0 && duration.count() % 1000 == 0) {
-    return std::to_string(duration.count() / 1000) + "s";
-  }
-  return std::to_string(duration.count()) + "ms";
-}
 
 std::optional<std::uint16_t> port_number(std::string_view text) {
   unsigned number = 0;
@@ -203,11 +194,10 @@ class RunningService {
   RunningService(const scenario::ServiceSpec& spec, SpawnedChild child, std::size_t output_limit)
       : m_name(spec.name),
         m_stop_timeout(spec.stop_timeout),
-        m_pid(child.pid),
-        m_limit(output_limit),
+        m_group(child.pid),
+        m_streams{OutputStream(UniqueFd(child.stdout_fd), output_limit),
+                  OutputStream(UniqueFd(child.stderr_fd), output_limit)},
         m_started(Clock::now()) {
-    m_fds[0] = child.stdout_fd;
-    m_fds[1] = child.stderr_fd;
     m_reader = std::thread([this] { read_while_running(); });
   }
   RunningService(const RunningService&) = delete;
@@ -220,22 +210,13 @@ class RunningService {
 
   const std::string& name() const { return m_name; }
 
-  // Looks without reaping, so the group id stays ours.
-  bool has_exited() const {
-    siginfo_t info{};
-    while (::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
-      if (errno != EINTR) {
-        return true;
-      }
-    }
-    return info.si_pid != 0;
-  }
+  bool has_exited() const { return m_group.has_exited(); }
 
   // Line by line, so ^ and $ anchor at a line's ends; each complete line is looked at once.
   bool output_matches(const std::regex& pattern) {
     std::lock_guard lock(m_output_lock);
     for (std::size_t stream = 0; stream < 2; ++stream) {
-      const std::string& text = m_text[stream];
+      const std::string& text = m_streams[stream].text();
       std::size_t& from = m_scanned[stream];
       for (;;) {
         const auto end = text.find('\n', from);
@@ -261,34 +242,16 @@ class RunningService {
   ProcessResult stop() {
     m_stopped = true;
     if (!has_exited()) {
-      ::kill(-m_pid, SIGTERM);
-      ::kill(-m_pid, SIGCONT);
+      m_group.signal_group(SIGTERM);
+      m_group.signal_group(SIGCONT);
       const auto deadline = Clock::now() + m_stop_timeout;
       while (!has_exited() && Clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
     }
-    // The leader is unreaped, so the group id is still ours to signal.
-    ::kill(-m_pid, SIGKILL);
-    ::kill(m_pid, SIGKILL);
-    int status = 0;
-    bool reaped = false;
-    for (;;) {
-      int member_status = 0;
-      const pid_t pid = ::waitpid(-m_pid, &member_status, 0);
-      if (pid == m_pid) {
-        status = member_status;
-        reaped = true;
-      } else if (pid < 0 && errno != EINTR) {
-        break;
-      }
-    }
-    while (!reaped && ::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    unregister_waited_child(m_pid);
+    const int status = m_group.kill_and_reap();
     m_stop_reading = true;
     m_reader.join();
-    drain();
 
     ProcessResult result;
     result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m_started);
@@ -300,76 +263,46 @@ class RunningService {
       result.exit_code = WEXITSTATUS(status);
     }
     std::lock_guard lock(m_output_lock);
-    result.stdout_text = std::move(m_text[0]);
-    result.stderr_text = std::move(m_text[1]);
-    result.stdout_dropped = m_dropped[0];
-    result.stderr_dropped = m_dropped[1];
-    result.stdout_truncated = m_dropped[0] > 0;
-    result.stderr_truncated = m_dropped[1] > 0;
+    for (auto& stream : m_streams) {
+      stream.drain();
+    }
+    m_streams[0].move_into(result.stdout_text, result.stdout_truncated, result.stdout_dropped);
+    m_streams[1].move_into(result.stderr_text, result.stderr_truncated, result.stderr_dropped);
     return result;
   }
 
  private:
-  enum class Read { data, nothing_yet, ended };
-
-  Read read_chunk(std::size_t stream) {
-    std::array<char, 64 * 1024> buffer{};
-    const ssize_t count = ::read(m_fds[stream], buffer.data(), buffer.size());
-    if (count > 0) {
-      std::lock_guard lock(m_output_lock);
-      const auto size = static_cast<std::size_t>(count);
-      const std::size_t kept = std::min(size, m_limit - m_text[stream].size());
-      m_text[stream].append(buffer.data(), kept);
-      m_dropped[stream] += size - kept;
-      return Read::data;
-    }
-    if (count < 0 && (errno == EAGAIN || errno == EINTR)) {
-      return Read::nothing_yet;
-    }
-    ::close(m_fds[stream]);
-    m_fds[stream] = -1;
-    return Read::ended;
-  }
-
   void read_while_running() {
-    while (!m_stop_reading && (m_fds[0] >= 0 || m_fds[1] >= 0)) {
-      std::array<pollfd, 2> watched{{{m_fds[0], POLLIN, 0}, {m_fds[1], POLLIN, 0}}};
+    for (;;) {
+      std::array<pollfd, 2> watched{};
+      {
+        std::lock_guard lock(m_output_lock);
+        for (std::size_t stream = 0; stream < 2; ++stream) {
+          watched[stream] = {m_streams[stream].fd(), POLLIN, 0};
+        }
+      }
+      if (m_stop_reading || (watched[0].fd < 0 && watched[1].fd < 0)) {
+        return;
+      }
       if (::poll(watched.data(), watched.size(), k_reader_poll_ms) < 0 && errno != EINTR) {
         return;
       }
+      std::lock_guard lock(m_output_lock);
       for (std::size_t stream = 0; stream < 2; ++stream) {
-        if (m_fds[stream] >= 0 && watched[stream].revents != 0) {
-          read_chunk(stream);
+        if (watched[stream].fd >= 0 && watched[stream].revents != 0) {
+          m_streams[stream].read_some();
         }
-      }
-    }
-  }
-
-  // What is left in the pipes once the group is dead, then closed: a writer that escaped the
-  // group (setsid) must not hold the scenario open.
-  void drain() {
-    for (std::size_t stream = 0; stream < 2; ++stream) {
-      std::size_t read = 0;
-      while (m_fds[stream] >= 0 && read < k_drain_max && read_chunk(stream) == Read::data) {
-        read += 64 * 1024;
-      }
-      if (m_fds[stream] >= 0) {
-        ::close(m_fds[stream]);
-        m_fds[stream] = -1;
       }
     }
   }
 
   std::string m_name;
   std::chrono::milliseconds m_stop_timeout;
-  pid_t m_pid;
-  std::size_t m_limit;
-  Clock::time_point m_started;
-  std::array<int, 2> m_fds{-1, -1};
-  std::mutex m_output_lock;
-  std::array<std::string, 2> m_text;
-  std::array<std::size_t, 2> m_dropped{0, 0};
+  ChildGroup m_group;
+  std::mutex m_output_lock;  // the streams: read by the reader thread, looked at by readiness
+  std::array<OutputStream, 2> m_streams;
   std::array<std::size_t, 2> m_scanned{0, 0};  // output_matches: where the first unread line starts
+  Clock::time_point m_started;
   std::atomic<bool> m_stop_reading{false};
   bool m_stopped = false;
   std::thread m_reader;

@@ -1,3 +1,5 @@
+// run_process through real children (its process group and captured output: runner/child_group.hpp,
+// which the services share).
 #include "runner/process.hpp"
 #include "support/temp_dir.hpp"
 
