@@ -3,16 +3,11 @@
 #include <algorithm>
 
 #include "core/ascii.hpp"
-#include "rules/engine.hpp"
 #include "serve/message_keys.hpp"
 
 namespace maildog::serve {
 
 namespace {
-
-bool contains(const std::string& haystack, const std::optional<std::string>& wanted) {
-  return !wanted || haystack.find(needle(*wanted)) != std::string::npos;
-}
 
 void add_code(std::string& codes, const smtp::Reply& reply) {
   codes += std::to_string(reply.code) + ' ';
@@ -22,15 +17,6 @@ void add_code(std::string& codes, const smtp::Reply& reply) {
 }
 
 }  // namespace
-
-std::string subject_of(std::string_view header_section) {
-  for (const auto& header : rules::parse_headers(header_section)) {
-    if (ascii::iequals(header.name, "Subject")) {
-      return header.value;
-    }
-  }
-  return {};
-}
 
 StoredAttempt attempt_of_message(const StoredMessage& message, const capture::SessionRecord* session) {
   StoredAttempt attempt;

@@ -6,12 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include "serve/message_keys.hpp"
 #include "serve/store.hpp"
 
 namespace maildog::serve {
-
-// The Subject field's value as sent (RFC 2047 words not decoded), or empty.
-std::string subject_of(std::string_view header_section);
 
 // The attempt of a stored message (id set): accepted, or partial when a recipient was refused,
 // with those recipients' refusals found in `session` (may be null).

@@ -5,13 +5,18 @@
 
 namespace maildog::serve {
 
-namespace {
+std::string subject_of(std::string_view header_section) {
+  for (const auto& header : rules::parse_headers(header_section)) {
+    if (ascii::iequals(header.name, "Subject")) {
+      return header.value;
+    }
+  }
+  return {};
+}
 
 bool contains(const std::string& haystack, const std::optional<std::string>& wanted) {
   return !wanted || haystack.find(needle(*wanted)) != std::string::npos;
 }
-
-}  // namespace
 
 MessageKeys keys_of(const StoredMessage& message) {
   const auto& transaction = message.transaction;
@@ -21,12 +26,7 @@ MessageKeys keys_of(const StoredMessage& message) {
     keys.recipients += ascii::lower(recipient) + '\n';
   }
   if (transaction.message) {
-    for (const auto& header : rules::parse_headers(*transaction.message)) {
-      if (ascii::iequals(header.name, "Subject")) {
-        keys.subject = ascii::lower(header.value);
-        break;
-      }
-    }
+    keys.subject = ascii::lower(subject_of(*transaction.message));
   }
   keys.auth = " ";
   for (const auto& [method, result] : transaction.auth_results) {
