@@ -4,8 +4,10 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
+#include "runner/run_resources.hpp"
 #include "smtp/certificate_authority.hpp"
 
 namespace maildog::runner {
@@ -14,9 +16,8 @@ class RunCertificates {
  public:
   // Makes the CA and writes its certificate to `ca_file` (its folder created), or, when empty,
   // to ca.pem in a new private temporary folder removed with this object. Throws
-  // std::runtime_error when the file cannot be written.
+  // std::runtime_error when the file cannot be written (std::system_error: the folder).
   explicit RunCertificates(const std::filesystem::path& ca_file = {});
-  ~RunCertificates();
   RunCertificates(const RunCertificates&) = delete;
   RunCertificates& operator=(const RunCertificates&) = delete;
 
@@ -27,7 +28,7 @@ class RunCertificates {
 
  private:
   smtp::CertificateAuthority m_authority;
-  std::filesystem::path m_temporary_folder;  // empty with a chosen ca_file
+  std::optional<ScratchFolder> m_temporary_folder;  // none with a chosen ca_file
   std::filesystem::path m_ca_file;
 };
 

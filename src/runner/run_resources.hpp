@@ -1,5 +1,5 @@
-// What one scenario run owns besides its sandbox: the {{scenario.tmp}} folder and the
-// {{port.NAME}} ports.
+// What one scenario run owns besides its sandbox: the {{scenario.tmp}} folder (a ScratchFolder,
+// which the run's CA file uses too) and the {{port.NAME}} ports.
 #pragma once
 
 #include <cstdint>
@@ -7,14 +7,16 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace maildog::runner {
 
-// A fresh, empty folder (mkdtemp under the system's temporary folder), removed with everything
-// in it when the run ends. Throws std::system_error when it cannot be made.
+// A fresh, empty folder (mkdtemp under the system's temporary folder, named PREFIX-XXXXXX),
+// removed with everything in it when the run ends. Throws std::system_error ("cannot make a
+// temporary folder for PURPOSE") when it cannot be made.
 class ScratchFolder {
  public:
-  ScratchFolder();
+  explicit ScratchFolder(std::string_view prefix = "maildog-scenario", std::string_view purpose = "{{scenario.tmp}}");
   ScratchFolder(const ScratchFolder&) = delete;
   ScratchFolder& operator=(const ScratchFolder&) = delete;
   ~ScratchFolder();
