@@ -18,12 +18,14 @@
 #include "core/ascii.hpp"
 #include "cli/line_printer.hpp"
 #include "http/api_server.hpp"
+#include "http/sandbox_registry.hpp"
 #include "runner/sender_checks.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/rules_json.hpp"
 #include "serve/attempt_keys.hpp"
 #include "serve/kept_authority.hpp"
 #include "serve/sandbox.hpp"
+#include "smtp/io_threads.hpp"
 
 namespace maildog::cli {
 
@@ -48,6 +50,7 @@ struct ServeSettings {
   std::uint16_t http_port = k_default_http_port;
   std::string api_token;  // --api-token, else MAILDOG_API_TOKEN; empty: no token
   std::vector<std::string> allowed_hosts;  // --allowed-host, and MAILDOG_ALLOWED_HOSTS (comma-separated)
+  std::size_t max_sandboxes = http::k_max_sandboxes_default;  // --max-sandboxes: POST /api/v1/sandboxes beyond gets 429
 };
 
 // MAILDOG_ALLOWED_HOSTS=a,b: the names, blanks around them and empty ones dropped.
@@ -302,6 +305,13 @@ int serve(ServeSettings settings) {
   }
   reuse_freed_memory();
   const StopSignals stop_signals;
+  // The main sandbox and every one POST /api/v1/sandboxes makes listen on these threads.
+  const auto io = std::make_shared<smtp::IoThreads>(config->threads);
+  // What a sandbox gets: serve's configuration (TLS identity included) on a free port.
+  smtp::ServerConfig sandbox_config = *config;
+  sandbox_config.port = 0;
+  const std::optional<std::string> ca_file =
+      authority ? std::optional<std::string>(authority->ca_file().string()) : std::nullopt;
   auto store = settings.data_dir.empty()
                    ? serve::make_memory_store(settings.keep, settings.keep_refused)
                    : serve::make_sqlite_store(settings.data_dir, settings.keep, settings.keep_refused);
@@ -311,8 +321,27 @@ int serve(ServeSettings settings) {
   LinePrinter printer(std::cout);  // outlives the sandbox: the last messages' lines are written
   serve::ServeSandbox sandbox(std::move(*config), std::move(store),
                               [&printer](const serve::StoredMessage& message) { print_stored(message, printer); },
-                              [&printer](const serve::StoredAttempt& attempt) { print_refused(attempt, printer); });
+                              [&printer](const serve::StoredAttempt& attempt) { print_refused(attempt, printer); },
+                              io);
   sandbox.start();
+  // Sandboxes keep their mail in memory only, whatever --data says; --keep applies to each.
+  http::SandboxRegistry sandboxes(
+      [&settings, sandbox_config, io, ca_file](const std::optional<std::string>& rules_json)
+          -> std::variant<http::SandboxRegistry::Made, std::string> {
+        http::SandboxRegistry::Made made;
+        made.sandbox = std::make_unique<serve::ServeSandbox>(
+            sandbox_config, serve::make_memory_store(settings.keep, settings.keep_refused), serve::ServeSandbox::Listener(),
+            serve::ServeSandbox::AttemptListener(), io);
+        made.rules = rules_access(*made.sandbox, settings.config_path);
+        if (rules_json) {
+          if (auto error = made.rules.put_json(*rules_json)) {
+            return *error;
+          }
+        }
+        made.ca_file = ca_file;
+        return made;
+      },
+      settings.max_sandboxes);
   http::ApiOptions api_options;
   api_options.bind = http_bind->address;
   api_options.port = settings.http_port;
@@ -324,7 +353,7 @@ int serve(ServeSettings settings) {
   if (!http_bind->literal) {
     api_options.allowed_hosts.push_back(http_bind->name);  // --http-bind mail.lan: Host mail.lan is this server
   }
-  http::ApiServer api(sandbox.store(), rules_access(sandbox, settings.config_path), api_options);
+  http::ApiServer api(sandbox.store(), rules_access(sandbox, settings.config_path), api_options, &sandboxes);
   try {
     api.start();
   } catch (...) {
@@ -358,6 +387,7 @@ int serve(ServeSettings settings) {
   printer.print(std::string(stop_signal == SIGINT ? "SIGINT" : "SIGTERM") +
                 ": finishing transactions in flight, then stopping\n");
   api.stop();
+  sandboxes.stop_all();
   sandbox.stop(k_stop_grace);
   return k_exit_passed;
 }
@@ -416,6 +446,10 @@ Command add_serve_command(CLI::App& app) {
                       "Without a token, also serve HTTP requests whose Host is NAME (repeatable; also\n"
                       "MAILDOG_ALLOWED_HOSTS=a,b), e.g. a compose service name")
       ->type_name("NAME");
+  command->add_option("--max-sandboxes", settings->max_sandboxes,
+                      "Sandboxes POST /api/v1/sandboxes may have at once (memory only, each on its\n"
+                      "own SMTP port); beyond, 429")
+      ->capture_default_str();
   return [command, settings]() {
     if (!command->parsed()) {
       return -1;
