@@ -30,3 +30,10 @@ def test_two_workers_share_one_serve_and_never_see_each_others_mail(tmp_path: Pa
     assert {record["worker"] for record in records} == {"gw0", "gw1"}
     assert len({record["serve_pid"] for record in records}) == 1, records
     assert len({record["sandbox"] for record in records}) == 6
+    # The controller stopped and reaped its serve at the end of the run.
+    try:
+        os.kill(records[0]["serve_pid"], 0)
+    except ProcessLookupError:
+        pass
+    else:
+        raise AssertionError(f"serve (pid {records[0]['serve_pid']}) still runs after pytest -n 2 ended")
