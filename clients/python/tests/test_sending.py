@@ -76,8 +76,7 @@ def test_the_default_serve_offers_no_tls(maildog_server: Server, maildog: Sandbo
 
 
 def test_starttls_is_verified_with_the_sandbox_ca_file(tls_server: Server) -> None:
-    box = tls_server.sandbox(name="starttls")
-    try:
+    with tls_server.sandbox(name="starttls") as box:
         assert box.ca_file is not None and os.path.isfile(box.ca_file)
         assert box.env["MAILDOG_SMTP_CA_FILE"] == box.ca_file
         send(box.host, box.port, make_message("erin@inbox.test", "over TLS"), ca_file=box.ca_file)
@@ -88,8 +87,7 @@ def test_starttls_is_verified_with_the_sandbox_ca_file(tls_server: Server) -> No
         with smtplib.SMTP(box.host, box.port, timeout=10) as client:
             with pytest.raises(ssl.SSLCertVerificationError):
                 client.starttls(context=ssl.create_default_context())
-    finally:
-        box.delete()
+    assert box.id not in [info["id"] for info in tls_server.sandboxes()]
 
 
 def test_a_deleted_sandbox_stops_listening(maildog_server: Server) -> None:

@@ -2,6 +2,7 @@
 sessions (POST /api/v1/sandboxes), so parallel tests never see each other's mail."""
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Any, Mapping, Optional, Sequence
 
 from maildog._api import POLL_MARGIN, Api, ApiError
@@ -142,6 +143,13 @@ class Sandbox:
         except ApiError as error:
             if error.status != 404:
                 raise
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, kind: Optional[type[BaseException]], value: Optional[BaseException],
+                 traceback: Optional[TracebackType]) -> None:
+        self.delete()
 
     # Waiting and asserting ---------------------------------------------------------------------
 
