@@ -23,6 +23,7 @@ struct Context {
   serve::MessageStore& store;
   const RulesAccess& rules;
   const ApiOptions& options;
+  bool stopping;                        // serve is shutting down
   std::shared_ptr<ApiSandbox> sandbox;  // null: the main sandbox
   SandboxRegistry* sandboxes;           // null: no sandboxes routes
 };
@@ -270,6 +271,14 @@ Routed healthz(const Context& context, const Target&, const Params&, const ApiRe
     return json_response({{"status", "ok"}});
   }
   return json_response({{"status", "ok"}, {"messages", context.store.size()}});
+}
+
+// For programs that start serve and wait for it: open like /healthz, 503 once it is stopping.
+Routed readyz(const Context& context, const Target&, const Params&, const ApiRequest&) {
+  if (context.stopping) {
+    return json_response({{"status", "stopping"}}, 503);
+  }
+  return json_response({{"status", "ready"}});
 }
 
 Routed list_messages(const Context& context, const Target& target, const Params&, const ApiRequest&) {
@@ -594,6 +603,7 @@ const std::vector<Route>& routes() {
       {"GET", {"assets", "inspector.css"}, inspector_style, false},
       {"GET", {"assets", "inspector.js"}, inspector_script, false},
       {"GET", {"healthz"}, healthz, false},
+      {"GET", {"readyz"}, readyz, false},
       {"GET", {"api", "v1", "messages"}, list_messages},
       {"DELETE", {"api", "v1", "messages"}, delete_messages},
       {"GET", {"api", "v1", "messages", ":id"}, get_message},
@@ -795,8 +805,8 @@ Routed ApiRoutes::handle(const ApiRequest& request) const {
       return json_error(404, "no sandbox " + prefixed->first.substr(0, 64));
     }
   }
-  const Context context = sandbox ? Context{sandbox->store(), sandbox->rules, m_options, sandbox, m_sandboxes}
-                                  : Context{m_store, m_rules, m_options, nullptr, m_sandboxes};
+  const Context context = sandbox ? Context{sandbox->store(), sandbox->rules, m_options, m_stopping->load(), sandbox, m_sandboxes}
+                                  : Context{m_store, m_rules, m_options, m_stopping->load(), nullptr, m_sandboxes};
   const auto& segments = prefixed ? prefixed->second : target->segments;
   std::string allowed;
   for (const Route& route : routes()) {

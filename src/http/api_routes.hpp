@@ -3,6 +3,7 @@
 // shell in api_server.cpp only moves bytes.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -67,11 +68,14 @@ class ApiRoutes {
   void finish(ApiResponse& response) const;
 
   const ApiOptions& options() const { return m_options; }
+  // From now on GET /readyz answers 503 {"status": "stopping"}; any thread.
+  void set_stopping() { m_stopping->store(true); }
 
  private:
   serve::MessageStore& m_store;
   RulesAccess m_rules;
   ApiOptions m_options;
+  std::shared_ptr<std::atomic<bool>> m_stopping = std::make_shared<std::atomic<bool>>(false);
   SandboxRegistry* m_sandboxes;
 };
 
