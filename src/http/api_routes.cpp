@@ -23,7 +23,7 @@ struct Context {
   serve::MessageStore& store;
   const RulesAccess& rules;
   const ApiOptions& options;
-  bool stopping = false;  // serve is shutting down
+  bool stopping;                        // serve is shutting down
   std::shared_ptr<ApiSandbox> sandbox;  // null: the main sandbox
   SandboxRegistry* sandboxes;           // null: no sandboxes routes
 };
