@@ -788,7 +788,7 @@ Routed ApiRoutes::handle(const ApiRequest& request) const {
   }
   if (m_options.cors && request.method == "OPTIONS") {
     ApiResponse preflight = json_response(Json::object());
-    preflight.headers.emplace_back("Access-Control-Allow-Methods", "GET, PUT, DELETE, OPTIONS");
+    preflight.headers.emplace_back("Access-Control-Allow-Methods", "GET, PUT, POST, DELETE, OPTIONS");
     preflight.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
     preflight.headers.emplace_back("Access-Control-Max-Age", "600");
     return preflight;
