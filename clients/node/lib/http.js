@@ -61,7 +61,8 @@ async function call(baseUrl, method, path, options = {}) {
   if (!expected.includes(response.status)) {
     const text = response.body && typeof response.body === 'object' && response.body.error
       ? response.body.error : String(response.body ?? '').slice(0, 500);
-    const error = new MaildogError(`${method} /${path.replace(/^\//, '')}: HTTP ${response.status}: ${text}`);
+    const where = new URL(path.replace(/^\//, ''), baseUrl);
+    const error = new MaildogError(`${method} ${where.pathname}${where.search}: HTTP ${response.status}: ${text}`);
     error.status = response.status;
     throw error;
   }

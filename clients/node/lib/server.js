@@ -133,7 +133,11 @@ class MaildogServer {
       let killed = false;
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        if (!(await Promise.race([this._exit, sleep(STOP_GRACE_MS).then(() => null)]))) {
+        let timer;
+        const grace = new Promise((resolve) => { timer = setTimeout(resolve, STOP_GRACE_MS, null); });
+        const ended = await Promise.race([this._exit, grace]);
+        clearTimeout(timer);  // a pending timer would keep the test process alive
+        if (!ended) {
           killed = true;
           child.kill('SIGKILL');
         }
