@@ -36,15 +36,15 @@ function formatFailure(summary, { expected, actual, transcript, details }) {
 
 // Transcript entries ({direction, text}) as "C: ..." / "S: ..." lines, at most `around` lines
 // either side of index `at` (the whole tail when `at` is not known).
-function transcriptLines(entries, at, around = 6) {
+function transcriptLines(entries, at, around = 4) {
   if (!Array.isArray(entries) || entries.length === 0) return [];
   const centre = Number.isInteger(at) && at >= 0 ? at : entries.length - 1;
   const first = Math.max(0, centre - around);
   const last = Math.min(entries.length, centre + around + 1);
   const prefix = { client: 'C: ', server: 'S: ', event: '-- ' };
   const lines = entries.slice(first, last).map((entry) => `${prefix[entry.direction] || '   '}${entry.text}`);
-  if (first > 0) lines.unshift(`... (${first} lines before)`);
-  if (last < entries.length) lines.push(`... (${entries.length - last} lines after)`);
+  if (first > 0) lines.unshift(`... (${first} line${first === 1 ? '' : 's'} before)`);
+  if (last < entries.length) lines.push(`... (${entries.length - last} line${entries.length - last === 1 ? '' : 's'} after)`);
   return lines;
 }
 
