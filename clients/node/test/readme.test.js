@@ -37,9 +37,11 @@ test('the README\'s node:test example passes as printed', () => {
     fs.symlinkSync(root, path.join(dir, 'node_modules', '@maildog-ci', 'testing'));
     fs.symlinkSync(path.join(root, 'node_modules', 'nodemailer'), path.join(dir, 'node_modules', 'nodemailer'));
     fs.writeFileSync(path.join(dir, 'welcome.test.mjs'), blocks[0].text);
-    const run = spawnSync(process.execPath, ['--test', 'welcome.test.mjs'], {
-      cwd: dir, encoding: 'utf8', timeout: 300000, env: { ...process.env, MAILDOG_SERVE_URL: '' },
-    });
+    // A fresh test run, not a child of this one (node:test marks its children with NODE_TEST_CONTEXT).
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT;
+    delete env.MAILDOG_SERVE_URL;
+    const run = spawnSync(process.execPath, ['--test', 'welcome.test.mjs'], { cwd: dir, encoding: 'utf8', timeout: 300000, env });
     const output = `${run.stdout}${run.stderr}`;
     assert.strictEqual(run.status, 0, `README.md line ${blocks[0].line}: node --test failed:\n${output}`);
     assert.match(output, /# pass 2\n/, output);
