@@ -9,6 +9,8 @@ const net = require('node:net');
 const { startServer } = require('..');
 const { send } = require('./helpers');
 
+const TEST_TIMEOUT_MS = 120000;  // a hang fails this test, not the whole run's CTest deadline
+
 function connects(host, port) {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
@@ -19,7 +21,7 @@ function connects(host, port) {
   });
 }
 
-test('two sandboxes of one serve never see each other\'s mail or rules', async (t) => {
+test('two sandboxes of one serve never see each other\'s mail or rules', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const server = await startServer();
   t.after(() => server.stop());
   const [first, second] = await Promise.all([server.sandbox('first'), server.sandbox('second')]);

@@ -10,6 +10,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
+const TEST_TIMEOUT_MS = 120000;  // a hang fails this test, not the whole run's CTest deadline
+
 const root = path.join(__dirname, '..');
 const readme = path.join(root, '..', '..', 'README.md');
 
@@ -28,7 +30,7 @@ function blocksStartingWith(first) {
   return blocks;
 }
 
-test('the README\'s node:test example passes as printed', () => {
+test('the README\'s node:test example passes as printed', { timeout: TEST_TIMEOUT_MS }, () => {
   const blocks = blocksStartingWith('// welcome.test.mjs');
   assert.strictEqual(blocks.length, 1, 'README.md has exactly one ```js block starting with "// welcome.test.mjs"');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maildog-readme-node-'));

@@ -8,7 +8,9 @@ const assert = require('node:assert');
 const { startMaildog, MaildogAssertionError } = require('..');
 const { send } = require('./helpers');
 
-test('reject({times: 1}) refuses the next RCPT to bob once, then bob is accepted again', async (t) => {
+const TEST_TIMEOUT_MS = 120000;  // a hang fails this test, not the whole run's CTest deadline
+
+test('reject({times: 1}) refuses the next RCPT to bob once, then bob is accepted again', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const box = await startMaildog();
   t.after(() => box.stop());
   const rule = await box.reject({ rcpt: 'bob@inbox.test', reply: '550 5.1.1 <bob@inbox.test>: no such user', times: 1 });
@@ -41,7 +43,7 @@ test('reject({times: 1}) refuses the next RCPT to bob once, then bob is accepted
   });
 });
 
-test('removeRule and rules([...]) change what the next transaction gets', async (t) => {
+test('removeRule and rules([...]) change what the next transaction gets', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const box = await startMaildog();
   t.after(() => box.stop());
   const rule = await box.addRule({ at: 'mail', match: { mailFrom: 'spammer@bad.test' }, reply: '554 5.7.1 Go away' });

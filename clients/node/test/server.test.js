@@ -11,6 +11,8 @@ const path = require('node:path');
 const { startServer, startMaildog, attachServer, MaildogError } = require('..');
 const { send } = require('./helpers');
 
+const TEST_TIMEOUT_MS = 120000;  // a hang fails this test, not the whole run's CTest deadline
+
 function alive(pid) {
   try {
     process.kill(pid, 0);
@@ -20,7 +22,7 @@ function alive(pid) {
   }
 }
 
-test('a worker attaches to a running serve by URL; its stop() deletes only its sandbox', async (t) => {
+test('a worker attaches to a running serve by URL; its stop() deletes only its sandbox', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const server = await startServer();
   t.after(() => server.stop());
   assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -53,7 +55,7 @@ test('a worker attaches to a running serve by URL; its stop() deletes only its s
   assert.strictEqual(alive(pid), false, 'stop() ends serve');
 });
 
-test('startMaildog\'s box.stop() ends the serve it started', async () => {
+test('startMaildog\'s box.stop() ends the serve it started', { timeout: TEST_TIMEOUT_MS }, async () => {
   const box = await startMaildog();
   const { pid } = box.server;
   assert.ok(alive(pid));
@@ -61,7 +63,7 @@ test('startMaildog\'s box.stop() ends the serve it started', async () => {
   assert.strictEqual(alive(pid), false);
 });
 
-test('errors name what is wrong: no binary, a serve that exits, nothing at the URL', async () => {
+test('errors name what is wrong: no binary, a serve that exits, nothing at the URL', { timeout: TEST_TIMEOUT_MS }, async () => {
   await assert.rejects(startServer({ binary: '/nonexistent/maildog-ci' }),
     (error) => error instanceof MaildogError && /maildog-ci not found at \/nonexistent\/maildog-ci/.test(error.message));
   const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'maildog-node-test-')), 'bad.yaml');

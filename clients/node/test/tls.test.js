@@ -11,7 +11,9 @@ const tls = require('node:tls');
 const { startMaildog } = require('..');
 const { tlsConfig, send } = require('./helpers');
 
-test('nodemailer sends over STARTTLS verified with box.caFile, and waitFor returns the whole message', async (t) => {
+const TEST_TIMEOUT_MS = 120000;  // a hang fails this test, not the whole run's CTest deadline
+
+test('nodemailer sends over STARTTLS verified with box.caFile, and waitFor returns the whole message', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const box = await startMaildog({ config: tlsConfig(), name: 'tls' });
   t.after(() => box.stop());
 
@@ -48,7 +50,7 @@ test('nodemailer sends over STARTTLS verified with box.caFile, and waitFor retur
   assert.ok(sessions.some((session) => session.tls === true), 'the session that sent it used TLS');
 });
 
-test('without the sandbox CA, nodemailer refuses the certificate (rejectUnauthorized stays on)', async (t) => {
+test('without the sandbox CA, nodemailer refuses the certificate (rejectUnauthorized stays on)', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const box = await startMaildog({ config: tlsConfig() });
   t.after(() => box.stop());
   // A real CA, but not the sandbox's: a public root of Node's bundle.

@@ -7,7 +7,9 @@ const assert = require('node:assert');
 const { startMaildog, MaildogAssertionError } = require('..');
 const { send } = require('./helpers');
 
-test('a waitFor that times out says what arrived and what was refused, with the transcript', async (t) => {
+const TEST_TIMEOUT_MS = 120000;  // a hang fails this test, not the whole run's CTest deadline
+
+test('a waitFor that times out says what arrived and what was refused, with the transcript', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const box = await startMaildog();
   t.after(() => box.stop());
   await box.reject({ rcpt: 'bob@inbox.test', reply: '550 5.1.1 <bob@inbox.test>: Recipient address rejected', times: null });
@@ -30,7 +32,7 @@ test('a waitFor that times out says what arrived and what was refused, with the 
   assert.ok(Date.now() - started >= 400, 'it waited its timeout');
 });
 
-test('waitFor returns a message that arrives while it waits', async (t) => {
+test('waitFor returns a message that arrives while it waits', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const box = await startMaildog();
   t.after(() => box.stop());
   const waiting = box.waitFor({ to: 'late@inbox.test', timeout: 15000 });
@@ -38,7 +40,7 @@ test('waitFor returns a message that arrives while it waits', async (t) => {
   assert.strictEqual((await waiting).subject, 'arrives later');
 });
 
-test('assertNoMail passes on silence and fails on a matching message', async (t) => {
+test('assertNoMail passes on silence and fails on a matching message', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const box = await startMaildog();
   t.after(() => box.stop());
   await box.assertNoMail({ to: 'carol@inbox.test', within: 200 });
