@@ -2,6 +2,7 @@
 #include <malloc.h>
 #include <netdb.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -13,10 +14,14 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 
+#include "cli/build_info.hpp"
 #include "cli/commands.hpp"
 #include "core/ascii.hpp"
 #include "cli/line_printer.hpp"
+#include "cli/serve_ready.hpp"
+#include "cli/serve_rules.hpp"
 #include "http/api_server.hpp"
 #include "runner/sender_checks.hpp"
 #include "scenario/loader.hpp"
@@ -48,6 +53,8 @@ struct ServeSettings {
   std::uint16_t http_port = k_default_http_port;
   std::string api_token;  // --api-token, else MAILDOG_API_TOKEN; empty: no token
   std::vector<std::string> allowed_hosts;  // --allowed-host, and MAILDOG_ALLOWED_HOSTS (comma-separated)
+  std::string ready_file;         // --ready-file: the ready document, once both listeners accept
+  bool print_ready_json = false;  // --print-ready-json: the ready document as stdout's first line
 };
 
 // MAILDOG_ALLOWED_HOSTS=a,b: the names, blanks around them and empty ones dropped.
@@ -136,29 +143,6 @@ std::optional<BindAddress> resolve_bind(const std::string& option, std::string t
 std::string host_port(const std::string& address, std::uint16_t port) {
   const bool ipv6 = address.find(':') != std::string::npos;
   return (ipv6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
-}
-
-// GET/PUT /api/v1/rules: the rules as JSON, replaced for new sessions as a whole.
-http::RulesAccess rules_access(serve::ServeSandbox& sandbox, const std::string& config_path) {
-  auto current = std::make_shared<std::string>(
-      config_path.empty() ? std::string("[]") : scenario::server_rules_json(config_path));
-  auto mutex = std::make_shared<std::mutex>();
-  http::RulesAccess access;
-  access.get_json = [current, mutex]() {
-    std::lock_guard lock(*mutex);
-    return *current;
-  };
-  access.put_json = [current, mutex, &sandbox](const std::string& text) -> std::optional<std::string> {
-    auto update = scenario::parse_rules_json(text);
-    if (!update.error.empty()) {
-      return update.error;
-    }
-    std::lock_guard lock(*mutex);
-    sandbox.server().set_rules(std::move(update.rules));
-    *current = std::move(update.json);
-    return std::nullopt;
-  };
-  return access;
 }
 
 // The server: block of --config with its sender checks, or the defaults; nothing on error.
@@ -324,7 +308,16 @@ int serve(ServeSettings settings) {
   if (!http_bind->literal) {
     api_options.allowed_hosts.push_back(http_bind->name);  // --http-bind mail.lan: Host mail.lan is this server
   }
-  http::ApiServer api(sandbox.store(), rules_access(sandbox, settings.config_path), api_options);
+  http::RulesAccess rules;
+  try {
+    rules = rules_access(sandbox, settings.config_path.empty() ? std::string("[]")
+                                                               : scenario::server_rules_json(settings.config_path));
+  } catch (const std::invalid_argument& error) {
+    std::cerr << "serve: " << settings.config_path << ": " << error.what() << '\n';
+    sandbox.stop(k_stop_grace);
+    return k_exit_invalid;
+  }
+  http::ApiServer api(sandbox.store(), std::move(rules), api_options);
   try {
     api.start();
   } catch (...) {
@@ -353,12 +346,45 @@ int serve(ServeSettings settings) {
     started << '\n';
   }
   started << "stop with Ctrl-C or SIGTERM\n";
-  printer.print(started.str());
+  ReadyDocument ready;
+  ready.smtp_host = reachable_address(sandbox.server().host());
+  ready.smtp_port = sandbox.server().port();
+  ready.http_host = reachable_address(http_bind->address);
+  ready.http_port = api.port();
+  if (authority) {
+    ready.ca_file = std::filesystem::absolute(authority->ca_file());
+  }
+  ready.pid = static_cast<long>(::getpid());
+  ready.version = std::string(version_line().substr(version_line().find(' ') + 1));  // without "maildog-ci "
+  const std::string ready_line = ready_json(ready);
+  if (settings.print_ready_json) {
+    // Programs read the first stdout line; people still see the banner, on stderr.
+    printer.print(ready_line);
+    std::cerr << started.str() << std::flush;
+  } else {
+    printer.print(started.str());
+  }
+  if (!settings.ready_file.empty()) {
+    try {
+      write_ready_file(settings.ready_file, ready_line);
+    } catch (const std::runtime_error& error) {
+      std::cerr << "serve: --ready-file: " << error.what() << '\n';
+      api.stop();
+      sandbox.stop(k_stop_grace);
+      return k_exit_environment;
+    }
+  }
   const int stop_signal = stop_signals.wait();
+  // /readyz says "stopping" while SMTP transactions in flight finish; then the API closes.
+  api.set_stopping();
+  if (!settings.ready_file.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(settings.ready_file, ignored);
+  }
   printer.print(std::string(stop_signal == SIGINT ? "SIGINT" : "SIGTERM") +
                 ": finishing transactions in flight, then stopping\n");
-  api.stop();
   sandbox.stop(k_stop_grace);
+  api.stop();
   return k_exit_passed;
 }
 
@@ -387,6 +413,8 @@ Command add_serve_command(CLI::App& app) {
       "with --allowed-host NAME or MAILDOG_ALLOWED_HOSTS (e.g. a compose service: maildog).\n"
       "A token: MAILDOG_API_TOKEN=<secret> maildog-ci serve (rather than --api-token, which `ps` shows);\n"
       "/healthz answers without it, but shows the message count only with it.\n"
+      "For programs: --ready-file PATH (or --print-ready-json, stdout's first line) gives the ports, the\n"
+      "API's URL and the CA file as JSON once both listeners accept; GET /readyz answers 200 then.\n"
       "Stops on SIGTERM or Ctrl-C after transactions in flight finish. Exit codes: 0 stopped, 2 an\n"
       "invalid config, 3 the port or the store could not be opened.");
   auto settings = std::make_shared<ServeSettings>();
@@ -416,6 +444,12 @@ Command add_serve_command(CLI::App& app) {
                       "Without a token, also serve HTTP requests whose Host is NAME (repeatable; also\n"
                       "MAILDOG_ALLOWED_HOSTS=a,b), e.g. a compose service name")
       ->type_name("NAME");
+  command->add_option("--ready-file", settings->ready_file,
+                      "Once SMTP and HTTP accept, write PATH atomically with one JSON line: {\"smtp\":\n"
+                      "{\"host\",\"port\"}, \"http\": {\"url\"}, \"ca_file\", \"pid\", \"version\"}; removed on exit")
+      ->type_name("PATH");
+  command->add_flag("--print-ready-json", settings->print_ready_json,
+                    "Print that JSON line as the first line on stdout (the start-up banner goes to stderr)");
   return [command, settings]() {
     if (!command->parsed()) {
       return -1;

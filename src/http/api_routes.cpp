@@ -21,6 +21,7 @@ struct Context {
   serve::MessageStore& store;
   const RulesAccess& rules;
   const ApiOptions& options;
+  bool stopping = false;  // serve is shutting down
 };
 
 // The path's ":name" segments in order, e.g. the message id and the part path.
@@ -268,6 +269,14 @@ Routed healthz(const Context& context, const Target&, const Params&, const ApiRe
   return json_response({{"status", "ok"}, {"messages", context.store.size()}});
 }
 
+// For programs that start serve and wait for it: open like /healthz, 503 once it is stopping.
+Routed readyz(const Context& context, const Target&, const Params&, const ApiRequest&) {
+  if (context.stopping) {
+    return json_response({{"status", "stopping"}}, 503);
+  }
+  return json_response({{"status", "ready"}});
+}
+
 Routed list_messages(const Context& context, const Target& target, const Params&, const ApiRequest&) {
   std::string error;
   const auto query = parse_query(target, &error);
@@ -513,6 +522,7 @@ const std::vector<Route>& routes() {
       {"GET", {"assets", "inspector.css"}, inspector_style, false},
       {"GET", {"assets", "inspector.js"}, inspector_script, false},
       {"GET", {"healthz"}, healthz, false},
+      {"GET", {"readyz"}, readyz, false},
       {"GET", {"api", "v1", "messages"}, list_messages},
       {"DELETE", {"api", "v1", "messages"}, delete_messages},
       {"GET", {"api", "v1", "messages", ":id"}, get_message},
@@ -676,7 +686,7 @@ Routed ApiRoutes::handle(const ApiRequest& request) const {
     preflight.headers.emplace_back("Access-Control-Max-Age", "600");
     return preflight;
   }
-  const Context context{m_store, m_rules, m_options};
+  const Context context{m_store, m_rules, m_options, m_stopping->load()};
   std::string allowed;
   for (const Route& route : routes()) {
     auto params = match(route, target->segments);

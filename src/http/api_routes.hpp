@@ -3,7 +3,9 @@
 // shell in api_server.cpp only moves bytes.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -57,11 +59,14 @@ class ApiRoutes {
   void finish(ApiResponse& response) const;
 
   const ApiOptions& options() const { return m_options; }
+  // From now on GET /readyz answers 503 {"status": "stopping"}; any thread.
+  void set_stopping() { m_stopping->store(true); }
 
  private:
   serve::MessageStore& m_store;
   RulesAccess m_rules;
   ApiOptions m_options;
+  std::shared_ptr<std::atomic<bool>> m_stopping = std::make_shared<std::atomic<bool>>(false);
 };
 
 // Whether `host` (a Host field value, port optional) names this server: the bound address,

@@ -305,4 +305,6 @@ void ApiServer::stop() {
 
 std::uint16_t ApiServer::port() const { return m_impl->port; }
 
+void ApiServer::set_stopping() { m_impl->routes.set_stopping(); }
+
 }  // namespace maildog::http

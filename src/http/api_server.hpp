@@ -24,6 +24,8 @@ class ApiServer {
   // Idempotent; called by the destructor.
   void stop();
   std::uint16_t port() const;
+  // GET /readyz answers 503 from now on (serve is draining before stop()).
+  void set_stopping();
 
  private:
   struct Impl;
