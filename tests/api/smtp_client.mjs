@@ -139,3 +139,48 @@ export async function sendMail({ host, port, caFile, from, to, data, timeoutMs =
     socket.destroy();
   }
 }
+
+// A session left in the middle of a message's data (without TLS): serve's SIGTERM lets a
+// transaction in flight finish (a session idle between commands gets 421 at once), so serve stays
+// up, stopping, until finish() ends the data and quits.
+export async function openTransaction({ host, port, from, to, timeoutMs = 15000 }) {
+  const socket = net.connect({ host, port });
+  await new Promise((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  const reader = new ReplyReader(socket, timeoutMs);
+  const step = async (line, expected) => {
+    if (line !== null) {
+      socket.write(`${line}\r\n`, "latin1");
+    }
+    const reply = await reader.read();
+    if (reply.code !== expected) {
+      throw new Error(`SMTP ${line ?? "greeting"}: expected ${expected}, got ${reply.lines.join(" | ")}`);
+    }
+  };
+  try {
+    await step(null, 220);
+    await step("EHLO client.test", 250);
+    await step(`MAIL FROM:<${from}>`, 250);
+    await step(`RCPT TO:<${to}>`, 250);
+    await step("DATA", 354);
+    socket.write("Subject: in flight\r\n\r\nstill being written", "latin1");
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+  return {
+    async finish() {
+      try {
+        socket.write("\r\n.\r\nQUIT\r\n", "latin1");
+        await reader.read();
+        await reader.read();
+      } catch {
+        // serve may have closed it already: either way the transaction is over
+      } finally {
+        socket.destroy();
+      }
+    },
+  };
+}
