@@ -29,16 +29,21 @@ export class Contract {
   }
 
   // The operation a request to `template` (an unprefixed /api/v1 path) under the sandbox prefix
-  // `base` ("/api/v1/sandboxes/s1") answers: the document's prefixed path when it lists one, else
-  // the unprefixed operation (a prefix documented once for every data route).
+  // `base` ("/api/v1/sandboxes/s1") answers: the document's prefixed path when it lists one; else
+  // the unprefixed operation when the document declares the prefix once for every data route
+  // (info's x-sandbox-prefix); else the prefixed path, which the document then lacks.
   keyFor(method, template, base) {
     const plain = `${method} ${template}`;
     if (!base) {
       return plain;
     }
-    const wanted = shape(`/api/v1/sandboxes/{}${template.slice("/api/v1".length)}`);
-    const found = this.document.operations.find((each) => each.method === method.toLowerCase() && shape(each.path) === wanted);
-    return found ? found.key : plain;
+    const prefixed = `/api/v1/sandboxes/{sandbox}${template.slice("/api/v1".length)}`;
+    const found = this.document.operations.find((each) => each.method === method.toLowerCase() && shape(each.path) === shape(prefixed));
+    if (found) {
+      return found.key;
+    }
+    const declared = this.document.doc.info?.["x-sandbox-prefix"];
+    return declared && shape(declared) === "/api/v1/sandboxes/{}/" ? plain : `${method} ${prefixed}`;
   }
 
   // call(port, "GET /api/v1/messages/{id}", {path, expect, base, ...request options}) -> the
