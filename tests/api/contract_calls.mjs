@@ -84,6 +84,11 @@ export class Contract {
     if (!waived) {
       problems.push(...this.document.check(key, response));
     }
+    // What serve accepted must be what the document says a client may send (a request refused on
+    // purpose, expected to fail, is not checked).
+    if (response.status < 300 && operation && !beforeRouting) {
+      problems.push(...this.document.checkRequest(key, target, options.body));
+    }
     if (!this.exercised.has(key)) {
       this.exercised.set(key, new Set());
     }

@@ -124,6 +124,56 @@ export class ApiDocument {
     return this.operations.find((each) => each.key === key);
   }
 
+  // The problems of a request the test sends expecting success: every query parameter is one
+  // the operation documents, with a value its schema accepts, every required one is there, and a
+  // JSON body matches the documented request body. A parameter serve takes but the document does
+  // not name is a gap in the contract too.
+  checkRequest(key, target, body) {
+    const entry = this.operation(key);
+    if (!entry) {
+      return [];  // check() reports it
+    }
+    const problems = [];
+    const item = this.doc.paths[entry.path];
+    const parameters = [...(item.parameters ?? []), ...(entry.operation.parameters ?? [])]
+      .map((parameter) => resolveLocal(this.doc, parameter))
+      .filter((parameter) => parameter.in === "query");
+    const query = new URL(target, "http://127.0.0.1").searchParams;
+    for (const [name, value] of query) {
+      const parameter = parameters.find((each) => each.name === name);
+      if (!parameter) {
+        problems.push(`the query parameter ${name} is not documented for ${key}`);
+        continue;
+      }
+      const type = parameter.schema?.type;
+      const typed = (type === "integer" || type === "number") && /^-?[0-9.]+$/.test(value) ? Number(value) : value;
+      const validate = this.validatorFor(`${key} query ${name}`, parameter.schema ?? {});
+      if (!validate(typed)) {
+        problems.push(`the query parameter ${name}=${value} does not match its schema: ${this.ajv.errorsText(validate.errors)}`);
+      }
+    }
+    for (const parameter of parameters) {
+      if (parameter.required && !query.has(parameter.name)) {
+        problems.push(`the required query parameter ${parameter.name} is missing`);
+      }
+    }
+    const requestBody = entry.operation.requestBody ? resolveLocal(this.doc, entry.operation.requestBody) : null;
+    if (body !== undefined && body.length > 0) {
+      const schema = requestBody?.content?.["application/json"]?.schema;
+      if (!schema) {
+        problems.push(`${key} documents no JSON request body, but serve took one`);
+      } else {
+        const validate = this.validatorFor(`${key} request body`, schema);
+        if (!validate(JSON.parse(body))) {
+          problems.push(`the request body does not match the documented one: ${this.ajv.errorsText(validate.errors)}`);
+        }
+      }
+    } else if (requestBody?.required) {
+      problems.push(`${key} documents a required request body, but serve answered without one`);
+    }
+    return problems;
+  }
+
   // The problems of one real response to the operation `key` ("GET /api/v1/messages/{id}"); none: [].
   check(key, response) {
     const entry = this.operation(key);
