@@ -55,9 +55,9 @@ struct ServeSettings {
   std::uint16_t http_port = k_default_http_port;
   std::string api_token;  // --api-token, else MAILDOG_API_TOKEN; empty: no token
   std::vector<std::string> allowed_hosts;  // --allowed-host, and MAILDOG_ALLOWED_HOSTS (comma-separated)
+  std::size_t max_sandboxes = http::k_max_sandboxes_default;  // --max-sandboxes: POST /api/v1/sandboxes beyond gets 429
   std::string ready_file;         // --ready-file: the ready document, once both listeners accept
   bool print_ready_json = false;  // --print-ready-json: the ready document as stdout's first line
-  std::size_t max_sandboxes = http::k_max_sandboxes_default;  // --max-sandboxes: POST /api/v1/sandboxes beyond gets 429
 };
 
 // MAILDOG_ALLOWED_HOSTS=a,b: the names, blanks around them and empty ones dropped.
@@ -295,7 +295,7 @@ int serve(ServeSettings settings) {
   smtp::ServerConfig sandbox_config = *config;
   sandbox_config.port = 0;
   const std::optional<std::string> ca_file =
-      authority ? std::optional<std::string>(authority->ca_file().string()) : std::nullopt;
+      authority ? std::optional<std::string>(std::filesystem::absolute(authority->ca_file()).string()) : std::nullopt;
   auto store = settings.data_dir.empty()
                    ? serve::make_memory_store(settings.keep, settings.keep_refused)
                    : serve::make_sqlite_store(settings.data_dir, settings.keep, settings.keep_refused);
@@ -308,22 +308,21 @@ int serve(ServeSettings settings) {
                               [&printer](const serve::StoredAttempt& attempt) { print_refused(attempt, printer); },
                               io);
   sandbox.start();
-  // The config's rules: the main sandbox's, and every new sandbox's unless its POST brings its own.
-  const std::string config_rules_json =
-      settings.config_path.empty() ? std::string("[]") : scenario::server_rules_json(settings.config_path);
   // Sandboxes keep their mail in memory only, whatever --data says; --keep applies to each.
+  // Their rules: the request's, else the config's.
+  const std::string config_rules =
+      settings.config_path.empty() ? std::string("[]") : scenario::server_rules_json(settings.config_path);
   http::SandboxRegistry sandboxes(
-      [&settings, sandbox_config, io, ca_file, config_rules_json](const std::optional<std::string>& rules_json)
+      [&settings, sandbox_config, io, ca_file, config_rules](const std::optional<std::string>& rules_json)
           -> std::variant<http::SandboxRegistry::Made, std::string> {
         http::SandboxRegistry::Made made;
         made.sandbox = std::make_unique<serve::ServeSandbox>(
             sandbox_config, serve::make_memory_store(settings.keep, settings.keep_refused), serve::ServeSandbox::Listener(),
             serve::ServeSandbox::AttemptListener(), io);
-        made.rules = rules_access(*made.sandbox, config_rules_json);
-        if (rules_json) {
-          if (auto error = made.rules.put_json(*rules_json)) {
-            return *error;
-          }
+        try {
+          made.rules = rules_access(*made.sandbox, rules_json.value_or(config_rules));
+        } catch (const std::invalid_argument& error) {
+          return std::string(error.what());
         }
         made.ca_file = ca_file;
         return made;
@@ -342,7 +341,8 @@ int serve(ServeSettings settings) {
   }
   http::RulesAccess rules;
   try {
-    rules = rules_access(sandbox, config_rules_json);
+    rules = rules_access(sandbox, settings.config_path.empty() ? std::string("[]")
+                                                               : scenario::server_rules_json(settings.config_path));
   } catch (const std::invalid_argument& error) {
     std::cerr << "serve: " << settings.config_path << ": " << error.what() << '\n';
     sandbox.stop(k_stop_grace);
@@ -414,8 +414,8 @@ int serve(ServeSettings settings) {
   }
   printer.print(std::string(stop_signal == SIGINT ? "SIGINT" : "SIGTERM") +
                 ": finishing transactions in flight, then stopping\n");
-  sandboxes.stop_all();
   sandbox.stop(k_stop_grace);
+  sandboxes.stop_all();
   api.stop();
   return k_exit_passed;
 }
@@ -476,16 +476,16 @@ Command add_serve_command(CLI::App& app) {
                       "Without a token, also serve HTTP requests whose Host is NAME (repeatable; also\n"
                       "MAILDOG_ALLOWED_HOSTS=a,b), e.g. a compose service name")
       ->type_name("NAME");
+  command->add_option("--max-sandboxes", settings->max_sandboxes,
+                      "Sandboxes POST /api/v1/sandboxes may have at once (memory only, each on its\n"
+                      "own SMTP port); beyond, 429")
+      ->capture_default_str();
   command->add_option("--ready-file", settings->ready_file,
                       "Once SMTP and HTTP accept, write PATH atomically with one JSON line: {\"smtp\":\n"
                       "{\"host\",\"port\"}, \"http\": {\"url\"}, \"ca_file\", \"pid\", \"version\"}; removed on exit")
       ->type_name("PATH");
   command->add_flag("--print-ready-json", settings->print_ready_json,
                     "Print that JSON line as the first line on stdout (the start-up banner goes to stderr)");
-  command->add_option("--max-sandboxes", settings->max_sandboxes,
-                      "Sandboxes POST /api/v1/sandboxes may have at once (memory only, each on its\n"
-                      "own SMTP port); beyond, 429")
-      ->capture_default_str();
   return [command, settings]() {
     if (!command->parsed()) {
       return -1;

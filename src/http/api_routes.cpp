@@ -23,9 +23,9 @@ struct Context {
   serve::MessageStore& store;
   const RulesAccess& rules;
   const ApiOptions& options;
+  bool stopping;                        // serve is shutting down
   std::shared_ptr<ApiSandbox> sandbox;  // null: the main sandbox
   SandboxRegistry* sandboxes;           // null: no sandboxes routes
-  bool stopping = false;  // serve is shutting down
 };
 
 // The path's ":name" segments in order, e.g. the message id and the part path.
@@ -805,9 +805,8 @@ Routed ApiRoutes::handle(const ApiRequest& request) const {
       return json_error(404, "no sandbox " + prefixed->first.substr(0, 64));
     }
   }
-  const bool stopping = m_stopping->load();
-  const Context context = sandbox ? Context{sandbox->store(), sandbox->rules, m_options, sandbox, m_sandboxes, stopping}
-                                  : Context{m_store, m_rules, m_options, nullptr, m_sandboxes, stopping};
+  const Context context = sandbox ? Context{sandbox->store(), sandbox->rules, m_options, m_stopping->load(), sandbox, m_sandboxes}
+                                  : Context{m_store, m_rules, m_options, m_stopping->load(), nullptr, m_sandboxes};
   const auto& segments = prefixed ? prefixed->second : target->segments;
   std::string allowed;
   for (const Route& route : routes()) {

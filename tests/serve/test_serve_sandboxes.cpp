@@ -343,3 +343,48 @@ TEST_CASE("serve sandboxes: a sandbox's mail stays in memory, never in --data's 
   CHECK(stored.find("kept-on-disk-marker") != std::string::npos);  // the check can see what is there
   CHECK(stored.find("sandbox-only-marker") == std::string::npos);
 }
+
+TEST_CASE("serve sandboxes: a sandbox has serve's --config (domains, mailboxes, TLS with serve's CA) and "
+          "the config's rules unless the request gives its own",
+          "[serve][integration][http][sandboxes][tls]") {
+  if (!have("curl") || !have("swaks") || !have("openssl")) {
+    return;
+  }
+  TempDir dir;
+  const auto config = dir.write("serve.yaml",
+                                "server:\n  tls: starttls\n  domains: [inbox.test]\n  mailboxes: [user@inbox.test, "
+                                "bob@inbox.test]\n  rules:\n    - {at: rcpt, match: {rcpt: bob@inbox.test}, "
+                                "reply: \"550 5.7.1 the config's rule\"}\n");
+  ServeProcess serve({"--config", config.string(), "--smtp-port", "0"});
+  INFO(serve.output());
+  REQUIRE(serve.started());
+  REQUIRE(serve.wait_for_output("stop with Ctrl-C", 20s));
+  const auto configured = create_sandbox(serve.http_port());
+  const auto own_rules = create_sandbox(serve.http_port(), R"({"rules": []})");
+  REQUIRE(configured.at("ca_file").is_string());
+  const std::string ca_file = configured.at("ca_file").get<std::string>();
+  CHECK(serve.output().find("CA in " + ca_file) != std::string::npos);  // serve's own CA
+  CHECK(own_rules.at("ca_file") == configured.at("ca_file"));
+
+  // STARTTLS verified with the CA file the sandbox names.
+  const ChildResult tls = run_child(ChildSpec{{"openssl", "s_client", "-starttls", "smtp", "-connect",
+                                               "127.0.0.1:" + std::to_string(smtp_port_of(configured)),
+                                               "-verify_return_error", "-CAfile", ca_file, "-verify_ip", "127.0.0.1"},
+                                              "QUIT\r\n", {}, 30s});
+  INFO(tls.describe());
+  CHECK(tls.exit_code == 0);
+  CHECK(tls.out.find("Verify return code: 0 (ok)") != std::string::npos);
+
+  // The config's mailboxes: an unknown one at the local domain is refused in both.
+  for (const auto& sandbox : {configured, own_rules}) {
+    const auto unknown = swaks(smtp_port_of(sandbox), "nobody@inbox.test", "unknown mailbox");
+    CHECK(unknown.exit_code != 0);
+    CHECK(unknown.out.find("550 5.1.1") != std::string::npos);
+    CHECK(swaks(smtp_port_of(sandbox), "user@inbox.test", "known mailbox").exit_code == 0);
+  }
+  // The config's rule in the one made without rules; none in the one made with [].
+  const auto ruled = swaks(smtp_port_of(configured), "bob@inbox.test", "bob");
+  CHECK(ruled.out.find("550 5.7.1 the config's rule") != std::string::npos);
+  CHECK(swaks(smtp_port_of(own_rules), "bob@inbox.test", "bob").exit_code == 0);
+  CHECK(Json::parse(curl(serve.http_port(), prefix(own_rules) + "rules").body).empty());
+}
