@@ -28,12 +28,19 @@ export class Contract {
     this.pending = new Set();
   }
 
+  // "DELETE /api/v1/rules/{id}" as the document spells it ("/api/v1/rules/{rule}"): path
+  // parameters are matched by place, not name. Not in the document: the key as given.
+  keyOf(method, template) {
+    const found = this.document.operations.find((each) => each.method === method.toLowerCase() && shape(each.path) === shape(template));
+    return found ? found.key : `${method} ${template}`;
+  }
+
   // The operation a request to `template` (an unprefixed /api/v1 path) under the sandbox prefix
   // `base` ("/api/v1/sandboxes/s1") answers: the document's prefixed path when it lists one; else
   // the unprefixed operation when the document declares the prefix once for every data route
   // (info's x-sandbox-prefix); else the prefixed path, which the document then lacks.
   keyFor(method, template, base) {
-    const plain = `${method} ${template}`;
+    const plain = this.keyOf(method, template);
     if (!base) {
       return plain;
     }
