@@ -3,7 +3,7 @@
 // offers STARTTLS, has mailboxes and a rule that refuses; mail is sent over verified TLS so
 // messages, sessions and refused attempts exist, in serve's main sandbox and in one made with
 // POST /api/v1/sandboxes; then every path and method of the document is called, with its error
-// answers (400, 403, 404, 408, 410, 413, 415, 429, 431, 503 while stopping; 401 from a second
+// answers (400, 403, 404, 408, 410, 413, 414, 415, 429, 431, 503 while stopping; 401 from a second
 // serve with a token), and each answer's status, Content-Type and body are checked against the
 // document. Fails when a call's status is not the one expected, when an answer is not
 // documented or does not match its schema, and when the document lists an operation this test
@@ -290,8 +290,8 @@ async function exerciseSandboxes(contract, port, caFile) {
 }
 
 // Every operation gets the answers that come before routing: no Host (400), a Host that is not
-// this server (403), a header over the limit (431). They apply to every path, so each operation
-// must document them.
+// this server (403), a target over 8 KiB (414), a header over the limit (431). They apply to
+// every path, so each operation must document them.
 async function genericRefusals(contract, port) {
   for (const { key } of contract.document.operations) {
     const [, template] = key.split(" ");
@@ -303,6 +303,13 @@ async function genericRefusals(contract, port) {
     const common = { path: sample.path, body: sample.body, headers: sample.headers, beforeRouting: true };
     await contract.call(port, key, { ...common, host: null, expect: 400, note: "no Host header" });
     await contract.call(port, key, { ...common, host: "evil.test", expect: 403, note: "Host evil.test" });
+    await contract.call(port, key, {
+      ...common,
+      path: `${sample.path}${sample.path.includes("?") ? "&" : "?"}padding=${"x".repeat(9 * 1024)}`,
+      mayReset: true,
+      expect: 414,
+      note: "a 9 KiB target",
+    });
     await contract.call(port, key, {
       ...common,
       headers: { ...sample.headers, "x-padding": "x".repeat(40 * 1024) },
