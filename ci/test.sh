@@ -20,7 +20,7 @@ bash ci/test-without-conformance.sh ci
 echo "== build (asan preset: clang, AddressSanitizer + UndefinedBehaviorSanitizer, fuzzers)"
 bash ci/build.sh asan
 echo "== tests (asan preset)"
-ctest --preset asan --parallel 2 --timeout 600 --label-exclude "package|readme|examples|npm"   # the packages, the README, examples/ and the tests needing npm: once, from the ci build
+ctest --preset asan --parallel 2 --timeout 600 --label-exclude "package|readme|examples|npm|api"   # the packages, the README, examples/, the tests needing npm and the API contract: once, from the ci build
 
 echo "== fuzz (libFuzzer, ${MAILDOG_FUZZ_SECONDS:-60} s per target)"
 bash ci/fuzz.sh
