@@ -386,7 +386,7 @@ Parsed parse(std::string_view message) {
   parsed.headers = top_headers(message);
   check_mime_version(parsed.headers, document.problems);
   if (GMimeObject* body = g_mime_message_get_mime_part(document.message.get())) {
-    Walker walker(true, document.bytes, document.problems);
+    Walker walker(true, message, document.problems);
     parsed.root = walker.walk(body, "", 0, false);
   }
   parsed.problems = document.problems.take();
