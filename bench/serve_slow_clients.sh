@@ -3,7 +3,9 @@
 #  - /wait: 500 long-polls that nothing answers on a SQLite store of 9,000 messages: serve's
 #    CPU (user + system, % of one core) over 5 s, read from /proc/PID/stat;
 #  - /raw: 100 connections fetching a 7 MB message without reading: serve's RSS growth (peak
-#    VmRSS over 3 s minus VmRSS before), memory store.
+#    VmRSS over 8 s minus VmRSS before), memory store;
+#  - /mime: a message of 100,000 nested multiparts: the time of its first /mime, and of a
+#    /healthz sent while two more /mime requests of it run (memory store).
 # Each measure runs RUNS times per binary, the binaries taking turns; medians and the ratio
 # NEW/OLD are printed (lower is better for both).
 # Usage: bench/serve_slow_clients.sh OLD_BINARY NEW_BINARY [RUNS]   (RUNS default 3)
@@ -22,7 +24,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cat > "$work/bench.py" <<'PY'
-import os, shutil, signal, smtplib, socket, statistics, subprocess, sys, threading, time
+import os, shutil, signal, smtplib, socket, statistics, subprocess, sys, threading, time, urllib.request
 
 old, new, runs, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 ticks_per_second = os.sysconf("SC_CLK_TCK")
@@ -122,7 +124,7 @@ def raw_rss(binary):
     before = rss_kib(process.pid)
     readers = idle_requests(http_port, "/api/v1/messages/1/raw", 100)
     peak = before
-    for _ in range(30):
+    for _ in range(80):
         time.sleep(0.1)
         peak = max(peak, rss_kib(process.pid))
     for client in readers:
@@ -131,30 +133,66 @@ def raw_rss(binary):
     return (peak - before) / 1024.0
 
 
+def mime_times(binary):
+    process, smtp_port, http_port = start(binary)
+    lines = []
+    for i in range(100000):
+        lines += [f"Content-Type: multipart/mixed; boundary=b{i}", "", f"--b{i}"]
+    lines += ["Content-Type: text/plain", "", "leaf"] + [f"--b{i}--" for i in reversed(range(100000))]
+    client = smtplib.SMTP("127.0.0.1", smtp_port, timeout=60)
+    client.sendmail("app@example.test", ["user@inbox.test"],
+                    "Subject: nested\r\nMIME-Version: 1.0\r\n" + "\r\n".join(lines) + "\r\n")
+    client.quit()
+    base = f"http://127.0.0.1:{http_port}"
+
+    def get(path):
+        begin = time.monotonic()
+        urllib.request.urlopen(base + path, timeout=300).read()
+        return time.monotonic() - begin
+
+    first = get("/api/v1/messages/1/mime")
+    others = [threading.Thread(target=get, args=("/api/v1/messages/1/mime",)) for _ in range(2)]
+    for other in others:
+        other.start()
+    time.sleep(0.05)
+    health = get("/healthz")
+    for other in others:
+        other.join()
+    stop(process)
+    return first, health
+
+
 # One SQLite store of 9,000 messages, copied for every run (both builds read schema 4).
 store = os.path.join(work, "store")
 process, smtp_port, _ = start(old, store)
 fill(smtp_port, 9000)
 stop(process)
 
-results = {"wait": {old: [], new: []}, "raw": {old: [], new: []}}
+results = {key: {old: [], new: []} for key in ("wait", "raw", "mime", "healthz")}
 for run in range(runs):
     order = (old, new) if run % 2 == 0 else (new, old)
     for binary in order:
         results["wait"][binary].append(wait_cpu(binary, store))
         results["raw"][binary].append(raw_rss(binary))
+        first, health = mime_times(binary)
+        results["mime"][binary].append(first)
+        results["healthz"][binary].append(health)
     print(f"run {run + 1}: " + ", ".join(
         f"{'old' if b == old else 'new'} wait {results['wait'][b][-1]:.1f}% raw {results['raw'][b][-1]:.1f} MiB"
+        f" mime {results['mime'][b][-1]:.3f} s healthz {results['healthz'][b][-1]:.3f} s"
         for b in (old, new)), flush=True)
 
 print()
 print("| measure | old (median) | new (median) | new/old |")
 print("| --- | --- | --- | --- |")
 for key, title, unit in (("wait", "/wait, 500 idle long-polls, SQLite store of 9,000: serve CPU", "% of a core"),
-                         ("raw", "/raw 7 MB, 100 slow readers: serve RSS growth", "MiB")):
+                         ("raw", "/raw 7 MB, 100 slow readers: serve RSS growth", "MiB"),
+                         ("mime", "/mime of 100,000 nested multiparts, first request", "s"),
+                         ("healthz", "/healthz while two such /mime requests run", "s")):
     before = statistics.median(results[key][old])
     after = statistics.median(results[key][new])
     ratio = after / before if before > 0 else float("nan")
-    print(f"| {title} | {before:.1f} {unit} | {after:.1f} {unit} | {ratio:.3f} |")
+    digits = 3 if unit == "s" else 1
+    print(f"| {title} | {before:.{digits}f} {unit} | {after:.{digits}f} {unit} | {ratio:.3f} |")
 PY
 "$python" "$work/bench.py" "$old" "$new" "$runs" "$work"
