@@ -21,8 +21,6 @@ inline constexpr std::size_t k_max_target = 8 * 1024;
 inline constexpr std::size_t k_max_header = 32 * 1024;
 // GET /api/v1/wait without timeout= waits this long (clamped to ApiOptions::max_wait).
 inline constexpr std::chrono::milliseconds k_wait_default{std::chrono::seconds(30)};
-// How often a long-poll looks at the store again.
-inline constexpr std::chrono::milliseconds k_wait_poll_interval{std::chrono::milliseconds(50)};
 // Lists: limit= without a value, and the most one response carries.
 inline constexpr std::size_t k_list_limit_default = 100;
 inline constexpr std::size_t k_list_limit_max = 1000;

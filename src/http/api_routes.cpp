@@ -10,6 +10,7 @@
 #include "http/attempt_json.hpp"
 #include "http/inspector_assets.hpp"
 #include "http/message_json.hpp"
+#include "http/mime_cache.hpp"
 #include "http/sandbox_registry.hpp"
 #include "http/target.hpp"
 #include "mime/mime.hpp"
@@ -300,14 +301,19 @@ Routed get_message(const Context& context, const Target&, const Params& params, 
   return message ? json_response(message_detail(*message)) : error;
 }
 
+// Streamed from the store in pieces: a slow reader holds one piece, not the message.
 Routed get_raw(const Context& context, const Target&, const Params& params, const ApiRequest&) {
-  ApiResponse response;
-  const auto message = find_message(context, params, &response);
-  if (!message) {
-    return response;
+  const auto id = parse_id(params.at(0));
+  const auto size = id ? context.store.bytes_size(*id) : std::nullopt;
+  if (!size) {
+    return json_error(404, "no message " + params.at(0));
   }
+  ApiResponse response;
   response.content_type = "message/rfc822";
-  response.body = std::string(bytes_of(*message));
+  // The sandbox (null for the main one) is held with the stream: a DELETE of it while a slow
+  // reader is still reading must not free the store under it.
+  response.stream = BodyStream{*size, [&store = context.store, keep = context.sandbox, id = *id](
+                                          std::size_t offset, std::size_t max) { return store.read_bytes(id, offset, max); }};
   mark_untrusted(response);
   return response;
 }
@@ -321,7 +327,7 @@ Routed get_headers(const Context& context, const Target&, const Params& params, 
 Routed get_mime(const Context& context, const Target&, const Params& params, const ApiRequest&) {
   ApiResponse error;
   const auto message = find_message(context, params, &error);
-  return message ? json_response(mime_json(mime::parse(bytes_of(*message)))) : error;
+  return message ? json_response(mime_json(*cached_parse(message->id, bytes_of(*message)))) : error;
 }
 
 Routed get_part(const Context& context, const Target&, const Params& params, const ApiRequest&) {

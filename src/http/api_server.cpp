@@ -6,6 +6,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -13,6 +15,7 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include "http/api_routes.hpp"
 
@@ -26,8 +29,15 @@ namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
 using Strand = asio::strand<asio::io_context::executor_type>;
 
-// Requests are served by two threads: one slow store query does not hold up the rest.
+// Two I/O threads move bytes and answer what is cheap (/healthz, the inspector's files); the
+// API's routes, whose store queries and MIME parses may take long, run on a small worker pool,
+// so two expensive requests never stall /healthz.
 constexpr unsigned k_threads = 2;
+constexpr unsigned k_workers = 2;
+// A streamed body (BodyStream) is read from the store and written this much at a time: what a
+// slow reader holds on the server, besides the kernel's socket buffer.
+constexpr std::size_t k_stream_piece = 64 * 1024;
+using Workers = asio::thread_pool::executor_type;
 constexpr auto k_use_tuple = asio::as_tuple(asio::use_awaitable);
 
 bool is_parse_error(const beast::error_code& ec) {
@@ -61,8 +71,8 @@ ApiResponse parse_error_response(const beast::error_code& ec, const beast::flat_
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, const ApiRoutes& routes) : m_stream(std::move(socket)), m_routes(routes),
-                                                            m_timer(m_stream.get_executor()) {}
+  Connection(tcp::socket socket, const ApiRoutes& routes, Workers workers)
+      : m_stream(std::move(socket)), m_routes(routes), m_workers(workers), m_timer(m_stream.get_executor()) {}
 
   asio::awaitable<void> run();
   // On the connection's strand: ends a pending read, write or long-poll now.
@@ -78,13 +88,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   beast::tcp_stream m_stream;
   const ApiRoutes& m_routes;
+  Workers m_workers;
   asio::steady_timer m_timer;
   beast::flat_buffer m_buffer;
   bool m_closing = false;
+  bool m_store_changed = false;  // set by the store's change event while a long-poll waits
 
+  // Runs `work` on the worker pool; the coroutine resumes on this connection's strand.
+  template <typename Work>
+  asio::awaitable<std::invoke_result_t<Work&>> off_io(Work work) {
+    using Result = std::invoke_result_t<Work&>;
+    co_return co_await asio::co_spawn(m_workers, [&work]() -> asio::awaitable<Result> { co_return work(); },
+                                      asio::use_awaitable);
+  }
   asio::awaitable<std::optional<ApiResponse>> wait_for(const WaitPlan& plan);
   asio::awaitable<bool> send(ApiResponse response, unsigned version, bool keep_alive);
+  asio::awaitable<bool> send_stream(bhttp::response<bhttp::empty_body>& header, const BodyStream& body);
+  void close_after_send() {
+    beast::error_code ignored;
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
 };
+
+// /healthz, /readyz and the inspector's page and files answer from memory: on the I/O thread.
+bool answers_at_once(std::string_view target) { return !target.starts_with("/api/"); }
 
 asio::awaitable<void> Connection::run() {
   const ApiOptions& options = m_routes.options();
@@ -131,7 +158,13 @@ asio::awaitable<void> Connection::run() {
     api_request.host = std::string(request[bhttp::field::host]);
     api_request.content_type = std::string(request[bhttp::field::content_type]);
     api_request.origin = std::string(request[bhttp::field::origin]);
-    Routed routed = m_routes.handle(api_request);
+    // Statements, not a ?: around co_await: GCC 12 destroyed such a temporary twice.
+    Routed routed;
+    if (answers_at_once(api_request.target)) {
+      routed = m_routes.handle(api_request);
+    } else {
+      routed = co_await off_io([this, &api_request] { return m_routes.handle(api_request); });
+    }
     std::optional<ApiResponse> response;
     if (auto* plan = std::get_if<WaitPlan>(&routed)) {
       response = co_await wait_for(*plan);
@@ -147,18 +180,42 @@ asio::awaitable<void> Connection::run() {
   }
 }
 
-// Polls the store on a timer, so the io thread stays free while a client waits.
+// The store is looked at once, then again only when it reports a stored message or attempt
+// (its change event cancels the timer) or at the timeout: 500 idle long-polls cost nothing.
 asio::awaitable<std::optional<ApiResponse>> Connection::wait_for(const WaitPlan& plan) {
+  const serve::MessageStore& store = m_routes.store_of(plan);
+  // The event runs on the storing thread: it only posts to this connection's strand.
+  const std::uint64_t subscription =
+      store.subscribe([weak = weak_from_this(), strand = m_stream.get_executor()] {
+        asio::post(strand, [weak] {
+          if (auto self = weak.lock()) {
+            self->m_store_changed = true;
+            self->m_timer.cancel();
+          }
+        });
+      });
+  struct Unsubscribe {
+    const serve::MessageStore& store;
+    std::uint64_t subscription;
+    ~Unsubscribe() { store.unsubscribe(subscription); }
+  } unsubscribe{store, subscription};
   const auto deadline = std::chrono::steady_clock::now() + plan.timeout;
   for (;;) {
-    if (auto found = m_routes.poll(plan)) {
+    m_store_changed = false;
+    std::optional<ApiResponse> found = co_await off_io([this, &plan] { return m_routes.poll(plan); });
+    if (found) {
       co_return found;
     }
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) {
+    if (m_closing) {
+      co_return std::nullopt;
+    }
+    if (m_store_changed) {
+      continue;  // stored while we looked: look again
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
       co_return m_routes.wait_timed_out(plan);
     }
-    m_timer.expires_after(std::min<std::chrono::steady_clock::duration>(k_wait_poll_interval, deadline - now));
+    m_timer.expires_at(deadline);
     co_await m_timer.async_wait(k_use_tuple);
     if (m_closing) {
       co_return std::nullopt;
@@ -169,6 +226,18 @@ asio::awaitable<std::optional<ApiResponse>> Connection::wait_for(const WaitPlan&
 // False when the connection is to be closed afterwards.
 asio::awaitable<bool> Connection::send(ApiResponse response, unsigned version, bool keep_alive) {
   m_routes.finish(response);
+  if (response.stream) {
+    bhttp::response<bhttp::empty_body> header{static_cast<bhttp::status>(response.status), version};
+    header.set(bhttp::field::server, "maildog-ci");
+    header.set(bhttp::field::content_type, response.content_type);
+    header.set(bhttp::field::cache_control, "no-store");
+    for (const auto& [name, value] : response.headers) {
+      header.set(name, value);
+    }
+    header.content_length(response.stream->size);
+    header.keep_alive(keep_alive && !m_closing);
+    co_return co_await send_stream(header, *response.stream);
+  }
   bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), version};
   message.set(bhttp::field::server, "maildog-ci");
   message.set(bhttp::field::content_type, response.content_type);
@@ -182,8 +251,42 @@ asio::awaitable<bool> Connection::send(ApiResponse response, unsigned version, b
   m_stream.expires_after(m_routes.options().request_timeout);
   auto [error, bytes] = co_await bhttp::async_write(m_stream, message, k_use_tuple);
   if (error || !message.keep_alive()) {
-    beast::error_code ignored;
-    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    close_after_send();
+    co_return false;
+  }
+  co_return true;
+}
+
+// The header, then the body a piece at a time, each piece read (off the I/O threads) only once
+// the client took the one before; a client that takes none for request_timeout is dropped.
+asio::awaitable<bool> Connection::send_stream(bhttp::response<bhttp::empty_body>& header, const BodyStream& body) {
+  const auto write_timeout = m_routes.options().request_timeout;
+  bhttp::response_serializer<bhttp::empty_body> serializer(header);
+  m_stream.expires_after(write_timeout);
+  auto [header_error, header_bytes] = co_await bhttp::async_write_header(m_stream, serializer, k_use_tuple);
+  if (header_error) {
+    close_after_send();
+    co_return false;
+  }
+  for (std::size_t offset = 0; offset < body.size;) {
+    const std::size_t want = std::min(k_stream_piece, body.size - offset);
+    auto piece = co_await off_io([&body, offset, want] { return body.read(offset, want); });
+    if (!piece || piece->empty() || m_closing) {
+      // Deleted while being sent: the client sees a short body and a closed connection.
+      close_after_send();
+      co_return false;
+    }
+    piece->resize(std::min(piece->size(), want));
+    m_stream.expires_after(write_timeout);
+    auto [write_error, written] = co_await asio::async_write(m_stream, asio::buffer(*piece), k_use_tuple);
+    if (write_error) {
+      close_after_send();
+      co_return false;
+    }
+    offset += piece->size();
+  }
+  if (!header.keep_alive()) {
+    close_after_send();
     co_return false;
   }
   co_return true;
@@ -197,6 +300,7 @@ struct ApiServer::Impl {
 
   ApiRoutes routes;
   asio::io_context io;
+  asio::thread_pool workers{k_workers};
   // The accept loop and stop()'s close of the acceptor run here: an acceptor is not thread-safe.
   Strand accept_strand;
   tcp::acceptor acceptor;
@@ -227,7 +331,7 @@ asio::awaitable<void> ApiServer::Impl::accept_loop() {
       co_await backoff.async_wait(k_use_tuple);
       continue;
     }
-    auto connection = std::make_shared<Connection>(std::move(socket), routes);
+    auto connection = std::make_shared<Connection>(std::move(socket), routes, workers.get_executor());
     std::list<std::weak_ptr<Connection>>::iterator where;
     {
       std::lock_guard lock(mutex);
@@ -301,6 +405,7 @@ void ApiServer::stop() {
     thread.join();
   }
   impl.threads.clear();
+  impl.workers.join();
 }
 
 std::uint16_t ApiServer::port() const { return m_impl->port; }

@@ -101,6 +101,7 @@ bool SandboxRegistry::remove(std::string_view id) {
     m_sandboxes.erase(found);
   }
   removed->removed = true;
+  removed->sandbox->store().wake_waiters();  // its long-polls answer 410 now, not at their timeout
   // Outside the lock: the others stay usable while this one's sessions are told 421.
   removed->sandbox->stop(k_remove_grace);
   return true;
@@ -114,6 +115,7 @@ void SandboxRegistry::stop_all() {
   }
   for (auto& [number, sandbox] : all) {
     sandbox->removed = true;
+    sandbox->sandbox->store().wake_waiters();
     sandbox->sandbox->stop(k_remove_grace);
   }
 }

@@ -8,6 +8,7 @@
 #include "core/ascii.hpp"
 #include "mime/encoding_checks.hpp"
 #include "mime/gmime_ptr.hpp"
+#include "mime/nesting_cut.hpp"
 
 namespace maildog::mime {
 
@@ -127,8 +128,14 @@ void on_parser_warning(gint64 offset, GMimeParserWarning code, const gchar* item
 
 // One parsed message with the parser options and problem list its GMime objects refer to.
 struct Document {
-  explicit Document(std::string_view bytes) {
+  explicit Document(std::string_view raw) : bytes(raw) {
     ensure_gmime();
+    // Multiparts nested past the limit cost GMime seconds: the rest is cut, with a problem noted.
+    if (const std::size_t cut = nesting_cut(raw); cut != std::string_view::npos) {
+      bytes = raw.substr(0, cut);
+      problems.add("multiparts nest deeper than " + std::to_string(k_open_boundaries_max) + " levels at byte " +
+                   std::to_string(cut) + ": the rest of the message is not inspected");
+    }
     Owned<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
     Owned<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
@@ -138,6 +145,7 @@ struct Document {
   Document(const Document&) = delete;
   Document& operator=(const Document&) = delete;
 
+  std::string_view bytes;  // what GMime parsed: the message, or its part before a cut
   Problems problems;
   OwnedParserOptions options{g_mime_parser_options_new()};
   Owned<GMimeMessage> message;

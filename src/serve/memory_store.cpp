@@ -62,6 +62,27 @@ class MemoryStore final : public MessageStore {
     return found == m_messages.end() ? std::nullopt : std::optional(found->message);
   }
 
+  // The bytes are shared with the stored message: a piece is copied, never the whole.
+  std::optional<std::size_t> bytes_size(std::uint64_t id) const override {
+    std::lock_guard lock(m_mutex);
+    auto found = locate(id);
+    if (found == m_messages.end()) {
+      return std::nullopt;
+    }
+    const auto& bytes = found->message.transaction.message;
+    return bytes ? bytes->size() : 0;
+  }
+
+  std::optional<std::string> read_bytes(std::uint64_t id, std::size_t offset, std::size_t max) const override {
+    std::lock_guard lock(m_mutex);
+    auto found = locate(id);
+    if (found == m_messages.end()) {
+      return std::nullopt;
+    }
+    const auto& bytes = found->message.transaction.message;
+    return !bytes || offset >= bytes->size() ? std::string() : bytes->substr(offset, max);
+  }
+
   std::optional<StoredSession> session(std::uint64_t id) const override {
     std::lock_guard lock(m_mutex);
     auto found = m_sessions.find(id);

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace maildog::serve::sqlite {
@@ -34,6 +35,28 @@ std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_ro
 void Database::fail(std::string_view what) const {
   const char* message = m_db ? sqlite3_errmsg(m_db.get()) : "out of memory";
   throw std::runtime_error("sqlite: " + std::string(what) + ": " + message);
+}
+
+std::optional<std::string> Database::read_blob(const char* table, const char* column, std::int64_t row,
+                                               std::size_t offset, std::size_t max) const {
+  sqlite3_blob* blob = nullptr;
+  const int rc = sqlite3_blob_open(m_db.get(), "main", table, column, row, 0, &blob);
+  const std::unique_ptr<sqlite3_blob, int (*)(sqlite3_blob*)> closing(blob, sqlite3_blob_close);
+  if (rc != SQLITE_OK) {
+    if (rc == SQLITE_ERROR) {
+      return std::nullopt;  // no such row (or column): the message is gone
+    }
+    fail("blob open");
+  }
+  const auto size = static_cast<std::size_t>(sqlite3_blob_bytes(blob));
+  if (offset >= size) {
+    return std::string();
+  }
+  std::string piece(std::min(max, size - offset), '\0');
+  if (sqlite3_blob_read(blob, piece.data(), static_cast<int>(piece.size()), static_cast<int>(offset)) != SQLITE_OK) {
+    fail("blob read");
+  }
+  return piece;
 }
 
 void Statement::Finalize::operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }

@@ -22,6 +22,10 @@ class Database {
   std::int64_t changes() const;
   std::int64_t last_insert_rowid() const;
   [[noreturn]] void fail(std::string_view what) const;
+  // Up to `max` bytes from `offset` of one BLOB (incremental I/O: only the pages it covers are
+  // read); nothing when the row does not exist.
+  std::optional<std::string> read_blob(const char* table, const char* column, std::int64_t row, std::size_t offset,
+                                       std::size_t max) const;
 
  private:
   struct Close {

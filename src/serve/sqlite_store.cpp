@@ -161,6 +161,7 @@ class SqliteStore final : public MessageStore {
                         " AND (?10 IS NULL OR at_us >= ?10)"
                         " ORDER BY id DESC LIMIT ?11"),
         m_get_attempt(m_db, "SELECT id, record, message_id FROM attempts WHERE id = ?1"),
+        m_bytes_size(m_db, "SELECT length(bytes) FROM messages WHERE id = ?1"),
         m_message_count(count_messages(m_db)),
         m_attempt_counts{count_attempts(m_db, 0), count_attempts(m_db, 1)},
         m_group([this](const std::vector<GroupCommit::Write*>& group) { commit_group(group); }) {}
@@ -205,6 +206,18 @@ class SqliteStore final : public MessageStore {
     sqlite::ResetAtExit reset(m_get);
     m_get.bind(1, static_cast<std::int64_t>(id));
     return m_get.step() ? std::optional(message_row(m_get)) : std::nullopt;
+  }
+
+  std::optional<std::size_t> bytes_size(std::uint64_t id) const override {
+    std::lock_guard lock(m_mutex);
+    sqlite::ResetAtExit reset(m_bytes_size);
+    m_bytes_size.bind(1, static_cast<std::int64_t>(id));
+    return m_bytes_size.step() ? std::optional(static_cast<std::size_t>(m_bytes_size.integer(0))) : std::nullopt;
+  }
+
+  std::optional<std::string> read_bytes(std::uint64_t id, std::size_t offset, std::size_t max) const override {
+    std::lock_guard lock(m_mutex);
+    return m_db.read_blob("messages", "bytes", static_cast<std::int64_t>(id), offset, max);
   }
 
   std::optional<StoredSession> session(std::uint64_t id) const override {
@@ -678,7 +691,8 @@ class SqliteStore final : public MessageStore {
   mutable std::mutex m_mutex;
   sqlite::Database m_db;
   mutable sqlite::Statement m_insert, m_evict, m_find, m_get, m_remove, m_remove_all, m_put_session,
-      m_put_lines, m_delete_lines, m_newest_session, m_evict_sessions, m_evict_lines, m_session, m_sessions, m_lines, m_insert_attempt, m_evict_attempts, m_find_attempts, m_get_attempt;
+      m_put_lines, m_delete_lines, m_newest_session, m_evict_sessions, m_evict_lines, m_session, m_sessions, m_lines, m_insert_attempt, m_evict_attempts, m_find_attempts, m_get_attempt,
+      m_bytes_size;
   bool m_synced = true;         // synchronous=FULL (as open() leaves it); the writer's only
   std::size_t m_message_count;  // guarded by m_mutex; kept, so retention and size() need no count(*)
   std::array<std::size_t, 2> m_attempt_counts;  // accepted and partial, refused; as m_message_count

@@ -77,6 +77,39 @@ void MessageStore::wake_waiters() {
     ++m_generation;
   }
   m_added.notify_all();
+  std::lock_guard lock(m_listeners_mutex);
+  for (const auto& [handle, listener] : m_listeners) {
+    listener();
+  }
+}
+
+std::uint64_t MessageStore::subscribe(ChangeListener listener) const {
+  std::lock_guard lock(m_listeners_mutex);
+  const std::uint64_t handle = ++m_last_listener;
+  m_listeners.emplace(handle, std::move(listener));
+  return handle;
+}
+
+void MessageStore::unsubscribe(std::uint64_t handle) const {
+  std::lock_guard lock(m_listeners_mutex);
+  m_listeners.erase(handle);
+}
+
+std::optional<std::size_t> MessageStore::bytes_size(std::uint64_t id) const {
+  const auto message = get(id);
+  if (!message) {
+    return std::nullopt;
+  }
+  return message->transaction.message ? message->transaction.message->size() : 0;
+}
+
+std::optional<std::string> MessageStore::read_bytes(std::uint64_t id, std::size_t offset, std::size_t max) const {
+  const auto message = get(id);
+  if (!message) {
+    return std::nullopt;
+  }
+  const auto& bytes = message->transaction.message;
+  return !bytes || offset >= bytes->size() ? std::string() : bytes->substr(offset, max);
 }
 
 void MessageStore::add_attempt_async(StoredAttempt attempt, Added done) {

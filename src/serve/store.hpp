@@ -9,6 +9,7 @@
 #include <exception>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -140,6 +141,23 @@ class MessageStore {
   // Waits until a message matching `query` is stored (or already is), at most `timeout`.
   std::optional<StoredMessage> wait(const MessageQuery& query, std::chrono::milliseconds timeout) const;
 
+  // Change events for waiters that must not block a thread (the HTTP long-polls): `listener`
+  // is called after each stored message or attempt, on the thread that stored it, until
+  // unsubscribe(returned handle); it must be quick (post work elsewhere) and not call back.
+  // After unsubscribe returns, the listener is not running and will not run again.
+  using ChangeListener = std::function<void()>;
+  std::uint64_t subscribe(ChangeListener listener) const;
+  void unsubscribe(std::uint64_t handle) const;
+  // Wakes wait() and the listeners; called after each store, and by the owner of a store that
+  // ends (a deleted sandbox), so its long-polls look again and learn that it is gone.
+  void wake_waiters();
+
+  // A message's bytes in pieces, so a large one is sent without a whole copy per client:
+  // its size, and up to `max` bytes from `offset` (empty at the end). Nothing when no such
+  // message is stored (any more). The defaults read the whole message through get().
+  virtual std::optional<std::size_t> bytes_size(std::uint64_t id) const;
+  virtual std::optional<std::string> read_bytes(std::uint64_t id, std::size_t offset, std::size_t max) const;
+
  protected:
   virtual std::uint64_t insert(StoredMessage message, const capture::SessionRecord* session) = 0;
   // Defaults to insert(), called back before it returns.
@@ -147,13 +165,15 @@ class MessageStore {
   virtual void insert_attempt_async(StoredAttempt attempt, Added done) = 0;
 
  private:
-  void wake_waiters();  // for wait()
   template <typename Found>
   auto wait_for(Found find_first, std::chrono::milliseconds timeout) const -> decltype(find_first());
 
   mutable std::mutex m_wait_mutex;
   mutable std::condition_variable m_added;
   std::uint64_t m_generation = 0;
+  mutable std::mutex m_listeners_mutex;  // held while listeners run: unsubscribe waits for them
+  mutable std::uint64_t m_last_listener = 0;
+  mutable std::map<std::uint64_t, ChangeListener> m_listeners;
 };
 
 // A copy of `live` without its transactions and with its transcript from entry `first` on.

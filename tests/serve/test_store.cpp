@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <set>
@@ -723,4 +724,48 @@ INSERT INTO messages (received_us, session_id, mail_from, recipients, subject, a
   CHECK(version.integer(0) == 4);
   store = open_store(Kind::sqlite, dir);
   CHECK(store->find_attempts({}).size() == 1);  // and the attempt survives a reopen
+}
+
+TEST_CASE("subscribers hear of each stored message and attempt until they unsubscribe", "[serve][store]") {
+  const Kind kind = GENERATE(Kind::memory, Kind::sqlite);
+  test::TempDir dir;
+  auto store = open_store(kind, dir);
+  std::atomic<int> heard{0};
+  const auto handle = store->subscribe([&heard] { ++heard; });
+  store->add(message("a@x.test", "b@inbox.test", "one"));
+  CHECK(heard == 1);
+  add_attempt(*store, refused_rcpt("bob@inbox.test"));
+  CHECK(heard == 2);
+  store->unsubscribe(handle);
+  store->add(message("a@x.test", "b@inbox.test", "two"));
+  CHECK(heard == 2);
+}
+
+TEST_CASE("a message's bytes read in pieces are its bytes", "[serve][store]") {
+  const Kind kind = GENERATE(Kind::memory, Kind::sqlite);
+  test::TempDir dir;
+  auto store = open_store(kind, dir);
+  StoredMessage large = message("a@x.test", "b@inbox.test", "large");
+  std::string bytes = "Subject: large\r\n\r\n";
+  for (int line = 0; bytes.size() < 300 * 1024; ++line) {
+    bytes += "line " + std::to_string(line) + "\r\n";
+  }
+  large.transaction.message = std::make_shared<const std::string>(bytes);
+  const auto id = store->add(std::move(large));
+  REQUIRE(store->bytes_size(id) == bytes.size());
+  std::string read;
+  for (std::size_t offset = 0; offset < bytes.size();) {
+    const auto piece = store->read_bytes(id, offset, 7000);
+    REQUIRE(piece);
+    REQUIRE(!piece->empty());
+    CHECK(piece->size() <= 7000);
+    read += *piece;
+    offset += piece->size();
+  }
+  CHECK(read == bytes);
+  CHECK(store->read_bytes(id, bytes.size(), 10) == std::string());
+  CHECK_FALSE(store->bytes_size(id + 1));
+  CHECK_FALSE(store->read_bytes(id + 1, 0, 10));
+  REQUIRE(store->remove(id));
+  CHECK_FALSE(store->read_bytes(id, 0, 10));
 }
