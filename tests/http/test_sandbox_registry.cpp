@@ -31,11 +31,13 @@ nlohmann::json expect_json(const HttpReply& reply, int status, const std::string
 // Rules a sandbox keeps as text; "bad" in them is refused, as a real rules check would.
 http::RulesAccess text_rules(const std::string& initial) {
   auto current = std::make_shared<std::string>(initial);
-  return {[current] { return *current; },
-          [current](const std::string& json) -> std::optional<std::string> {
-            *current = json;
-            return std::nullopt;
-          }};
+  http::RulesAccess access;  // GET and PUT only: POST and DELETE of one rule are serve's
+  access.get_json = [current] { return *current; };
+  access.put_json = [current](const std::string& json) -> std::optional<std::string> {
+    *current = json;
+    return std::nullopt;
+  };
+  return access;
 }
 
 struct Factory {

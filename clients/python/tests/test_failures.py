@@ -144,6 +144,26 @@ def test_a_serve_that_never_gets_ready_is_killed_and_reported(tmp_path: Path) ->
     assert "starting, slowly" in str(failure.value)
 
 
+def test_a_serve_that_ignores_sigterm_is_killed_and_reaped(tmp_path: Path) -> None:
+    fake = tmp_path / "maildog-ci"
+    # Writes a ready file as serve does, then ignores SIGTERM.
+    fake.write_text("#!/bin/sh\n"
+                    "trap '' TERM\n"
+                    "while [ \"$1\" != --ready-file ]; do shift; done\n"
+                    "echo '{\"smtp\": {\"host\": \"127.0.0.1\", \"port\": 9}, \"http\": {\"url\": "
+                    "\"http://127.0.0.1:9/\"}, \"ca_file\": null, \"pid\": '$$', \"version\": \"fake\"}' > \"$2.tmp\"\n"
+                    "mv \"$2.tmp\" \"$2\"\n"
+                    "while :; do sleep 1; done\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    server = Server.start(fake, timeout=30)
+    assert server.version == "fake"
+    started = time.monotonic()
+    assert server.stop(timeout=0.5) == -9  # SIGKILL after the grace
+    assert time.monotonic() - started < 20
+    with pytest.raises(ProcessLookupError):
+        os.kill(server.pid, 0)
+
+
 def test_start_and_stop_leave_no_process_and_no_ready_file() -> None:
     server = Server.start()
     folder = server.log_folder
