@@ -567,6 +567,12 @@ Routed get_sandbox(const Context& context, const Target&, const Params& params, 
 Routed delete_sandbox(const Context& context, const Target&, const Params& params, const ApiRequest&) {
   if (context.sandboxes == nullptr || !context.sandboxes->remove(params.at(0))) {
     return json_error(404, "no sandbox " + params.at(0));
+  }
+  ApiResponse response;
+  response.status = 204;
+  return response;
+}
+
 Routed post_rule(const Context& context, const Target&, const Params&, const ApiRequest& request) {
   if (!context.rules.post_json) {
     return json_error(404, "this server's rules cannot be changed");
