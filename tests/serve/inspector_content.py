@@ -295,7 +295,7 @@ def token_checks(driver, remote, base, message_id, token, downloads, figures):
                                 lambda e: e["params"]["targetInfo"]["type"] == "page"
                                 and e["params"]["targetInfo"]["targetId"] != driver.page)
     opened = created["params"]["targetInfo"]["targetId"]
-    changed = driver.wait_event("Target.targetInfoChanged", "the opened tab's blob: URL",
+    changed = driver.wait_event(("Target.targetCreated", "Target.targetInfoChanged"), "the opened tab's blob: URL",
                                 lambda e: e["params"]["targetInfo"]["targetId"] == opened
                                 and e["params"]["targetInfo"]["url"].startswith("blob:"))
     figures["opened_url_scheme"] = changed["params"]["targetInfo"]["url"].split(":", 1)[0]

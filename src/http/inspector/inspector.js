@@ -135,18 +135,28 @@
   // (which a browser could run or would download anyway) saved. The window opens on the click
   // itself, so no pop-up blocker stops it, and is pointed at the bytes once they are here.
   function openBytes(id, path, type, title, filename) {
+    if (type !== 'text/html' && !shownInertly(type)) {
+      saveAs(path, filename);
+      return;
+    }
+    var view = window.open(type === 'text/html' ? '/view' : 'about:blank', '_blank');
+    if (!view) {
+      setStatus('the browser blocked the window for ' + title, true);
+      return;
+    }
+    var failed = function (error) {
+      view.close();
+      setStatus('cannot open ' + title + ': ' + error.message, true);
+    };
     if (type === 'text/html') {
-      var view = window.open('/view', '_blank');
       request(path, true).then(function (html) { return linkedParts(id, html); }).then(function (html) {
         whenViewerLoaded(view, function () { fillViewer(view, html, title); });
-      }).catch(function (error) { view.close(); setStatus('cannot open ' + title + ': ' + error.message, true); });
-    } else if (shownInertly(type)) {
-      var tab = window.open('about:blank', '_blank');
-      fetched(path).then(function (response) { return response.blob(); }).then(function (blob) {
-        tab.location.href = blobUrl(new Blob([blob], { type: blob.type || type }));
-      }).catch(function (error) { tab.close(); setStatus('cannot open ' + title + ': ' + error.message, true); });
+      }).catch(failed);
     } else {
-      saveAs(path, filename);
+      // The blob gets the type judged inert above, whatever the response said.
+      fetched(path).then(function (response) { return response.blob(); }).then(function (blob) {
+        view.location.href = blobUrl(new Blob([blob], { type: /^text\//.test(type) ? type + ';charset=utf-8' : type }));
+      }).catch(failed);
     }
   }
 
@@ -170,8 +180,10 @@
         });
       }).catch(function () { return url; });
     })).then(function (dataUrls) {
-      urls.forEach(function (url, i) { html = html.split(url).join(dataUrls[i]); });
-      return html;
+      var inlined = {};
+      urls.forEach(function (url, i) { inlined[url] = dataUrls[i]; });
+      // One pass with the same pattern: ".../parts/1" never replaces the start of ".../parts/1.2".
+      return html.replace(pattern, function (url) { return inlined[url] || url; });
     });
   }
 
@@ -681,7 +693,9 @@
     });
     open.addEventListener('click', function () {
       var view = window.open('/view', '_blank');
-      whenViewerLoaded(view, function () { fillViewer(view, html, 'message #' + id); });
+      if (view) {
+        whenViewerLoaded(view, function () { fillViewer(view, html, 'message #' + id); });
+      }
     });
     return box;
   }
