@@ -365,7 +365,7 @@ int serve(ServeSettings settings) {
   std::ostringstream started;
   started << "SMTP on " << host_port(sandbox.server().host(), sandbox.server().port()) << '\n'
           << "HTTP on " << http_at << " (API /api/v1/, inspector http://" << http_at << "/"
-          << (settings.api_token.empty() ? "" : "?token=...") << ")\n"
+          << (settings.api_token.empty() ? "" : ", which asks for the token once") << ")\n"
           << "store: " << location << " (" << sandbox.store().size() << " messages)\n";
   if (authority) {
     const char* kept = authority->reused() ? " (kept in --data)" : " (made now, kept in --data)";

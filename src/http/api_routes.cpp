@@ -12,6 +12,7 @@
 #include "http/message_json.hpp"
 #include "http/mime_cache.hpp"
 #include "http/sandbox_registry.hpp"
+#include "http/opened_content.hpp"
 #include "http/target.hpp"
 #include "mime/mime.hpp"
 
@@ -47,10 +48,18 @@ ApiResponse json_response(const Json& body, unsigned status = 200) {
   return response;
 }
 
-// Message bytes and decoded parts are the sender's content: never run as a page of ours.
-void mark_untrusted(ApiResponse& response) {
-  response.headers.emplace_back("Content-Security-Policy", "sandbox");
+// Message bytes and decoded parts are the sender's content: never run as a page of ours, and
+// opened directly they load nothing from elsewhere (remote images only when asked for).
+void mark_untrusted(ApiResponse& response, bool remote_images = false) {
+  response.headers.emplace_back("Content-Security-Policy", opened_content_policy(remote_images));
   response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  response.headers.emplace_back("Referrer-Policy", "no-referrer");
+}
+
+// ?remote=1: the user asked for the remote images of what they open.
+bool remote_images(const Target& target) {
+  const auto found = target.query.find("remote");
+  return found != target.query.end() && found->second == "1";
 }
 
 std::optional<std::uint64_t> parse_id(std::string_view text) {
@@ -330,7 +339,7 @@ Routed get_mime(const Context& context, const Target&, const Params& params, con
   return message ? json_response(mime_json(*cached_parse(message->id, bytes_of(*message)))) : error;
 }
 
-Routed get_part(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+Routed get_part(const Context& context, const Target& target, const Params& params, const ApiRequest& request) {
   ApiResponse response;
   const auto message = find_message(context, params, &response);
   if (!message) {
@@ -347,8 +356,10 @@ Routed get_part(const Context& context, const Target&, const Params& params, con
   if (part->content_type.starts_with("text/")) {
     response.content_type += "; charset=utf-8";  // part_content converts text to UTF-8
   }
-  response.body = std::move(*content);
-  mark_untrusted(response);
+  response.body = part->content_type == "text/html"
+                      ? link_cid_parts(*content, parsed.root, parts_prefix(request.target))
+                      : std::move(*content);
+  mark_untrusted(response, remote_images(target));
   if (part->disposition == "attachment") {
     response.headers.emplace_back("Content-Disposition", attachment_disposition(part->filename));
   }
@@ -356,7 +367,7 @@ Routed get_part(const Context& context, const Target&, const Params& params, con
 }
 
 // The text or HTML body a mail reader would show (mime::text_body).
-Routed get_body(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+Routed get_body(const Context& context, const Target& target, const Params& params, const ApiRequest& request) {
   ApiResponse response;
   const auto message = find_message(context, params, &response);
   if (!message) {
@@ -371,8 +382,10 @@ Routed get_body(const Context& context, const Target&, const Params& params, con
     return json_error(404, "message " + params.at(0) + " has no text/" + subtype + " body");
   }
   response.content_type = "text/" + subtype + "; charset=utf-8";
-  response.body = std::move(*body);
-  mark_untrusted(response);
+  response.body = subtype == "html"
+                      ? link_cid_parts(*body, mime::parse(bytes_of(*message)).root, parts_prefix(request.target))
+                      : std::move(*body);
+  mark_untrusted(response, remote_images(target));
   return response;
 }
 
@@ -637,11 +650,28 @@ Routed inspector_script(const Context&, const Target&, const Params&, const ApiR
   return inspector_file("text/javascript; charset=utf-8", inspector_js());
 }
 
+// The inspector shows a message's HTML here (opened, or with remote images on request): no
+// script runs in it, and only the inspector, same-origin, may frame it and fill it in.
+Routed viewer_page(const Context&, const Target& target, const Params&, const ApiRequest&) {
+  ApiResponse response;
+  response.content_type = "text/html; charset=utf-8";
+  response.body = inspector_viewer_html();
+  response.headers.emplace_back("Content-Security-Policy",
+                                std::string("default-src 'none'; img-src 'self' data:") +
+                                    (remote_images(target) ? " https: http:" : "") +
+                                    "; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+                                    "frame-ancestors 'self'");
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  response.headers.emplace_back("Referrer-Policy", "no-referrer");
+  return response;
+}
+
 const std::vector<Route>& routes() {
   static const std::vector<Route> k_routes = {
       {"GET", {}, inspector_page, false},
       {"GET", {"assets", "inspector.css"}, inspector_style, false},
       {"GET", {"assets", "inspector.js"}, inspector_script, false},
+      {"GET", {"view"}, viewer_page, false},
       {"GET", {"healthz"}, healthz, false},
       {"GET", {"readyz"}, readyz, false},
       {"GET", {"api", "v1", "messages"}, list_messages},

@@ -262,6 +262,7 @@ class Walker {
     part.transfer_encoding =
         ascii::lower(ascii::trim(copy(g_mime_object_get_header(object, "Content-Transfer-Encoding"))));
     part.disposition = ascii::lower(copy(g_mime_object_get_disposition(object)));
+    part.content_id = copy(g_mime_object_get_content_id(object));
     if (GMIME_IS_PART(object)) {
       part.filename = copy(g_mime_part_get_filename(GMIME_PART(object)));
     } else {

@@ -23,6 +23,7 @@ struct Part {
   std::string transfer_encoding;  // lower case, e.g. "base64"; empty when none
   std::string disposition;        // "attachment", "inline" or empty
   std::string filename;           // decoded (RFC 2231 / 2047); empty when none
+  std::string content_id;         // Content-ID without its angle brackets; empty when none
   std::size_t size = 0;           // octets of the decoded content (0 for multiparts)
   std::vector<Part> children;     // parts of a multipart, or the message of a message/rfc822
 };

@@ -16,7 +16,10 @@ DEADLINE_S = 60
 
 
 class Browser:
-    def __init__(self, profile):
+    """Chromium on a DevTools pipe; events that arrive while waiting for a reply are kept in
+    `events`. inspector_content.py uses it too, with extra command-line flags."""
+
+    def __init__(self, profile, extra_args=()):
         to_chrome_r, self.to_chrome = os.pipe()
         self.from_chrome, from_chrome_w = os.pipe()
 
@@ -29,12 +32,13 @@ class Browser:
 
         self.process = subprocess.Popen(
             ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile,
-             "--remote-debugging-pipe", "about:blank"],
+             "--remote-debugging-pipe", *extra_args, "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             preexec_fn=wire_pipes, pass_fds=(3, 4))
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self.buffer = b""
+        self.events = []
         self.next_id = 0
         self.session = None
         self.deadline = time.monotonic() + DEADLINE_S
@@ -51,6 +55,8 @@ class Browser:
                 if "error" in reply:
                     raise RuntimeError(method + ": " + json.dumps(reply["error"]))
                 return reply.get("result", {})
+            if "method" in reply:
+                self.events.append(reply)
 
     def read(self):
         while b"\0" not in self.buffer:

@@ -29,18 +29,20 @@
     dark.addEventListener('change', applyTheme);
   }
 
-  // A token given once as ?token=... is kept for the tab's lifetime and sent as a bearer token.
   var params = new URLSearchParams(window.location.search);
-  if (params.get('token')) {
-    sessionStorage.setItem('maildog-token', params.get('token'));
-  }
+
+  // The API token, when serve has one, is asked for once (the form in the header) and kept in
+  // this tab's sessionStorage. It travels only in the Authorization header: never in a URL (which
+  // ends up in history and logs) nor in a cookie (which every other app on 127.0.0.1 would get).
+  // So links to the API's bytes are fetched here and opened or saved as blob: URLs.
+  var TOKEN_KEY = 'maildog-token';
 
   function headers() {
-    var token = sessionStorage.getItem('maildog-token');
+    var token = sessionStorage.getItem(TOKEN_KEY);
     return token ? { Authorization: 'Bearer ' + token } : {};
   }
 
-  function request(path, asText) {
+  function fetched(path) {
     return fetch(path, { headers: headers(), cache: 'no-store' }).then(function (response) {
       if (!response.ok) {
         return response.json().catch(function () { return {}; }).then(function (body) {
@@ -49,7 +51,139 @@
           throw error;
         });
       }
-      return asText ? response.text() : response.json();
+      return response;
+    });
+  }
+
+  function request(path, asText) {
+    return fetched(path).then(function (response) { return asText ? response.text() : response.json(); });
+  }
+
+  function askForToken(wrong) {
+    var form = document.getElementById('token-form');
+    form.hidden = false;
+    document.getElementById('token-note').textContent = wrong ? 'that token was refused; ' : '';
+    document.getElementById('token-input').focus();
+  }
+
+  function initTokenForm() {
+    document.getElementById('token-form').addEventListener('submit', function (event) {
+      event.preventDefault();
+      var input = document.getElementById('token-input');
+      if (!input.value) {
+        return;
+      }
+      sessionStorage.setItem(TOKEN_KEY, input.value);
+      input.value = '';
+      document.getElementById('token-form').hidden = true;
+      refreshList().then(route);
+    });
+  }
+
+  // Bytes of the API as a blob: URL, revoked once the tab or download had time to read it.
+  function blobUrl(blob) {
+    var url = URL.createObjectURL(blob);
+    window.setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+    return url;
+  }
+
+  function saveAs(path, filename) {
+    return fetched(path).then(function (response) { return response.blob(); }).then(function (blob) {
+      var link = el('a', { href: blobUrl(blob), download: filename, hidden: true });
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    }).catch(function (error) { setStatus('cannot download ' + filename + ': ' + error.message, true); });
+  }
+
+  // Types a browser shows inertly (no script, no markup of the sender's running in our origin).
+  function shownInertly(type) {
+    return /^(image\/(png|jpeg|gif|webp|bmp|avif)|audio\/|video\/|application\/pdf$|text\/(plain|csv)$)/.test(type);
+  }
+
+  // Puts `html` into a viewer window or frame (GET /view: our empty page, whose policy blocks or
+  // allows remote images) inside a frame sandboxed like the HTML tab's: no script, no origin.
+  function fillViewer(view, html, title) {
+    var doc = view.document;
+    var frame = doc.createElement('iframe');
+    frame.setAttribute('sandbox', '');
+    frame.setAttribute('referrerpolicy', 'no-referrer');
+    frame.title = title;
+    frame.srcdoc = html;
+    doc.title = title;
+    doc.body.appendChild(frame);
+  }
+
+  function whenViewerLoaded(view, then) {
+    var started = Date.now();
+    (function check() {
+      var ready = false;
+      try {
+        ready = view.location.pathname === '/view' && view.document.readyState === 'complete';
+      } catch (e) {
+        ready = false;
+      }
+      if (ready) {
+        then();
+      } else if (!view.closed && Date.now() - started < 15000) {
+        window.setTimeout(check, 50);
+      }
+    })();
+  }
+
+  // The inspector's "open": HTML in a viewer window, inert types as a blob: URL, anything else
+  // (which a browser could run or would download anyway) saved. The window opens on the click
+  // itself, so no pop-up blocker stops it, and is pointed at the bytes once they are here.
+  function openBytes(id, path, type, title, filename) {
+    if (type !== 'text/html' && !shownInertly(type)) {
+      saveAs(path, filename);
+      return;
+    }
+    var view = window.open(type === 'text/html' ? '/view' : 'about:blank', '_blank');
+    if (!view) {
+      setStatus('the browser blocked the window for ' + title, true);
+      return;
+    }
+    var failed = function (error) {
+      view.close();
+      setStatus('cannot open ' + title + ': ' + error.message, true);
+    };
+    if (type === 'text/html') {
+      request(path, true).then(function (html) { return linkedParts(id, html); }).then(function (html) {
+        whenViewerLoaded(view, function () { fillViewer(view, html, title); });
+      }).catch(failed);
+    } else {
+      // The blob gets the type judged inert above, whatever the response said.
+      fetched(path).then(function (response) { return response.blob(); }).then(function (blob) {
+        view.location.href = blobUrl(new Blob([blob], { type: /^text\//.test(type) ? type + ';charset=utf-8' : type }));
+      }).catch(failed);
+    }
+  }
+
+  // The server links the HTML's cid: images to the message's parts; a frame's image requests
+  // carry no token, so each such part of message `id` is fetched here and put in as a data: URL.
+  function linkedParts(id, html) {
+    var paths = {};
+    var pattern = new RegExp('/api/v1/messages/' + Number(id) + '/parts/[0-9]+(\\.[0-9]+)*', 'g');
+    var found;
+    while ((found = pattern.exec(html)) !== null) {
+      paths[found[0]] = true;
+    }
+    var urls = Object.keys(paths);
+    return Promise.all(urls.map(function (url) {
+      return fetched(url).then(function (response) { return response.blob(); }).then(function (blob) {
+        return new Promise(function (resolve) {
+          var reader = new FileReader();
+          reader.onload = function () { resolve(reader.result); };
+          reader.onerror = function () { resolve(url); };
+          reader.readAsDataURL(blob);
+        });
+      }).catch(function () { return url; });
+    })).then(function (dataUrls) {
+      var inlined = {};
+      urls.forEach(function (url, i) { inlined[url] = dataUrls[i]; });
+      // One pass with the same pattern: ".../parts/1" never replaces the start of ".../parts/1.2".
+      return html.replace(pattern, function (url) { return inlined[url] || url; });
     });
   }
 
@@ -244,7 +378,12 @@
         });
       }
     }).catch(function (error) {
-      setStatus(error.status === 401 ? 'a token is required: open this page as /?token=YOUR_TOKEN' : 'cannot load attempts: ' + error.message, true);
+      if (error.status === 401) {
+        setStatus('this server needs its API token', true);
+        askForToken(Boolean(sessionStorage.getItem(TOKEN_KEY)));
+      } else {
+        setStatus('cannot load attempts: ' + error.message, true);
+      }
     });
   }
 
@@ -503,8 +642,14 @@
     var label = el('span', { className: 'type' }, (part.path ? part.path + ' ' : '') + part.content_type);
     var item = el('li', { dataset: { path: part.path } }, label, el('span', { className: 'detail' }, details));
     if (!part.children.length && part.path) {
+      var path = '/api/v1/messages/' + id + '/parts/' + encodeURIComponent(part.path);
+      var open = el('a', { href: path, className: 'open-part' }, 'open');
+      open.addEventListener('click', function (event) {
+        event.preventDefault();
+        openBytes(id, path, part.content_type, 'part ' + part.path + ' of message #' + id, part.filename || 'part-' + part.path);
+      });
       item.appendChild(document.createTextNode(' '));
-      item.appendChild(el('a', { href: '/api/v1/messages/' + id + '/parts/' + encodeURIComponent(part.path), target: '_blank', rel: 'noopener' }, 'open'));
+      item.appendChild(open);
     }
     if (part.children.length) {
       var children = el('ul');
@@ -525,13 +670,34 @@
     return el('pre', {}, text);
   }
 
-  function renderHtml(html) {
+  // Remote content stays blocked (this page's policy applies in the frame) until the user asks:
+  // then the frame is our viewer page with remote images allowed, and the HTML goes in there.
+  function renderHtml(id, html) {
     // No allow-scripts and no allow-same-origin: the message's markup cannot run or reach the API.
     var frame = el('iframe', { className: 'html-body', title: 'HTML body' });
     frame.setAttribute('sandbox', '');
     frame.setAttribute('referrerpolicy', 'no-referrer');
     frame.srcdoc = html;
-    return frame;
+    var remote = el('button', { type: 'button', id: 'load-remote', title: 'remote images; scripts, frames, media and style sheets stay blocked' },
+      'Load remote content');
+    var open = el('button', { type: 'button', id: 'open-html' }, 'Open in a new window');
+    var note = el('span', { className: 'note' }, 'remote content is blocked');
+    var box = el('div', {}, el('div', { className: 'html-tools' }, remote, ' ', open, ' ', note), frame);
+    remote.addEventListener('click', function () {
+      var viewer = el('iframe', { className: 'html-body', title: 'HTML body with remote images', id: 'html-remote' });
+      viewer.addEventListener('load', function () { fillViewer(viewer.contentWindow, html, 'message #' + id); });
+      viewer.src = '/view?remote=1';
+      box.replaceChild(viewer, frame);
+      remote.disabled = true;
+      note.textContent = 'remote images loaded';
+    });
+    open.addEventListener('click', function () {
+      var view = window.open('/view', '_blank');
+      if (view) {
+        whenViewerLoaded(view, function () { fillViewer(view, html, 'message #' + id); });
+      }
+    });
+    return box;
   }
 
   function renderAuth(body) {
@@ -549,11 +715,17 @@
       el('pre', { className: 'authentication-results' }, body.authentication_results || '(none)'));
   }
 
-  function renderRaw(text) {
+  function renderRaw(id, text) {
+    var path = '/api/v1/messages/' + id + '/raw';
+    var save = el('a', { href: path, id: 'download-raw' }, 'download message-' + id + '.eml');
+    save.addEventListener('click', function (event) {
+      event.preventDefault();
+      saveAs(path, 'message-' + id + '.eml');
+    });
     if (text.length <= RAW_SHOWN_MAX) {
-      return el('pre', {}, text);
+      return el('div', {}, el('p', {}, save), el('pre', {}, text));
     }
-    return el('div', {}, el('p', { className: 'note' }, 'The first ' + RAW_SHOWN_MAX + ' characters of ' + text.length + ':'),
+    return el('div', {}, el('p', { className: 'note' }, 'The first ' + RAW_SHOWN_MAX + ' characters of ' + text.length + ' (', save, '):'),
       el('pre', {}, text.slice(0, RAW_SHOWN_MAX)));
   }
 
@@ -586,8 +758,14 @@
     }
     var list = el('ul', { className: 'attachment-list' });
     files.forEach(function (p) {
-      var link = el('a', { href: '/api/v1/messages/' + id + '/parts/' + encodeURIComponent(p.path) }, p.filename || p.path);
-      link.setAttribute('download', p.filename || 'part-' + p.path);
+      var path = '/api/v1/messages/' + id + '/parts/' + encodeURIComponent(p.path);
+      var name = p.filename || 'part-' + p.path;
+      var link = el('a', { href: path, className: 'download-part' }, p.filename || p.path);
+      link.setAttribute('download', name);
+      link.addEventListener('click', function (event) {
+        event.preventDefault();
+        saveAs(path, name);
+      });
       list.appendChild(el('li', { className: 'attachment' }, link, ' ', el('span', { className: 'note' }, size(p.size) + ' · ' + p.content_type)));
     });
     return el('div', {}, el('strong', {}, 'Attachments: '), list);
@@ -611,9 +789,9 @@
       }).catch(function () { clear(document.getElementById('attachments')); });
       fill('mime', mime, function (body) { return renderMime(id, body); });
       fill('text', request(base + '/body/plain', true), renderText);
-      fill('html', request(base + '/body/html', true), renderHtml);
+      fill('html', request(base + '/body/html', true).then(function (html) { return linkedParts(id, html); }), function (html) { return renderHtml(id, html); });
       fill('auth', request(base + '/auth'), renderAuth);
-      fill('raw', request(base + '/raw', true), renderRaw);
+      fill('raw', request(base + '/raw', true), function (text) { return renderRaw(id, text); });
       fill('transcript', request(base + '/transcript'), renderTranscript);
     }).catch(function (error) {
       article.hidden = true;
@@ -632,6 +810,7 @@
   }
 
   initFilters();
+  initTokenForm();
   document.getElementById('delete-all').addEventListener('click', function () {
     if (!window.confirm('Delete every stored message?')) {
       return;
