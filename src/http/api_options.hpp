@@ -41,11 +41,22 @@ struct ApiOptions {
   std::vector<std::string> allowed_hosts;
 };
 
-// The sandbox's rules as the scenario `rules:` list in JSON.
+// What POST /api/v1/rules made of its rule: the rule as GET shows it, or why it was refused.
+struct RuleAdded {
+  std::string json;
+  std::string error;  // set when refused; nothing changed then
+};
+
+// The sandbox's rules as the scenario `rules:` list in JSON, each with its "id" (and
+// "times_left" when it has `times`).
 struct RulesAccess {
   std::function<std::string()> get_json;
   // Replaces the rules; the error text when the list is not valid (nothing changed then).
   std::function<std::optional<std::string>(const std::string& json)> put_json;
+  // Appends one rule (a JSON object).
+  std::function<RuleAdded(const std::string& json)> post_json;
+  // Removes the rule with this id; false when there is none.
+  std::function<bool(std::uint64_t id)> delete_rule;
 };
 
 }  // namespace maildog::http

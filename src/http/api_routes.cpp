@@ -573,6 +573,40 @@ Routed delete_sandbox(const Context& context, const Target&, const Params& param
   return response;
 }
 
+Routed post_rule(const Context& context, const Target&, const Params&, const ApiRequest& request) {
+  if (!context.rules.post_json) {
+    return json_error(404, "this server's rules cannot be changed");
+  }
+  if (json_depth::deeper_than(request.body, json_depth::k_max)) {
+    return json_error(400, "the body nests deeper than " + std::to_string(json_depth::k_max) + " levels");
+  }
+  const Json rule = Json::parse(request.body, nullptr, false);
+  if (rule.is_discarded() || !rule.is_object()) {
+    return json_error(400, "the body must be one rule as a JSON object (an item of the scenario rules: list)");
+  }
+  auto added = context.rules.post_json(request.body);
+  if (!added.error.empty()) {
+    return json_error(400, added.error);
+  }
+  ApiResponse response;
+  response.status = 201;
+  response.body = std::move(added.json);
+  return response;
+}
+
+Routed delete_rule(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  if (!context.rules.delete_rule) {
+    return json_error(404, "this server's rules cannot be changed");
+  }
+  const auto id = parse_id(params.at(0));
+  if (!id || !context.rules.delete_rule(*id)) {
+    return json_error(404, "no rule with id " + params.at(0).substr(0, 40));
+  }
+  ApiResponse response;
+  response.status = 204;
+  return response;
+}
+
 Routed inspector_file(std::string_view content_type, std::string_view content) {
   ApiResponse response;
   response.content_type = content_type;
@@ -626,6 +660,8 @@ const std::vector<Route>& routes() {
       {"GET", {"api", "v1", "sandboxes"}, list_sandboxes},
       {"GET", {"api", "v1", "sandboxes", ":sandbox"}, get_sandbox},
       {"DELETE", {"api", "v1", "sandboxes", ":sandbox"}, delete_sandbox},
+      {"POST", {"api", "v1", "rules"}, post_rule},
+      {"DELETE", {"api", "v1", "rules", ":id"}, delete_rule},
   };
   return k_routes;
 }
@@ -788,7 +824,7 @@ Routed ApiRoutes::handle(const ApiRequest& request) const {
   }
   if (m_options.cors && request.method == "OPTIONS") {
     ApiResponse preflight = json_response(Json::object());
-    preflight.headers.emplace_back("Access-Control-Allow-Methods", "GET, PUT, DELETE, OPTIONS");
+    preflight.headers.emplace_back("Access-Control-Allow-Methods", "GET, PUT, POST, DELETE, OPTIONS");
     preflight.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
     preflight.headers.emplace_back("Access-Control-Max-Age", "600");
     return preflight;

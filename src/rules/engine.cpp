@@ -131,6 +131,42 @@ bool EngineState::over_rate(std::size_t rule_index, const RateLimit& limit, std:
   return over;
 }
 
+bool TimesLeft::try_spend() {
+  unsigned left = m_left.load();
+  while (left > 0) {
+    if (m_left.compare_exchange_weak(left, left - 1)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::shared_ptr<TimesLeft>> fresh_times(const std::vector<Rule>& rules) {
+  std::vector<std::shared_ptr<TimesLeft>> times;
+  for (const Rule& rule : rules) {
+    times.push_back(rule.times ? std::make_shared<TimesLeft>(*rule.times) : nullptr);
+  }
+  return times;
+}
+
+bool EngineState::spend(std::size_t rule_index, const Rule& rule) {
+  if (!rule.times) {
+    return true;
+  }
+  std::shared_ptr<TimesLeft> counter;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_times.size() <= rule_index) {
+      m_times.resize(rule_index + 1);
+    }
+    if (!m_times[rule_index]) {
+      m_times[rule_index] = std::make_shared<TimesLeft>(*rule.times);
+    }
+    counter = m_times[rule_index];
+  }
+  return counter->try_spend();
+}
+
 std::optional<Decision> evaluate(const std::vector<Rule>& rules, const Context& context, EngineState& state) {
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const Rule& rule = rules[i];
@@ -150,6 +186,10 @@ std::optional<Decision> evaluate(const std::vector<Rule>& rules, const Context& 
       continue;
     }
     if (m.rate && !state.over_rate(i, *m.rate, context.now)) {
+      continue;
+    }
+    // Last: a `times` is spent only when everything else holds and the rule answers.
+    if (!state.spend(i, rule)) {
       continue;
     }
     return Decision{rule.reply, rule.fault, i};

@@ -76,6 +76,9 @@ struct Rule {
   Match match;
   std::optional<smtp::Reply> reply;
   std::optional<Fault> fault;
+  // Answers at most this many commands, then no longer matches. Counted per installed rule
+  // set across all its sessions (EngineState), not per session.
+  std::optional<unsigned> times;
   std::size_t source_line = 0;  // 1-based line in the scenario file, for reports
 };
 

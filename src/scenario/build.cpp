@@ -710,6 +710,9 @@ class Builder {
     if (node["fault"].present()) {
       rule.fault = build_fault(node["fault"]);
     }
+    if (node["times"].present()) {
+      rule.times = count_value(node["times"]);  // the schema holds it to integers >= 1
+    }
     if (!node["reply"].present() && !node["fault"].present()) {
       error(node, "a rule needs a reply, a fault, or both (a delay, tarpit or split fault and a reply)");
     }

@@ -213,7 +213,11 @@ rules::Context Protocol::context(rules::Stage stage) const {
 }
 
 std::optional<Output> Protocol::check_rules(rules::Context ctx) {
-  auto decision = rules::evaluate(m_config.rules, ctx, m_rules_state);
+  const bool transaction_stage = ctx.stage == rules::Stage::mail || ctx.stage == rules::Stage::rcpt ||
+                                 ctx.stage == rules::Stage::data || ctx.stage == rules::Stage::end_of_data;
+  auto decision = transaction_stage && m_transaction_rules.rules != nullptr
+                      ? rules::evaluate(*m_transaction_rules.rules, ctx, *m_transaction_rules.state)
+                      : rules::evaluate(m_config.rules, ctx, m_rules_state);
   if (!decision) {
     return std::nullopt;
   }
@@ -486,6 +490,8 @@ Output Protocol::on_mail(const Command& command) {
   transaction.record.mail_from = path.address();
   transaction.record.mail_parameters = path.parameters_text;
   m_transaction = std::move(transaction);
+  // One whole rule set for the transaction, however the rules change while it runs.
+  m_transaction_rules = m_current_rules ? m_current_rules() : RulesInUse{};
   if (auto ruled = check_rules(context(rules::Stage::mail))) {
     if (!ruled->replies.empty() && !ruled->replies.front().positive()) {
       m_transaction.reset();

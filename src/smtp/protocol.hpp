@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,13 @@ struct Output {
   std::function<void(Acceptance::Verdict)> when_kept;
 };
 
+// One installed rule set as the protocol asks it; `owner` keeps the rules and state alive.
+struct RulesInUse {
+  const std::vector<rules::Rule>* rules = nullptr;
+  rules::EngineState* state = nullptr;
+  std::shared_ptr<const void> owner;
+};
+
 struct Peer {
   std::string address;
   std::uint16_t port = 0;
@@ -67,6 +75,11 @@ class Protocol {
   Protocol(const ServerConfig& config, rules::EngineState& rules_state, capture::Capture& capture,
            capture::SessionRecord& record, std::function<std::chrono::microseconds()> now,
            std::function<std::uint64_t()> random);
+
+  // Each MAIL FROM takes the rule set `current` gives for its transaction's stages (mail, rcpt,
+  // data, end of data), so rules replaced while the session is open reach its next message;
+  // connect, HELO, STARTTLS and AUTH keep the constructor's. Without it, every stage does.
+  void follow_rules(std::function<RulesInUse()> current) { m_current_rules = std::move(current); }
 
   Output greeting();
   Output on_line(std::string_view line);  // a complete line without CRLF
@@ -133,6 +146,8 @@ class Protocol {
   capture::SessionRecord& m_record;
   std::function<std::chrono::microseconds()> m_now;
   std::function<std::uint64_t()> m_random;
+  std::function<RulesInUse()> m_current_rules;  // follow_rules()
+  RulesInUse m_transaction_rules;  // taken at MAIL FROM; unset: the constructor's
 
   State m_state = State::connected;
   bool m_tls = false;

@@ -23,10 +23,12 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
-// The configuration sessions start with; set_rules() makes a new one, and each session keeps
-// its own alive until it ends.
+// The configuration sessions start with; set_rules() makes a new one. Each session keeps the one
+// it started with alive until it ends (for connect, HELO, STARTTLS and AUTH rules) and takes the
+// current one at each MAIL FROM.
 struct Generation {
-  explicit Generation(ServerConfig cfg) : config(std::move(cfg)), rules_state(config.seed) {}
+  explicit Generation(ServerConfig cfg, std::vector<std::shared_ptr<rules::TimesLeft>> times = {})
+      : config(std::move(cfg)), rules_state(config.seed, std::move(times)) {}
   ServerConfig config;
   rules::EngineState rules_state;
 };
@@ -89,6 +91,10 @@ struct Server::Impl {
   bool accept_ended = false;
 
   asio::awaitable<void> accept_loop();
+  RulesInUse current_rules() {
+    std::lock_guard lock(mutex);
+    return RulesInUse{&current->config.rules, &current->rules_state, current};
+  }
   void on_session_end(std::list<std::weak_ptr<Session>>::iterator where);
   template <typename Action>
   void for_each_session(Action action);
@@ -116,7 +122,9 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       over_limit = active >= config.limits.connections;
       generation = current;
       session = std::make_shared<Session>(
-          std::move(socket), SessionShared{generation->config, tls, generation->rules_state, capture, generation},
+          std::move(socket),
+          SessionShared{generation->config, tls, generation->rules_state, capture, generation,
+                        [this] { return current_rules(); }},
           over_limit);
       where = sessions.insert(sessions.end(), session);
       ++active;
@@ -216,11 +224,11 @@ void Server::stop(std::chrono::milliseconds grace) {
   impl.threads.clear();
 }
 
-void Server::set_rules(std::vector<rules::Rule> rules) {
+void Server::set_rules(std::vector<rules::Rule> rules, std::vector<std::shared_ptr<rules::TimesLeft>> times) {
   std::lock_guard lock(m_impl->mutex);
   ServerConfig next = m_impl->current->config;
   next.rules = std::move(rules);
-  m_impl->current = std::make_shared<Generation>(std::move(next));
+  m_impl->current = std::make_shared<Generation>(std::move(next), std::move(times));
 }
 
 std::uint16_t Server::port() const { return m_impl->port; }

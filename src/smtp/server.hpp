@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "capture/capture.hpp"
+#include "rules/engine.hpp"
 #include "smtp/server_config.hpp"
 
 namespace maildog::smtp {
@@ -33,9 +35,12 @@ class Server {
   // Idempotent; called by the destructor.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
-  // Sessions that start from now on use `rules` (with fresh rule state: attempt counters and
-  // rates start over); sessions already running keep the set they started with. Thread-safe.
-  void set_rules(std::vector<rules::Rule> rules);
+  // Sessions that start from now on use `rules` (with fresh rule state: draws and rates start
+  // over), and sessions already running use them from their next MAIL FROM (connect, HELO,
+  // STARTTLS and AUTH rules stay those they started with). `times`: the counters of the rules'
+  // `times` (index by index; rules::fresh_times), so a rule kept from the set before keeps what
+  // is left of it; missing ones start full. Thread-safe.
+  void set_rules(std::vector<rules::Rule> rules, std::vector<std::shared_ptr<rules::TimesLeft>> times = {});
 
   std::uint16_t port() const;
   const std::string& host() const;

@@ -58,6 +58,9 @@ Session::Session(tcp::socket socket, SessionShared shared, bool over_connection_
           shared.config, shared.rules, shared.capture, m_record,
           [this] { return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - m_started); },
           [this] { return m_random(); }) {
+  if (shared.current_rules) {
+    m_protocol.follow_rules(shared.current_rules);
+  }
   boost::system::error_code ec;
   auto remote = m_socket.remote_endpoint(ec);
   if (!ec) {

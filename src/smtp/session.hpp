@@ -9,6 +9,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -27,6 +28,7 @@ struct SessionShared {
   rules::EngineState& rules;
   capture::Capture& capture;
   std::shared_ptr<const void> owner;  // keeps `config` and `rules` alive while the session runs
+  std::function<RulesInUse()> current_rules;  // the server's rules now: Protocol::follow_rules
 };
 
 class Session : public std::enable_shared_from_this<Session> {

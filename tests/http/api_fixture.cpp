@@ -133,7 +133,10 @@ http::RulesAccess RulesDouble::access() {
             }
             rules = parsed.dump();
             return std::nullopt;
-          }};
+          },
+          // POST and DELETE of one rule are serve's (tests/serve/test_serve_rules.cpp).
+          [](const std::string&) { return http::RuleAdded{{}, "this double only reads and replaces"}; },
+          [](std::uint64_t) { return false; }};
 }
 
 ApiFixture::ApiFixture(http::ApiOptions options) : store(serve::make_memory_store(0)) {

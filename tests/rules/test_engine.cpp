@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "rules/engine.hpp"
 
 using namespace maildog::rules;
@@ -134,4 +138,59 @@ TEST_CASE("a rate limit holds once more than max events fall in the window", "[r
   REQUIRE(mail_at("a@bulk.test", std::chrono::seconds(70)));
   // At 130 s every earlier event is at least 60 s old: the window is empty again.
   REQUIRE_FALSE(mail_at("a@bulk.test", std::chrono::seconds(130)));
+}
+
+TEST_CASE("times: a rule answers that many commands, then falls through", "[rules][engine][times]") {
+  Rule twice = rcpt_rule("bob@x.test", "451 4.7.1 later");
+  twice.times = 2;
+  std::vector<Rule> rules{twice, rcpt_rule("*", "550 5.1.1 unknown")};
+  EngineState state(1);
+  SECTION("spent only by commands it answers") {
+    // Another recipient falls to rule 2 and spends nothing of rule 1.
+    REQUIRE(evaluate(rules, rcpt_context("alice@x.test"), state)->rule_index == 1);
+    REQUIRE(evaluate(rules, rcpt_context("bob@x.test"), state)->reply->code == 451);
+    REQUIRE(evaluate(rules, rcpt_context("bob@x.test"), state)->reply->code == 451);
+    REQUIRE(evaluate(rules, rcpt_context("bob@x.test"), state)->reply->code == 550);
+  }
+  SECTION("a rule that does not hold for another reason spends nothing") {
+    rules[0].match.attempt = AttemptRange{2, 9};
+    REQUIRE(evaluate(rules, rcpt_context("bob@x.test", 1), state)->rule_index == 1);
+    REQUIRE(evaluate(rules, rcpt_context("bob@x.test", 2), state)->rule_index == 0);
+    REQUIRE(evaluate(rules, rcpt_context("bob@x.test", 2), state)->rule_index == 0);
+    REQUIRE(evaluate(rules, rcpt_context("bob@x.test", 2), state)->rule_index == 1);
+  }
+  SECTION("counters handed in are shared: a second state keeps counting down the same ones") {
+    const auto times = fresh_times(rules);
+    REQUIRE(times[0]->left() == 2);
+    REQUIRE(times[1] == nullptr);
+    EngineState first(1, times);
+    EngineState second(2, times);
+    REQUIRE(evaluate(rules, rcpt_context("bob@x.test"), first)->rule_index == 0);
+    REQUIRE(times[0]->left() == 1);
+    REQUIRE(evaluate(rules, rcpt_context("bob@x.test"), second)->rule_index == 0);
+    REQUIRE(times[0]->left() == 0);
+    REQUIRE(evaluate(rules, rcpt_context("bob@x.test"), first)->rule_index == 1);
+  }
+}
+
+TEST_CASE("times: concurrent evaluations never spend more than there is", "[rules][engine][times]") {
+  Rule five = rcpt_rule("*", "451 4.7.1 later");
+  five.times = 5;
+  const std::vector<Rule> rules{five};
+  EngineState state(1);
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        if (evaluate(rules, rcpt_context("a@x.test"), state)) {
+          ++answered;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  REQUIRE(answered == 5);
 }

@@ -32,3 +32,17 @@ TEST_CASE("rules as JSON: a valid list, brackets inside strings, and a list nest
     CHECK(update.error != "the rules nest deeper than 64 levels");
   }
 }
+
+TEST_CASE("rules as JSON: times is a whole number of at least 1", "[scenario][rules][times]") {
+  const auto twice = parse_rules_json(R"([{"at":"rcpt","reply":"451 4.7.1 later","times":2}, {"at":"rcpt","reply":"550"}])");
+  CHECK(twice.error.empty());
+  REQUIRE(twice.rules.size() == 2);
+  CHECK(twice.rules[0].times == 2U);
+  CHECK_FALSE(twice.rules[1].times);
+  for (const std::string bad : {"0", "-1", "1.5", "\"2\"", "null"}) {
+    INFO(bad);
+    const auto refused = parse_rules_json(R"([{"at":"rcpt","reply":"451 4.7.1 later","times":)" + bad + "}]");
+    CHECK(refused.rules.empty());
+    CHECK(refused.error.find("server.rules[0].times") != std::string::npos);
+  }
+}

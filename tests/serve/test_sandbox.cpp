@@ -1,6 +1,6 @@
 // ServeSandbox in-process over loopback: messages stored before their 250, a failing store
 // answered with 451 4.3.0, sessions handed to the store instead of the capture, and rules
-// changed at runtime for new sessions only; refused attempts of every kind stored after their reply.
+// changed at runtime for new sessions and new transactions; refused attempts of every kind stored after their reply.
 #include <catch2/catch.hpp>
 
 #include <mutex>
@@ -110,21 +110,39 @@ TEST_CASE("a store that cannot keep the message makes it 451 4.3.0", "[serve][sa
   REQUIRE(reply->enhanced->str() == "4.3.0");
 }
 
-TEST_CASE("set_rules applies to new sessions, running sessions keep their rules", "[serve][sandbox]") {
+TEST_CASE("set_rules reaches new sessions and the next transaction of open ones", "[serve][sandbox]") {
   ServeSandbox sandbox(smtp::ServerConfig{}, make_memory_store(0));
   sandbox.start();
   test::SmtpClient before;
   hello(before, sandbox.server().port());
+  REQUIRE(before.command("MAIL FROM:<app@example.test>")->code == 250);
   sandbox.server().set_rules({refuse_rcpt("blocked@inbox.test")});
   REQUIRE(sandbox.server().config().rules.size() == 1);
+  // A transaction keeps the rule set it started with ...
+  REQUIRE(before.command("RCPT TO:<blocked@inbox.test>")->code == 250);
+  REQUIRE(before.command("RSET")->code == 250);
+  // ... and the session's next one takes the new set.
+  REQUIRE(before.command("MAIL FROM:<app@example.test>")->code == 250);
+  auto refused = before.command("RCPT TO:<blocked@inbox.test>");
+  REQUIRE(refused->code == 550);
+  REQUIRE(refused->text() == "Blocked at runtime");
   test::SmtpClient after;
   hello(after, sandbox.server().port());
   REQUIRE(after.command("MAIL FROM:<app@example.test>")->code == 250);
-  auto refused = after.command("RCPT TO:<blocked@inbox.test>");
-  REQUIRE(refused->code == 550);
-  REQUIRE(refused->text() == "Blocked at runtime");
+  REQUIRE(after.command("RCPT TO:<blocked@inbox.test>")->code == 550);
+  // HELO rules stay those of the set current at connect.
+  rules::Rule no_helo;
+  no_helo.at = rules::Stage::helo;
+  no_helo.reply = smtp::make_reply(550, smtp::EnhancedCode{5, 7, 1}, "No HELO today");
+  sandbox.server().set_rules({no_helo});
+  REQUIRE(before.command("RSET")->code == 250);
+  REQUIRE(before.command("EHLO client.test")->code == 250);
   REQUIRE(before.command("MAIL FROM:<app@example.test>")->code == 250);
   REQUIRE(before.command("RCPT TO:<blocked@inbox.test>")->code == 250);
+  test::SmtpClient refused_helo;
+  REQUIRE(refused_helo.connect(sandbox.server().port()));
+  REQUIRE(refused_helo.read_reply()->code == 220);
+  REQUIRE(refused_helo.command("EHLO client.test")->code == 550);
   sandbox.server().set_rules({});
   test::SmtpClient cleared;
   hello(cleared, sandbox.server().port());
