@@ -99,7 +99,7 @@ _maildog_ci() {
       options='--help --json'
       ;;
     serve)
-      options='--help --config --smtp-port --data --keep --keep-refused --bind --smtp-bind --http-bind --http-port --api-token --allowed-host --max-sandboxes --ready-file --print-ready-json'
+      options='--help --config --smtp-port --data --keep --keep-refused --bind --smtp-bind --http-bind --http-port --api-token --allowed-host --ready-file --print-ready-json --max-sandboxes'
       case $prev in
         --config) _maildog_ci_scenarios; return ;;
         --data) _maildog_ci_dirs; return ;;
