@@ -388,3 +388,35 @@ TEST_CASE("serve sandboxes: a sandbox has serve's --config (domains, mailboxes, 
   CHECK(swaks(smtp_port_of(own_rules), "bob@inbox.test", "bob").exit_code == 0);
   CHECK(Json::parse(curl(serve.http_port(), prefix(own_rules) + "rules").body).empty());
 }
+
+TEST_CASE("serve sandboxes: POST and DELETE of one rule under a sandbox's prefix, times counted there only",
+          "[serve][integration][http][sandboxes]") {
+  if (!have("curl")) {
+    return;
+  }
+  ServeProcess serve({"--smtp-port", "0"});
+  INFO(serve.output());
+  REQUIRE(serve.started());
+  const auto counted = create_sandbox(serve.http_port());
+  const auto other = create_sandbox(serve.http_port());
+  const auto added = post_json(serve.http_port(), prefix(counted) + "rules",
+                               R"({"at": "rcpt", "match": {"rcpt": "erin@x.test"}, "reply": "451 4.7.1 try later", "times": 1})");
+  INFO(added.body);
+  REQUIRE(added.status == 201);
+  const auto rule = Json::parse(added.body);
+  CHECK(rule.at("times_left") == 1);
+  CHECK(Json::parse(curl(serve.http_port(), prefix(other) + "rules").body).empty());
+  CHECK(Json::parse(curl(serve.http_port(), "/api/v1/rules").body).empty());
+
+  // The other sandbox and main never see it; in its own, it answers once.
+  CHECK(send_with_client(smtp_port_of(other), "erin@x.test", "other"));
+  CHECK(send_with_client(serve.port(), "erin@x.test", "main"));
+  CHECK_FALSE(send_with_client(smtp_port_of(counted), "erin@x.test", "refused once"));
+  CHECK(send_with_client(smtp_port_of(counted), "erin@x.test", "then accepted"));
+  CHECK(Json::parse(curl(serve.http_port(), prefix(counted) + "rules").body).at(0).at("times_left") == 0);
+
+  const std::string id = std::to_string(rule.at("id").get<std::uint64_t>());
+  check_client_error(curl(serve.http_port(), prefix(other) + "rules/" + id, {"-X", "DELETE"}), 404);
+  CHECK(curl(serve.http_port(), prefix(counted) + "rules/" + id, {"-X", "DELETE"}).status == 204);
+  CHECK(Json::parse(curl(serve.http_port(), prefix(counted) + "rules").body).empty());
+}
