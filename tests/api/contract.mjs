@@ -455,6 +455,8 @@ async function main() {
   contract.expect(`${documentPath}: valid OpenAPI 3.1, every schema compiles as JSON Schema 2020-12`, true);
   checkTheChecker(contract);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "maildog-api-contract-"));
+  // Also when the test is cut short (a signal, a closed stdout): serve_process kills serve first.
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
   try {
     await mainServe(contract, binary, dir);
     await tokenServe(contract, binary, dir);
