@@ -8,6 +8,19 @@ import path from "node:path";
 const k_start_timeout_ms = 20000;
 const k_stop_timeout_ms = 15000;
 
+// Serve processes still running when the test ends, however it ends (an exception, a signal, a
+// closed stdout): killed then, so none outlives the test holding its ports.
+const k_running = new Set();
+process.on("exit", () => {
+  for (const child of k_running) {
+    child.kill("SIGKILL");
+  }
+});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => process.exit(1));
+}
+process.stdout.on("error", () => process.exit(1));  // EPIPE: whoever read the output is gone
+
 export class ServeProcess {
   // args: extra `serve` options; env: extra environment (MAILDOG_API_TOKEN); dir: where the ready file goes.
   static async start(binary, dir, args, env = {}) {
@@ -23,9 +36,15 @@ export class ServeProcess {
 
   constructor(child, readyFile) {
     this.child = child;
+    k_running.add(child);
     this.readyFile = readyFile;
     this.output = "";
-    this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      child.once("exit", (code, signal) => {
+        k_running.delete(child);
+        resolve({ code, signal });
+      }),
+    );
     child.stdout.setEncoding("utf8").on("data", (text) => (this.output += text));
     child.stderr.setEncoding("utf8").on("data", (text) => (this.output += text));
   }
