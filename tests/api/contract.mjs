@@ -136,6 +136,8 @@ async function exerciseServer(contract, port) {
   await get("GET /assets/{file}", "/assets/inspector.css", 200);
   await get("GET /assets/{file}", "/assets/inspector.js", 200);
   await get("GET /assets/{file}", "/assets/nothing.txt", 404);
+  await get("GET /view", "/view", 200);
+  await get("GET /view", "/view?remote=1", 200);
   const health = await get("GET /healthz", "/healthz", 200);
   contract.expect("/healthz without a server token shows the message count (2)", health?.json?.messages === 2, JSON.stringify(health?.json));
   const ready = await get("GET /readyz", "/readyz", 200);
@@ -185,6 +187,7 @@ async function exerciseData(contract, port, base) {
   await get("/api/v1/messages/{id}/parts/{path}", `/api/v1/messages/${id}/parts/9.9`, 404);
   await get("/api/v1/messages/{id}/body/{subtype}", `/api/v1/messages/${id}/body/plain`, 200);
   await get("/api/v1/messages/{id}/body/{subtype}", `/api/v1/messages/${id}/body/html`, 200);
+  await get("/api/v1/messages/{id}/body/{subtype}", `/api/v1/messages/${id}/body/html?remote=1`, 200);
   await get("/api/v1/messages/{id}/body/{subtype}", `/api/v1/messages/${id}/body/rtf`, 404);
   await get("/api/v1/messages/{id}/body/{subtype}", "/api/v1/messages/999999/body/plain", 404);
 
