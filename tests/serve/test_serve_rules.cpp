@@ -53,7 +53,7 @@ void require_json_error(const HttpReply& reply, int status) {
 
 }  // namespace
 
-TEST_CASE("serve: times 2 with 451 fails twice across connections, then accepts; GET shows times_left",
+TEST_CASE("serve: times 2 with 451 fails twice across connections, then accepts, and GET shows times_left",
           "[serve][integration][rules][times]") {
   if (!have("curl")) {
     return;
