@@ -53,5 +53,5 @@ fi
 echo "tests/clients/node: $("$node" --version), maildog-ci $("$binary" --version | head -1)"
 cd "$client"
 export MAILDOG_CI=$binary
-unset MAILDOG_SERVE_URL MAILDOG_API_TOKEN
+unset MAILDOG_SERVE_URL MAILDOG_API_TOKEN MAILDOG_CONFIG
 exec "$node" --test "${files[@]}"
