@@ -101,6 +101,7 @@ complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l http-bind -x -d
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l http-port -x -d 'HTTP API and inspector port'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l api-token -x -d 'Bearer token the HTTP API requires'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l allowed-host -x -d 'Also serve HTTP requests with this Host'
+complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l max-sandboxes -x -d 'Sandboxes the API may have at once'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l ready-file -r -F -d 'Write the ready JSON line here once listening'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l print-ready-json -d 'Print the ready JSON line first on stdout'
 

@@ -23,12 +23,14 @@
 #include "cli/serve_ready.hpp"
 #include "cli/serve_rules.hpp"
 #include "http/api_server.hpp"
+#include "http/sandbox_registry.hpp"
 #include "runner/sender_checks.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/rules_json.hpp"
 #include "serve/attempt_keys.hpp"
 #include "serve/kept_authority.hpp"
 #include "serve/sandbox.hpp"
+#include "smtp/io_threads.hpp"
 
 namespace maildog::cli {
 
@@ -53,6 +55,7 @@ struct ServeSettings {
   std::uint16_t http_port = k_default_http_port;
   std::string api_token;  // --api-token, else MAILDOG_API_TOKEN; empty: no token
   std::vector<std::string> allowed_hosts;  // --allowed-host, and MAILDOG_ALLOWED_HOSTS (comma-separated)
+  std::size_t max_sandboxes = http::k_max_sandboxes_default;  // --max-sandboxes: POST /api/v1/sandboxes beyond gets 429
   std::string ready_file;         // --ready-file: the ready document, once both listeners accept
   bool print_ready_json = false;  // --print-ready-json: the ready document as stdout's first line
 };
@@ -286,6 +289,13 @@ int serve(ServeSettings settings) {
   }
   reuse_freed_memory();
   const StopSignals stop_signals;
+  // The main sandbox and every one POST /api/v1/sandboxes makes listen on these threads.
+  const auto io = std::make_shared<smtp::IoThreads>(config->threads);
+  // What a sandbox gets: serve's configuration (TLS identity included) on a free port.
+  smtp::ServerConfig sandbox_config = *config;
+  sandbox_config.port = 0;
+  const std::optional<std::string> ca_file =
+      authority ? std::optional<std::string>(std::filesystem::absolute(authority->ca_file()).string()) : std::nullopt;
   auto store = settings.data_dir.empty()
                    ? serve::make_memory_store(settings.keep, settings.keep_refused)
                    : serve::make_sqlite_store(settings.data_dir, settings.keep, settings.keep_refused);
@@ -295,8 +305,29 @@ int serve(ServeSettings settings) {
   LinePrinter printer(std::cout);  // outlives the sandbox: the last messages' lines are written
   serve::ServeSandbox sandbox(std::move(*config), std::move(store),
                               [&printer](const serve::StoredMessage& message) { print_stored(message, printer); },
-                              [&printer](const serve::StoredAttempt& attempt) { print_refused(attempt, printer); });
+                              [&printer](const serve::StoredAttempt& attempt) { print_refused(attempt, printer); },
+                              io);
   sandbox.start();
+  // Sandboxes keep their mail in memory only, whatever --data says; --keep applies to each.
+  // Their rules: the request's, else the config's.
+  const std::string config_rules =
+      settings.config_path.empty() ? std::string("[]") : scenario::server_rules_json(settings.config_path);
+  http::SandboxRegistry sandboxes(
+      [&settings, sandbox_config, io, ca_file, config_rules](const std::optional<std::string>& rules_json)
+          -> std::variant<http::SandboxRegistry::Made, std::string> {
+        http::SandboxRegistry::Made made;
+        made.sandbox = std::make_unique<serve::ServeSandbox>(
+            sandbox_config, serve::make_memory_store(settings.keep, settings.keep_refused), serve::ServeSandbox::Listener(),
+            serve::ServeSandbox::AttemptListener(), io);
+        try {
+          made.rules = rules_access(*made.sandbox, rules_json.value_or(config_rules));
+        } catch (const std::invalid_argument& error) {
+          return std::string(error.what());
+        }
+        made.ca_file = ca_file;
+        return made;
+      },
+      settings.max_sandboxes);
   http::ApiOptions api_options;
   api_options.bind = http_bind->address;
   api_options.port = settings.http_port;
@@ -317,7 +348,7 @@ int serve(ServeSettings settings) {
     sandbox.stop(k_stop_grace);
     return k_exit_invalid;
   }
-  http::ApiServer api(sandbox.store(), std::move(rules), api_options);
+  http::ApiServer api(sandbox.store(), std::move(rules), api_options, &sandboxes);
   try {
     api.start();
   } catch (...) {
@@ -384,6 +415,7 @@ int serve(ServeSettings settings) {
   printer.print(std::string(stop_signal == SIGINT ? "SIGINT" : "SIGTERM") +
                 ": finishing transactions in flight, then stopping\n");
   sandbox.stop(k_stop_grace);
+  sandboxes.stop_all();
   api.stop();
   return k_exit_passed;
 }
@@ -444,6 +476,10 @@ Command add_serve_command(CLI::App& app) {
                       "Without a token, also serve HTTP requests whose Host is NAME (repeatable; also\n"
                       "MAILDOG_ALLOWED_HOSTS=a,b), e.g. a compose service name")
       ->type_name("NAME");
+  command->add_option("--max-sandboxes", settings->max_sandboxes,
+                      "Sandboxes POST /api/v1/sandboxes may have at once (memory only, each on its\n"
+                      "own SMTP port); beyond, 429")
+      ->capture_default_str();
   command->add_option("--ready-file", settings->ready_file,
                       "Once SMTP and HTTP accept, write PATH atomically with one JSON line: {\"smtp\":\n"
                       "{\"host\",\"port\"}, \"http\": {\"url\"}, \"ca_file\", \"pid\", \"version\"}; removed on exit")

@@ -10,6 +10,7 @@
 #include "http/attempt_json.hpp"
 #include "http/inspector_assets.hpp"
 #include "http/message_json.hpp"
+#include "http/sandbox_registry.hpp"
 #include "http/target.hpp"
 #include "mime/mime.hpp"
 
@@ -17,11 +18,14 @@ namespace maildog::http {
 
 namespace {
 
+// What a request works on: serve's main sandbox, or the one its /api/v1/sandboxes/{id}/ prefix names.
 struct Context {
   serve::MessageStore& store;
   const RulesAccess& rules;
   const ApiOptions& options;
-  bool stopping = false;  // serve is shutting down
+  bool stopping;                        // serve is shutting down
+  std::shared_ptr<ApiSandbox> sandbox;  // null: the main sandbox
+  SandboxRegistry* sandboxes;           // null: no sandboxes routes
 };
 
 // The path's ":name" segments in order, e.g. the message id and the part path.
@@ -463,7 +467,7 @@ Routed wait_message(const Context& context, const Target& target, const Params&,
     timeout = *parsed;
   }
   query->limit = 1;
-  return WaitPlan{*query, attempt_query, std::min(timeout, context.options.max_wait)};
+  return WaitPlan{*query, attempt_query, std::min(timeout, context.options.max_wait), context.sandbox};
 }
 
 Routed get_rules(const Context& context, const Target&, const Params&, const ApiRequest&) {
@@ -490,6 +494,83 @@ Routed put_rules(const Context& context, const Target& target, const Params& par
     return json_error(400, *error);
   }
   return get_rules(context, target, params, request);
+}
+
+// Where a client connects: a listener on every address is reached on loopback from here.
+std::string connectable_host(const std::string& bound) {
+  if (bound == "0.0.0.0") {
+    return "127.0.0.1";
+  }
+  return bound == "::" ? "::1" : bound;
+}
+
+// A sandbox as POST, GET and the list show it; its URL names this server as the request did.
+Json sandbox_json(const ApiSandbox& sandbox, const ApiRequest& request) {
+  const auto& server = sandbox.sandbox->server();
+  return {{"id", sandbox.id},
+          {"name", sandbox.name},
+          {"smtp", {{"host", connectable_host(server.host())}, {"port", server.port()}}},
+          {"url", "http://" + std::string(ascii::trim(request.host)) + "/api/v1/sandboxes/" + sandbox.id + "/"},
+          {"ca_file", sandbox.ca_file ? Json(*sandbox.ca_file) : Json(nullptr)}};
+}
+
+// Optional body: {"rules": [...], "name": "..."}; anything else is a client's mistake.
+Routed create_sandbox(const Context& context, const Target&, const Params&, const ApiRequest& request) {
+  if (context.sandboxes == nullptr) {
+    return json_error(404, "this server makes no sandboxes");
+  }
+  std::optional<std::string> rules;
+  std::string name;
+  if (!ascii::trim(request.body).empty()) {
+    if (json_depth::deeper_than(request.body, json_depth::k_max)) {
+      return json_error(400, "the body nests deeper than " + std::to_string(json_depth::k_max) + " levels");
+    }
+    const Json body = Json::parse(request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return json_error(400, "the body must be a JSON object: {\"rules\": [...], \"name\": \"...\"} (both optional)");
+    }
+    for (const auto& [key, value] : body.items()) {
+      if (key == "rules" && value.is_array()) {
+        rules = value.dump();
+      } else if (key == "name" && value.is_string()) {
+        name = value.get<std::string>();
+      } else if (key == "rules" || key == "name") {
+        return json_error(400, key == "rules" ? "rules must be a JSON array of rules (the scenario rules: list)"
+                                              : "name must be a string");
+      } else {
+        return json_error(400, "unknown field \"" + key.substr(0, 64) + "\" (a sandbox takes rules and name)");
+      }
+    }
+  }
+  auto created = context.sandboxes->create(rules, std::move(name));
+  if (!created.sandbox) {
+    return json_error(created.status, created.error);
+  }
+  return json_response(sandbox_json(*created.sandbox, request), 201);
+}
+
+Routed list_sandboxes(const Context& context, const Target&, const Params&, const ApiRequest& request) {
+  Json sandboxes = Json::array();
+  if (context.sandboxes != nullptr) {
+    for (const auto& sandbox : context.sandboxes->list()) {
+      sandboxes.push_back(sandbox_json(*sandbox, request));
+    }
+  }
+  return json_response({{"sandboxes", sandboxes}});
+}
+
+Routed get_sandbox(const Context& context, const Target&, const Params& params, const ApiRequest& request) {
+  const auto sandbox = context.sandboxes != nullptr ? context.sandboxes->find(params.at(0)) : nullptr;
+  return sandbox ? json_response(sandbox_json(*sandbox, request)) : json_error(404, "no sandbox " + params.at(0));
+}
+
+Routed delete_sandbox(const Context& context, const Target&, const Params& params, const ApiRequest&) {
+  if (context.sandboxes == nullptr || !context.sandboxes->remove(params.at(0))) {
+    return json_error(404, "no sandbox " + params.at(0));
+  }
+  ApiResponse response;
+  response.status = 204;
+  return response;
 }
 
 Routed post_rule(const Context& context, const Target&, const Params&, const ApiRequest& request) {
@@ -575,6 +656,10 @@ const std::vector<Route>& routes() {
       {"GET", {"api", "v1", "wait"}, wait_message},
       {"GET", {"api", "v1", "rules"}, get_rules},
       {"PUT", {"api", "v1", "rules"}, put_rules},
+      {"POST", {"api", "v1", "sandboxes"}, create_sandbox},
+      {"GET", {"api", "v1", "sandboxes"}, list_sandboxes},
+      {"GET", {"api", "v1", "sandboxes", ":sandbox"}, get_sandbox},
+      {"DELETE", {"api", "v1", "sandboxes", ":sandbox"}, delete_sandbox},
       {"POST", {"api", "v1", "rules"}, post_rule},
       {"DELETE", {"api", "v1", "rules", ":id"}, delete_rule},
   };
@@ -594,6 +679,28 @@ std::optional<Params> match(const Route& route, const std::vector<std::string>& 
     }
   }
   return params;
+}
+
+// The routes a sandbox has under its prefix: every /api/v1 route but the sandboxes' own.
+bool per_sandbox(const Route& route) {
+  return route.pattern.size() > 2 && route.pattern[0] == "api" && route.pattern[1] == "v1" &&
+         route.pattern[2] != "sandboxes";
+}
+
+// "/api/v1/sandboxes/s1/messages/3" -> "s1" and api, v1, messages, 3; nothing without the prefix.
+std::optional<std::pair<std::string, std::vector<std::string>>> sandbox_prefix(const std::vector<std::string>& segments) {
+  if (segments.size() < 5 || segments[0] != "api" || segments[1] != "v1" || segments[2] != "sandboxes") {
+    return std::nullopt;
+  }
+  std::vector<std::string> rest{"api", "v1"};
+  rest.insert(rest.end(), segments.begin() + 4, segments.end());
+  return std::make_pair(segments[3], std::move(rest));
+}
+
+ApiResponse token_required() {
+  ApiResponse response = json_error(401, "a valid bearer token is required (Authorization: Bearer ...)");
+  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"maildog-ci\"");
+  return response;
 }
 
 // RFC 6750 2.1: "Authorization: Bearer <token>", the scheme without case.
@@ -704,8 +811,8 @@ bool same_token(std::string_view given, std::string_view expected) {
 
 ApiResponse json_error(unsigned status, const std::string& text) { return json_response({{"error", text}}, status); }
 
-ApiRoutes::ApiRoutes(serve::MessageStore& store, RulesAccess rules, ApiOptions options)
-    : m_store(store), m_rules(std::move(rules)), m_options(std::move(options)) {}
+ApiRoutes::ApiRoutes(serve::MessageStore& store, RulesAccess rules, ApiOptions options, SandboxRegistry* sandboxes)
+    : m_store(store), m_rules(std::move(rules)), m_options(std::move(options)), m_sandboxes(sandboxes) {}
 
 Routed ApiRoutes::handle(const ApiRequest& request) const {
   const auto target = parse_target(request.target);
@@ -722,10 +829,27 @@ Routed ApiRoutes::handle(const ApiRequest& request) const {
     preflight.headers.emplace_back("Access-Control-Max-Age", "600");
     return preflight;
   }
-  const Context context{m_store, m_rules, m_options, m_stopping->load()};
+  // A sandbox's prefix: the same routes on its store and rules (one table for both).
+  auto prefixed = sandbox_prefix(target->segments);
+  std::shared_ptr<ApiSandbox> sandbox;
+  if (prefixed) {
+    if (!authorized(m_options, request.authorization)) {
+      return token_required();
+    }
+    sandbox = m_sandboxes != nullptr ? m_sandboxes->find(prefixed->first) : nullptr;
+    if (!sandbox) {
+      return json_error(404, "no sandbox " + prefixed->first.substr(0, 64));
+    }
+  }
+  const Context context = sandbox ? Context{sandbox->store(), sandbox->rules, m_options, m_stopping->load(), sandbox, m_sandboxes}
+                                  : Context{m_store, m_rules, m_options, m_stopping->load(), nullptr, m_sandboxes};
+  const auto& segments = prefixed ? prefixed->second : target->segments;
   std::string allowed;
   for (const Route& route : routes()) {
-    auto params = match(route, target->segments);
+    if (prefixed && !per_sandbox(route)) {
+      continue;
+    }
+    auto params = match(route, segments);
     if (!params) {
       continue;
     }
@@ -734,9 +858,7 @@ Routed ApiRoutes::handle(const ApiRequest& request) const {
       continue;
     }
     if (route.needs_token && !authorized(m_options, request.authorization)) {
-      ApiResponse response = json_error(401, "a valid bearer token is required (Authorization: Bearer ...)");
-      response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"maildog-ci\"");
-      return response;
+      return token_required();
     }
     return route.handler(context, *target, *params, request);
   }
@@ -748,12 +870,19 @@ Routed ApiRoutes::handle(const ApiRequest& request) const {
   return json_error(404, "no such resource: " + request.target.substr(0, request.target.find('?')));
 }
 
+serve::MessageStore& ApiRoutes::store_of(const WaitPlan& plan) const {
+  return plan.sandbox ? plan.sandbox->store() : m_store;
+}
+
 std::optional<ApiResponse> ApiRoutes::poll(const WaitPlan& plan) const {
+  if (plan.sandbox && plan.sandbox->removed) {
+    return json_error(410, "sandbox " + plan.sandbox->id + " was deleted while waiting");
+  }
   if (plan.attempt_query) {
-    const auto attempts = m_store.find_attempts(*plan.attempt_query);
+    const auto attempts = store_of(plan).find_attempts(*plan.attempt_query);
     return attempts.empty() ? std::nullopt : std::optional(json_response(attempt_summary(attempts.front())));
   }
-  const auto found = m_store.find(plan.query);
+  const auto found = store_of(plan).find(plan.query);
   if (found.empty()) {
     return std::nullopt;
   }

@@ -17,6 +17,9 @@
 
 namespace maildog::http {
 
+class SandboxRegistry;
+struct ApiSandbox;
+
 struct ApiRequest {
   std::string method;  // "GET", "PUT", ...
   std::string target;  // origin form: "/api/v1/messages?to=a"
@@ -41,6 +44,8 @@ struct WaitPlan {
   // an attempt, and answers with its summary.
   std::optional<serve::AttemptQuery> attempt_query;
   std::chrono::milliseconds timeout{0};
+  // Which store the wait watches: a sandbox's (held while waiting), none for serve's main one.
+  std::shared_ptr<ApiSandbox> sandbox;
 };
 
 using Routed = std::variant<ApiResponse, WaitPlan>;
@@ -49,12 +54,16 @@ ApiResponse json_error(unsigned status, const std::string& text);
 
 class ApiRoutes {
  public:
-  ApiRoutes(serve::MessageStore& store, RulesAccess rules, ApiOptions options);
+  // `sandboxes`: POST/GET/DELETE /api/v1/sandboxes and the /api/v1/sandboxes/{id}/... routes
+  // (without it those answer 404).
+  ApiRoutes(serve::MessageStore& store, RulesAccess rules, ApiOptions options, SandboxRegistry* sandboxes = nullptr);
 
   Routed handle(const ApiRequest& request) const;
   // One look at the store for a plan: the summary when a message matches.
   std::optional<ApiResponse> poll(const WaitPlan& plan) const;
   ApiResponse wait_timed_out(const WaitPlan& plan) const;
+  // The store a plan watches: its sandbox's, or the main one.
+  serve::MessageStore& store_of(const WaitPlan& plan) const;
   // CORS headers when enabled; every response passes through here.
   void finish(ApiResponse& response) const;
 
@@ -67,6 +76,7 @@ class ApiRoutes {
   RulesAccess m_rules;
   ApiOptions m_options;
   std::shared_ptr<std::atomic<bool>> m_stopping = std::make_shared<std::atomic<bool>>(false);
+  SandboxRegistry* m_sandboxes;
 };
 
 // Whether `host` (a Host field value, port optional) names this server: the bound address,

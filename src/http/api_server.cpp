@@ -192,8 +192,8 @@ asio::awaitable<bool> Connection::send(ApiResponse response, unsigned version, b
 }  // namespace
 
 struct ApiServer::Impl {
-  Impl(serve::MessageStore& store, RulesAccess rules, ApiOptions options)
-      : routes(store, std::move(rules), std::move(options)), accept_strand(asio::make_strand(io)), acceptor(io) {}
+  Impl(serve::MessageStore& store, RulesAccess rules, ApiOptions options, SandboxRegistry* sandboxes)
+      : routes(store, std::move(rules), std::move(options), sandboxes), accept_strand(asio::make_strand(io)), acceptor(io) {}
 
   ApiRoutes routes;
   asio::io_context io;
@@ -249,8 +249,8 @@ void ApiServer::Impl::on_connection_end(std::list<std::weak_ptr<Connection>>::it
   connections_done.notify_all();
 }
 
-ApiServer::ApiServer(serve::MessageStore& store, RulesAccess rules, ApiOptions options)
-    : m_impl(std::make_unique<Impl>(store, std::move(rules), std::move(options))) {}
+ApiServer::ApiServer(serve::MessageStore& store, RulesAccess rules, ApiOptions options, SandboxRegistry* sandboxes)
+    : m_impl(std::make_unique<Impl>(store, std::move(rules), std::move(options), sandboxes)) {}
 
 ApiServer::~ApiServer() { stop(); }
 

@@ -11,9 +11,13 @@
 
 namespace maildog::http {
 
+class SandboxRegistry;
+
 class ApiServer {
  public:
-  ApiServer(serve::MessageStore& store, RulesAccess rules, ApiOptions options = {});
+  // `sandboxes`: serves /api/v1/sandboxes and the routes under their prefixes (see ApiRoutes).
+  ApiServer(serve::MessageStore& store, RulesAccess rules, ApiOptions options = {},
+            SandboxRegistry* sandboxes = nullptr);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

@@ -21,7 +21,7 @@ std::string what(const std::exception_ptr& error) {
 }  // namespace
 
 ServeSandbox::ServeSandbox(smtp::ServerConfig config, std::unique_ptr<MessageStore> store, Listener on_stored,
-                           AttemptListener on_refused)
+                           AttemptListener on_refused, std::shared_ptr<smtp::IoThreads> io)
     : m_store(std::move(store)), m_on_stored(std::move(on_stored)), m_on_refused(std::move(on_refused)) {
   if (auto newest = m_store->sessions(1); !newest.empty()) {
     m_session_base = newest.front().id;
@@ -33,7 +33,7 @@ ServeSandbox::ServeSandbox(smtp::ServerConfig config, std::unique_ptr<MessageSto
   config.on_attempt_refused = [this](const capture::SessionRecord& session, const smtp::RefusedAttempt& refused) {
     keep_refused(session, refused);
   };
-  m_server = std::make_unique<smtp::Server>(std::move(config));
+  m_server = std::make_unique<smtp::Server>(std::move(config), std::move(io));
   m_server->capture().hand_off_sessions([this](capture::SessionRecord session) { keep_closed_session(session); });
 }
 

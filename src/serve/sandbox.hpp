@@ -22,8 +22,9 @@ class ServeSandbox {
   // session's with the memory store); `on_refused` of each refused attempt once it is stored,
   // and of each partly refused message once it is (id 0, message_id set); either may be empty.
   // `config.on_accepted`, `config.on_attempt_refused` and the capture's session hand-off are set here.
+  // `io`: the I/O threads the server runs on (serve's, shared by its sandboxes); none: its own.
   ServeSandbox(smtp::ServerConfig config, std::unique_ptr<MessageStore> store, Listener on_stored = {},
-               AttemptListener on_refused = {});
+               AttemptListener on_refused = {}, std::shared_ptr<smtp::IoThreads> io = nullptr);
   ~ServeSandbox();
   ServeSandbox(const ServeSandbox&) = delete;
   ServeSandbox& operator=(const ServeSandbox&) = delete;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "smtp/io_threads.hpp"
 #include "smtp/session.hpp"
 #include "smtp/tls.hpp"
 
@@ -38,14 +39,23 @@ std::vector<std::unique_ptr<boost::asio::io_context>> make_contexts(unsigned thr
   }
   return contexts;
 }
+std::vector<boost::asio::io_context*> pointers_to(const std::vector<std::unique_ptr<boost::asio::io_context>>& owned) {
+  std::vector<boost::asio::io_context*> contexts;
+  for (const auto& context : owned) {
+    contexts.push_back(context.get());
+  }
+  return contexts;
+}
 }  // namespace
 
 struct Server::Impl {
-  explicit Impl(ServerConfig cfg)
+  Impl(ServerConfig cfg, std::shared_ptr<IoThreads> io)
       : first(std::make_shared<Generation>(std::move(cfg))),
         current(first),
         config(first->config),
-        contexts(make_contexts(config.threads)),
+        shared_io(std::move(io)),
+        owned_contexts(shared_io ? decltype(owned_contexts)() : make_contexts(config.threads)),
+        contexts(shared_io ? shared_io->contexts() : pointers_to(owned_contexts)),
         tls(make_server_tls_context(config)),
         accept_strand(asio::make_strand(*contexts.front())),
         acceptor(*contexts.front()) {}
@@ -56,7 +66,10 @@ struct Server::Impl {
   // One io_context per thread, and each session on one of them (round robin), so no thread
   // hands a session's work to another: with one context shared by two threads every completion
   // woke the other thread, and intake ran at 0.6x. A session needs no strand on its context.
-  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  // Either shared (`shared_io`, run by its threads) or the server's own (`owned_contexts`).
+  std::shared_ptr<IoThreads> shared_io;
+  std::vector<std::unique_ptr<asio::io_context>> owned_contexts;
+  std::vector<asio::io_context*> contexts;
   asio::ssl::context tls;
   capture::Capture capture;
   // The accept loop and stop()'s close of the acceptor run here (on the first context).
@@ -73,6 +86,9 @@ struct Server::Impl {
   mutable std::condition_variable sessions_done;
   std::list<std::weak_ptr<Session>> sessions;
   std::size_t active = 0;
+  // The accept loop has returned: on shared threads, stop() waits for it before the acceptor
+  // and the strand it uses can go.
+  bool accept_ended = false;
 
   asio::awaitable<void> accept_loop();
   RulesInUse current_rules() {
@@ -123,8 +139,8 @@ void Server::Impl::on_session_end(std::list<std::weak_ptr<Session>>::iterator wh
     std::lock_guard lock(mutex);
     sessions.erase(where);
     --active;
+    sessions_done.notify_all();  // under the lock: stop() may return, and the server go, right after
   }
-  sessions_done.notify_all();
 }
 
 template <typename Action>
@@ -144,7 +160,8 @@ void Server::Impl::for_each_session(Action action) {
   }
 }
 
-Server::Server(ServerConfig config) : m_impl(std::make_unique<Impl>(std::move(config))) {}
+Server::Server(ServerConfig config, std::shared_ptr<IoThreads> io)
+    : m_impl(std::make_unique<Impl>(std::move(config), std::move(io))) {}
 
 Server::~Server() { stop(std::chrono::seconds(1)); }
 
@@ -160,7 +177,14 @@ void Server::start() {
   impl.acceptor.listen(asio::socket_base::max_listen_connections);
   impl.port = impl.acceptor.local_endpoint().port();
   impl.started = true;
-  asio::co_spawn(impl.accept_strand, impl.accept_loop(), [](std::exception_ptr) {});
+  asio::co_spawn(impl.accept_strand, impl.accept_loop(), [&impl](std::exception_ptr) {
+    std::lock_guard lock(impl.mutex);
+    impl.accept_ended = true;
+    impl.sessions_done.notify_all();
+  });
+  if (impl.shared_io) {
+    return;  // its threads already run the contexts
+  }
   for (auto& context : impl.contexts) {
     impl.keep_running.push_back(asio::make_work_guard(*context));
     impl.threads.emplace_back([&context = *context] { context.run(); });
@@ -185,7 +209,10 @@ void Server::stop(std::chrono::milliseconds grace) {
   impl.for_each_session([](Session& session) { session.force_close(); });
   {
     std::unique_lock lock(impl.mutex);
-    impl.sessions_done.wait(lock, [&impl] { return impl.active == 0; });
+    impl.sessions_done.wait(lock, [&impl] { return impl.active == 0 && impl.accept_ended; });
+  }
+  if (impl.shared_io) {
+    return;  // the contexts go on serving other servers
   }
   impl.keep_running.clear();
   for (auto& context : impl.contexts) {

@@ -16,9 +16,13 @@
 
 namespace maildog::smtp {
 
+class IoThreads;
+
 class Server {
  public:
-  explicit Server(ServerConfig config);
+  // With `io`, sessions and the accept loop run on those shared threads (serve's sandboxes)
+  // and `config.threads` is ignored; without, the server starts and joins threads of its own.
+  explicit Server(ServerConfig config, std::shared_ptr<IoThreads> io = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -139,11 +139,12 @@ http::RulesAccess RulesDouble::access() {
           [](std::uint64_t) { return false; }};
 }
 
-ApiFixture::ApiFixture(http::ApiOptions options) : store(serve::make_memory_store(0)) {
+ApiFixture::ApiFixture(http::ApiOptions options, http::SandboxRegistry* sandboxes)
+    : store(serve::make_memory_store(0)) {
   store->put_session(finished_session(1));
   multipart_id = store->add(multipart_message(1));
   plain_id = store->add(plain_message(1, "news@inbox.test", "Weekly digest"));
-  server = std::make_unique<http::ApiServer>(*store, rules.access(), std::move(options));
+  server = std::make_unique<http::ApiServer>(*store, rules.access(), std::move(options), sandboxes);
   server->start();
 }
 

@@ -37,7 +37,8 @@ struct RulesDouble {
 
 class ApiFixture {
  public:
-  explicit ApiFixture(http::ApiOptions options = {});
+  // `sandboxes`: served as POST/GET/DELETE /api/v1/sandboxes and the routes under their prefix.
+  explicit ApiFixture(http::ApiOptions options = {}, http::SandboxRegistry* sandboxes = nullptr);
   ~ApiFixture();
 
   std::string url(const std::string& path) const;

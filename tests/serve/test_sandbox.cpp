@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "serve/sandbox.hpp"
+#include "smtp/io_threads.hpp"
 #include "support/smtp_client.hpp"
 
 using namespace maildog;
@@ -369,4 +370,38 @@ TEST_CASE("faults that cut a session are attempts: a disconnect at RCPT and a 42
     CHECK(attempt.fault == "close_421");
     CHECK_FALSE(attempt.transaction);
   }
+}
+
+// serve's sandboxes share one smtp::IoThreads: stopping and destroying one, with a session
+// open, leaves the threads serving the others (the stop waits for its accept loop and sessions
+// on threads it does not own), and its port is closed.
+TEST_CASE("sandboxes on shared I/O threads stop one by one", "[serve][sandbox][io_threads]") {
+  auto io = std::make_shared<smtp::IoThreads>(2);
+  smtp::ServerConfig config;
+  auto staying = std::make_unique<ServeSandbox>(config, make_memory_store(0), ServeSandbox::Listener(),
+                                                ServeSandbox::AttemptListener(), io);
+  staying->start();
+  for (int round = 0; round < 5; ++round) {
+    auto leaving = std::make_unique<ServeSandbox>(config, make_memory_store(0), ServeSandbox::Listener(),
+                                                  ServeSandbox::AttemptListener(), io);
+    leaving->start();
+    const std::uint16_t port = leaving->server().port();
+    test::SmtpClient open;
+    hello(open, port);
+    CHECK(deliver(open, "user@inbox.test")->code == 250);
+    CHECK(leaving->store().size() == 1);
+    leaving->stop(1s);
+    const auto goodbye = open.read_reply();
+    REQUIRE(goodbye);
+    CHECK(goodbye->code == 421);
+    leaving.reset();
+    test::SmtpClient refused;
+    CHECK_FALSE(refused.connect(port));
+
+    test::SmtpClient client;
+    hello(client, staying->server().port());
+    CHECK(deliver(client, "user@inbox.test")->code == 250);
+  }
+  CHECK(staying->store().size() == 5);
+  staying->stop(1s);
 }
