@@ -233,7 +233,7 @@ export interface MaildogBox extends Sandbox {
 export interface StartOptions {
   /** The maildog-ci executable (default: $MAILDOG_CI, then PATH). */
   binary?: string;
-  /** A --config file: server: settings (TLS, AUTH, mailboxes, rules) for every sandbox. */
+  /** A --config file: server: settings (TLS, AUTH, mailboxes, rules) for every sandbox (default: $MAILDOG_CONFIG). */
   config?: string;
   /** More `serve` options, e.g. ["--keep", "100"]. */
   args?: string[];

@@ -26,6 +26,7 @@ skip() {  # skip WHY: a skip here, a failure in CI
 }
 
 [[ -x $binary ]] || { echo "FAILED: no maildog-ci at $binary"; exit 1; }
+binary=$(realpath "$binary")  # the tests run in clients/node
 command -v "$node" >/dev/null || skip "$node is not installed (ci/packages.txt: nodejs, test set)"
 command -v npm >/dev/null || skip "npm is not installed (ci/packages.txt: npm, test set)"
 major=$("$node" -p 'process.versions.node.split(".")[0]')
@@ -53,5 +54,5 @@ fi
 echo "tests/clients/node: $("$node" --version), maildog-ci $("$binary" --version | head -1)"
 cd "$client"
 export MAILDOG_CI=$binary
-unset MAILDOG_SERVE_URL MAILDOG_API_TOKEN
+unset MAILDOG_SERVE_URL MAILDOG_API_TOKEN MAILDOG_CONFIG
 exec "$node" --test "${files[@]}"

@@ -171,7 +171,8 @@ class Sandbox {
     throw new MaildogAssertionError(`assertNoMail: a message ${what || 'of any kind'} arrived`.replace(/\s+/g, ' '), {
       expected: `no message ${what} within ${within} ms`.replace(/\s+/g, ' '),
       actual: `message ${message.id} from <${message.from}> to ${message.to.map((item) => `<${item}>`).join(', ')} "${message.subject}"`,
-      transcript: await this._transcriptOfSession(message.sessionId, (entries) => lastIndex(entries, (entry) => entry.direction === 'client' && entry.text === '.')),
+      // The transcript notes each message it took as an event line ("message: N octets, ...").
+      transcript: await this._transcriptOfSession(message.sessionId, (entries) => lastIndex(entries, (entry) => entry.direction === 'event' && entry.text.startsWith('message:'))),
     });
   }
 

@@ -166,14 +166,15 @@ function readReady(file) {
 }
 
 // Starts `maildog-ci serve` on free ports and resolves once it is ready.
-// options: binary, config (a --config file), args (more serve options), env, token (also
+// options: binary, config (a --config file; default $MAILDOG_CONFIG), args (more serve options), env, token (also
 // --api-token), startTimeout (ms), stdio ('pipe': kept for errors, default; 'inherit').
 async function startServer(options = {}) {
   const binary = findBinary(options.binary);
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'maildog-node-'));
   const readyFile = path.join(tmpDir, 'ready.json');
   const args = ['serve', '--smtp-port', '0', '--http-port', '0', '--ready-file', readyFile];
-  if (options.config) args.push('--config', options.config);
+  const config = options.config || process.env.MAILDOG_CONFIG;  // as the pytest plugin reads it
+  if (config) args.push('--config', config);
   if (options.token) args.push('--api-token', options.token);
   args.push(...(options.args || []));
   const inherit = options.stdio === 'inherit';

@@ -2,6 +2,7 @@
 // A sandbox of a serve whose config offers STARTTLS: nodemailer sends over TLS verified with the
 // sandbox's CA file, and waitFor returns the whole message (envelope, headers, bodies,
 // attachment, raw bytes). Without that CA, the same send fails: the verification is real.
+// The second test takes its config from MAILDOG_CONFIG.
 
 const test = require('node:test');
 const assert = require('node:assert');
@@ -51,8 +52,15 @@ test('nodemailer sends over STARTTLS verified with box.caFile, and waitFor retur
 });
 
 test('without the sandbox CA, nodemailer refuses the certificate (rejectUnauthorized stays on)', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  const box = await startMaildog({ config: tlsConfig() });
+  process.env.MAILDOG_CONFIG = tlsConfig();  // serve's --config when options.config is not given
+  let box;
+  try {
+    box = await startMaildog();
+  } finally {
+    delete process.env.MAILDOG_CONFIG;
+  }
   t.after(() => box.stop());
+  assert.ok(box.caFile, 'the config of MAILDOG_CONFIG offers TLS');
   // A real CA, but not the sandbox's: a public root of Node's bundle.
   const otherCa = path.join(path.dirname(tlsConfig()), 'other-ca.pem');
   fs.writeFileSync(otherCa, tls.rootCertificates[0]);
