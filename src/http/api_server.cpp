@@ -11,6 +11,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
+#include <chrono>
 #include <condition_variable>
 #include <list>
 #include <mutex>
@@ -37,6 +39,10 @@ constexpr unsigned k_workers = 2;
 // A streamed body (BodyStream) is read from the store and written this much at a time: what a
 // slow reader holds on the server, besides the kernel's socket buffer.
 constexpr std::size_t k_stream_piece = 64 * 1024;
+// After an error answer to a request not read to its end (413, 414, 431, a bad body), what the
+// client still sends is read and dropped, this long and this much at most, before closing.
+constexpr std::chrono::seconds k_linger_time{2};
+constexpr std::size_t k_linger_bytes = 4 * 1024 * 1024;
 using Workers = asio::thread_pool::executor_type;
 constexpr auto k_use_tuple = asio::as_tuple(asio::use_awaitable);
 
@@ -108,6 +114,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     beast::error_code ignored;
     m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
+  asio::awaitable<void> linger();
 };
 
 // /healthz, /readyz and the inspector's page and files answer from memory: on the I/O thread.
@@ -124,12 +131,14 @@ asio::awaitable<void> Connection::run() {
     if (header_error) {
       if (is_parse_error(header_error) && !m_closing) {
         co_await send(parse_error_response(header_error, m_buffer, parser.get().target()), 11, false);
+        co_await linger();
       }
       co_return;
     }
     const auto& header = parser.get();
     if (header.target().size() > k_max_target) {
       co_await send(json_error(414, "the request target is too long"), header.version(), false);
+      co_await linger();
       co_return;
     }
     if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
@@ -144,6 +153,7 @@ asio::awaitable<void> Connection::run() {
       if (body_error) {
         if (is_parse_error(body_error) && !m_closing) {
           co_await send(parse_error_response(body_error, m_buffer, header.target()), header.version(), false);
+          co_await linger();
         }
         co_return;
       }
@@ -223,6 +233,22 @@ asio::awaitable<std::optional<ApiResponse>> Connection::wait_for(const WaitPlan&
   }
 }
 
+// RFC 9112 9.6: closing at once while the client is still sending (the rest of a body too large
+// to read) makes its TCP answer the unread bytes with a reset, which may destroy our answer
+// before the client reads it. Our side is already shut for sending; drain until it closes its.
+asio::awaitable<void> Connection::linger() {
+  std::array<char, 16 * 1024> scratch{};
+  std::size_t dropped = 0;
+  m_stream.expires_after(k_linger_time);
+  while (dropped < k_linger_bytes && !m_closing) {
+    auto [error, bytes] = co_await m_stream.async_read_some(asio::buffer(scratch), k_use_tuple);
+    if (error) {
+      co_return;
+    }
+    dropped += bytes;
+  }
+}
+
 // False when the connection is to be closed afterwards.
 asio::awaitable<bool> Connection::send(ApiResponse response, unsigned version, bool keep_alive) {
   m_routes.finish(response);
@@ -239,15 +265,21 @@ asio::awaitable<bool> Connection::send(ApiResponse response, unsigned version, b
     co_return co_await send_stream(header, *response.stream);
   }
   bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), version};
+  // RFC 9110 8.6 and 15.3.5: a 204 has no content, so neither a Content-Length nor a type.
+  const bool no_content = response.status == 204;
   message.set(bhttp::field::server, "maildog-ci");
-  message.set(bhttp::field::content_type, response.content_type);
+  if (!no_content) {
+    message.set(bhttp::field::content_type, response.content_type);
+  }
   message.set(bhttp::field::cache_control, "no-store");
   for (const auto& [name, value] : response.headers) {
     message.set(name, value);
   }
-  message.body() = std::move(response.body);
   message.keep_alive(keep_alive && !m_closing);
-  message.prepare_payload();
+  if (!no_content) {
+    message.body() = std::move(response.body);
+    message.prepare_payload();
+  }
   m_stream.expires_after(m_routes.options().request_timeout);
   auto [error, bytes] = co_await bhttp::async_write(m_stream, message, k_use_tuple);
   if (error || !message.keep_alive()) {

@@ -144,7 +144,7 @@ TEST_CASE("the sandboxes routes over a SandboxRegistry", "[http][sandboxes]") {
   // Deleted: 204, then 404 everywhere, and its place is free for a new id.
   const auto removed = api.request("/api/v1/sandboxes/s1", {"-X", "DELETE"});
   CHECK(removed.status == 204);
-  CHECK(removed.body.empty());
+  check_framing(removed);
   CHECK(registry.find("s1") == nullptr);
   expect_json(api.request("/api/v1/sandboxes/s1", {"-X", "DELETE"}), 404, "Error");
   expect_json(api.get("/api/v1/sandboxes/s1/messages"), 404, "Error");
