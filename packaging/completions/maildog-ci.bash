@@ -99,11 +99,11 @@ _maildog_ci() {
       options='--help --json'
       ;;
     serve)
-      options='--help --config --smtp-port --data --keep --keep-refused --bind --smtp-bind --http-bind --http-port --api-token --allowed-host'
+      options='--help --config --smtp-port --data --keep --keep-refused --bind --smtp-bind --http-bind --http-port --api-token --allowed-host --http-max-connections'
       case $prev in
         --config) _maildog_ci_scenarios; return ;;
         --data) _maildog_ci_dirs; return ;;
-        --smtp-port | --http-port | --keep | --keep-refused | --bind | --smtp-bind | --http-bind | --api-token | --allowed-host) return ;;
+        --smtp-port | --http-port | --keep | --keep-refused | --bind | --smtp-bind | --http-bind | --api-token | --allowed-host | --http-max-connections) return ;;
       esac
       ;;
     healthcheck)

@@ -101,6 +101,7 @@ complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l http-bind -x -d
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l http-port -x -d 'HTTP API and inspector port'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l api-token -x -d 'Bearer token the HTTP API requires'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l allowed-host -x -d 'Also serve HTTP requests with this Host'
+complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l http-max-connections -x -d 'Open HTTP connections at once (503 beyond)'
 
 # healthcheck
 complete -c maildog-ci -n '__fish_seen_subcommand_from healthcheck' -l url -x -d "Base URL of serve's HTTP API"

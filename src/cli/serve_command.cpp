@@ -48,6 +48,7 @@ struct ServeSettings {
   std::uint16_t http_port = k_default_http_port;
   std::string api_token;  // --api-token, else MAILDOG_API_TOKEN; empty: no token
   std::vector<std::string> allowed_hosts;  // --allowed-host, and MAILDOG_ALLOWED_HOSTS (comma-separated)
+  std::size_t http_max_connections = http::k_max_connections_default;
 };
 
 // MAILDOG_ALLOWED_HOSTS=a,b: the names, blanks around them and empty ones dropped.
@@ -318,6 +319,7 @@ int serve(ServeSettings settings) {
   api_options.port = settings.http_port;
   api_options.token = settings.api_token;
   api_options.allowed_hosts = settings.allowed_hosts;
+  api_options.max_connections = settings.http_max_connections;
   for (auto& name : allowed_hosts_from_environment()) {
     api_options.allowed_hosts.push_back(std::move(name));
   }
@@ -416,6 +418,11 @@ Command add_serve_command(CLI::App& app) {
                       "Without a token, also serve HTTP requests whose Host is NAME (repeatable; also\n"
                       "MAILDOG_ALLOWED_HOSTS=a,b), e.g. a compose service name")
       ->type_name("NAME");
+  command->add_option("--http-max-connections", settings->http_max_connections,
+                      "Open HTTP connections at once; beyond, 503 and close (SMTP has its own limit,\n"
+                      "server.limits.connections)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   return [command, settings]() {
     if (!command->parsed()) {
       return -1;
