@@ -43,6 +43,9 @@ def main():
         previous = now
         time.sleep(0.25)
     print(f"serve holds {serve.descriptors()} descriptors with {IDLE_HTTP} idle HTTP connections open")
+    # --http-max-connections (default 512): beyond it a new connection is told 503 and closed.
+    status, body = http_get(serve.http_port, "/healthz")
+    check(status == 503 and '"error"' in body, f"a request past the HTTP connection cap got {status} {body!r}")
 
     # The probe of the issue: one SMTP connect. Greeted, and serve lives.
     with connect(serve.smtp_port) as probe:
