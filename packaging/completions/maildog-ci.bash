@@ -99,12 +99,12 @@ _maildog_ci() {
       options='--help --json'
       ;;
     serve)
-      options='--help --config --smtp-port --data --keep --keep-refused --bind --smtp-bind --http-bind --http-port --api-token --allowed-host --ready-file --print-ready-json --max-sandboxes'
+      options='--help --config --smtp-port --data --keep --keep-refused --bind --smtp-bind --http-bind --http-port --api-token --allowed-host --ready-file --print-ready-json --max-sandboxes --http-max-connections'
       case $prev in
         --config) _maildog_ci_scenarios; return ;;
         --data) _maildog_ci_dirs; return ;;
         --ready-file) _maildog_ci_files; return ;;
-        --smtp-port | --http-port | --keep | --keep-refused | --bind | --smtp-bind | --http-bind | --api-token | --allowed-host | --max-sandboxes) return ;;
+        --smtp-port | --http-port | --keep | --keep-refused | --bind | --smtp-bind | --http-bind | --api-token | --allowed-host | --max-sandboxes | --http-max-connections) return ;;
       esac
       ;;
     healthcheck)

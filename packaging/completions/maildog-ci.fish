@@ -104,6 +104,7 @@ complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l allowed-host -x
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l max-sandboxes -x -d 'Sandboxes the API may have at once'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l ready-file -r -F -d 'Write the ready JSON line here once listening'
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l print-ready-json -d 'Print the ready JSON line first on stdout'
+complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l http-max-connections -x -d 'Open HTTP connections at once (503 beyond)'
 
 # healthcheck
 complete -c maildog-ci -n '__fish_seen_subcommand_from healthcheck' -l url -x -d "Base URL of serve's HTTP API"

@@ -58,6 +58,7 @@ struct ServeSettings {
   std::size_t max_sandboxes = http::k_max_sandboxes_default;  // --max-sandboxes: POST /api/v1/sandboxes beyond gets 429
   std::string ready_file;         // --ready-file: the ready document, once both listeners accept
   bool print_ready_json = false;  // --print-ready-json: the ready document as stdout's first line
+  std::size_t http_max_connections = http::k_max_connections_default;
 };
 
 // MAILDOG_ALLOWED_HOSTS=a,b: the names, blanks around them and empty ones dropped.
@@ -333,6 +334,7 @@ int serve(ServeSettings settings) {
   api_options.port = settings.http_port;
   api_options.token = settings.api_token;
   api_options.allowed_hosts = settings.allowed_hosts;
+  api_options.max_connections = settings.http_max_connections;
   for (auto& name : allowed_hosts_from_environment()) {
     api_options.allowed_hosts.push_back(std::move(name));
   }
@@ -486,6 +488,11 @@ Command add_serve_command(CLI::App& app) {
       ->type_name("PATH");
   command->add_flag("--print-ready-json", settings->print_ready_json,
                     "Print that JSON line as the first line on stdout (the start-up banner goes to stderr)");
+  command->add_option("--http-max-connections", settings->http_max_connections,
+                      "Open HTTP connections at once; beyond, 503 and close (SMTP has its own limit,\n"
+                      "server.limits.connections)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   return [command, settings]() {
     if (!command->parsed()) {
       return -1;

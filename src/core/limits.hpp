@@ -25,6 +25,24 @@ inline constexpr std::chrono::milliseconds k_idle_timeout_default{std::chrono::m
 inline constexpr std::chrono::milliseconds k_session_deadline_default{std::chrono::minutes(30)};
 // Concurrent sessions per sandbox.
 inline constexpr std::size_t k_connections_default = 2000;
+// Postfix's stress adaptation (STRESS_README): above this share of the connection limit, sessions
+// idle between commands wait at most k_stress_idle_timeout (Postfix: smtpd_timeout 10s under
+// stress), and a new connection at the limit closes the longest-idle session (421 4.4.2, the
+// timeout's reply) instead of being turned away, so idle sockets cannot lock out real clients.
+inline constexpr std::size_t k_stress_percent = 80;
+inline constexpr std::chrono::milliseconds k_stress_idle_timeout{std::chrono::seconds(10)};
+// Commands one session may send (every line read between commands, SASL lines included); the
+// next gets 421 4.7.0 and the session is closed. A test client rarely needs 1% of it; a runaway
+// or hostile one cannot grow a session's record without end.
+inline constexpr std::size_t k_session_commands_default = 100000;
+// Transcript lines a session keeps: the first k_transcript_head_lines and the newest
+// k_transcript_tail_lines, with one "N lines elided" event between them; the lines around each
+// refusal (k_transcript_refusal_context either side) are always kept. Elision runs once the
+// transcript is k_transcript_slack_lines over the cap, so its cost is spread over many lines.
+inline constexpr std::size_t k_transcript_head_lines = 1000;
+inline constexpr std::size_t k_transcript_tail_lines = 3000;
+inline constexpr std::size_t k_transcript_slack_lines = 1000;
+inline constexpr std::size_t k_transcript_refusal_context = 4;
 // Bytes of one read from the socket.
 inline constexpr std::size_t k_read_chunk = 64 * 1024;
 // A SASL exchange line (RFC 4954 4: 12288 octets).

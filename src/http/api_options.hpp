@@ -24,6 +24,10 @@ inline constexpr std::chrono::milliseconds k_wait_default{std::chrono::seconds(3
 // Lists: limit= without a value, and the most one response carries.
 inline constexpr std::size_t k_list_limit_default = 100;
 inline constexpr std::size_t k_list_limit_max = 1000;
+// Open HTTP connections at once (--http-max-connections): beyond, a new connection is answered 503
+// and closed, so idle HTTP clients cannot take the descriptors SMTP needs (nginx's
+// worker_connections). Half of a common 1,024-descriptor limit.
+inline constexpr std::size_t k_max_connections_default = 512;
 
 struct ApiOptions {
   std::string bind = "127.0.0.1";
@@ -37,6 +41,7 @@ struct ApiOptions {
   // [::1] (any port): DNS rebinding gives a web page's own name a loopback address, so a page
   // could otherwise read and change the store. Compose service names and proxies go here.
   std::vector<std::string> allowed_hosts;
+  std::size_t max_connections = k_max_connections_default;
 };
 
 // What POST /api/v1/rules made of its rule: the rule as GET shows it, or why it was refused.

@@ -1,5 +1,7 @@
 #include "http/api_server.hpp"
 
+#include <string.h>  // strerrordesc_np (glibc)
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -14,8 +16,10 @@
 #include <array>
 #include <chrono>
 #include <condition_variable>
+#include <iostream>
 #include <list>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <type_traits>
 
@@ -45,6 +49,33 @@ constexpr std::chrono::seconds k_linger_time{2};
 constexpr std::size_t k_linger_bytes = 4 * 1024 * 1024;
 using Workers = asio::thread_pool::executor_type;
 constexpr auto k_use_tuple = asio::as_tuple(asio::use_awaitable);
+// How long the accept loop pauses when accept() fails (EMFILE, ENFILE): connections that end
+// give descriptors back meanwhile.
+constexpr std::chrono::milliseconds k_accept_pause{250};
+// accept()'s errno as text, without a virtual call: UBSan's vptr check needs a pipe to probe
+// memory, and with no descriptor left it reports every unchecked virtual call (ec.message())
+// as a bad vptr, ending a sanitizer build exactly when this line is printed.
+std::string accept_error_text(const boost::system::error_code& ec) {
+  const char* text = strerrordesc_np(ec.value());
+  return text != nullptr ? text : "error " + std::to_string(ec.value());
+}
+
+// A connection over --http-max-connections: one short answer, written without waiting (it fits
+// any socket buffer), and closed.
+template <typename Socket>
+void refuse_over_limit(Socket& socket) {
+  static const std::string k_answer = [] {
+    const std::string body = R"({"error": "too many HTTP connections; try again later"})";
+    return "HTTP/1.1 503 Service Unavailable\r\nServer: maildog-ci\r\nContent-Type: application/json\r\n"
+           "Cache-Control: no-store\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(k_answer), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
 
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
@@ -345,6 +376,8 @@ struct ApiServer::Impl {
   bool closing = false;  // under `mutex`: no connection is taken on once stop() began
   std::condition_variable connections_done;
   std::list<std::weak_ptr<Connection>> connections;
+  std::size_t open_connections = 0;  // under `mutex`: connections.size() without walking the list
+  bool accept_failing = false;       // the accept loop's only: told once per run of failures
 
   asio::awaitable<void> accept_loop();
   void on_connection_end(std::list<std::weak_ptr<Connection>>::iterator where);
@@ -358,19 +391,36 @@ asio::awaitable<void> ApiServer::Impl::accept_loop() {
       co_return;
     }
     if (ec) {
-      // EMFILE and friends: keep serving the connections we have, try again shortly.
-      asio::steady_timer backoff(io, std::chrono::milliseconds(50));
+      // EMFILE and friends: keep serving the connections we have, pause accepting, try again
+      // (as nginx does); said once until an accept succeeds again.
+      if (!accept_failing) {
+        accept_failing = true;
+        std::cerr << "maildog-ci: HTTP cannot accept connections: " << accept_error_text(ec)
+                  << "; pausing accepts for "
+                  << k_accept_pause.count() << " ms at a time until it can\n";
+      }
+      asio::steady_timer backoff(io, k_accept_pause);
       co_await backoff.async_wait(k_use_tuple);
       continue;
     }
-    auto connection = std::make_shared<Connection>(std::move(socket), routes, workers.get_executor());
+    if (accept_failing) {
+      accept_failing = false;
+      std::cerr << "maildog-ci: HTTP accepts connections again\n";
+    }
     std::list<std::weak_ptr<Connection>>::iterator where;
+    std::shared_ptr<Connection> connection;
     {
       std::lock_guard lock(mutex);
       if (closing) {
         co_return;
       }
+      if (open_connections >= routes.options().max_connections) {
+        refuse_over_limit(socket);
+        continue;
+      }
+      connection = std::make_shared<Connection>(std::move(socket), routes, workers.get_executor());
       where = connections.insert(connections.end(), connection);
+      ++open_connections;
     }
     asio::co_spawn(strand, connection->run(),
                    [this, where, connection](std::exception_ptr) { on_connection_end(where); });
@@ -381,6 +431,7 @@ void ApiServer::Impl::on_connection_end(std::list<std::weak_ptr<Connection>>::it
   {
     std::lock_guard lock(mutex);
     connections.erase(where);
+    --open_connections;
   }
   connections_done.notify_all();
 }
@@ -405,7 +456,17 @@ void ApiServer::start() {
   impl.started = true;
   asio::co_spawn(impl.accept_strand, impl.accept_loop(), [](std::exception_ptr) {});
   for (unsigned i = 0; i < k_threads; ++i) {
-    impl.threads.emplace_back([&impl] { impl.io.run(); });
+    // An exception out of a handler is told and the thread goes on serving, never std::terminate.
+    impl.threads.emplace_back([&impl] {
+      for (;;) {
+        try {
+          impl.io.run();
+          return;
+        } catch (const std::exception& error) {
+          std::cerr << "maildog-ci: HTTP server thread: " << error.what() << '\n';
+        }
+      }
+    });
   }
 }
 

@@ -14,6 +14,17 @@ namespace maildog::serve {
 
 namespace {
 
+// Whether `live` holds `stored`'s last line at the same index (both empty: true).
+bool same_last_line(const std::vector<capture::TranscriptEntry>& stored,
+                    const std::vector<capture::TranscriptEntry>& live) {
+  if (stored.empty()) {
+    return true;
+  }
+  const auto& before = stored.back();
+  const auto& now = live[stored.size() - 1];
+  return now.direction == before.direction && now.offset == before.offset && now.text == before.text;
+}
+
 class MemoryStore final : public MessageStore {
  public:
   MemoryStore(std::size_t keep, std::size_t keep_refused) : m_keep(keep), m_keep_refused(keep_refused) {}
@@ -30,8 +41,10 @@ class MemoryStore final : public MessageStore {
   void update_session(std::uint64_t id, const capture::SessionRecord& live, bool open) override {
     std::lock_guard lock(m_mutex);
     auto found = m_sessions.find(id);
+    // ... unless its middle was elided since (smtp/transcript_cap): then it is stored anew.
     const bool extend = found != m_sessions.end() && found->second.open &&
-                        found->second.record.transcript.size() <= live.transcript.size();
+                        found->second.record.transcript.size() <= live.transcript.size() &&
+                        same_last_line(found->second.record.transcript, live.transcript);
     std::vector<capture::TranscriptEntry> transcript;
     if (extend) {
       transcript = std::move(found->second.record.transcript);

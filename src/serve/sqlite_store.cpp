@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -325,6 +326,9 @@ class SqliteStore final : public MessageStore {
   struct Written {
     std::size_t lines = 0;
     std::string record;
+    // The last line written: a live transcript whose line at that index differs was elided in
+    // the middle since (smtp/transcript_cap), and is then written again as a whole.
+    std::optional<capture::TranscriptEntry> last_line;
   };
 
   // A session's record and the transcript lines from `first_line` on, serialised by the caller
@@ -338,6 +342,7 @@ class SqliteStore final : public MessageStore {
     std::size_t line_count = 0;
     std::string lines;           // the new transcript entries, a JSON array
     bool replace_lines = false;  // drop the stored lines first (a whole record is put)
+    std::optional<capture::TranscriptEntry> last_line;  // of the transcript as stored after this write
   };
 
   // An attempt serialised by the caller, its id set by the write.
@@ -441,9 +446,15 @@ class SqliteStore final : public MessageStore {
     change.id = id;
     change.open = open;
     change.first_line = std::min(before.lines, live.transcript.size());
+    if (!same_prefix(before, live.transcript)) {
+      change.first_line = 0;
+      change.replace_lines = true;
+    }
     capture::SessionRecord record = session_snapshot(live, change.first_line);
     record.id = id;
     change.line_count = record.transcript.size();
+    change.last_line = change.line_count > 0 ? std::optional(record.transcript.back())
+                                             : (change.first_line > 0 ? before.last_line : std::nullopt);
     if (change.line_count > 0) {
       nlohmann::json lines = nlohmann::json::array();
       for (const auto& entry : record.transcript) {
@@ -496,6 +507,19 @@ class SqliteStore final : public MessageStore {
     }
   }
 
+  // Whether `live` still starts with the lines written before (it only grew since).
+  static bool same_prefix(const Written& before, const std::vector<capture::TranscriptEntry>& live) {
+    if (before.lines == 0 || !before.last_line) {
+      return true;
+    }
+    if (live.size() < before.lines) {
+      return false;
+    }
+    const auto& now = live[before.lines - 1];
+    return now.direction == before.last_line->direction && now.offset == before.last_line->offset &&
+           now.text == before.last_line->text;
+  }
+
   Written written(std::uint64_t session) const {
     std::lock_guard lock(m_written_mutex);
     auto found = m_written.find(session);
@@ -505,7 +529,7 @@ class SqliteStore final : public MessageStore {
   void committed(const SessionWrite& change) {
     std::lock_guard lock(m_written_mutex);
     if (change.open) {
-      m_written[change.id] = Written{change.first_line + change.line_count, change.record};
+      m_written[change.id] = Written{change.first_line + change.line_count, change.record, change.last_line};
     } else {
       m_written.erase(change.id);
     }

@@ -10,6 +10,7 @@
 #include "smtp/address.hpp"
 #include "smtp/dsn.hpp"
 #include "smtp/sasl.hpp"
+#include "smtp/transcript_cap.hpp"
 
 namespace maildog::smtp {
 
@@ -145,8 +146,16 @@ void Protocol::finish(std::string reason) {
   enter_state(State::closed);
 }
 
+// Each command is where the transcript is kept to its cap (transcript_cap.hpp): no index into
+// it is held elsewhere at that point but the two moved here.
 void Protocol::record_client(std::string_view line) {
   m_record.transcript.push_back({capture::TranscriptEntry::Direction::client, std::string(line), m_now()});
+  if (auto moved = cap_transcript(m_record.transcript, TranscriptCap{}, m_refusal_lines)) {
+    m_attempt_first_line = (*moved)(m_attempt_first_line);
+    for (auto& line_index : m_refusal_lines) {
+      line_index = (*moved)(line_index);
+    }
+  }
 }
 
 void Protocol::record_server(const Reply& reply) {
@@ -195,6 +204,7 @@ Output Protocol::refuse(capture::RefusalRecord refusal, Next next) {
   if (refusal.recipients.empty() && m_transaction && (refusal.command == "DATA" || refusal.command == "END_OF_DATA")) {
     refusal.recipients = m_transaction->record.accepted_recipients();
   }
+  m_refusal_lines.push_back(m_record.transcript.size());
   Output output = respond(refusal.reply, next);
   m_record.refusals.push_back(std::move(refusal));
   return output;
@@ -307,6 +317,15 @@ Output Protocol::on_line(std::string_view line) { return report_outside_transact
 Output Protocol::dispatch(std::string_view line) {
   if (m_state == State::sasl) {
     return on_sasl_line(line);
+  }
+  if (++m_commands > limits::k_session_commands_default) {
+    // A session's record cannot grow without end (issue 21): Postfix-like 421, then close. The
+    // line itself is not recorded (it may be an AUTH with its payload).
+    note("over the command limit of " + std::to_string(limits::k_session_commands_default) + " commands");
+    Output output = respond(Reply{421, EnhancedCode{4, 7, 0}, {m_config.hostname + " Error: too many commands"}},
+                            Next::close);
+    m_record.close_reason = "too many commands";
+    return output;
   }
   Command command = parse_command(line);
   if (command.verb == Verb::auth) {
@@ -853,6 +872,7 @@ Output Protocol::message_not_kept(Output output, Reply refusal) {
   const auto lines = static_cast<std::size_t>(std::count(sent.begin(), sent.end(), '\n'));
   transcript.resize(transcript.size() - std::min(lines, transcript.size()));
   note("message not kept: " + refusal.text());
+  m_refusal_lines.push_back(m_record.transcript.size());
   record_server(refusal);
   if (m_config.keep_transactions) {
     auto& transaction = m_record.transactions.back();

@@ -153,6 +153,8 @@ class Protocol {
   bool m_tls = false;
   bool m_authenticated = false;
   std::size_t m_errors = 0;
+  std::size_t m_commands = 0;              // lines dispatched: limits::k_session_commands_default
+  std::vector<std::size_t> m_refusal_lines;  // transcript index of each refusal's reply (kept when elided)
   std::optional<Transaction> m_transaction;
   std::optional<PendingChunk> m_pending_chunk;  // between on_bdat and on_chunk_end
   SaslStep m_sasl_step = SaslStep::none;

@@ -1,16 +1,22 @@
 #include "smtp/server.hpp"
 
+#include <string.h>  // strerrordesc_np (glibc)
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <condition_variable>
+#include <iostream>
 #include <list>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "smtp/io_threads.hpp"
@@ -45,6 +51,36 @@ std::vector<boost::asio::io_context*> pointers_to(const std::vector<std::unique_
     contexts.push_back(context.get());
   }
   return contexts;
+}
+// Asio makes an io_context's reactor (an epoll descriptor, an eventfd and a timerfd) at its first
+// socket or timer. Made lazily by the first session on a context, under EMFILE it threw out of
+// the accept handler and ended serve (issue 21): every reactor is made here, at start.
+void make_reactors_now(const std::vector<boost::asio::io_context*>& contexts) {
+  for (auto& context : contexts) {
+    boost::asio::steady_timer first_timer(*context);
+  }
+}
+// A context's thread: an exception out of a handler is told and the thread goes on serving,
+// never std::terminate.
+void run_context(boost::asio::io_context& context) {
+  for (;;) {
+    try {
+      context.run();
+      return;
+    } catch (const std::exception& error) {
+      std::cerr << "maildog-ci: SMTP server thread: " << error.what() << '\n';
+    }
+  }
+}
+// How long the accept loop pauses when accept() fails (EMFILE, ENFILE, ENOBUFS): long enough
+// for sessions to end and give descriptors back, short enough that nobody notices.
+constexpr std::chrono::milliseconds k_accept_pause{250};
+// accept()'s errno as text, without a virtual call: UBSan's vptr check needs a pipe to probe
+// memory, and with no descriptor left it reports every unchecked virtual call (ec.message())
+// as a bad vptr, ending a sanitizer build exactly when this line is printed.
+std::string accept_error_text(const boost::system::error_code& ec) {
+  const char* text = strerrordesc_np(ec.value());
+  return text != nullptr ? text : "error " + std::to_string(ec.value());
 }
 }  // namespace
 
@@ -90,11 +126,21 @@ struct Server::Impl {
   // and the strand it uses can go.
   bool accept_ended = false;
 
-  asio::awaitable<void> accept_loop();
   RulesInUse current_rules() {
     std::lock_guard lock(mutex);
     return RulesInUse{&current->config.rules, &current->rules_state, current};
   }
+  // Over k_stress_percent of the connection limit (see core/limits.hpp); sessions read it.
+  std::atomic<bool> stressed{false};
+  bool accept_failing = false;  // the accept loop's only: told once per run of failures
+
+  asio::awaitable<void> accept_loop();
+  // Under `mutex`: whether `active` sessions put the server under stress.
+  bool stress_at(std::size_t sessions_open) const {
+    return sessions_open * 100 > config.limits.connections * limits::k_stress_percent;
+  }
+  // Under `mutex`: asks the session idle longest to close (421 4.4.2); false when none is idle.
+  bool evict_longest_idle();
   void on_session_end(std::list<std::weak_ptr<Session>>::iterator where);
   template <typename Action>
   void for_each_session(Action action);
@@ -108,30 +154,67 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       co_return;
     }
     if (ec) {
-      // EMFILE and friends: keep serving the sessions we have, try again shortly.
-      asio::steady_timer backoff(acceptor.get_executor(), std::chrono::milliseconds(50));
+      // EMFILE and friends: keep serving the sessions we have, pause accepting, try again (as
+      // Postfix and nginx do); said once until an accept succeeds again.
+      if (!accept_failing) {
+        accept_failing = true;
+        std::cerr << "maildog-ci: SMTP cannot accept connections: " << accept_error_text(ec)
+                  << "; pausing accepts for "
+                  << k_accept_pause.count() << " ms at a time until it can\n";
+      }
+      asio::steady_timer backoff(acceptor.get_executor(), k_accept_pause);
       co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
+    if (accept_failing) {
+      accept_failing = false;
+      std::cerr << "maildog-ci: SMTP accepts connections again\n";
+    }
     std::list<std::weak_ptr<Session>>::iterator where;
     bool over_limit = false;
+    bool stress_began = false;
     std::shared_ptr<Session> session;
     std::shared_ptr<Generation> generation;
     {
       std::lock_guard lock(mutex);
-      over_limit = active >= config.limits.connections;
+      // At the limit, the longest-idle session makes room (it is told 421 and closes) rather
+      // than the newcomer being turned away: idle sockets cannot lock real clients out.
+      over_limit = active >= config.limits.connections && !evict_longest_idle();
       generation = current;
       session = std::make_shared<Session>(
           std::move(socket),
           SessionShared{generation->config, tls, generation->rules_state, capture, generation,
-                        [this] { return current_rules(); }},
+                        [this] { return current_rules(); }, &stressed},
           over_limit);
       where = sessions.insert(sessions.end(), session);
       ++active;
+      stress_began = stress_at(active) && !stressed.exchange(true);
+    }
+    if (stress_began) {
+      for_each_session([](Session& open) { open.tighten_idle_timeout(); });
     }
     asio::co_spawn(session->executor(), session->run(),
                    [this, where, session](std::exception_ptr) { on_session_end(where); });
   }
+}
+
+bool Server::Impl::evict_longest_idle() {
+  std::shared_ptr<Session> longest;
+  std::int64_t longest_since = 0;
+  for (auto& weak : sessions) {
+    auto session = weak.lock();
+    const std::int64_t since = session ? session->idle_since() : 0;
+    if (since != 0 && !session->picked_for_eviction() && (!longest || since < longest_since)) {
+      longest = std::move(session);
+      longest_since = since;
+    }
+  }
+  if (!longest) {
+    return false;
+  }
+  longest->pick_for_eviction();
+  asio::post(longest->executor(), [longest] { longest->close_if_idle(); });
+  return true;
 }
 
 void Server::Impl::on_session_end(std::list<std::weak_ptr<Session>>::iterator where) {
@@ -139,6 +222,9 @@ void Server::Impl::on_session_end(std::list<std::weak_ptr<Session>>::iterator wh
     std::lock_guard lock(mutex);
     sessions.erase(where);
     --active;
+    if (!stress_at(active)) {
+      stressed.store(false);
+    }
     sessions_done.notify_all();  // under the lock: stop() may return, and the server go, right after
   }
 }
@@ -170,6 +256,7 @@ void Server::start() {
   if (impl.started) {
     return;
   }
+  make_reactors_now(impl.contexts);
   tcp::endpoint endpoint(asio::ip::make_address(impl.config.bind_address), impl.config.port);
   impl.acceptor.open(endpoint.protocol());
   impl.acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -187,7 +274,7 @@ void Server::start() {
   }
   for (auto& context : impl.contexts) {
     impl.keep_running.push_back(asio::make_work_guard(*context));
-    impl.threads.emplace_back([&context = *context] { context.run(); });
+    impl.threads.emplace_back([&context = *context] { run_context(context); });
   }
 }
 

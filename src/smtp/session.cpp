@@ -119,6 +119,38 @@ void Session::force_close() {
   close_socket();
 }
 
+std::chrono::milliseconds Session::idle_timeout() const {
+  const auto configured = m_shared.config.limits.idle_timeout;
+  if (m_shared.stressed != nullptr && m_shared.stressed->load(std::memory_order_relaxed)) {
+    return std::min(configured, limits::k_stress_idle_timeout);
+  }
+  return configured;
+}
+
+void Session::tighten_idle_timeout() {
+  if (!m_waiting_for_command || m_finished) {
+    return;
+  }
+  const auto since = Clock::time_point(Clock::duration(m_idle_since.load(std::memory_order_relaxed)));
+  const auto deadline = since + idle_timeout();  // in the past: the watchdog closes it at once
+  if (deadline < m_idle_deadline) {
+    m_idle_deadline = deadline;
+    m_watchdog.cancel();
+  }
+}
+
+void Session::close_if_idle() {
+  if (!m_waiting_for_command || m_finished || m_stop_requested) {
+    return;
+  }
+  if (m_timeout_reason.empty()) {
+    m_timeout_reason = "idle timeout (closed under load to make room for a new connection)";
+  }
+  m_idle_deadline = Clock::time_point::max();
+  boost::system::error_code ignored;
+  m_socket.cancel(ignored);
+}
+
 void Session::close_socket() {
   boost::system::error_code ignored;
   m_socket.shutdown(tcp::socket::shutdown_both, ignored);
@@ -156,7 +188,7 @@ void Session::arm(std::chrono::milliseconds timeout) {
 }
 
 asio::awaitable<std::size_t> Session::read_chunk() {
-  arm(m_shared.config.limits.idle_timeout);
+  arm(idle_timeout());
   if (!m_chunk) {
     m_chunk = std::make_unique_for_overwrite<char[]>(limits::k_read_chunk);
   }
@@ -187,7 +219,7 @@ asio::awaitable<bool> Session::read_command() {
   if (m_in.empty() && m_in.capacity() > k_command_read) {
     std::string().swap(m_in);
   }
-  arm(m_shared.config.limits.idle_timeout);
+  arm(idle_timeout());
   const std::size_t kept = m_in.size();
   m_in.resize(kept + k_command_read);
   const std::size_t n = co_await read_some(asio::buffer(m_in.data() + kept, k_command_read));
@@ -199,7 +231,7 @@ asio::awaitable<bool> Session::flush() {
   if (m_out.empty()) {
     co_return true;
   }
-  arm(m_shared.config.limits.idle_timeout);
+  arm(idle_timeout());
   boost::system::error_code ec;
   if (m_tls_active) {
     std::tie(ec, std::ignore) = co_await asio::async_write(*m_tls, asio::buffer(m_out), k_use);
@@ -211,7 +243,7 @@ asio::awaitable<bool> Session::flush() {
 }
 
 asio::awaitable<bool> Session::handshake() {
-  arm(m_shared.config.limits.idle_timeout);
+  arm(idle_timeout());
   m_tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(m_socket, m_shared.tls);
   auto [ec] = co_await m_tls->async_handshake(asio::ssl::stream_base::server, k_use);
   if (ec) {
@@ -322,7 +354,9 @@ asio::awaitable<bool> Session::wait_for_command() {
     co_return false;
   }
   m_waiting_for_command = true;
+  m_idle_since.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
   bool got = co_await read_command();
+  m_idle_since.store(0, std::memory_order_relaxed);
   m_waiting_for_command = false;
   if (!got && m_stop_requested && m_protocol.state() != State::closed) {
     // request_stop() cancelled this read: the client is idle between commands and gets 421 too.

@@ -29,6 +29,9 @@ struct SessionShared {
   capture::Capture& capture;
   std::shared_ptr<const void> owner;  // keeps `config` and `rules` alive while the session runs
   std::function<RulesInUse()> current_rules;  // the server's rules now: Protocol::follow_rules
+  // Set by the server while it is over 80% of its connection limit: idle timeouts are then
+  // limits::k_stress_idle_timeout (Postfix's stress adaptation). Null: never under stress.
+  const std::atomic<bool>* stressed = nullptr;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -40,6 +43,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // Both run on the session's executor (the server posts them there), whose context has one thread.
   void request_stop();  // finish the current transaction, then 421 and close
   void force_close();   // close now
+  // Stress adaptation (both on the session's executor): a session idle between commands gets
+  // the short idle timeout now / is closed now with the timeout's 421 4.4.2, as Postfix's
+  // smtpd under stress. Either does nothing to a session busy with a command.
+  void tighten_idle_timeout();
+  void close_if_idle();
+  // Since when the session has been waiting for a command (steady clock ticks); 0 while it is
+  // busy or finished. Read by the server's accept loop on another thread to find the longest idle.
+  std::int64_t idle_since() const { return m_idle_since.load(std::memory_order_relaxed); }
+  // The server picks each session for eviction only once (in its accept loop, under its mutex).
+  bool picked_for_eviction() const { return m_evicting.load(std::memory_order_relaxed); }
+  void pick_for_eviction() { m_evicting.store(true, std::memory_order_relaxed); }
   boost::asio::any_io_executor executor() { return m_socket.get_executor(); }
 
  private:
@@ -66,6 +80,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool m_stop_requested = false;
   bool m_waiting_for_command = false;
   bool m_skipping_long_line = false;
+  std::atomic<std::int64_t> m_idle_since{0};
+  std::atomic<bool> m_evicting{false};
   std::string m_timeout_reason;
   Clock::time_point m_idle_deadline = Clock::time_point::max();
   Clock::time_point m_session_deadline = Clock::time_point::max();
@@ -74,6 +90,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void note_server_close();
   boost::asio::awaitable<void> watchdog();
   void arm(std::chrono::milliseconds timeout);
+  // The configured idle timeout, or the stress one while the server is over 80% of its limit.
+  std::chrono::milliseconds idle_timeout() const;
   // One read over TLS or the plain socket; the byte count is 0 on error.
   boost::asio::awaitable<std::size_t> read_some(boost::asio::mutable_buffer buffer);
   // One read into m_chunk; the byte count is 0 on error or end of stream.

@@ -294,6 +294,41 @@ TEST_CASE("a live session updated message by message is stored whole, without it
   REQUIRE_FALSE(store->session(2));
 }
 
+// smtp/transcript_cap elides the middle of a long live transcript: the lines the store kept are
+// no longer a prefix of it, and the store must take it anew rather than append to them.
+TEST_CASE("a live session whose transcript was elided in the middle is stored as it is now", "[serve][store]") {
+  const Kind kind = GENERATE(Kind::memory, Kind::sqlite);
+  test::TempDir dir;
+  auto store = open_store(kind, dir);
+  using Direction = capture::TranscriptEntry::Direction;
+  capture::SessionRecord live;
+  live.id = 3;
+  for (int i = 0; i < 10; ++i) {
+    live.transcript.push_back({Direction::client, "NOOP " + std::to_string(i), std::chrono::microseconds(i)});
+  }
+  store->update_session(9, live, true);
+  // Lines 2..7 become one marker, then two more lines come.
+  live.transcript.erase(live.transcript.begin() + 2, live.transcript.begin() + 8);
+  live.transcript.insert(live.transcript.begin() + 2, {Direction::event, "6 lines elided", 2us});
+  for (int i = 10; i < 18; ++i) {
+    live.transcript.push_back({Direction::client, "NOOP " + std::to_string(i), std::chrono::microseconds(i)});
+  }
+  store->update_session(9, live, true);
+  live.transcript.push_back({Direction::client, "QUIT", 20us});
+  store->update_session(9, live, false);
+  auto stored = store->session(9);
+  REQUIRE(stored);
+  std::vector<std::string> texts;
+  for (const auto& entry : stored->record.transcript) {
+    texts.push_back(entry.text);
+  }
+  std::vector<std::string> expected;
+  for (const auto& entry : live.transcript) {
+    expected.push_back(entry.text);
+  }
+  REQUIRE(texts == expected);
+}
+
 TEST_CASE("wait() returns at once, wakes on add, or times out", "[serve][store]") {
   const Kind kind = GENERATE(Kind::memory, Kind::sqlite);
   test::TempDir dir;
