@@ -18,6 +18,8 @@ struct Target {
 
 // Nothing when a percent escape is malformed or the target is not an origin-form path.
 std::optional<Target> parse_target(std::string_view target);
+// A hex digit's value (either case); -1 for any other character. For percent escapes.
+int hex_digit_value(char c);
 
 // "2026-11-29T08:53:13Z", "2026-11-29T09:53:13.5+01:00" (RFC 3339 5.6); nothing otherwise.
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);

@@ -18,10 +18,7 @@ struct IoThreads::Impl {
   std::vector<std::thread> threads;
 };
 
-namespace {
-// A context's thread: an exception out of a handler is told and the thread goes on serving the
-// other servers, never std::terminate.
-void run_context(asio::io_context& context) {
+void run_io_context(asio::io_context& context) {
   for (;;) {
     try {
       context.run();
@@ -31,7 +28,6 @@ void run_context(asio::io_context& context) {
     }
   }
 }
-}  // namespace
 
 IoThreads::IoThreads(unsigned threads) : m_impl(std::make_unique<Impl>()) {
   for (unsigned i = 0; i < std::max(1U, threads); ++i) {
@@ -43,7 +39,7 @@ IoThreads::IoThreads(unsigned threads) : m_impl(std::make_unique<Impl>()) {
     asio::steady_timer first_timer(*context);
   }
   for (auto* context : m_contexts) {
-    m_impl->threads.emplace_back([context] { run_context(*context); });
+    m_impl->threads.emplace_back([context] { run_io_context(*context); });
   }
 }
 

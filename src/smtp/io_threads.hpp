@@ -12,6 +12,10 @@ class io_context;
 
 namespace maildog::smtp {
 
+// Runs `context` until it stops; an exception out of a handler is told on stderr and the thread
+// goes on serving, never std::terminate. Every SMTP I/O thread runs through this.
+void run_io_context(boost::asio::io_context& context);
+
 class IoThreads {
  public:
   // Starts `threads` threads (at least one), each running its own io_context.

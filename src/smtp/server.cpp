@@ -60,18 +60,6 @@ void make_reactors_now(const std::vector<boost::asio::io_context*>& contexts) {
     boost::asio::steady_timer first_timer(*context);
   }
 }
-// A context's thread: an exception out of a handler is told and the thread goes on serving,
-// never std::terminate.
-void run_context(boost::asio::io_context& context) {
-  for (;;) {
-    try {
-      context.run();
-      return;
-    } catch (const std::exception& error) {
-      std::cerr << "maildog-ci: SMTP server thread: " << error.what() << '\n';
-    }
-  }
-}
 // How long the accept loop pauses when accept() fails (EMFILE, ENFILE, ENOBUFS): long enough
 // for sessions to end and give descriptors back, short enough that nobody notices.
 constexpr std::chrono::milliseconds k_accept_pause{250};
@@ -274,7 +262,7 @@ void Server::start() {
   }
   for (auto& context : impl.contexts) {
     impl.keep_running.push_back(asio::make_work_guard(*context));
-    impl.threads.emplace_back([&context = *context] { run_context(context); });
+    impl.threads.emplace_back([&context = *context] { run_io_context(context); });
   }
 }
 

@@ -208,6 +208,16 @@ void check_framing(const HttpReply& reply) {
   CHECK(reply.headers.at("content-length") == std::to_string(reply.body.size()));
 }
 
+nlohmann::json expect_json(const HttpReply& reply, int status, const std::string& schema) {
+  INFO(reply.body.substr(0, 2000));
+  check_framing(reply);
+  REQUIRE(reply.status == status);
+  CHECK(reply.headers.at("content-type") == "application/json");
+  const auto body = reply.json();
+  CHECK(openapi_errors(body, schema) == "");
+  return body;
+}
+
 std::string openapi_errors(const nlohmann::json& document, const std::string& name) {
   static const nlohmann::json k_api = [] {
     std::ifstream in(source_dir() / "schemas" / "api.openapi.json");

@@ -55,6 +55,9 @@ class ApiFixture {
 
 // Every reply the server sends says what it is and how long it is.
 void check_framing(const HttpReply& reply);
+// A JSON reply with this status, framed as check_framing wants and valid against the named
+// schema of schemas/api.openapi.json; its body.
+nlohmann::json expect_json(const HttpReply& reply, int status, const std::string& schema);
 // Problems of `document` against components.schemas[name] of schemas/api.openapi.json.
 std::string openapi_errors(const nlohmann::json& document, const std::string& name);
 

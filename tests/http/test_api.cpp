@@ -15,17 +15,6 @@ using namespace maildog::test;
 
 namespace {
 
-// A JSON reply with this status, valid against the named schema.
-nlohmann::json expect_json(const HttpReply& reply, int status, const std::string& schema) {
-  INFO(reply.body.substr(0, 2000));
-  check_framing(reply);
-  REQUIRE(reply.status == status);
-  CHECK(reply.headers.at("content-type") == "application/json");
-  const auto body = reply.json();
-  CHECK(openapi_errors(body, schema) == "");
-  return body;
-}
-
 std::vector<std::string> subjects(const nlohmann::json& list) {
   std::vector<std::string> out;
   for (const auto& message : list.at("messages")) {

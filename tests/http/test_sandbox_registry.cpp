@@ -18,16 +18,6 @@ using namespace maildog::test;
 
 namespace {
 
-nlohmann::json expect_json(const HttpReply& reply, int status, const std::string& schema) {
-  INFO(reply.body.substr(0, 2000));
-  check_framing(reply);
-  REQUIRE(reply.status == status);
-  CHECK(reply.headers.at("content-type") == "application/json");
-  const auto body = reply.json();
-  CHECK(openapi_errors(body, schema) == "");
-  return body;
-}
-
 // Rules a sandbox keeps as text; "bad" in them is refused, as a real rules check would.
 http::RulesAccess text_rules(const std::string& initial) {
   auto current = std::make_shared<std::string>(initial);
