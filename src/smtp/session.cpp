@@ -6,6 +6,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 
@@ -22,6 +25,16 @@ constexpr std::chrono::milliseconds k_goodbye_timeout{1000};
 constexpr std::chrono::milliseconds k_split_pause{100};
 // Bytes of one read between commands: enough for a pipelined MAIL, RCPTs and DATA.
 constexpr std::size_t k_command_read = 4096;
+// A client that writes a message's end ("\r\n.\r\n") as a small segment of its own holds it
+// under Nagle's algorithm until this side acknowledges the body, and Linux delays that ACK up to
+// 40 ms while the server has nothing to send: nodemailer's sends took 58 ms, 48 of them here.
+// Quick ACKs cost one setsockopt per read; Linux drops the mode on its own, so it is set again.
+void acknowledge_promptly(tcp::socket& socket) {
+#ifdef TCP_QUICKACK
+  const int on = 1;
+  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+#endif
+}
 // Calls `when_kept` and completes once it gave its verdict, with the refusal (if any) in `refusal`.
 auto verdict_of(const std::function<void(Acceptance::Verdict)>& when_kept, std::optional<Reply>& refusal) {
   return asio::async_initiate<decltype(asio::use_awaitable), void()>(
@@ -208,6 +221,9 @@ asio::awaitable<std::size_t> Session::read_some(asio::mutable_buffer buffer) {
     std::tie(ec, n) = co_await m_tls->async_read_some(buffer, k_use);
   } else {
     std::tie(ec, n) = co_await m_socket.async_read_some(buffer, k_use);
+  }
+  if (!ec) {
+    acknowledge_promptly(m_socket);
   }
   co_return ec ? 0 : n;
 }
