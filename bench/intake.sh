@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Intake rate against peers: Postfix's smtp-source drives, one server at a time on a free
 # 127.0.0.1 port, `maildog-ci serve` (memory store, SQLite store, SPF+DKIM+DMARC checks on)
-# and the peers smtp-sink, aiosmtpd and maildev (installed by ci/bench-deps.sh). Workloads:
+# and the peers smtp-sink, aiosmtpd and maildev (installed by bench/deps.sh). Workloads:
 # 20 sessions x 20,000 messages of 1 KiB, a new connection per message and one connection per
 # session reused (-d), and 20 x 200 messages of 1 MiB. Per run: messages/s from smtp-source's
 # wall time and the server's peak RSS (VmHWM just before it is stopped); median of the runs.
@@ -10,7 +10,7 @@
 #   benchmark<TAB>ours<TAB>peer<TAB>ratio<TAB>target<TAB>met|not met
 # Usage: bench/intake.sh [path/to/maildog-ci]   (default: build/release)
 # Env: MAILDOG_BENCH_RUNS (3), MAILDOG_BENCH_MESSAGES (20000: the 1 KiB count, for a quick
-# look), MAILDOG_BENCH_PEERS (build/bench-peers: where ci/bench-deps.sh put maildev),
+# look), MAILDOG_BENCH_PEERS (build/bench-peers: where bench/deps.sh put maildev),
 # MAILDOG_BENCH_SERVERS (all: a space-separated subset, for a quick look at some of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,9 +29,9 @@ sink_tool=/usr/sbin/smtp-sink
 # Debian's aiosmtpd is importable by the system interpreter only.
 python=/usr/bin/python3
 for tool in "$source_tool" "$sink_tool" "$python" "$maildev"; do
-  [ -e "$tool" ] || { echo "missing $tool: run bash ci/bench-deps.sh (as root)" >&2; exit 2; }
+  [ -e "$tool" ] || { echo "missing $tool: run bash bench/deps.sh (as root)" >&2; exit 2; }
 done
-"$python" -c 'import aiosmtpd' 2>/dev/null || { echo "aiosmtpd missing: run bash ci/bench-deps.sh" >&2; exit 2; }
+"$python" -c 'import aiosmtpd' 2>/dev/null || { echo "aiosmtpd missing: run bash bench/deps.sh" >&2; exit 2; }
 
 # Slow servers get fewer messages (their rate is still messages per second) and fewer runs.
 declare -A cap_1k=([aiosmtpd]=5000 [maildev]=2000)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark in one command: installs the peers (ci/bench-deps.sh), builds the release
+# Every benchmark in one command: installs the peers (bench/deps.sh), builds the release
 # preset, runs each bench script (each prints its own table), then prints one table of ratios
 # against the targets with the machine and the date. Scripts report through the file named by
 # MAILDOG_BENCH_SUMMARY, one line per target, tab-separated:
@@ -17,10 +17,10 @@ trap '[ -z "$child" ] || kill -TERM "$child" 2>/dev/null; wait; exit 130' INT TE
 export MAILDOG_BENCH_SUMMARY=$work/summary.tsv
 : > "$MAILDOG_BENCH_SUMMARY"
 
-if [ -f ci/bench-deps.sh ]; then
-  bash ci/bench-deps.sh
+if [ -f bench/deps.sh ]; then
+  bash bench/deps.sh
 else
-  echo "ci/bench-deps.sh is not there: peers not installed, benchmarks that need them may skip"
+  echo "bench/deps.sh is not there: peers not installed, benchmarks that need them may skip"
 fi
 build=${MAILDOG_BENCH_BUILD:-build/release}
 if [ -z "${MAILDOG_BENCH_BUILD:-}" ]; then
