@@ -2,13 +2,14 @@
 # DKIM verification rate: runs bench_dkim_verify (dkim::verify against bare OpenSSL/libsodium on
 # a 4 KiB message, target: DKIM at least 50% of raw) and, when dkimpy is installed (Debian
 # python3-dkim), times dkimpy's verify on the same signed messages for comparison.
-# Usage: bench/dkim_verify.sh [path/to/bench_dkim_verify]   (default: build/release)
+# Usage: bench/dkim_verify.sh [path/to/bench_dkim_verify]   (default: build/bench, the bench preset:
+# the release preset builds the tool only)
 # With MAILDOG_BENCH_SUMMARY=FILE, appends one tab-separated line per target (bench/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-binary=${1:-build/release/bench/bench_dkim_verify}
+binary=${1:-build/bench/bench/bench_dkim_verify}
 if [ ! -x "$binary" ]; then
-  bash ci/build.sh release bench_dkim_verify
+  bash ci/build.sh bench bench_dkim_verify
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Intake rate against peers: Postfix's smtp-source drives, one server at a time on a free
 # 127.0.0.1 port, `maildog-ci serve` (memory store, SQLite store, SPF+DKIM+DMARC checks on)
-# and the peers smtp-sink, aiosmtpd and maildev (installed by ci/bench-deps.sh). Workloads:
+# and the peers smtp-sink, aiosmtpd and maildev (installed by bench/deps.sh). Workloads:
 # 20 sessions x 20,000 messages of 1 KiB, a new connection per message and one connection per
 # session reused (-d), and 20 x 200 messages of 1 MiB. Per run: messages/s from smtp-source's
 # wall time and the server's peak RSS (VmHWM just before it is stopped); median of the runs.
@@ -10,10 +10,12 @@
 #   benchmark<TAB>ours<TAB>peer<TAB>ratio<TAB>target<TAB>met|not met
 # Usage: bench/intake.sh [path/to/maildog-ci]   (default: build/release)
 # Env: MAILDOG_BENCH_RUNS (3), MAILDOG_BENCH_MESSAGES (20000: the 1 KiB count, for a quick
-# look), MAILDOG_BENCH_PEERS (build/bench-peers: where ci/bench-deps.sh put maildev),
+# look), MAILDOG_BENCH_PEERS (build/bench-peers: where bench/deps.sh put maildev),
 # MAILDOG_BENCH_SERVERS (all: a space-separated subset, for a quick look at some of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 binary=${1:-build/release/src/cli/maildog-ci}
 [ -x "$binary" ] || { echo "build it first: bash ci/build.sh release maildog-ci" >&2; exit 2; }
 binary=$(realpath "$binary")
@@ -27,9 +29,9 @@ sink_tool=/usr/sbin/smtp-sink
 # Debian's aiosmtpd is importable by the system interpreter only.
 python=/usr/bin/python3
 for tool in "$source_tool" "$sink_tool" "$python" "$maildev"; do
-  [ -e "$tool" ] || { echo "missing $tool: run bash ci/bench-deps.sh (as root)" >&2; exit 2; }
+  [ -e "$tool" ] || { echo "missing $tool: run bash bench/deps.sh (as root)" >&2; exit 2; }
 done
-"$python" -c 'import aiosmtpd' 2>/dev/null || { echo "aiosmtpd missing: run bash ci/bench-deps.sh" >&2; exit 2; }
+"$python" -c 'import aiosmtpd' 2>/dev/null || { echo "aiosmtpd missing: run bash bench/deps.sh" >&2; exit 2; }
 
 # Slow servers get fewer messages (their rate is still messages per second) and fewer runs.
 declare -A cap_1k=([aiosmtpd]=5000 [maildev]=2000)
@@ -43,32 +45,11 @@ stop_timeout=20
 work=$(mktemp -d)
 server_pid=
 stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for _ in $(seq $((stop_timeout * 10))); do
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
+  stop_pid "$server_pid" "$stop_timeout"
   server_pid=
 }
 trap 'stop_server; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-  "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for_port() {
-  local port=$1
-  for _ in $(seq $((start_timeout * 10))); do
-    kill -0 "$server_pid" 2>/dev/null || return 1
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # The sender's domain publishes SPF for the peer IP the sandbox judges the client to be, a
 # DKIM key and DMARC p=reject; smtp-source sends one DKIM-signed message (1 KiB or 1 MiB of
@@ -115,16 +96,10 @@ start_server() {
         serve-sqlite) options+=(--data "$work/data-$run") ;;
         serve-checks) options+=(--config "$work/checks.yaml") ;;
       esac
-      "$binary" serve "${options[@]}" > "$log" 2>&1 &
-      server_pid=$!
-      for _ in $(seq $((start_timeout * 10))); do
-        grep -q '^stop with' "$log" && break
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
-      done
-      smtp_port=$(sed -n 's/^SMTP on .*:\([0-9]*\)$/\1/p' "$log")
-      http_port=$(sed -n 's/^HTTP on [^:]*:\([0-9]*\) .*/\1/p' "$log")
-      [ -n "$smtp_port" ] && [ -n "$http_port" ] || { cat "$log" >&2; return 1; }
+      local started=0
+      start_serve "$log" "$start_timeout" "$binary" serve "${options[@]}" || started=$?
+      server_pid=$serve_pid
+      ((started == 0)) || { cat "$log" >&2; return 1; }
       ;;
     smtp-sink)
       smtp_port=$(free_port)
@@ -147,7 +122,7 @@ start_server() {
       server_pid=$!
       ;;
   esac
-  wait_for_port "$smtp_port" || { echo "$server did not start:" >&2; cat "$log" >&2; return 1; }
+  wait_for_port "$smtp_port" "$server_pid" "$start_timeout" || { echo "$server did not start:" >&2; cat "$log" >&2; return 1; }
 }
 
 # Checks that serve stored every message: the newest id of a fresh store is the count.
@@ -202,8 +177,6 @@ run_once() {
   fi
 }
 
-median() { sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'; }
-
 read -r -a servers <<< "${MAILDOG_BENCH_SERVERS:-serve-memory serve-sqlite serve-checks smtp-sink aiosmtpd maildev}"
 workloads=(1k-new 1k-reuse 1m)
 declare -A workload_name=([1k-new]="1 KiB, new connection per message" [1k-reuse]="1 KiB, connection reused (-d)"
@@ -248,7 +221,10 @@ for workload in "${workloads[@]}"; do
     key="$server/$workload"
     count=${count_of[$server]}
     failed=${failed_of[$server]}
+    # Unquoted on purpose: the runs are a space-separated list, one number per run.
+    # shellcheck disable=SC2086
     rate[$key]=$(printf '%s\n' ${rates_of[$server]} | median)
+    # shellcheck disable=SC2086
     rss[$key]=$(printf '%s\n' ${sizes_of[$server]} | median)
     note[$key]="$sessions x $count"
     ((count < full_of[$server])) && note[$key]+=" (capped from ${full_of[$server]})"
@@ -258,8 +234,6 @@ for workload in "${workloads[@]}"; do
   done
   unset count_of full_of runs_of rates_of sizes_of failed_of
 done
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b}'; }
 
 echo
 echo "## Intake (smtp-source, $sessions sessions; median of up to $runs runs; $(nproc) cores; $(date -u +%Y-%m-%d))"

@@ -8,6 +8,8 @@
 # With MAILDOG_BENCH_SUMMARY=FILE, appends one tab-separated line per target (bench/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 binary=${1:-build/release/src/cli/maildog-ci}
 [ -x "$binary" ] || { echo "build it first: bash ci/build.sh release maildog-ci" >&2; exit 2; }
 message_mib=50
@@ -19,12 +21,8 @@ python=/usr/bin/python3
 work=$(mktemp -d)
 serve_pid=
 stop_serve() {
-  [ -n "$serve_pid" ] || return 0
-  kill "$serve_pid" 2>/dev/null || true
   # serve lets transactions in flight finish for up to 10 s; past 15 s it is killed.
-  for _ in $(seq 150); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$serve_pid" 2>/dev/null || true
-  wait "$serve_pid" 2>/dev/null || true
+  stop_pid "$serve_pid" 15
   serve_pid=
 }
 trap 'stop_serve; rm -rf "$work"' EXIT
@@ -35,18 +33,10 @@ server:
   limits: {message_size: 64MiB}
 YAML
 
-# Starts serve on free ports; sets serve_pid, smtp_port and http_port.
-start_serve() {
-  "$binary" serve --config "$work/serve.yaml" --smtp-port 0 --http-port 0 > "$work/serve.log" 2>&1 &
-  serve_pid=$!
-  for _ in $(seq 100); do
-    grep -q '^HTTP on' "$work/serve.log" && break
-    kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
-    sleep 0.1
-  done
-  smtp_port=$(sed -n 's/^SMTP on .*:\([0-9]*\)$/\1/p' "$work/serve.log")
-  http_port=$(sed -n 's/^HTTP on [^:]*:\([0-9]*\) .*/\1/p' "$work/serve.log")
-  [ -n "$smtp_port" ] && [ -n "$http_port" ] || { echo "serve did not start:"; cat "$work/serve.log"; exit 1; }
+# Starts serve on free ports (bench/lib.sh); sets serve_pid, smtp_port and http_port.
+start_memory_serve() {
+  start_serve "$work/serve.log" 10 "$binary" serve --config "$work/serve.yaml" --smtp-port 0 --http-port 0 ||
+    { echo "serve did not start:"; cat "$work/serve.log"; exit 1; }
 }
 
 # The client side of both measures; prints "key value" lines for the table below.
@@ -172,11 +162,11 @@ PY
 
 value() { awk -v k="$1" '$1 == k {print $2}' "$2"; }
 
-start_serve
+start_memory_serve
 timeout 300 "$python" "$work/client.py" message "$serve_pid" "$smtp_port" "$http_port" $((message_mib << 20)) \
   > "$work/message.txt"
 stop_serve
-start_serve
+start_memory_serve
 timeout 300 "$python" "$work/client.py" idle "$serve_pid" "$smtp_port" "$http_port" "$connections" \
   > "$work/idle.txt"
 stop_serve

@@ -14,6 +14,8 @@
 # With MAILDOG_BENCH_SUMMARY=FILE, appends one tab-separated line per measure (bench/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 build=${1:-build/ci}
 binary=$build/src/cli/maildog-ci
 [ -x "$binary" ] || { echo "no dynamic binary at $binary: bash ci/build.sh ${build#build/} maildog-ci" >&2; exit 2; }
@@ -62,15 +64,8 @@ tar -cf - -C "$work" dynamic | gzip -9n > "$work/dynamic.tar.gz"
 dynamic_gz=$(stat -c %s "$work/dynamic.tar.gz")
 
 # --- start-up and one scenario, in turns
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-now_us() { echo $(( $(date +%s%N) / 1000 )); }
-# Runs "$@" once (bounded), fails on a failed run; prints its wall time in microseconds.
-time_once() {
-  local start
-  start=$(now_us)
-  timeout 60 "$@" > "$work/out.txt" 2>&1 || { echo "failed: $*" >&2; cat "$work/out.txt" >&2; exit 1; }
-  echo $(( $(now_us) - start ))
-}
+# Runs "$@" once (bounded, bench/lib.sh), fails on a failed run; prints its wall time in microseconds.
+time_once() { time_us "$work/out.txt" "$@" || exit 1; }
 # The report must say the scenario passed, or its time means nothing.
 passed() { tail -n 1 "$work/out.txt" | grep -q "^1 passed, 0 failed$" || { echo "$1: $scenario did not pass:" >&2; cat "$work/out.txt" >&2; exit 1; }; }
 
@@ -94,7 +89,6 @@ version_tarball=$(ms "$work/version.tarball"); version_dynamic=$(ms "$work/versi
 run_tarball=$(ms "$work/run.tarball"); run_dynamic=$(ms "$work/run.dynamic")
 
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 met() { awk -v r="$1" 'BEGIN {exit !(r < 1.2)}' && echo "met" || echo "not met"; }
 gz_ratio=$(ratio "$tar_gz" "$dynamic_gz")
 unpacked_ratio=$(ratio "$unpacked" "$dynamic_unpacked")

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Every benchmark in one command: installs the peers (ci/bench-deps.sh), builds the release
-# preset, runs each bench script (each prints its own table), then prints one table of ratios
+# Every benchmark in one command: installs the peers (bench/deps.sh), builds the bench
+# preset (the release build plus the benchmark programs), runs each bench script (each prints its own table), then prints one table of ratios
 # against the targets with the machine and the date. Scripts report through the file named by
 # MAILDOG_BENCH_SUMMARY, one line per target, tab-separated:
 #   benchmark <TAB> ours <TAB> peer <TAB> ratio <TAB> target <TAB> met|not met
 # Usage: bench/run.sh   (as root for the peers; MAILDOG_BENCH_BUILD=DIR uses a build already
-# made in DIR instead of building build/release)
+# made in DIR instead of building build/bench)
 # Exit status: 1 when a script failed to run; targets not met are reported, not failures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,14 +17,14 @@ trap '[ -z "$child" ] || kill -TERM "$child" 2>/dev/null; wait; exit 130' INT TE
 export MAILDOG_BENCH_SUMMARY=$work/summary.tsv
 : > "$MAILDOG_BENCH_SUMMARY"
 
-if [ -f ci/bench-deps.sh ]; then
-  bash ci/bench-deps.sh
+if [ -f bench/deps.sh ]; then
+  bash bench/deps.sh
 else
-  echo "ci/bench-deps.sh is not there: peers not installed, benchmarks that need them may skip"
+  echo "bench/deps.sh is not there: peers not installed, benchmarks that need them may skip"
 fi
-build=${MAILDOG_BENCH_BUILD:-build/release}
+build=${MAILDOG_BENCH_BUILD:-build/bench}
 if [ -z "${MAILDOG_BENCH_BUILD:-}" ]; then
-  bash ci/build.sh release maildog-ci bench_dkim_verify
+  bash ci/build.sh bench maildog-ci bench_dkim_verify
 fi
 binary=$build/src/cli/maildog-ci
 # The portable tarball of that same build, for bench/package.sh.

@@ -6,6 +6,8 @@
 # With MAILDOG_BENCH_SUMMARY=FILE, appends one tab-separated line per target (bench/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 binary=${1:-build/release/src/cli/maildog-ci}
 [ -x "$binary" ] || { echo "build it first: bash ci/build.sh release maildog-ci" >&2; exit 2; }
 count=200
@@ -32,7 +34,6 @@ expect:
 YAML
 done
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 now_ms() { date +%s%3N; }
 
 suite_ms=()
@@ -68,12 +69,12 @@ printf '  %-40s %8s ms   (target < 10 ms)\n' "per scenario" "$per"
 if ((${#swaks_ms[@]})); then
   swaks=$(printf '%s\n' "${swaks_ms[@]}" | median)
   printf '  %-40s %8s ms\n' "swaks, one message (median of 5)" "$swaks"
-  printf '  %-40s %8s\n' "ratio: one scenario / one swaks send" "$(awk -v a="$per" -v b="$swaks" 'BEGIN {printf "%.2f", a / b}')"
+  printf '  %-40s %8s\n' "ratio: one scenario / one swaks send" "$(ratio "$per" "$swaks")"
 fi
 awk -v p="$per" 'BEGIN {exit !(p < 10)}' && verdict="met" || verdict="not met"
 echo "  target $verdict"
 if [ -n "${MAILDOG_BENCH_SUMMARY:-}" ]; then
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "scenario overhead: per scenario, -j 2" "$per ms" \
-    "${swaks:+swaks one message $swaks ms}" "${swaks:+$(awk -v a="$per" -v b="$swaks" 'BEGIN {printf "%.2f", a / b}')}" \
+    "${swaks:+swaks one message $swaks ms}" "${swaks:+$(ratio "$per" "$swaks")}" \
     "< 10 ms" "$verdict" >> "$MAILDOG_BENCH_SUMMARY"
 fi

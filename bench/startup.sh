@@ -7,6 +7,8 @@
 # With MAILDOG_BENCH_SUMMARY=FILE, appends one tab-separated line per target (bench/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 binary=${1:-build/release/src/cli/maildog-ci}
 [ -x "$binary" ] || { echo "build it first: bash ci/build.sh release maildog-ci" >&2; exit 2; }
 command -v swaks >/dev/null || { echo "swaks is not installed (Debian: swaks): no peer to time against" >&2; exit 2; }
@@ -14,11 +16,7 @@ runs=21
 work=$(mktemp -d)
 sink_pid=
 stop_sink() {
-  [ -n "$sink_pid" ] || return 0
-  kill "$sink_pid" 2>/dev/null || true
-  for _ in $(seq 150); do kill -0 "$sink_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$sink_pid" 2>/dev/null || true
-  wait "$sink_pid" 2>/dev/null || true
+  stop_pid "$sink_pid" 15
   sink_pid=
 }
 trap 'stop_sink; rm -rf "$work"' EXIT
@@ -45,40 +43,29 @@ start_sink() {
   if [ -x /usr/sbin/smtp-sink ]; then
     sink_name="Postfix smtp-sink"
     for _ in 1 2 3; do
-      sink_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      sink_port=$(free_port)
       # -u: smtp-sink refuses to run as root without a user to switch to.
       /usr/sbin/smtp-sink -u nobody "127.0.0.1:$sink_port" 100 > "$work/sink.log" 2>&1 &
       sink_pid=$!
-      for _ in $(seq 50); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$sink_port") 2>/dev/null && return 0
-        kill -0 "$sink_pid" 2>/dev/null || break
-        sleep 0.1
-      done
+      wait_for_port "$sink_port" "$sink_pid" 5 && return 0
       stop_sink
     done
     echo "smtp-sink did not start:"; cat "$work/sink.log"; exit 1
   fi
   sink_name="maildog-ci serve (smtp-sink is not installed)"
-  "$binary" serve --smtp-port 0 --http-port 0 > "$work/sink.log" 2>&1 &
-  sink_pid=$!
-  for _ in $(seq 100); do
-    sink_port=$(sed -n 's/^SMTP on .*:\([0-9]*\)$/\1/p' "$work/sink.log")
-    [ -n "$sink_port" ] && return 0
-    kill -0 "$sink_pid" 2>/dev/null || break
-    sleep 0.1
-  done
+  local started=0
+  start_serve "$work/sink.log" 10 "$binary" serve --smtp-port 0 --http-port 0 || started=$?
+  sink_pid=$serve_pid sink_port=$smtp_port
+  ((started == 0)) && return 0
   echo "maildog-ci serve did not start:"; cat "$work/sink.log"; exit 1
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-now_us() { echo $(( $(date +%s%N) / 1000 )); }
 # Times "$@" $runs times (bounded by timeout), fails on a failed run; prints the median in ms.
 time_median() {
-  local times=() start
+  local times=() time
   for _ in $(seq "$runs"); do
-    start=$(now_us)
-    timeout 60 "$@" > "$work/out.txt" 2>&1 || { echo "failed: $*" >&2; cat "$work/out.txt" >&2; exit 1; }
-    times+=($(( $(now_us) - start )))
+    time=$(time_us "$work/out.txt" "$@") || exit 1
+    times+=("$time")
   done
   printf '%s\n' "${times[@]}" | median | awk '{printf "%.1f", $1 / 1000}'
 }
@@ -91,10 +78,9 @@ run_ms=$(time_median "$binary" run "$work/one.yaml" --no-color)
 # The last run's report: the scenario must have passed, or the time means nothing.
 tail -n 1 "$work/out.txt" | grep -q "^1 passed, 0 failed$" || { cat "$work/out.txt"; exit 1; }
 
-ratio() { awk -v a="$1" -v b="$swaks_ms" 'BEGIN {printf "%.2f", a / b}'; }
 met() { awk -v r="$1" 'BEGIN {exit !(r < 1)}' && echo "met" || echo "not met"; }
-version_ratio=$(ratio "$version_ms")
-run_ratio=$(ratio "$run_ms")
+version_ratio=$(ratio "$version_ms" "$swaks_ms")
+run_ratio=$(ratio "$run_ms" "$swaks_ms")
 
 echo "startup (median of $runs runs each; swaks sends one message to $sink_name)"
 printf '  %-44s %10s %16s\n' "measure" "wall time" "ratio to swaks"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Configures and builds one CMake preset (dev, ci, asan, tsan, release) with ccache when present.
+# Configures and builds one CMake preset (dev, ci, asan, tsan, release, bench) with ccache when present.
 set -euo pipefail
 preset=${1:?usage: ci/build.sh PRESET [TARGET...]}
 shift
