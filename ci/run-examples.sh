@@ -41,17 +41,6 @@ if ((${#names[@]} == 0)); then
   for dir in "$root"/examples/*/; do names+=("$(basename "$dir")"); done
 fi
 
-# npm ci once per lockfile: a stamp in node_modules holds the lockfile's hash.
-npm_install() {  # npm_install EXAMPLE_DIR
-  local dir=$1 stamp hash
-  stamp=$dir/node_modules/.maildog-lock.sha256
-  hash=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
-  [[ -f $stamp && $(<"$stamp") == "$hash" ]] && return 0
-  echo "ci/run-examples: npm ci in ${dir#"$root"/}"
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || return 1
-  echo "$hash" >"$stamp"
-}
-
 if ((install)); then
   if ((EUID != 0)); then
     echo "ci/run-examples: --install needs root (apt-get); installing nothing" >&2
@@ -61,7 +50,7 @@ if ((install)); then
   fi
   for name in "${names[@]}"; do
     if [[ -f $root/examples/$name/package-lock.json ]]; then
-      npm_install "$root/examples/$name" || { echo "ci/run-examples: npm ci failed in examples/$name" >&2; exit 1; }
+      bash "$root/ci/npm-ci-once.sh" "$root/examples/$name" || { echo "ci/run-examples: npm ci failed in examples/$name" >&2; exit 1; }
     fi
   done
 fi

@@ -37,23 +37,17 @@ done
 major=$(node -p 'process.versions.node.split(".")[0]')
 ((major >= 18)) || unavailable "node $(node --version) is older than 18 (Debian 12's)"
 
-# Installed once per lockfile: a stamp holds the lockfile's hash. The test's files sit beside the
-# node_modules they import.
-stamp=$install/node_modules/.package-lock.sha256
-lock_hash=$(sha256sum "$here/package-lock.json" | cut -d' ' -f1)
+# Installed once per lockfile (ci/npm-ci-once.sh). The test's files sit beside the node_modules
+# they import.
 mkdir -p "$install"
 cp "$here/package.json" "$here/package-lock.json" "$here"/*.mjs "$install/"
-if [[ ! -f $stamp || $(<"$stamp") != "$lock_hash" ]]; then
-  echo "tests/api: npm ci in $install"
-  if ! log=$(cd "$install" && npm ci --no-audit --no-fund --loglevel=error 2>&1); then
-    echo "$log"
-    if grep -qiE 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|network|proxy' <<<"$log"; then
-      unavailable "npm cannot reach its registry ($(npm config get registry)): the API contract is not checked"
-    fi
-    echo "tests/api: npm ci failed (above)"
-    exit 1
-  fi
-  echo "$lock_hash" >"$stamp"
+status=0
+bash "$root/ci/npm-ci-once.sh" "$install" || status=$?
+if ((status == 75)); then
+  unavailable "npm cannot reach its registry ($(npm config get registry)): the API contract is not checked"
+elif ((status != 0)); then
+  echo "tests/api: npm ci failed (above)"
+  exit 1
 fi
 
 echo "tests/api: node $(node --version), $binary"

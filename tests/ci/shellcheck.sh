@@ -9,7 +9,7 @@ scripts=(ci/action/*.sh ci/changelog-section.sh ci/workflow-lint.sh ci/container
          tests/ci/action_download.sh tests/ci/changelog_section.sh tests/ci/workflow_lint.sh tests/ci/shellcheck.sh
          ci/deb.sh packaging/debian-changelog.sh tests/ci/deb_build.sh tests/ci/deb_install.sh tests/ci/install_tree.sh
          ci/package.sh tests/ci/package_empty_root.sh bench/package.sh ci/run-examples.sh examples/postfix-relay/write-config.sh
-         tests/ci/run_examples_skip.sh tests/clients/python.sh tests/clients/node.sh tests/api/run.sh bench/serve_slow_clients.sh
+         tests/ci/run_examples_skip.sh tests/clients/python.sh tests/clients/node.sh tests/api/run.sh ci/npm-ci-once.sh bench/serve_slow_clients.sh
          bench/lib.sh bench/intake.sh bench/memory.sh bench/startup.sh bench/scenario_overhead.sh bench/dkim_verify.sh
          bench/run.sh bench/deps.sh)
 shellcheck --shell=bash --severity=info "${scripts[@]}"

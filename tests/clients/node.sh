@@ -32,19 +32,13 @@ command -v npm >/dev/null || skip "npm is not installed (ci/packages.txt: npm, t
 major=$("$node" -p 'process.versions.node.split(".")[0]')
 ((major >= 18)) || { echo "FAILED: $node is Node $major; @maildog-ci/testing needs 18 or newer"; exit 1; }
 
-stamp=$client/node_modules/.maildog-lock.sha256
-lock_hash=$(sha256sum "$client/package-lock.json" | cut -d' ' -f1)
-if [[ ! -f $stamp || $(<"$stamp") != "$lock_hash" ]]; then
-  echo "tests/clients/node: npm ci in clients/node"
-  if ! log=$(cd "$client" && npm ci --no-audit --no-fund --loglevel=error 2>&1); then
-    echo "$log"
-    if grep -qiE 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|network|proxy' <<<"$log"; then
-      skip "npm cannot reach its registry ($(npm config get registry)): clients/node's dev dependencies are missing"
-    fi
-    echo "FAILED: npm ci in clients/node (above)"
-    exit 1
-  fi
-  echo "$lock_hash" >"$stamp"
+status=0
+bash "$source_dir/ci/npm-ci-once.sh" "$client" || status=$?
+if ((status == 75)); then
+  skip "npm cannot reach its registry ($(npm config get registry)): clients/node's dev dependencies are missing"
+elif ((status != 0)); then
+  echo "FAILED: npm ci in clients/node (above)"
+  exit 1
 fi
 
 files=("$@")
