@@ -346,7 +346,9 @@ Routed get_part(const Context& context, const Target& target, const Params& para
     return response;
   }
   const std::string_view bytes = bytes_of(*message);
-  const mime::Parsed parsed = mime::parse(bytes);
+  // The tree from the cache /mime fills: the inspector opens a message's parts one after another.
+  const auto tree = cached_parse(message->id, bytes);
+  const mime::Parsed& parsed = *tree;
   const mime::Part* part = find_part(parsed.root, params.at(1));
   auto content = part != nullptr ? mime::part_content(bytes, params.at(1)) : std::nullopt;
   if (!content) {
@@ -383,7 +385,7 @@ Routed get_body(const Context& context, const Target& target, const Params& para
   }
   response.content_type = "text/" + subtype + "; charset=utf-8";
   response.body = subtype == "html"
-                      ? link_cid_parts(*body, mime::parse(bytes_of(*message)).root, parts_prefix(request.target))
+                      ? link_cid_parts(*body, cached_parse(message->id, bytes_of(*message))->root, parts_prefix(request.target))
                       : std::move(*body);
   mark_untrusted(response, remote_images(target));
   return response;
