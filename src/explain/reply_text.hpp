@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "core/name_table.hpp"
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 
 namespace maildog::explain {
 
