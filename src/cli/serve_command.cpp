@@ -18,6 +18,7 @@
 
 #include "cli/build_info.hpp"
 #include "cli/commands.hpp"
+#include "core/time_text.hpp"
 #include "core/ascii.hpp"
 #include "cli/line_printer.hpp"
 #include "cli/serve_ready.hpp"
@@ -189,20 +190,10 @@ void print_stored(const serve::StoredMessage& message, LinePrinter& printer) {
   printer.print(line);
 }
 
-// "14:03:07", local time: the console is read by the person beside it.
-std::string clock_time(std::chrono::system_clock::time_point at) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char text[16];
-  std::strftime(text, sizeof text, "%H:%M:%S", &local);
-  return text;
-}
-
 // One line per refusal, as per stored message: when, who, what was refused, the reply, why.
 // An attempt ended by a fault alone gets one line for it.
 void print_refused(const serve::StoredAttempt& attempt, LinePrinter& printer) {
-  const std::string head = clock_time(attempt.at) + " " + attempt.client_address + " ";
+  const std::string head = time_text::local_clock(attempt.at) + " " + attempt.client_address + " ";
   const std::string tail = attempt.status == serve::AttemptStatus::partial
                                ? " (message " + std::to_string(attempt.message_id) + " kept for the others)"
                            : attempt.id != 0 ? " (attempt " + std::to_string(attempt.id) + ")"

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <array>
 
+#include "core/time_text.hpp"
 #include "explain/explanation.hpp"
 #include "explain/render.hpp"
 #include "http/message_json.hpp"
-#include "http/target.hpp"
 #include "mime/mime.hpp"
 #include "serve/attempt_keys.hpp"
 
@@ -18,14 +18,6 @@ namespace {
 constexpr std::array<std::string_view, 6> k_check_reasons{"spf", "dkim", "dmarc", "ptr", "dnsbl", "authentication"};
 
 Json optional_reply(const std::optional<smtp::Reply>& reply) { return reply ? reply_json(*reply) : Json(nullptr); }
-
-Json refusal_json(const capture::RefusalRecord& refusal) {
-  return {{"reason", refusal.reason},
-          {"command", refusal.command},
-          {"argument", refusal.argument},
-          {"recipients", refusal.recipients},
-          {"reply", reply_json(refusal.reply)}};
-}
 
 // How `explain` names the stage a reply answered.
 std::string stage_of(std::string_view command) {
@@ -90,7 +82,7 @@ Json line_or_null(long line) { return line < 0 ? Json(nullptr) : Json(line); }
 
 Json attempt_summary(const serve::StoredAttempt& attempt) {
   Json out = {{"id", attempt.id},
-              {"at", format_rfc3339(attempt.at)},
+              {"at", time_text::utc(attempt.at, time_text::Form::iso_millis)},
               {"status", name_of(serve::k_attempt_status_names, attempt.status)},
               {"session_id", attempt.session_id},
               {"message_id", attempt.message_id == 0 ? Json(nullptr) : Json(attempt.message_id)},

@@ -1,20 +1,32 @@
 #include "http/message_json.hpp"
 
+#include "capture/record_codec.hpp"
 #include "core/ascii.hpp"
-#include "http/target.hpp"
+#include "core/time_text.hpp"
 
 namespace maildog::http {
 
-Json reply_json(const smtp::Reply& reply) {
-  Json out = {{"code", reply.code}};
-  if (reply.enhanced) {
-    out["enhanced"] = reply.enhanced->str();
-  }
-  out["text"] = reply.text();
-  return out;
+namespace {
+
+// The API's reply: the codec's, its lines as one text, `enhanced` left out when there is none.
+Json api_reply(const Json& reply) {
+  return capture::reshape(reply, {{"enhanced",
+                                   [](Json& out, const Json& value, const Json&) {
+                                     if (!value.is_null()) {
+                                       out["enhanced"] = value;
+                                     }
+                                   }},
+                                  capture::lines_as_text()});
 }
 
-namespace {
+// A reply field of a canonical record as the API writes it; an absent reply (null) is left out.
+capture::FieldChange api_reply_field(std::string_view field) {
+  return {field, [field = std::string(field)](Json& out, const Json& value, const Json&) {
+            if (!value.is_null()) {
+              out[field] = api_reply(value);
+            }
+          }};
+}
 
 std::string first_header(const std::vector<mime::Header>& headers, std::string_view name) {
   for (const auto& header : headers) {
@@ -27,10 +39,6 @@ std::string first_header(const std::vector<mime::Header>& headers, std::string_v
 
 std::string_view message_bytes(const serve::StoredMessage& message) {
   return message.transaction.message ? std::string_view(*message.transaction.message) : std::string_view();
-}
-
-std::string_view direction_name(capture::TranscriptEntry::Direction direction) {
-  return name_of(capture::k_direction_names, direction);
 }
 
 // RFC 8601 2.2 splits on ";" and whitespace, but not inside quoted strings or comments.
@@ -100,6 +108,12 @@ std::vector<std::string> split_outside_quotes(std::string_view text, std::string
 
 }  // namespace
 
+Json reply_json(const smtp::Reply& reply) { return api_reply(capture::reply_to_json(reply)); }
+
+Json refusal_json(const capture::RefusalRecord& refusal) {
+  return capture::reshape(capture::refusal_to_json(refusal), {api_reply_field("reply")});
+}
+
 std::string_view header_section(std::string_view message) {
   const std::size_t crlf = message.find("\r\n\r\n");
   const std::size_t lf = message.find("\n\n");
@@ -116,7 +130,7 @@ Json message_summary(const serve::StoredMessage& message) {
     auth[method] = result;
   }
   return {{"id", message.id},
-          {"received", format_rfc3339(message.received)},
+          {"received", time_text::utc(message.received, time_text::Form::iso_millis)},
           {"session_id", message.session_id},
           {"from", transaction.mail_from},
           {"to", transaction.accepted_recipients()},
@@ -126,39 +140,38 @@ Json message_summary(const serve::StoredMessage& message) {
           {"auth", auth}};
 }
 
+// The summary, then the canonical transaction as the API shows it: the envelope in one object,
+// each recipient with whether it was accepted, absent replies left out, the auth results and
+// the size only in the summary, the flags last. Fields the codec adds appear here too.
 Json message_detail(const serve::StoredMessage& message) {
-  const auto& transaction = message.transaction;
-  Json out = message_summary(message);
-  Json envelope = {{"mail_from", transaction.mail_from},
-                   {"mail_parameters", transaction.mail_parameters},
-                   {"mail_reply", reply_json(transaction.mail_reply)}};
-  out["envelope"] = envelope;
-  Json recipients = Json::array();
-  for (const auto& recipient : transaction.recipients) {
-    recipients.push_back({{"address", recipient.address},
-                          {"parameters", recipient.parameters},
-                          {"accepted", recipient.reply.positive()},
-                          {"reply", reply_json(recipient.reply)},
-                          {"attempt", recipient.attempt}});
-  }
-  out["recipients"] = recipients;
-  if (transaction.data_reply) {
-    out["data_reply"] = reply_json(*transaction.data_reply);
-  }
-  if (transaction.final_reply) {
-    out["final_reply"] = reply_json(*transaction.final_reply);
-  }
-  out["delivered"] = transaction.delivered;
-  out["authentication_results"] = transaction.authentication_results;
-  Json lint = Json::array();
-  for (const auto& note : transaction.lint) {
-    lint.push_back({{"name", note.name}, {"message", note.message}, {"line", note.line}, {"excerpt", note.excerpt}});
-  }
-  out["lint"] = lint;
-  out["bare_lf"] = transaction.bare_lf;
-  out["eight_bit"] = transaction.eight_bit;
-  out["smuggling_line"] = transaction.smuggling_line;
-  return out;
+  Json summary = message_summary(message);
+  const auto flags_after_lint = [](Json& out, const Json& value, const Json& record) {
+    out["lint"] = value;
+    for (const char* flag : {"bare_lf", "eight_bit", "smuggling_line"}) {
+      out[flag] = record.at(flag);
+    }
+  };
+  const Json detail = capture::reshape(
+      capture::transaction_to_json(message.transaction),
+      {{"mail_from",
+        [](Json& out, const Json&, const Json& record) {
+          out["envelope"] = {{"mail_from", record.at("mail_from")},
+                             {"mail_parameters", record.at("mail_parameters")},
+                             {"mail_reply", api_reply(record.at("mail_reply"))}};
+        }},
+       capture::dropped("mail_parameters"), capture::dropped("mail_reply"),
+       capture::each("recipients",
+                     [](const Json& recipient) {
+                       return capture::reshape(recipient, {{"reply", [](Json& out, const Json& value, const Json&) {
+                                                              out["accepted"] = capture::reply_from_json(value).positive();
+                                                              out["reply"] = api_reply(value);
+                                                            }}});
+                     }),
+       api_reply_field("data_reply"), api_reply_field("final_reply"), capture::dropped("size"),
+       capture::dropped("auth_results"), capture::dropped("bare_lf"), capture::dropped("eight_bit"),
+       capture::dropped("smuggling_line"), {"lint", flags_after_lint}});
+  summary.update(detail);
+  return summary;
 }
 
 Json auth_json(const serve::StoredMessage& message) {
@@ -250,8 +263,8 @@ Json session_summary(const serve::StoredSession& session) {
               {"helo", record.helo},
               {"esmtp", record.esmtp},
               {"tls", record.tls},
-              {"started", format_rfc3339(record.started)},
-              {"duration_ms", static_cast<double>(record.duration.count()) / 1000.0},
+              {"started", time_text::utc(record.started, time_text::Form::iso_millis)},
+              {"duration_ms", time_text::as_milliseconds(record.duration)},
               {"close_reason", record.close_reason},
               {"refusal_count", record.refusals.size()}};
   if (record.tls) {
@@ -267,25 +280,20 @@ Json session_summary(const serve::StoredSession& session) {
 
 Json session_detail(const serve::StoredSession& session) {
   Json out = session_summary(session);
-  Json refusals = Json::array();
-  for (const auto& refusal : session.record.refusals) {
-    refusals.push_back({{"reason", refusal.reason},
-                        {"command", refusal.command},
-                        {"argument", refusal.argument},
-                        {"recipients", refusal.recipients},
-                        {"reply", reply_json(refusal.reply)}});
-  }
-  out["refusals"] = refusals;
+  out["refusals"] = capture::array_of(session.record.refusals, refusal_json);
   out["transcript"] = transcript_json(session)["transcript"];
   return out;
 }
 
+// A transcript line with its offset in milliseconds (a double), as the API documents it.
 Json transcript_json(const serve::StoredSession& session) {
   Json lines = Json::array();
   for (const auto& entry : session.record.transcript) {
-    lines.push_back({{"direction", direction_name(entry.direction)},
-                     {"text", entry.text},
-                     {"offset_ms", static_cast<double>(entry.offset.count()) / 1000.0}});
+    lines.push_back(capture::reshape(capture::transcript_entry_to_json(entry),
+                                     {{"offset_us", [](Json& out, const Json& value, const Json&) {
+                                         out["offset_ms"] = time_text::as_milliseconds(
+                                             std::chrono::microseconds(value.get<std::int64_t>()));
+                                       }}}));
   }
   return {{"session_id", session.id}, {"open", session.open}, {"transcript", lines}};
 }

@@ -17,6 +17,8 @@ std::string_view header_section(std::string_view message);
 
 // A reply as {code, enhanced, text}; attempts and messages show replies alike.
 Json reply_json(const smtp::Reply& reply);
+// A refusal: {reason, command, argument, recipients, reply}; sessions and attempts show them alike.
+Json refusal_json(const capture::RefusalRecord& refusal);
 // A list entry: id, received, session, envelope addresses, subject, date, size, auth results.
 Json message_summary(const serve::StoredMessage& message);
 // The summary with every recipient and reply, the Authentication-Results and the lint notes.

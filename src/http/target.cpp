@@ -1,6 +1,5 @@
 #include "http/target.hpp"
 
-#include <cstdio>
 
 namespace maildog::http {
 
@@ -155,20 +154,6 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
     return system_clock::time_point::min();
   }
   return system_clock::time_point(duration_cast<system_clock::duration>(in_seconds) + fraction);
-}
-
-std::string format_rfc3339(std::chrono::system_clock::time_point when) {
-  using namespace std::chrono;
-  const auto ms = floor<milliseconds>(when);
-  const auto day_start = floor<days>(ms);
-  const year_month_day date(day_start);
-  const hh_mm_ss time(ms - day_start);
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<long long>(time.hours().count()), static_cast<long long>(time.minutes().count()),
-                static_cast<long long>(time.seconds().count()), static_cast<long long>(time.subseconds().count()));
-  return buffer;
 }
 
 int hex_digit_value(char c) {

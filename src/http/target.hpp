@@ -1,5 +1,5 @@
 // A request target split into decoded path segments and query parameters (RFC 3986), and the
-// RFC 3339 timestamps the API reads and writes. Pure functions.
+// RFC 3339 timestamps the API reads. Pure functions.
 #pragma once
 
 #include <chrono>
@@ -23,7 +23,6 @@ int hex_digit_value(char c);
 
 // "2026-11-29T08:53:13Z", "2026-11-29T09:53:13.5+01:00" (RFC 3339 5.6); nothing otherwise.
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
-// UTC with milliseconds: "2026-11-29T08:53:13.000Z".
-std::string format_rfc3339(std::chrono::system_clock::time_point when);
+// The API writes times with time_text::utc(when, time_text::Form::iso_millis) (core/time_text.hpp).
 
 }  // namespace maildog::http

@@ -30,17 +30,7 @@ std::string_view label_color(runner::Status status) { return status == runner::S
 
 }  // namespace
 
-std::string_view status_name(runner::Status status) {
-  switch (status) {
-    case runner::Status::passed:
-      return "passed";
-    case runner::Status::failed:
-      return "failed";
-    case runner::Status::error:
-      return "error";
-  }
-  return "error";
-}
+std::string_view status_name(runner::Status status) { return name_of(k_status_names, status); }
 
 std::string location(const std::filesystem::path& file, std::size_t line) {
   return file.generic_string() + ':' + std::to_string(line);

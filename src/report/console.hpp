@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/name_table.hpp"
 #include "runner/result.hpp"
 
 namespace maildog::report {
@@ -47,6 +48,12 @@ std::string format_failure(const runner::Failure& failure, const runner::Scenari
                            std::string_view indent = "");
 
 // "passed", "failed", "error".
+// How every report names a scenario's status; the JSON report reader looks names up here too.
+inline constexpr NameTable<runner::Status, 3> k_status_names{{
+    {runner::Status::passed, "passed"},
+    {runner::Status::failed, "failed"},
+    {runner::Status::error, "error"},
+}};
 std::string_view status_name(runner::Status status);
 
 }  // namespace maildog::report

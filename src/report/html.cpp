@@ -6,6 +6,7 @@
 #include <ctime>
 #include <set>
 
+#include "core/time_text.hpp"
 #include "expect/transcript.hpp"
 #include "report/console.hpp"
 #include "report/html_assets.hpp"
@@ -45,15 +46,6 @@ std::string human_duration(std::chrono::microseconds duration) {
   } else {
     std::snprintf(buffer, sizeof buffer, "%.2f s", static_cast<double>(us) / 1e6);
   }
-  return buffer;
-}
-
-std::string utc_time(std::chrono::system_clock::time_point when) {
-  const std::time_t time = std::chrono::system_clock::to_time_t(when);
-  std::tm utc{};
-  gmtime_r(&time, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S UTC", &utc);
   return buffer;
 }
 
@@ -97,7 +89,7 @@ void write_summary(const runner::RunResult& run, std::ostream& out) {
     out << "<span class=\"count error\">" << errors << " could not run</span>";
   }
   out << "<span>" << run.scenarios.size() << " scenarios in " << human_duration(run.duration) << "</span>"
-      << "<span>started " << escaped(utc_time(run.started)) << "</span>"
+      << "<span>started " << escaped(time_text::utc(run.started, time_text::Form::readable)) << "</span>"
       << "<span>seed " << run.seed << " (rerun with <code>--seed " << run.seed << "</code>)</span></p>\n";
   // Hidden until the script shows it: without JavaScript the controls would do nothing.
   out << "<nav id=\"filters\" hidden>\n<fieldset><legend>Status</legend>";

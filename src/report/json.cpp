@@ -1,10 +1,10 @@
 #include "report/json.hpp"
 
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "capture/record_codec.hpp"
+#include "core/time_text.hpp"
 #include "report/console.hpp"
 #include "report/normalise.hpp"
 #include "rules/engine.hpp"
@@ -15,108 +15,74 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-double milliseconds(std::chrono::microseconds duration) { return static_cast<double>(duration.count()) / 1000.0; }
-
-// "2025-06-03T10:00:00.123Z"
-std::string iso8601(std::chrono::system_clock::time_point when) {
-  const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch());
-  const std::time_t time = std::chrono::system_clock::to_time_t(when);
-  std::tm utc{};
-  gmtime_r(&time, &utc);
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &utc);
-  const long long ms = ((since_epoch.count() % 1000) + 1000) % 1000;
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%s.%03lldZ", date, ms);
-  return buffer;
-}
-
 json optional_text(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
 
-json reply_json(const smtp::Reply& reply) {
-  return {{"code", reply.code},
-          {"enhanced", reply.enhanced ? json(reply.enhanced->str()) : json(nullptr)},
-          {"text", reply.text()}};
+std::string iso8601(std::chrono::system_clock::time_point when) {
+  return time_text::utc(when, time_text::Form::iso_millis);
 }
 
-json optional_reply(const std::optional<smtp::Reply>& reply) { return reply ? reply_json(*reply) : json(nullptr); }
+// The report's shape over the capture record codec (capture/record_codec.hpp): a reply's lines
+// as one text, `client` and `dir` for the codec's `client_address` and `direction`, a session's
+// start as ISO 8601 and its duration in milliseconds, a transaction's headers after its size and
+// no smuggling_line. Every other field is the codec's, in the codec's order.
+json report_reply(const json& reply) { return capture::reshape(reply, {capture::lines_as_text()}); }
 
-std::string_view direction_name(capture::TranscriptEntry::Direction direction) {
-  return name_of(capture::k_direction_names, direction);
+json optional_reply(const std::optional<smtp::Reply>& reply) {
+  return reply ? report_reply(capture::reply_to_json(*reply)) : json(nullptr);
 }
 
-json transaction_json(const capture::TransactionRecord& transaction) {
-  json recipients = json::array();
-  for (const auto& recipient : transaction.recipients) {
-    recipients.push_back({{"address", recipient.address},
-                          {"parameters", recipient.parameters},
-                          {"reply", reply_json(recipient.reply)},
-                          {"attempt", recipient.attempt}});
-  }
+capture::FieldChange report_reply_field(std::string_view field) {
+  return {field, [field = std::string(field)](json& out, const json& value, const json&) {
+            out[field] = value.is_null() ? value : report_reply(value);
+          }};
+}
+
+json with_report_reply(const json& record) { return capture::reshape(record, {report_reply_field("reply")}); }
+
+// The headers of the stored copy, their values normalised (normalise.hpp) as reports show them.
+json headers_json(const capture::TransactionRecord& transaction) {
   json headers = json::array();
   if (transaction.message) {
     for (const auto& header : rules::parse_headers(transaction.stored_header_section())) {
       headers.push_back({{"name", header.name}, {"value", normalise_header_value(header.name, header.value)}});
     }
   }
-  json auth_results = json::object();
-  for (const auto& [method, result] : transaction.auth_results) {
-    auth_results[method] = result;
-  }
-  json lint = json::array();
-  for (const auto& note : transaction.lint) {
-    lint.push_back({{"name", note.name}, {"message", note.message}, {"line", note.line}, {"excerpt", note.excerpt}});
-  }
-  return {{"mail_from", transaction.mail_from},
-          {"mail_parameters", transaction.mail_parameters},
-          {"mail_reply", reply_json(transaction.mail_reply)},
-          {"recipients", std::move(recipients)},
-          {"data_reply", optional_reply(transaction.data_reply)},
-          {"final_reply", optional_reply(transaction.final_reply)},
-          {"delivered", transaction.delivered},
-          {"size", transaction.message ? json(transaction.message->size()) : json(nullptr)},
-          {"headers", std::move(headers)},
-          {"bare_lf", transaction.bare_lf},
-          {"eight_bit", transaction.eight_bit},
-          {"auth_results", auth_results},
-          {"authentication_results", transaction.authentication_results},
-          {"lint", std::move(lint)}};
+  return headers;
+}
+
+json transaction_json(const capture::TransactionRecord& transaction) {
+  return capture::reshape(
+      capture::transaction_to_json(transaction),
+      {report_reply_field("mail_reply"), capture::each("recipients", with_report_reply),
+       report_reply_field("data_reply"), report_reply_field("final_reply"),
+       {"size",
+        [&transaction](json& out, const json& value, const json&) {
+          out["size"] = value;
+          out["headers"] = headers_json(transaction);
+        }},
+       capture::dropped("smuggling_line")});
 }
 
 json session_json(const capture::SessionRecord& session) {
-  json transcript = json::array();
-  for (const auto& entry : session.transcript) {
-    transcript.push_back(
-        {{"dir", direction_name(entry.direction)}, {"text", entry.text}, {"offset_us", entry.offset.count()}});
-  }
-  json transactions = json::array();
-  for (const auto& transaction : session.transactions) {
-    transactions.push_back(transaction_json(transaction));
-  }
-  json refusals = json::array();
-  for (const auto& refusal : session.refusals) {
-    refusals.push_back({{"reason", refusal.reason},
-                        {"command", refusal.command},
-                        {"argument", refusal.argument},
-                        {"recipients", refusal.recipients},
-                        {"reply", reply_json(refusal.reply)}});
-  }
-  return {{"id", session.id},
-          {"client", session.client_address},
-          {"client_port", session.client_port},
-          {"helo", session.helo},
-          {"esmtp", session.esmtp},
-          {"tls", session.tls},
-          {"tls_version", session.tls_version},
-          {"tls_cipher", session.tls_cipher},
-          {"auth_user", session.auth_user ? json(*session.auth_user) : json(nullptr)},
-          {"auth_mechanism", session.auth_mechanism},
-          {"close_reason", session.close_reason},
-          {"started", iso8601(session.started)},
-          {"duration_ms", milliseconds(session.duration)},
-          {"transcript", std::move(transcript)},
-          {"transactions", std::move(transactions)},
-          {"refusals", std::move(refusals)}};
+  return capture::reshape(
+      capture::session_to_json(session, capture::WithTransactions::yes),
+      {capture::renamed("client_address", "client"),
+       {"started_us",
+        [](json& out, const json& value, const json&) {
+          out["started"] = iso8601(time_text::time_from_micros(value.get<std::int64_t>()));
+        }},
+       {"duration_us",
+        [](json& out, const json& value, const json&) {
+          out["duration_ms"] = time_text::as_milliseconds(std::chrono::microseconds(value.get<std::int64_t>()));
+        }},
+       capture::each("transcript",
+                     [](const json& entry) { return capture::reshape(entry, {capture::renamed("direction", "dir")}); }),
+       // Each transaction with its headers, which the stored copy of its message gives.
+       {"transactions",
+        [&session](json& out, const json&, const json&) {
+          out["transactions"] = capture::array_of(session.transactions, transaction_json);
+        }},
+       capture::each("refusals", with_report_reply)});
 }
 
 json app_json(const runner::ProcessResult& app) {
@@ -180,7 +146,7 @@ json scenario_json(const runner::ScenarioResult& scenario) {
           {"error", optional_text(scenario.error)},
           {"seed", scenario.seed},
           {"started", iso8601(scenario.started)},
-          {"duration_ms", milliseconds(scenario.duration)},
+          {"duration_ms", time_text::as_milliseconds(scenario.duration)},
           {"failures", std::move(failures)},
           {"app", scenario.app ? app_json(*scenario.app) : json(nullptr)},
           {"then_steps", std::move(then_steps)},
@@ -198,7 +164,7 @@ void write_json(const runner::RunResult& run, std::ostream& out) {
   const json report = {{"version", k_json_report_version},
                        {"seed", run.seed},
                        {"started", iso8601(run.started)},
-                       {"duration_ms", milliseconds(run.duration)},
+                       {"duration_ms", time_text::as_milliseconds(run.duration)},
                        {"totals", {{"passed", run.passed()}, {"failed", run.failed()}}},
                        {"scenarios", std::move(scenarios)}};
   // Transcripts and app output may hold any bytes: invalid UTF-8 becomes U+FFFD, never an exception.

@@ -2,12 +2,13 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "capture/record_codec.hpp"
 #include "core/json_depth.hpp"
+#include "core/time_text.hpp"
 #include "report/console.hpp"
 #include "report/json.hpp"
 #include "report/json_schema.hpp"
@@ -16,7 +17,8 @@ namespace maildog::report {
 
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
+using capture::RecordJson;
 
 // Enough schema errors to see the pattern without flooding the terminal.
 constexpr std::size_t k_schema_errors_shown = 5;
@@ -27,7 +29,7 @@ struct BadValue : std::runtime_error {
 };
 
 std::string schema_errors(const json& document) {
-  return json_schema_errors(json::parse(report_schema()), document, k_schema_errors_shown);
+  return json_schema_errors(nlohmann::json::parse(report_schema()), nlohmann::json(document), k_schema_errors_shown);
 }
 
 std::chrono::microseconds microseconds_of(const json& milliseconds) {
@@ -37,50 +39,44 @@ std::chrono::microseconds microseconds_of(const json& milliseconds) {
 // "2025-06-03T10:00:00.123Z", the only form the writer produces and the schema allows.
 std::chrono::system_clock::time_point timestamp_of(const json& value) {
   const std::string text = value.get<std::string>();
-  int year = 0;
-  unsigned month = 0;
-  unsigned day = 0;
-  int hour = 0;
-  int minute = 0;
-  int second = 0;
-  int millisecond = 0;
-  const int fields = std::sscanf(text.c_str(), "%4d-%2u-%2uT%2d:%2d:%2d.%3dZ", &year, &month, &day, &hour, &minute,
-                                 &second, &millisecond);
-  const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
-  if (fields != 7 || !date.ok() || hour > 23 || minute > 59 || second > 59) {
+  const auto when = time_text::parse_iso_millis(text);
+  if (!when) {
     throw BadValue("not a timestamp: " + text);
   }
-  return std::chrono::sys_days(date) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
-         std::chrono::seconds(second) + std::chrono::milliseconds(millisecond);
+  return *when;
 }
 
 std::string text_or_empty(const json& value) { return value.is_null() ? std::string() : value.get<std::string>(); }
 
-smtp::Reply reply_of(const json& value) {
-  smtp::Reply reply;
-  reply.code = value.at("code").get<int>();
-  if (!value.at("enhanced").is_null()) {
-    reply.enhanced = smtp::EnhancedCode::parse(value.at("enhanced").get<std::string>());
-    if (!reply.enhanced) {
-      throw BadValue("not an enhanced status code: " + value.at("enhanced").get<std::string>());
-    }
-  }
-  // The writer joined the lines with "\n"; a parsed reply always has at least one line.
-  const std::string text = value.at("text").get<std::string>();
-  std::size_t start = 0;
-  for (;;) {
-    const auto end = text.find('\n', start);
-    reply.lines.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) {
-      break;
-    }
-    start = end + 1;
-  }
-  return reply;
+// The report's shapes back into the capture record codec's (see report/json.cpp): a reply's
+// text split into its lines again (the writer joined them with "\n"; a reply has at least one).
+RecordJson codec_reply(const RecordJson& reply) {
+  return capture::reshape(reply, {{"text", [](RecordJson& out, const RecordJson& value, const RecordJson&) {
+                                     const std::string text = value.get<std::string>();
+                                     std::vector<std::string> lines;
+                                     std::size_t start = 0;
+                                     for (;;) {
+                                       const auto end = text.find('\n', start);
+                                       lines.push_back(text.substr(start, end == std::string::npos ? end : end - start));
+                                       if (end == std::string::npos) {
+                                         break;
+                                       }
+                                       start = end + 1;
+                                     }
+                                     out["lines"] = lines;
+                                   }}});
 }
 
-std::optional<smtp::Reply> optional_reply_of(const json& value) {
-  return value.is_null() ? std::nullopt : std::optional<smtp::Reply>(reply_of(value));
+capture::FieldChange codec_reply_field(std::string_view field) {
+  return {field, [field = std::string(field)](RecordJson& out, const RecordJson& value, const RecordJson&) {
+            out[field] = value.is_null() ? value : codec_reply(value);
+          }};
+}
+
+RecordJson with_codec_reply(const RecordJson& record) { return capture::reshape(record, {codec_reply_field("reply")}); }
+
+std::optional<smtp::Reply> optional_reply_of(const RecordJson& value) {
+  return value.is_null() ? std::nullopt : std::optional<smtp::Reply>(capture::reply_from_json(codec_reply(value)));
 }
 
 template <typename Enum, std::size_t N>
@@ -94,14 +90,6 @@ Enum enum_of(const json& value, const Enum (&choices)[N], std::string_view (*nam
   throw BadValue("unknown value: " + text);
 }
 
-std::string_view direction_name(capture::TranscriptEntry::Direction direction) {
-  return name_of(capture::k_direction_names, direction);
-}
-
-constexpr capture::TranscriptEntry::Direction k_directions[] = {capture::TranscriptEntry::Direction::client,
-                                                                 capture::TranscriptEntry::Direction::server,
-                                                                 capture::TranscriptEntry::Direction::event};
-constexpr runner::Status k_statuses[] = {runner::Status::passed, runner::Status::failed, runner::Status::error};
 constexpr runner::ProcessResult::Outcome k_outcomes[] = {
     runner::ProcessResult::Outcome::exited, runner::ProcessResult::Outcome::signaled,
     runner::ProcessResult::Outcome::timed_out, runner::ProcessResult::Outcome::failed_to_start};
@@ -130,71 +118,34 @@ std::shared_ptr<const std::string> stand_in_message(const json& headers, const j
   return std::make_shared<const std::string>(std::move(message));
 }
 
-capture::TransactionRecord transaction_of(const json& value) {
-  capture::TransactionRecord transaction;
-  transaction.mail_from = value.at("mail_from").get<std::string>();
-  transaction.mail_parameters = value.at("mail_parameters").get<std::string>();
-  transaction.mail_reply = reply_of(value.at("mail_reply"));
-  for (const auto& recipient : value.at("recipients")) {
-    capture::RecipientRecord record;
-    record.address = recipient.at("address").get<std::string>();
-    record.parameters = recipient.at("parameters").get<std::string>();
-    record.reply = reply_of(recipient.at("reply"));
-    record.attempt = recipient.at("attempt").get<unsigned>();
-    transaction.recipients.push_back(std::move(record));
-  }
-  transaction.data_reply = optional_reply_of(value.at("data_reply"));
-  transaction.final_reply = optional_reply_of(value.at("final_reply"));
-  transaction.delivered = value.at("delivered").get<bool>();
-  transaction.bare_lf = value.at("bare_lf").get<bool>();
-  transaction.eight_bit = value.at("eight_bit").get<bool>();
-  transaction.auth_results = value.at("auth_results").get<std::map<std::string, std::string>>();
-  transaction.authentication_results = value.at("authentication_results").get<std::string>();
-  for (const auto& note : value.at("lint")) {
-    transaction.lint.push_back({note.at("name").get<std::string>(), note.at("message").get<std::string>(),
-                                note.at("line").get<std::size_t>(), note.at("excerpt").get<std::string>()});
-  }
+capture::TransactionRecord transaction_of(const RecordJson& value) {
+  capture::TransactionRecord transaction = capture::transaction_from_json(capture::reshape(
+      value, {codec_reply_field("mail_reply"), capture::each("recipients", with_codec_reply),
+              codec_reply_field("data_reply"), codec_reply_field("final_reply"),
+              // The report keeps no smuggling_line: it reads back as none, as it always has.
+              {"headers", [](RecordJson& out, const RecordJson&, const RecordJson&) { out["smuggling_line"] = 0; }}}));
   transaction.message = stand_in_message(value.at("headers"), value.at("size"),
                                          !transaction.authentication_results.empty());
   return transaction;
 }
 
-capture::SessionRecord session_of(const json& value) {
-  capture::SessionRecord session;
-  session.id = value.at("id").get<std::uint64_t>();
-  session.client_address = value.at("client").get<std::string>();
-  session.client_port = value.at("client_port").get<std::uint16_t>();
-  session.helo = value.at("helo").get<std::string>();
-  session.esmtp = value.at("esmtp").get<bool>();
-  session.tls = value.at("tls").get<bool>();
-  session.tls_version = value.at("tls_version").get<std::string>();
-  session.tls_cipher = value.at("tls_cipher").get<std::string>();
-  if (!value.at("auth_user").is_null()) {
-    session.auth_user = value.at("auth_user").get<std::string>();
-  }
-  session.auth_mechanism = value.at("auth_mechanism").get<std::string>();
-  session.close_reason = value.at("close_reason").get<std::string>();
-  session.started = timestamp_of(value.at("started"));
-  session.duration = microseconds_of(value.at("duration_ms"));
-  for (const auto& entry : value.at("transcript")) {
-    capture::TranscriptEntry record;
-    record.direction = enum_of(entry.at("dir"), k_directions, direction_name);
-    record.text = entry.at("text").get<std::string>();
-    record.offset = std::chrono::microseconds(entry.at("offset_us").get<std::int64_t>());
-    session.transcript.push_back(std::move(record));
-  }
-  for (const auto& transaction : value.at("transactions")) {
-    session.transactions.push_back(transaction_of(transaction));
-  }
-  for (const auto& refusal : value.at("refusals")) {
-    capture::RefusalRecord record;
-    record.reason = refusal.at("reason").get<std::string>();
-    record.command = refusal.at("command").get<std::string>();
-    record.argument = refusal.at("argument").get<std::string>();
-    record.recipients = refusal.at("recipients").get<std::vector<std::string>>();
-    record.reply = reply_of(refusal.at("reply"));
-    session.refusals.push_back(std::move(record));
-  }
+capture::SessionRecord session_of(const RecordJson& value) {
+  capture::SessionRecord session = capture::session_from_json(capture::reshape(
+      value, {capture::renamed("client", "client_address"),
+              {"started",
+               [](RecordJson& out, const RecordJson& started, const RecordJson&) {
+                 out["started_us"] = time_text::micros_since_epoch(timestamp_of(started));
+               }},
+              {"duration_ms",
+               [](RecordJson& out, const RecordJson& duration, const RecordJson&) {
+                 out["duration_us"] = microseconds_of(duration).count();
+               }},
+              capture::each("transcript",
+                            [](const RecordJson& entry) {
+                              return capture::reshape(entry, {capture::renamed("dir", "direction")});
+                            }),
+              capture::dropped("transactions"), capture::each("refusals", with_codec_reply)}));
+  session.transactions = capture::records_of(value.at("transactions"), transaction_of);
   return session;
 }
 
@@ -228,7 +179,12 @@ runner::ScenarioResult scenario_of(const json& value) {
   scenario.tags = value.at("tags").get<std::vector<std::string>>();
   scenario.file = value.at("file").get<std::string>();
   scenario.line = value.at("line").get<std::size_t>();
-  scenario.status = enum_of(value.at("status"), k_statuses, status_name);
+  const std::string status = value.at("status").get<std::string>();
+  const auto known = lookup_name(k_status_names, status);
+  if (!known) {
+    throw BadValue("unknown value: " + status);
+  }
+  scenario.status = *known;
   scenario.error = text_or_empty(value.at("error"));
   scenario.seed = value.at("seed").get<std::uint64_t>();
   scenario.started = timestamp_of(value.at("started"));
@@ -290,6 +246,8 @@ ReadReport read_json_report(std::string_view text) {
       run.scenarios.push_back(scenario_of(scenario));
     }
   } catch (const BadValue& error) {
+    return {std::nullopt, error.what()};
+  } catch (const capture::RecordError& error) {
     return {std::nullopt, error.what()};
   } catch (const json::exception& error) {
     return {std::nullopt, error.what()};

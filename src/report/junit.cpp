@@ -8,6 +8,7 @@
 #include <map>
 #include <vector>
 
+#include "core/time_text.hpp"
 #include "expect/transcript.hpp"
 #include "report/console.hpp"
 
@@ -69,16 +70,6 @@ std::string seconds(std::chrono::microseconds duration) {
   const long long ms = (duration.count() + 500) / 1000;
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%lld.%03lld", ms / 1000, ms % 1000);
-  return buffer;
-}
-
-// ISO 8601 in UTC without a zone suffix ("2025-06-03T10:00:00"), the form Ant's schema requires.
-std::string timestamp(std::chrono::system_clock::time_point when) {
-  const std::time_t time = std::chrono::system_clock::to_time_t(when);
-  std::tm utc{};
-  gmtime_r(&time, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
   return buffer;
 }
 
@@ -250,7 +241,7 @@ void write_junit(const runner::RunResult& run, std::ostream& out) {
     const std::string name = files[id].generic_string();
     out << "  <testsuite" << attr("name", name) << attr("tests", std::to_string(group.size()))
         << attr("failures", std::to_string(suite_failures)) << attr("errors", std::to_string(suite_errors))
-        << attr("skipped", "0") << attr("time", seconds(suite_time)) << attr("timestamp", timestamp(started))
+        << attr("skipped", "0") << attr("time", seconds(suite_time)) << attr("timestamp", time_text::utc(started, time_text::Form::iso_seconds))
         << attr("hostname", "localhost") << attr("id", std::to_string(id)) << attr("package", dotted(files[id]))
         << ">\n";
     out << "    <properties>\n";

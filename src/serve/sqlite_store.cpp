@@ -14,6 +14,7 @@
 #include "serve/attempt_keys.hpp"
 #include "serve/group_commit.hpp"
 #include "serve/message_keys.hpp"
+#include "core/time_text.hpp"
 #include "serve/record_json.hpp"
 #include "serve/sqlite.hpp"
 #include "serve/sqlite_schema.hpp"
@@ -103,7 +104,7 @@ class SqliteStore final : public MessageStore {
     m_find.bind_optional(3, query.from ? std::optional(needle(*query.from)) : std::nullopt);
     m_find.bind_optional(4, query.subject ? std::optional(needle(*query.subject)) : std::nullopt);
     if (query.since) {
-      m_find.bind(5, micros_since_epoch(*query.since));
+      m_find.bind(5, time_text::micros_since_epoch(*query.since));
     }
     m_find.bind_optional(6, query.auth ? std::optional(auth_needle(*query.auth)) : std::nullopt);
     m_find.bind(7, static_cast<std::int64_t>(std::min<std::size_t>(query.limit, k_no_limit)));
@@ -167,7 +168,7 @@ class SqliteStore final : public MessageStore {
     find.bind_optional(8, query.from ? std::optional(needle(*query.from)) : std::nullopt);
     find.bind_optional(9, query.subject ? std::optional(needle(*query.subject)) : std::nullopt);
     if (query.since) {
-      find.bind(10, micros_since_epoch(*query.since));
+      find.bind(10, time_text::micros_since_epoch(*query.since));
     }
     find.bind(11, static_cast<std::int64_t>(std::min<std::size_t>(query.limit, k_no_limit)));
     std::vector<StoredAttempt> out;
@@ -281,7 +282,7 @@ class SqliteStore final : public MessageStore {
 
   static PendingAttempt prepare_attempt(const StoredAttempt& attempt) {
     PendingAttempt pending;
-    pending.at_us = micros_since_epoch(attempt.at);
+    pending.at_us = time_text::micros_since_epoch(attempt.at);
     pending.refused = attempt.status == AttemptStatus::refused;
     pending.status = std::string(name_of(k_attempt_status_names, attempt.status));
     pending.keys = keys_of(attempt);
@@ -310,7 +311,7 @@ class SqliteStore final : public MessageStore {
   std::shared_ptr<PendingMessage> prepare_message(StoredMessage message, const capture::SessionRecord* session) {
     auto pending = std::make_shared<PendingMessage>();
     pending->keys = keys_of(message);
-    pending->record = transaction_json(message.transaction).dump();
+    pending->record = capture::transaction_to_json(message.transaction).dump();
     pending->attempt = prepare_attempt(attempt_of_message(message, session));
     if (session != nullptr) {
       pending->session = prepare_session(message.session_id, *session, true, written(message.session_id));
@@ -327,7 +328,7 @@ class SqliteStore final : public MessageStore {
       const StoredMessage& message = pending->message;
       const std::string_view bytes = message.transaction.message ? std::string_view(*message.transaction.message) : "";
       sqlite::ResetAtExit reset(m_insert);
-      m_insert.bind(1, micros_since_epoch(message.received));
+      m_insert.bind(1, time_text::micros_since_epoch(message.received));
       m_insert.bind(2, static_cast<std::int64_t>(message.session_id));
       m_insert.bind(3, std::string_view(pending->keys.from));
       m_insert.bind(4, std::string_view(pending->keys.recipients));
@@ -369,14 +370,14 @@ class SqliteStore final : public MessageStore {
     change.last_line = change.line_count > 0 ? std::optional(record.transcript.back())
                                              : (change.first_line > 0 ? before.last_line : std::nullopt);
     if (change.line_count > 0) {
-      nlohmann::json lines = nlohmann::json::array();
+      capture::RecordJson lines = capture::RecordJson::array();
       for (const auto& entry : record.transcript) {
-        lines.push_back(transcript_entry_json(entry));
+        lines.push_back(capture::transcript_entry_to_json(entry));
       }
       change.lines = lines.dump();
     }
     record.transcript.clear();
-    change.record = session_json(record).dump();
+    change.record = capture::session_to_json(record, capture::WithTransactions::no).dump();
     change.record_unchanged = open && change.record == before.record;
     return change;
   }
@@ -534,7 +535,7 @@ class SqliteStore final : public MessageStore {
   }
 
   static StoredAttempt attempt_row(const sqlite::Statement& row) {
-    StoredAttempt attempt = attempt_from_json(nlohmann::json::parse(row.text(1)));
+    StoredAttempt attempt = attempt_from_json(capture::RecordJson::parse(row.text(1)));
     attempt.id = static_cast<std::uint64_t>(row.integer(0));
     attempt.message_id = static_cast<std::uint64_t>(row.integer(2));
     return attempt;
@@ -543,9 +544,9 @@ class SqliteStore final : public MessageStore {
   static StoredMessage message_row(const sqlite::Statement& row) {
     StoredMessage message;
     message.id = static_cast<std::uint64_t>(row.integer(0));
-    message.received = time_from_micros(row.integer(1));
+    message.received = time_text::time_from_micros(row.integer(1));
     message.session_id = static_cast<std::uint64_t>(row.integer(2));
-    message.transaction = transaction_from_json(nlohmann::json::parse(row.text(3)));
+    message.transaction = capture::transaction_from_json(capture::RecordJson::parse(row.text(3)));
     message.transaction.message = std::make_shared<const std::string>(row.blob(4));
     return message;
   }
@@ -555,12 +556,12 @@ class SqliteStore final : public MessageStore {
     StoredSession session;
     session.id = static_cast<std::uint64_t>(row.integer(0));
     session.open = row.integer(1) != 0;
-    session.record = session_from_json(nlohmann::json::parse(row.text(2)));
+    session.record = capture::session_from_json(capture::RecordJson::parse(row.text(2)));
     sqlite::ResetAtExit reset(m_lines);
     m_lines.bind(1, row.integer(0));
     while (m_lines.step()) {
-      for (const auto& entry : nlohmann::json::parse(m_lines.text(0))) {
-        session.record.transcript.push_back(transcript_entry_from_json(entry));
+      for (const auto& entry : capture::RecordJson::parse(m_lines.text(0))) {
+        session.record.transcript.push_back(capture::transcript_entry_from_json(entry));
       }
     }
     return session;
