@@ -204,6 +204,18 @@ FieldChange lines_as_text() {
           }};
 }
 
+FieldChange micros_as_iso_time(std::string_view field, std::string to) {
+  return {field, [to = std::move(to)](RecordJson& out, const RecordJson& value, const RecordJson&) {
+            out[to] = time_text::utc(time_text::time_from_micros(value.get<std::int64_t>()), time_text::Form::iso_millis);
+          }};
+}
+
+FieldChange micros_as_millis(std::string_view field, std::string to) {
+  return {field, [to = std::move(to)](RecordJson& out, const RecordJson& value, const RecordJson&) {
+            out[to] = time_text::as_milliseconds(std::chrono::microseconds(value.get<std::int64_t>()));
+          }};
+}
+
 FieldChange each(std::string_view field, std::function<RecordJson(const RecordJson&)> element) {
   return {field, [field = std::string(field), element = std::move(element)](RecordJson& out, const RecordJson& value,
                                                                            const RecordJson&) {

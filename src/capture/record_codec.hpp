@@ -85,6 +85,11 @@ FieldChange renamed(std::string_view field, std::string to);
 FieldChange dropped(std::string_view field);
 // A reply's `lines` as one `text`, joined by "\n" (smtp::Reply::text), as the report and the API show replies.
 FieldChange lines_as_text();
+// A time kept as whole microseconds since the epoch, written as ISO 8601 with milliseconds
+// (time_text::Form::iso_millis) under `to`.
+FieldChange micros_as_iso_time(std::string_view field, std::string to);
+// A duration kept as whole microseconds, written as milliseconds (a double) under `to`.
+FieldChange micros_as_millis(std::string_view field, std::string to);
 // Every element of an array field reshaped by `element`.
 FieldChange each(std::string_view field, std::function<RecordJson(const RecordJson&)> element);
 

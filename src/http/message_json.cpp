@@ -254,19 +254,29 @@ Json headers_json(const std::vector<mime::Header>& headers) {
   return {{"headers", list}};
 }
 
+// The codec's session as the API lists it: the store's id and whether the session is open
+// first, the close reason and the number of refusals after its times, TLS and AUTH details only
+// when the session had them; no transcript or refusals (session_detail adds them).
 Json session_summary(const serve::StoredSession& session) {
   const auto& record = session.record;
-  Json out = {{"id", session.id},
-              {"open", session.open},
-              {"client_address", record.client_address},
-              {"client_port", record.client_port},
-              {"helo", record.helo},
-              {"esmtp", record.esmtp},
-              {"tls", record.tls},
-              {"started", time_text::utc(record.started, time_text::Form::iso_millis)},
-              {"duration_ms", time_text::as_milliseconds(record.duration)},
-              {"close_reason", record.close_reason},
-              {"refusal_count", record.refusals.size()}};
+  const auto duration = capture::micros_as_millis("duration_us", "duration_ms");
+  Json out = capture::reshape(
+      capture::session_to_json(record, capture::WithTransactions::no),
+      {{"id",
+        [&session](Json& summary, const Json&, const Json&) {
+          summary["id"] = session.id;
+          summary["open"] = session.open;
+        }},
+       capture::micros_as_iso_time("started_us", "started"),
+       {"duration_us",
+        [&duration](Json& summary, const Json& value, const Json& canonical) {
+          duration.write(summary, value, canonical);
+          summary["close_reason"] = canonical.at("close_reason");
+          summary["refusal_count"] = canonical.at("refusals").size();
+        }},
+       capture::dropped("tls_version"), capture::dropped("tls_cipher"), capture::dropped("auth_user"),
+       capture::dropped("auth_mechanism"), capture::dropped("close_reason"), capture::dropped("transcript"),
+       capture::dropped("refusals")});
   if (record.tls) {
     out["tls_version"] = record.tls_version;
     out["tls_cipher"] = record.tls_cipher;
@@ -290,10 +300,7 @@ Json transcript_json(const serve::StoredSession& session) {
   Json lines = Json::array();
   for (const auto& entry : session.record.transcript) {
     lines.push_back(capture::reshape(capture::transcript_entry_to_json(entry),
-                                     {{"offset_us", [](Json& out, const Json& value, const Json&) {
-                                         out["offset_ms"] = time_text::as_milliseconds(
-                                             std::chrono::microseconds(value.get<std::int64_t>()));
-                                       }}}));
+                                     {capture::micros_as_millis("offset_us", "offset_ms")}));
   }
   return {{"session_id", session.id}, {"open", session.open}, {"transcript", lines}};
 }

@@ -67,14 +67,7 @@ json session_json(const capture::SessionRecord& session) {
   return capture::reshape(
       capture::session_to_json(session, capture::WithTransactions::yes),
       {capture::renamed("client_address", "client"),
-       {"started_us",
-        [](json& out, const json& value, const json&) {
-          out["started"] = iso8601(time_text::time_from_micros(value.get<std::int64_t>()));
-        }},
-       {"duration_us",
-        [](json& out, const json& value, const json&) {
-          out["duration_ms"] = time_text::as_milliseconds(std::chrono::microseconds(value.get<std::int64_t>()));
-        }},
+       capture::micros_as_iso_time("started_us", "started"), capture::micros_as_millis("duration_us", "duration_ms"),
        capture::each("transcript",
                      [](const json& entry) { return capture::reshape(entry, {capture::renamed("direction", "dir")}); }),
        // Each transaction with its headers, which the stored copy of its message gives.

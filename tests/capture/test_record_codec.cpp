@@ -154,3 +154,13 @@ TEST_CASE("reshape writes a public shape over the canonical record", "[capture][
                                                                })});
   CHECK(lines["list"] == RecordJson{10, 20});
 }
+
+TEST_CASE("times kept in microseconds are written as the public shapes write them", "[capture][codec]") {
+  const RecordJson canonical = session_to_json(session(), WithTransactions::no);
+  const RecordJson shaped = reshape(canonical, {micros_as_iso_time("started_us", "started"),
+                                                micros_as_millis("duration_us", "duration_ms")});
+  CHECK(shaped["started"] == "2025-06-03T10:00:07.123Z");
+  CHECK(shaped["duration_ms"] == 99.293);
+  CHECK_FALSE(shaped.contains("started_us"));
+  CHECK(keys(shaped).at(11) == "started");  // in the place of the field it replaces
+}
