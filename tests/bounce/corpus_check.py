@@ -12,8 +12,8 @@ import pathlib
 import re
 import sys
 
-# The issue asks for at least 40 real bounces and log lines; raised to that as the corpus grows.
-MIN_ROWS = 36
+# The issue asks for at least 40 real bounces and log lines.
+MIN_ROWS = 40
 COLUMNS = ["file", "repository", "path", "commit", "licence", "kind", "stage", "basic", "enhanced", "reply"]
 STAGES = {"connect", "helo", "mail", "rcpt", "end_of_data"}
 KINDS = {"dsn", "exchange-ndr", "exim", "qmail", "sendmail", "gmail",
