@@ -598,7 +598,7 @@ const std::vector<Rule>& knowledge_rules() {
        "profile_gmail_missing_message_id.yaml",
        {{.phrases = {"rfc 5322", "rfc5322", "multiple addresses in from", "missing a valid", "header is missing",
                      "bare lf", "bare line feed", "bare <lf>", "invalid characters", "malformed", "duplicate headers",
-                     "headers are not rfc compliant", "encoded-word syntax", "not rfc compliant"}},
+                     "headers are not rfc compliant", "encoded-word syntax", "not rfc compliant", "header error"}},
         {.codes = {code("*.6.11")}}}},
 
       {"spam_content",
