@@ -368,7 +368,8 @@ const std::vector<Rule>& knowledge_rules() {
         "Check it with `maildog-ci check msg.eml --client-ip YOUR.IP --helo HOST --mail-from SENDER`."},
        "spf_fail.yaml",
        {{.phrases = {"hard fail policy", "sender policy framework", "spf check", "spf validation failed", "spf&fail",
-                     "spf&not pass", "spf&did not pass", "spf&not designated", "spf&not authorized", "spf&not permitted"}},
+                     "spf&not pass", "spf&did not pass", "spf&not designated", "spf&not authorized", "spf&not permitted",
+                     "spf&not allowed to send"}},
         {.codes = {code("*.7.23")}}}},
 
       {"dkim_fail",
