@@ -9,6 +9,18 @@ namespace {
 
 std::string text_of(const RecordJson& json, std::string_view field) { return json.at(field).get<std::string>(); }
 
+// system_clock counts nanoseconds in 64 bits: a time beyond about 292 years from 1970 is not one.
+std::chrono::system_clock::time_point time_of(const RecordJson& json, std::string_view field) {
+  const auto micros = integer_of<std::int64_t>(json, field);
+  constexpr auto k_limit = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::duration::max())
+                               .count();
+  if (micros > k_limit || micros < -k_limit) {
+    throw RecordError(std::string(field) + ": out of range: " + std::to_string(micros));
+  }
+  return time_text::time_from_micros(micros);
+}
+
 RecordJson recipient_to_json(const RecipientRecord& recipient) {
   return {{"address", recipient.address},
           {"parameters", recipient.parameters},
@@ -18,7 +30,7 @@ RecordJson recipient_to_json(const RecipientRecord& recipient) {
 
 RecipientRecord recipient_from_json(const RecordJson& json) {
   return {text_of(json, "address"), text_of(json, "parameters"), reply_from_json(json.at("reply")),
-          json.at("attempt").get<unsigned>()};
+          integer_of<unsigned>(json, "attempt")};
 }
 
 RecordJson lint_note_to_json(const LintNote& note) {
@@ -26,7 +38,7 @@ RecordJson lint_note_to_json(const LintNote& note) {
 }
 
 LintNote lint_note_from_json(const RecordJson& json) {
-  return {text_of(json, "name"), text_of(json, "message"), json.at("line").get<std::size_t>(),
+  return {text_of(json, "name"), text_of(json, "message"), integer_of<std::size_t>(json, "line"),
           text_of(json, "excerpt")};
 }
 
@@ -40,7 +52,7 @@ RecordJson reply_to_json(const smtp::Reply& reply) {
 
 smtp::Reply reply_from_json(const RecordJson& json) {
   smtp::Reply reply;
-  reply.code = json.at("code").get<int>();
+  reply.code = integer_of<int>(json, "code");
   if (const auto& enhanced = json.at("enhanced"); !enhanced.is_null()) {
     reply.enhanced = smtp::EnhancedCode::parse(enhanced.get<std::string>());
     if (!reply.enhanced) {
@@ -71,7 +83,7 @@ TranscriptEntry transcript_entry_from_json(const RecordJson& json) {
   if (!known) {
     throw RecordError("unknown value: " + direction);
   }
-  return {*known, text_of(json, "text"), std::chrono::microseconds(json.at("offset_us").get<std::int64_t>())};
+  return {*known, text_of(json, "text"), std::chrono::microseconds(integer_of<std::int64_t>(json, "offset_us"))};
 }
 
 RecordJson refusal_to_json(const RefusalRecord& refusal) {
@@ -115,7 +127,7 @@ TransactionRecord transaction_from_json(const RecordJson& json) {
   transaction.delivered = json.at("delivered").get<bool>();
   transaction.bare_lf = json.at("bare_lf").get<bool>();
   transaction.eight_bit = json.at("eight_bit").get<bool>();
-  transaction.smuggling_line = json.at("smuggling_line").get<std::size_t>();
+  transaction.smuggling_line = integer_of<std::size_t>(json, "smuggling_line");
   transaction.auth_results = json.at("auth_results").get<std::map<std::string, std::string>>();
   transaction.authentication_results = text_of(json, "authentication_results");
   transaction.lint = records_of(json.at("lint"), lint_note_from_json);
@@ -146,9 +158,9 @@ RecordJson session_to_json(const SessionRecord& session, WithTransactions with) 
 
 SessionRecord session_from_json(const RecordJson& json) {
   SessionRecord session;
-  session.id = json.at("id").get<std::uint64_t>();
+  session.id = integer_of<std::uint64_t>(json, "id");
   session.client_address = text_of(json, "client_address");
-  session.client_port = json.at("client_port").get<std::uint16_t>();
+  session.client_port = integer_of<std::uint16_t>(json, "client_port");
   session.helo = text_of(json, "helo");
   session.esmtp = json.at("esmtp").get<bool>();
   session.tls = json.at("tls").get<bool>();
@@ -159,8 +171,8 @@ SessionRecord session_from_json(const RecordJson& json) {
   }
   session.auth_mechanism = text_of(json, "auth_mechanism");
   session.close_reason = text_of(json, "close_reason");
-  session.started = time_text::time_from_micros(json.at("started_us").get<std::int64_t>());
-  session.duration = std::chrono::microseconds(json.at("duration_us").get<std::int64_t>());
+  session.started = time_of(json, "started_us");
+  session.duration = std::chrono::microseconds(integer_of<std::int64_t>(json, "duration_us"));
   session.transcript = records_of(json.at("transcript"), transcript_entry_from_json);
   if (json.contains("transactions")) {
     session.transactions = records_of(json.at("transactions"), transaction_from_json);

@@ -10,11 +10,13 @@
 #pragma once
 
 #include <functional>
+#include <cstdint>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "capture/records.hpp"
@@ -26,6 +28,25 @@ using RecordJson = nlohmann::ordered_json;
 struct RecordError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// A whole number field that fits `Integer`; RecordError for a fraction, a string or a number out
+// of range (a cast would be undefined behaviour).
+template <typename Integer>
+Integer integer_of(const RecordJson& json, std::string_view field) {
+  const RecordJson& value = json.at(field);
+  if (value.is_number_unsigned()) {
+    const auto number = value.get<std::uint64_t>();
+    if (std::in_range<Integer>(number)) {
+      return static_cast<Integer>(number);
+    }
+  } else if (value.is_number_integer()) {
+    const auto number = value.get<std::int64_t>();
+    if (std::in_range<Integer>(number)) {
+      return static_cast<Integer>(number);
+    }
+  }
+  throw RecordError(std::string(field) + ": not a whole number in range: " + value.dump());
+}
 
 // A list of records as a JSON array and back, each element by the given function.
 template <typename Record>

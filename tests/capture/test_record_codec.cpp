@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "capture/record_codec.hpp"
 
 using namespace maildog;
@@ -163,4 +165,19 @@ TEST_CASE("times kept in microseconds are written as the public shapes write the
   CHECK(shaped["duration_ms"] == 99.293);
   CHECK_FALSE(shaped.contains("started_us"));
   CHECK(keys(shaped).at(11) == "started");  // in the place of the field it replaces
+}
+
+TEST_CASE("a number out of its field's range is an error, never a wrapped or undefined cast", "[capture][codec]") {
+  CHECK_THROWS_AS(transcript_entry_from_json(RecordJson{{"direction", "client"}, {"text", ""}, {"offset_us", 1e300}}),
+                  RecordError);
+  CHECK_THROWS_AS(reply_from_json(RecordJson{{"code", 18446744073709551615ULL}, {"enhanced", nullptr}, {"lines", {"x"}}}),
+                  RecordError);
+  RecordJson json = session_to_json(session(), WithTransactions::no);
+  json["client_port"] = 70000;
+  CHECK_THROWS_AS(session_from_json(json), RecordError);
+  json["client_port"] = 25;
+  json["started_us"] = std::numeric_limits<std::int64_t>::max();
+  CHECK_THROWS_AS(session_from_json(json), RecordError);
+  CHECK(integer_of<int>(RecordJson{{"n", -3}}, "n") == -3);
+  CHECK_THROWS_AS(integer_of<unsigned>(RecordJson{{"n", -3}}, "n"), RecordError);
 }
