@@ -18,51 +18,35 @@ namespace maildog::runner {
 
 namespace {
 
-// report: results only; enforce: refuse what the record or signature says fails (SPF -all,
-// DMARC p=reject, no passing DKIM signature); require: refuse anything but a pass.
-enum class Mode { off, report, enforce, require };
+using scenario::AuthenticationFloor;
+using Mode = scenario::CheckMode;
 
-Mode mode_of(const std::optional<std::string>& text) {
-  if (text == "enforce") {
-    return Mode::enforce;
-  }
-  if (text == "require") {
-    return Mode::require;
-  }
-  return text == "report" ? Mode::report : Mode::off;
-}
-
-// `checks.authentication`: the large receivers' floor for every sender is SPF or DKIM passing
-// (Gmail, Yahoo); their bulk-sender rules ask for both.
-enum class Authentication { off, spf_or_dkim, spf_and_dkim };
-
+// The scenario's checks as the hooks apply them (modes parsed by the scenario builder).
 struct ChecksPolicy {
   Mode spf = Mode::off;
   Mode dkim = Mode::off;
   Mode dmarc = Mode::off;
   bool require_ptr = false;
   std::vector<std::string> dnsbl_zones;
-  Authentication authentication = Authentication::off;
+  AuthenticationFloor authentication = AuthenticationFloor::off;
   bool rfc5322 = false;      // refuse messages without a single valid From, with duplicate fields or no Message-ID
   bool unsubscribe = false;  // refuse messages without RFC 8058 one-click unsubscribe
 
   bool message_checks() const {
     return spf != Mode::off || dkim != Mode::off || dmarc != Mode::off || require_ptr ||
-           authentication != Authentication::off || rfc5322 || unsubscribe;
+           authentication != AuthenticationFloor::off || rfc5322 || unsubscribe;
   }
 };
 
 ChecksPolicy policy_of(const scenario::ChecksSpec& checks) {
-  ChecksPolicy policy{mode_of(checks.spf), mode_of(checks.dkim), mode_of(checks.dmarc), checks.ptr == "require",
-                      checks.dnsbl};
-  if (checks.authentication == "spf_or_dkim") {
-    policy.authentication = Authentication::spf_or_dkim;
-  } else if (checks.authentication == "spf_and_dkim") {
-    policy.authentication = Authentication::spf_and_dkim;
-  }
-  policy.rfc5322 = checks.rfc5322 == "enforce";
-  policy.unsubscribe = checks.unsubscribe == "require";
-  return policy;
+  return {checks.spf,
+          checks.dkim,
+          checks.dmarc,
+          checks.ptr == Mode::require,
+          checks.dnsbl,
+          checks.authentication,
+          checks.rfc5322 == Mode::enforce,
+          checks.unsubscribe == Mode::require};
 }
 
 // What the hooks share: the peer, the resolver and a lock, since the server may run several
@@ -221,8 +205,8 @@ std::optional<smtp::Refusal> refusal_for(const Shared& shared, const auth::AuthV
   if ((policy.dkim == Mode::enforce || policy.dkim == Mode::require) && !dkim_pass) {
     return refusal(shared, "dkim", dkim_missing(), domain);
   }
-  if ((policy.authentication == Authentication::spf_or_dkim && !spf_pass && !dkim_pass) ||
-      (policy.authentication == Authentication::spf_and_dkim && !(spf_pass && dkim_pass))) {
+  if ((policy.authentication == AuthenticationFloor::spf_or_dkim && !spf_pass && !dkim_pass) ||
+      (policy.authentication == AuthenticationFloor::spf_and_dkim && !(spf_pass && dkim_pass))) {
     return refusal(shared, "authentication", unauthenticated(), domain);
   }
   if ((policy.dmarc == Mode::enforce || policy.dmarc == Mode::require) && checked.dmarc_failed() &&
@@ -297,9 +281,7 @@ smtp::MessageVerdict at_end_of_data(Shared& shared, const smtp::MessageView& vie
 
 }  // namespace
 
-bool any_check_on(const scenario::ChecksSpec& checks) {
-  return policy_of(checks).message_checks() || !checks.dnsbl.empty();
-}
+bool any_check_on(const scenario::ChecksSpec& checks) { return checks.any_on(); }
 
 smtp::SenderChecks make_sender_checks(const scenario::Scenario& scenario) {
   const auto& extras = scenario.server_extras;

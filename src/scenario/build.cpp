@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/ascii.hpp"
+#include "core/name_table.hpp"
 #include "core/signals.hpp"
 #include "scenario/addresses.hpp"
 #include "scenario/document.hpp"
@@ -516,18 +517,34 @@ class Builder {
     return profile;
   }
 
-  // A profile's value for what the scenario leaves out; the scenario's own value wins.
-  static std::optional<std::string> checked(std::optional<std::string> written,
-                                            std::initializer_list<std::optional<std::string_view>> preset) {
-    if (written) {
-      return written;
+  // A `server.checks` mode: one of the words `table` allows, else a load error (never off).
+  template <typename Mode, std::size_t N>
+  std::optional<Mode> check_mode(const Node& node, const NameTable<Mode, N>& table) {
+    auto text = as_string(node);
+    if (!text) {
+      return std::nullopt;
     }
+    if (auto mode = lookup_name(table, *text)) {
+      return mode;
+    }
+    std::vector<std::string> words;
+    for (const auto& [mode, name] : table) {
+      words.emplace_back(name);
+    }
+    error(node, not_one_of(*text, words));
+    return std::nullopt;
+  }
+
+  // A profile's value for what the scenario leaves out; the scenario's own value wins, and a
+  // check neither sets is off.
+  template <typename Mode>
+  static Mode checked(std::optional<Mode> written, std::initializer_list<std::optional<Mode>> preset) {
     for (const auto& value : preset) {
-      if (value) {
-        written = std::string(*value);
+      if (!written && value) {
+        written = value;
       }
     }
-    return written;
+    return written.value_or(Mode::off);
   }
 
   ChecksSpec build_checks(const Node& checks, const Profile* profile, bool bulk) {
@@ -535,13 +552,15 @@ class Builder {
     const ProfileChecks& base = profile ? profile->checks : none;
     const ProfileChecks& extra = profile && bulk ? profile->bulk_checks : none;
     ChecksSpec spec;
-    spec.spf = checked(as_string(checks["spf"]), {base.spf, extra.spf});
-    spec.dkim = checked(as_string(checks["dkim"]), {base.dkim, extra.dkim});
-    spec.dmarc = checked(as_string(checks["dmarc"]), {base.dmarc, extra.dmarc});
-    spec.ptr = checked(as_string(checks["ptr"]), {base.ptr, extra.ptr});
-    spec.authentication = checked(as_string(checks["authentication"]), {base.authentication, extra.authentication});
-    spec.rfc5322 = checked(as_string(checks["rfc5322"]), {base.rfc5322, extra.rfc5322});
-    spec.unsubscribe = checked(as_string(checks["unsubscribe"]), {base.unsubscribe, extra.unsubscribe});
+    spec.spf = checked(check_mode(checks["spf"], k_spf_modes), {extra.spf, base.spf});
+    spec.dkim = checked(check_mode(checks["dkim"], k_dkim_modes), {extra.dkim, base.dkim});
+    spec.dmarc = checked(check_mode(checks["dmarc"], k_dmarc_modes), {extra.dmarc, base.dmarc});
+    spec.ptr = checked(check_mode(checks["ptr"], k_ptr_modes), {extra.ptr, base.ptr});
+    spec.authentication = checked(check_mode(checks["authentication"], k_authentication_floors),
+                                  {extra.authentication, base.authentication});
+    spec.rfc5322 = checked(check_mode(checks["rfc5322"], k_rfc5322_modes), {extra.rfc5322, base.rfc5322});
+    spec.unsubscribe =
+        checked(check_mode(checks["unsubscribe"], k_unsubscribe_modes), {extra.unsubscribe, base.unsubscribe});
     spec.dnsbl = as_strings(checks["dnsbl"]);
     if (profile) {
       add_profile_replies(profile->check_replies, spec.replies);
@@ -636,11 +655,7 @@ class Builder {
     }
     Node checks = node["checks"];
     scenario.server_extras.checks = build_checks(checks, profile, scenario.server_extras.bulk_sender);
-    const ChecksSpec& spec = scenario.server_extras.checks;
-    auto on = [](const std::optional<std::string>& mode) { return mode && *mode != "off"; };
-    const bool any_check = on(spec.spf) || on(spec.dkim) || on(spec.dmarc) || spec.ptr == "require" ||
-                           on(spec.authentication) || on(spec.rfc5322) || on(spec.unsubscribe) ||
-                           !spec.dnsbl.empty();
+    const bool any_check = scenario.server_extras.checks.any_on();
     const auto& peer = scenario.server_extras.peer;
     if (any_check && (!peer || peer->ip.empty())) {
       if (profile && !checks.present()) {

@@ -20,10 +20,12 @@ Profile gmail() {
   profile.hostname = "mx.google.com";
   profile.tls = smtp::TlsMode::starttls;
   profile.message_size = 50U * 1024 * 1024;
-  profile.checks = {.spf = "report", .dkim = "report", .dmarc = "enforce", .ptr = "require",
-                    .authentication = "spf_or_dkim", .rfc5322 = "enforce", .unsubscribe = {}};
-  profile.bulk_checks = {.spf = "require", .dkim = "enforce", .dmarc = "require", .ptr = {},
-                         .authentication = "spf_and_dkim", .rfc5322 = {}, .unsubscribe = "require"};
+  profile.checks = {.spf = CheckMode::report, .dkim = CheckMode::report, .dmarc = CheckMode::enforce,
+                    .ptr = CheckMode::require, .authentication = AuthenticationFloor::spf_or_dkim,
+                    .rfc5322 = CheckMode::enforce, .unsubscribe = {}};
+  profile.bulk_checks = {.spf = CheckMode::require, .dkim = CheckMode::enforce, .dmarc = CheckMode::require,
+                         .ptr = {}, .authentication = AuthenticationFloor::spf_and_dkim, .rfc5322 = {},
+                         .unsubscribe = CheckMode::require};
   profile.server_replies = {
       {"unknown_user",
        "550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the "
@@ -62,10 +64,10 @@ Profile microsoft365() {
   profile.hostname = "inbox-test.mail.protection.outlook.com";
   profile.tls = smtp::TlsMode::starttls;
   profile.message_size = 36U * 1024 * 1024;
-  profile.checks = {.spf = "report", .dkim = "report", .dmarc = "enforce", .ptr = {},
+  profile.checks = {.spf = CheckMode::report, .dkim = CheckMode::report, .dmarc = CheckMode::enforce, .ptr = {},
                     .authentication = {}, .rfc5322 = {}, .unsubscribe = {}};
-  profile.bulk_checks = {.spf = "require", .dkim = "enforce", .dmarc = "require", .ptr = {},
-                         .authentication = {}, .rfc5322 = {}, .unsubscribe = {}};
+  profile.bulk_checks = {.spf = CheckMode::require, .dkim = CheckMode::enforce, .dmarc = CheckMode::require,
+                         .ptr = {}, .authentication = {}, .rfc5322 = {}, .unsubscribe = {}};
   profile.server_replies = {
       {"unknown_user", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup"},
       {"relay", "550 5.7.64 TenantAttribution; Relay Access Denied"},
@@ -99,10 +101,12 @@ Profile yahoo() {
   profile.summary = "Yahoo: SPF or DKIM, PTR, DMARC honoured; bulk: SPF and DKIM, DMARC, one-click unsubscribe";
   profile.hostname = "mta5.am0.yahoodns.net";
   profile.tls = smtp::TlsMode::starttls;
-  profile.checks = {.spf = "report", .dkim = "report", .dmarc = "enforce", .ptr = "require",
-                    .authentication = "spf_or_dkim", .rfc5322 = {}, .unsubscribe = {}};
-  profile.bulk_checks = {.spf = "require", .dkim = "enforce", .dmarc = "require", .ptr = {},
-                         .authentication = "spf_and_dkim", .rfc5322 = {}, .unsubscribe = "require"};
+  profile.checks = {.spf = CheckMode::report, .dkim = CheckMode::report, .dmarc = CheckMode::enforce,
+                    .ptr = CheckMode::require, .authentication = AuthenticationFloor::spf_or_dkim, .rfc5322 = {},
+                    .unsubscribe = {}};
+  profile.bulk_checks = {.spf = CheckMode::require, .dkim = CheckMode::enforce, .dmarc = CheckMode::require,
+                         .ptr = {}, .authentication = AuthenticationFloor::spf_and_dkim, .rfc5322 = {},
+                         .unsubscribe = CheckMode::require};
   profile.server_replies = {
       {"unknown_user", "554 delivery error: dd This user doesn't have a yahoo.com account ({address})"},
   };

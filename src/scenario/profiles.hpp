@@ -8,19 +8,20 @@
 #include <string_view>
 #include <vector>
 
+#include "scenario/check_modes.hpp"
 #include "smtp/server_config.hpp"
 
 namespace maildog::scenario {
 
 // The `server.checks` modes a profile turns on; an absent one stays as the scenario has it.
 struct ProfileChecks {
-  std::optional<std::string_view> spf;
-  std::optional<std::string_view> dkim;
-  std::optional<std::string_view> dmarc;
-  std::optional<std::string_view> ptr;
-  std::optional<std::string_view> authentication;
-  std::optional<std::string_view> rfc5322;
-  std::optional<std::string_view> unsubscribe;
+  std::optional<CheckMode> spf;
+  std::optional<CheckMode> dkim;
+  std::optional<CheckMode> dmarc;
+  std::optional<CheckMode> ptr;
+  std::optional<AuthenticationFloor> authentication;
+  std::optional<CheckMode> rfc5322;
+  std::optional<CheckMode> unsubscribe;
 };
 
 // A refusal as the provider words it: `key` is a `server.replies` or `checks.replies` key,
