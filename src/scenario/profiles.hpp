@@ -46,6 +46,34 @@ struct Profile {
   std::vector<ProfileReply> bulk_check_replies;  // added with `bulk_sender: true`
 };
 
+// A refusal the sender checks send when neither the scenario nor its profile words it
+// (runner/sender_checks.cpp); `{name}` in the text stands for what the check learnt.
+struct CheckText {
+  int code = 550;
+  smtp::EnhancedCode enhanced;
+  std::string_view text;
+};
+
+// The sender checks' own words, kept here with the provider texts: Gmail's, Spamhaus-style DNSBL
+// text, and maildog's for a missing one-click unsubscribe (no receiver publishes a reply for it).
+struct CheckTexts {
+  CheckText spf_failed;            // {reason}: the SPF record's explanation, else why it failed
+  CheckText dkim_missing;
+  CheckText dmarc_rejected;        // {domain}: the From domain
+  CheckText ptr_missing;
+  CheckText dnsbl_listed;          // {ip}: the peer IP; {zone}: the DNSBL that lists it
+  CheckText unauthenticated;       // checks.authentication
+  CheckText spf_not_passing;       // spf: require
+  CheckText dmarc_record_missing;  // dmarc: require
+  CheckText dmarc_not_aligned;     // dmarc: require
+  CheckText rfc5322_from;          // rfc5322: no valid From address
+  CheckText rfc5322_message_id;    // rfc5322: no Message-ID
+  CheckText rfc5322_duplicate;     // rfc5322: a duplicate single-instance field
+  CheckText unsubscribe_missing;
+};
+
+const CheckTexts& default_check_texts();
+
 // The profile called `name`, or nothing.
 const Profile* find_profile(std::string_view name);
 

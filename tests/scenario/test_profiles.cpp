@@ -106,3 +106,35 @@ TEST_CASE("postfix-default: Postfix 3.7's postconf defaults, no sender checks", 
   CHECK_FALSE(scenario.server_extras.checks.any_on());
   CHECK(reply_of(scenario.server.replies, "relay") == "554 5.7.1 <{address}>: Relay access denied");
 }
+
+TEST_CASE("the sender checks' default texts are refusals whose enhanced code matches, placeholders where "
+          "the check fills them",
+          "[scenario][profile]") {
+  const auto& texts = scn::default_check_texts();
+  const std::pair<const char*, const scn::CheckText*> all[] = {
+      {"spf_failed", &texts.spf_failed},
+      {"dkim_missing", &texts.dkim_missing},
+      {"dmarc_rejected", &texts.dmarc_rejected},
+      {"ptr_missing", &texts.ptr_missing},
+      {"dnsbl_listed", &texts.dnsbl_listed},
+      {"unauthenticated", &texts.unauthenticated},
+      {"spf_not_passing", &texts.spf_not_passing},
+      {"dmarc_record_missing", &texts.dmarc_record_missing},
+      {"dmarc_not_aligned", &texts.dmarc_not_aligned},
+      {"rfc5322_from", &texts.rfc5322_from},
+      {"rfc5322_message_id", &texts.rfc5322_message_id},
+      {"rfc5322_duplicate", &texts.rfc5322_duplicate},
+      {"unsubscribe_missing", &texts.unsubscribe_missing},
+  };
+  for (const auto& [name, text] : all) {
+    INFO(name);
+    CHECK((text->code >= 400 && text->code <= 599));
+    CHECK(text->enhanced.cls == text->code / 100);
+    CHECK_FALSE(text->text.empty());
+  }
+  CHECK(texts.spf_failed.text.find("{reason}") != std::string_view::npos);
+  CHECK(texts.dmarc_rejected.text.find("{domain}") != std::string_view::npos);
+  CHECK(texts.dnsbl_listed.text.find("[{ip}]") != std::string_view::npos);
+  CHECK(texts.dnsbl_listed.text.ends_with("{zone}"));
+  CHECK(texts.unauthenticated.text.starts_with("This mail has been blocked because the sender is unauthenticated."));
+}
