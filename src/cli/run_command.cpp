@@ -11,7 +11,6 @@
 #include "cli/commands.hpp"
 #include "cli/report_files.hpp"
 #include "expect/after_app.hpp"
-#include "expect/evaluate.hpp"
 #include "report/artifacts.hpp"
 #include "report/console.hpp"
 #include "report/github.hpp"
@@ -19,7 +18,6 @@
 #include "runner/run_seed.hpp"
 #include "runner/scenario_run.hpp"
 #include "runner/scheduler.hpp"
-#include "runner/secrets.hpp"
 #include "runner/shard.hpp"
 #include "scenario/loader.hpp"
 
@@ -140,7 +138,15 @@ int run(const RunSettings& settings) {
 
   runner::RunOptions options;
   options.default_timeout = std::chrono::seconds(settings.timeout_seconds);
-  options.expectations = expect::expectation_hooks();
+  std::mutex golden_output;  // scenarios run on several threads
+  expect::GoldenChanged golden_changed;
+  if (settings.update_golden) {
+    golden_changed = [&golden_output](const std::string& change) {
+      std::lock_guard lock(golden_output);
+      std::cout << change << std::flush;
+    };
+  }
+  options.expectations = expect::expectation_hooks(golden_changed);
   try {
     options.certificates = std::make_shared<const runner::RunCertificates>(settings.ca_file);
   } catch (const std::exception& error) {
@@ -158,22 +164,8 @@ int run(const RunSettings& settings) {
   result.seed = seed;
   result.started = std::chrono::system_clock::now();
   const auto start = std::chrono::steady_clock::now();
-  std::mutex golden_output;  // scenarios run on several threads
-  auto run_one = [&](const scenario::Scenario& one) {
-    runner::ScenarioResult outcome = runner::run_scenario(one, options);
-    if (settings.update_golden) {
-      if (auto change = expect::update_golden(one, outcome)) {
-        std::lock_guard lock(golden_output);
-        std::cout << *change << std::flush;
-      }
-    }
-    outcome.failures = expect::evaluate(one, outcome);
-    if (outcome.status == runner::Status::passed && !outcome.failures.empty()) {
-      outcome.status = runner::Status::failed;
-    }
-    runner::redact_result(outcome, runner::scenario_secrets(one));
-    return outcome;
-  };
+  // The runner returns each scenario finished: judged, its status settled, its secrets masked.
+  auto run_one = [&](const scenario::Scenario& one) { return runner::run_scenario(one, options); };
   runner::ScheduleOptions schedule{settings.jobs, settings.fail_fast};
   result.scenarios = runner::run_all(chosen, schedule, run_one,
                                      [&](const runner::ScenarioResult& done) { console.scenario_finished(done); });

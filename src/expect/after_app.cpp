@@ -115,11 +115,21 @@ std::optional<milliseconds> keep_watching(const scenario::Scenario& scenario, co
   return longest;
 }
 
-runner::ExpectationHooks expectation_hooks() {
+runner::ExpectationHooks expectation_hooks(GoldenChanged golden_changed) {
   runner::ExpectationHooks hooks;
   hooks.unmet = [](const scenario::Scenario& scenario, const scenario::Expectations& block, const std::string& path,
                    const runner::ScenarioResult& snapshot) { return evaluate_mail(scenario, block, path, snapshot); };
   hooks.keep_watching = &keep_watching;
+  // The golden file is written before it is compared with, so an updated run judges the new one.
+  hooks.judge = [golden_changed = std::move(golden_changed)](const scenario::Scenario& scenario,
+                                                              const runner::ScenarioResult& observed) {
+    if (golden_changed) {
+      if (auto change = update_golden(scenario, observed)) {
+        golden_changed(*change);
+      }
+    }
+    return evaluate(scenario, observed);
+  };
   return hooks;
 }
 

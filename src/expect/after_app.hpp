@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,8 +34,14 @@ std::optional<std::chrono::milliseconds> keep_watching(const scenario::Scenario&
                                                        const runner::ScenarioResult& snapshot,
                                                        std::chrono::milliseconds elapsed);
 
-// The runner's hooks: then[].wait_for judged by evaluate_mail, expect.within by keep_watching.
-runner::ExpectationHooks expectation_hooks();
+// Told what `--update-golden` changed in a golden file (update_golden's text); may be called
+// from several scenario threads at once.
+using GoldenChanged = std::function<void(const std::string& change)>;
+
+// The runner's hooks: then[].wait_for judged by evaluate_mail, expect.within by keep_watching,
+// the verdict by evaluate. With `golden_changed` set (`--update-golden`), the golden file is
+// rewritten from the result first and each change reported to it.
+runner::ExpectationHooks expectation_hooks(GoldenChanged golden_changed = {});
 
 // A positive expectation with a window that failed did not hold within it: says so in `actual`.
 void mark_timed_out(const scenario::Expectations& expect, std::vector<runner::Failure>& failures);

@@ -28,6 +28,9 @@ struct ExpectationHooks {
   std::function<std::optional<std::chrono::milliseconds>(
       const scenario::Scenario& scenario, const ScenarioResult& snapshot, std::chrono::milliseconds elapsed)>
       keep_watching;
+  // The failed expectations of the whole `expect:` block on the scenario's result as it ran
+  // (before redaction; runner/verdict.hpp); unset: none fail.
+  std::function<std::vector<Failure>(const scenario::Scenario& scenario, const ScenarioResult& observed)> judge;
 };
 
 // A wait sleeps until the capture changes, but at most this long before it looks again: a bound

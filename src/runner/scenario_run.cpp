@@ -4,12 +4,12 @@
 #include <filesystem>
 #include <optional>
 
-#include "lint/transaction.hpp"
 #include "runner/client_script.hpp"
 #include "runner/process_tree.hpp"
 #include "runner/run_resources.hpp"
 #include "runner/services.hpp"
 #include "runner/sender_checks.hpp"
+#include "runner/verdict.hpp"
 #include "scenario/template.hpp"
 #include "smtp/server.hpp"
 
@@ -134,7 +134,11 @@ std::map<std::string, std::string> template_values(const scenario::Scenario& sce
   return values;
 }
 
-ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options) {
+namespace {
+
+// The scenario as it ran, not yet judged (run_scenario finishes it); returns early, with
+// Status::error, when the sandbox or what it needs cannot be set up.
+ScenarioResult run_sandboxed(const scenario::Scenario& scenario, const RunOptions& options) {
   ScenarioResult result;
   result.name = scenario.name;
   result.tags = scenario.tags;
@@ -243,12 +247,15 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
   processes.end();
   server.stop();
   result.sessions = server.capture().sessions();
-  for (auto& session : result.sessions) {
-    for (auto& transaction : session.transactions) {
-      transaction.lint = lint::lint_notes(transaction);
-    }
-  }
   result.duration = since(start);
+  return result;
+}
+
+}  // namespace
+
+ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options) {
+  ScenarioResult result = run_sandboxed(scenario, options);
+  finish_result(scenario, options.expectations, result);
   return result;
 }
 

@@ -1,6 +1,6 @@
 // Runs one scenario end to end: start its sandbox, run the app or the scripted client against
-// it, stop the sandbox in order, and collect what happened. Expectations are judged elsewhere
-// (expect/), on the result this returns.
+// it, stop the sandbox in order, collect what happened, and finish the result (runner/verdict.hpp:
+// lint notes, the expect layer's judgement through RunOptions::expectations, status, redaction).
 #pragma once
 
 #include <chrono>
@@ -21,11 +21,13 @@ struct RunOptions {
   std::chrono::milliseconds default_timeout{std::chrono::seconds(30)};  // app deadline when the scenario has none
   std::chrono::milliseconds step_timeout{std::chrono::seconds(10)};     // per scripted client reply
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(2)};     // for sessions to end after the app
-  ExpectationHooks expectations;  // then[].wait_for and expect.within; unset: nothing is waited for
+  // then[].wait_for, expect.within and the verdict (judge); unset: nothing is waited for or judged
+  ExpectationHooks expectations;
   // The run's CA (one per `maildog-ci run`); null: the scenario makes its own, removed after it.
   std::shared_ptr<const RunCertificates> certificates;
 };
 
+// The finished result: what reporters show, secrets already masked.
 ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options);
 
 // What one run adds to the templates: {{scenario.tmp}}, {{port.NAME}} and {{smtp.ca_file}}.

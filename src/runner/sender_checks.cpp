@@ -13,56 +13,41 @@
 #include "dns/live_resolver.hpp"
 #include "lint/lint.hpp"
 #include "rules/engine.hpp"
+#include "scenario/profiles.hpp"
 
 namespace maildog::runner {
 
 namespace {
 
-// report: results only; enforce: refuse what the record or signature says fails (SPF -all,
-// DMARC p=reject, no passing DKIM signature); require: refuse anything but a pass.
-enum class Mode { off, report, enforce, require };
+using scenario::AuthenticationFloor;
+using Mode = scenario::CheckMode;
 
-Mode mode_of(const std::optional<std::string>& text) {
-  if (text == "enforce") {
-    return Mode::enforce;
-  }
-  if (text == "require") {
-    return Mode::require;
-  }
-  return text == "report" ? Mode::report : Mode::off;
-}
-
-// `checks.authentication`: the large receivers' floor for every sender is SPF or DKIM passing
-// (Gmail, Yahoo); their bulk-sender rules ask for both.
-enum class Authentication { off, spf_or_dkim, spf_and_dkim };
-
+// The scenario's checks as the hooks apply them (modes parsed by the scenario builder).
 struct ChecksPolicy {
   Mode spf = Mode::off;
   Mode dkim = Mode::off;
   Mode dmarc = Mode::off;
   bool require_ptr = false;
   std::vector<std::string> dnsbl_zones;
-  Authentication authentication = Authentication::off;
+  AuthenticationFloor authentication = AuthenticationFloor::off;
   bool rfc5322 = false;      // refuse messages without a single valid From, with duplicate fields or no Message-ID
   bool unsubscribe = false;  // refuse messages without RFC 8058 one-click unsubscribe
 
   bool message_checks() const {
     return spf != Mode::off || dkim != Mode::off || dmarc != Mode::off || require_ptr ||
-           authentication != Authentication::off || rfc5322 || unsubscribe;
+           authentication != AuthenticationFloor::off || rfc5322 || unsubscribe;
   }
 };
 
 ChecksPolicy policy_of(const scenario::ChecksSpec& checks) {
-  ChecksPolicy policy{mode_of(checks.spf), mode_of(checks.dkim), mode_of(checks.dmarc), checks.ptr == "require",
-                      checks.dnsbl};
-  if (checks.authentication == "spf_or_dkim") {
-    policy.authentication = Authentication::spf_or_dkim;
-  } else if (checks.authentication == "spf_and_dkim") {
-    policy.authentication = Authentication::spf_and_dkim;
-  }
-  policy.rfc5322 = checks.rfc5322 == "enforce";
-  policy.unsubscribe = checks.unsubscribe == "require";
-  return policy;
+  return {checks.spf,
+          checks.dkim,
+          checks.dmarc,
+          checks.ptr == Mode::require,
+          checks.dnsbl,
+          checks.authentication,
+          checks.rfc5322 == Mode::enforce,
+          checks.unsubscribe == Mode::require};
 }
 
 // What the hooks share: the peer, the resolver and a lock, since the server may run several
@@ -79,73 +64,43 @@ struct Shared {
   std::mutex mutex;
 };
 
-// Replies as large receivers word them (Gmail's 5.7.2x family, Spamhaus-style DNSBL text).
-smtp::Reply spf_failed(const std::string& reason) {
-  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 23}, "SPF validation failed: " + reason);
-}
-smtp::Reply dkim_missing() {
-  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 20}, "No passing DKIM signature found");
-}
-smtp::Reply dmarc_rejected(const std::string& domain) {
-  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 26},
-                          "Unauthenticated email from " + domain +
-                              " is not accepted due to domain's DMARC policy");
-}
-smtp::Reply ptr_missing() {
-  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 25},
-                          "The IP address sending this message does not have a PTR record setup, or the "
-                          "corresponding forward DNS entry does not point to the sending IP");
-}
-smtp::Reply dnsbl_listed(const std::string& ip, const std::string& zone) {
-  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 1},
-                          "Service unavailable; client [" + ip + "] blocked using " + zone);
-}
-// Gmail's texts (support.google.com/a/answer/3726730, as collected in sisimai's
-// rhost/for-google.go): the requirement for all senders, and the bulk-sender SPF and DMARC ones.
-smtp::Reply unauthenticated() {
-  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 26},
-                          "This mail has been blocked because the sender is unauthenticated. Gmail requires all "
-                          "senders to authenticate with either SPF or DKIM.");
-}
-smtp::Reply spf_not_passing() {
-  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 27},
-                          "This mail has been blocked because SPF does not pass. Gmail requires all large senders "
-                          "to authenticate with SPF.");
-}
-smtp::Reply dmarc_record_missing() {
-  return smtp::make_reply(421, smtp::EnhancedCode{4, 7, 40},
-                          "Your email has been rate limited because the sending domain doesn't have a DMARC record, "
-                          "or the DMARC record doesn't specify a DMARC policy.");
-}
-smtp::Reply dmarc_not_aligned() {
-  return smtp::make_reply(421, smtp::EnhancedCode{4, 7, 32},
-                          "Your email has been rate limited because the From: header (RFC5322) in this message "
-                          "isn't aligned with either the authenticated SPF or DKIM organizational domain.");
-}
-// Gmail's RFC 5322 refusals (https://support.google.com/mail/?p=RfcMessageNonCompliant).
-smtp::Reply not_rfc5322(const lint::Finding& finding) {
+// A default refusal (scenario/profiles.hpp: the provider texts live with the profiles) with its
+// `{name}` parts filled in one pass, so a value that holds braces stays as it is.
+smtp::Reply default_reply(const scenario::CheckText& wording,
+                          std::initializer_list<std::pair<std::string_view, std::string_view>> values = {}) {
   std::string text;
+  std::string_view rest = wording.text;
+  while (!rest.empty()) {
+    bool filled = false;
+    for (const auto& [name, value] : values) {
+      if (rest.size() > name.size() + 1 && rest[0] == '{' && rest.substr(1, name.size()) == name &&
+          rest[name.size() + 1] == '}') {
+        text += value;
+        rest.remove_prefix(name.size() + 2);
+        filled = true;
+        break;
+      }
+    }
+    if (!filled) {
+      text += rest.front();
+      rest.remove_prefix(1);
+    }
+  }
+  return smtp::make_reply(wording.code, wording.enhanced, text);
+}
+
+const scenario::CheckTexts& texts() { return scenario::default_check_texts(); }
+
+const scenario::CheckText& not_rfc5322(const lint::Finding& finding) {
   switch (finding.kind) {
     case lint::Kind::missing_from:
     case lint::Kind::from_without_domain:
-      text = "Messages missing a valid address in the From: header, or having no From: header, are not accepted.";
-      break;
+      return texts().rfc5322_from;
     case lint::Kind::missing_message_id:
-      text = "Messages missing a valid Message-ID: header are not accepted.";
-      break;
+      return texts().rfc5322_message_id;
     default:
-      text = "This message is not RFC 5322 compliant because it has duplicate headers.";
-      break;
+      return texts().rfc5322_duplicate;
   }
-  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 1},
-                          text + " See https://support.google.com/mail/?p=RfcMessageNonCompliant");
-}
-// Gmail and Yahoo require one-click unsubscribe of bulk senders but publish no SMTP reply for
-// its absence (they filter); this wording is maildog's.
-smtp::Reply unsubscribe_missing() {
-  return smtp::make_reply(550, smtp::EnhancedCode{5, 7, 1},
-                          "Bulk mail must offer one-click unsubscribe (RFC 8058): a List-Unsubscribe field with an "
-                          "https URI and List-Unsubscribe-Post: List-Unsubscribe=One-Click");
 }
 
 std::string dkim_result(const std::vector<auth::dkim::VerifyResult>& results) {
@@ -212,38 +167,39 @@ std::optional<smtp::Refusal> refusal_for(const Shared& shared, const auth::AuthV
   const std::string& domain = checked.from.domain;
   const bool spf_pass = checked.spf.status == auth::spf::SpfStatus::pass;
   if (policy.spf == Mode::enforce && checked.spf.status == auth::spf::SpfStatus::fail) {
-    return refusal(shared, "spf",
-                   spf_failed(checked.spf.explanation.empty() ? checked.spf.reason : checked.spf.explanation), domain);
+    const std::string& reason = checked.spf.explanation.empty() ? checked.spf.reason : checked.spf.explanation;
+    return refusal(shared, "spf", default_reply(texts().spf_failed, {{"reason", reason}}), domain);
   }
   if (policy.spf == Mode::require && !spf_pass) {
-    return refusal(shared, "spf", spf_not_passing(), domain);
+    return refusal(shared, "spf", default_reply(texts().spf_not_passing), domain);
   }
   if ((policy.dkim == Mode::enforce || policy.dkim == Mode::require) && !dkim_pass) {
-    return refusal(shared, "dkim", dkim_missing(), domain);
+    return refusal(shared, "dkim", default_reply(texts().dkim_missing), domain);
   }
-  if ((policy.authentication == Authentication::spf_or_dkim && !spf_pass && !dkim_pass) ||
-      (policy.authentication == Authentication::spf_and_dkim && !(spf_pass && dkim_pass))) {
-    return refusal(shared, "authentication", unauthenticated(), domain);
+  if ((policy.authentication == AuthenticationFloor::spf_or_dkim && !spf_pass && !dkim_pass) ||
+      (policy.authentication == AuthenticationFloor::spf_and_dkim && !(spf_pass && dkim_pass))) {
+    return refusal(shared, "authentication", default_reply(texts().unauthenticated), domain);
   }
   if ((policy.dmarc == Mode::enforce || policy.dmarc == Mode::require) && checked.dmarc_failed() &&
       checked.dmarc.policy == auth::dmarc::Policy::reject) {
     // A quarantine policy is accepted and recorded: the sandbox has no spam folder.
-    return refusal(shared, "dmarc", dmarc_rejected(domain), domain);
+    return refusal(shared, "dmarc", default_reply(texts().dmarc_rejected, {{"domain", domain}}), domain);
   }
   if (policy.dmarc == Mode::require && checked.dmarc.status != auth::dmarc::Status::pass) {
-    return checked.dmarc.record ? refusal(shared, "dmarc_unaligned", "dmarc", dmarc_not_aligned(), domain)
-                                : refusal(shared, "dmarc_missing", "dmarc", dmarc_record_missing(), domain);
+    return checked.dmarc.record
+               ? refusal(shared, "dmarc_unaligned", "dmarc", default_reply(texts().dmarc_not_aligned), domain)
+               : refusal(shared, "dmarc_missing", "dmarc", default_reply(texts().dmarc_record_missing), domain);
   }
   if (policy.require_ptr && checked.ptr && checked.ptr->status != auth::IprevStatus::pass) {
-    return refusal(shared, "ptr", ptr_missing(), domain);
+    return refusal(shared, "ptr", default_reply(texts().ptr_missing), domain);
   }
   if (policy.rfc5322) {
     if (auto problem = rfc5322_problem(view.message)) {
-      return refusal(shared, "rfc5322", not_rfc5322(*problem), domain);
+      return refusal(shared, "rfc5322", default_reply(not_rfc5322(*problem)), domain);
     }
   }
   if (policy.unsubscribe && !one_click_unsubscribe(view.message)) {
-    return refusal(shared, "unsubscribe", unsubscribe_missing(), domain);
+    return refusal(shared, "unsubscribe", default_reply(texts().unsubscribe_missing), domain);
   }
   return std::nullopt;
 }
@@ -255,7 +211,8 @@ std::optional<smtp::Refusal> at_rcpt(Shared& shared) {
   std::lock_guard lock(shared.mutex);
   for (const auto& result : auth::check_dnsbl(shared.ip, shared.policy.dnsbl_zones, *shared.resolver)) {
     if (result.listed) {
-      return refusal(shared, "dnsbl", dnsbl_listed(shared.ip_text, result.zone), result.zone);
+      const smtp::Reply listed = default_reply(texts().dnsbl_listed, {{"ip", shared.ip_text}, {"zone", result.zone}});
+      return refusal(shared, "dnsbl", listed, result.zone);
     }
   }
   return std::nullopt;
@@ -297,9 +254,7 @@ smtp::MessageVerdict at_end_of_data(Shared& shared, const smtp::MessageView& vie
 
 }  // namespace
 
-bool any_check_on(const scenario::ChecksSpec& checks) {
-  return policy_of(checks).message_checks() || !checks.dnsbl.empty();
-}
+bool any_check_on(const scenario::ChecksSpec& checks) { return checks.any_on(); }
 
 smtp::SenderChecks make_sender_checks(const scenario::Scenario& scenario) {
   const auto& extras = scenario.server_extras;

@@ -81,6 +81,10 @@ ParsedFile parse_yaml(std::string_view text, const Environment& env, Reporter& r
 // The embedded JSON Schema checks one document.
 void validate_schema(const Document& document, Reporter& reporter);
 
+// "'enforse' is not one of: off, report, enforce (did you mean 'enforce'?)": a word outside an
+// enum, worded alike by the schema check and the builder.
+std::string not_one_of(const std::string& wrong, const std::vector<std::string>& allowed);
+
 // What a document is read for: a scenario to run needs an app or a client; a `serve`
 // configuration needs only server (dns optional, no name).
 enum class Purpose { run, serve };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "rules/text_match.hpp"
+#include "scenario/check_modes.hpp"
 #include "scenario/service.hpp"
 #include "smtp/certificate_authority.hpp"
 #include "reply/reply.hpp"
@@ -33,19 +34,27 @@ struct PeerSpec {
   std::optional<std::string> helo;  // HELO name the checks use instead of the one sent
 };
 
-// `server.checks` — sender authentication checks, stored as written (values validated by the schema).
+// `server.checks` — sender authentication checks, with a profile's modes filled in for what the
+// scenario leaves out (scenario/check_modes.hpp: each mode parsed once by the builder).
 struct ChecksSpec {
-  std::optional<std::string> spf;    // "off" | "report" | "enforce"
-  std::optional<std::string> dkim;   // "off" | "report" | "enforce"
-  std::optional<std::string> dmarc;  // "off" | "report" | "enforce"
-  std::optional<std::string> ptr;    // "require" | "off"
+  CheckMode spf = CheckMode::off;    // off | report | enforce | require
+  CheckMode dkim = CheckMode::off;   // off | report | enforce
+  CheckMode dmarc = CheckMode::off;  // off | report | enforce | require
+  CheckMode ptr = CheckMode::off;    // require | off
   std::vector<std::string> dnsbl;    // DNSBL zones to query for the peer IP
   // "spf", "dkim", "dmarc", "dmarc_missing", "dmarc_unaligned", "ptr", "dnsbl", "authentication",
   // "rfc5322", "unsubscribe" -> its refusal
   std::map<std::string, smtp::Reply> replies;
-  std::optional<std::string> authentication;  // "off" | "spf_or_dkim" | "spf_and_dkim"
-  std::optional<std::string> rfc5322;         // "off" | "enforce"
-  std::optional<std::string> unsubscribe;     // "off" | "require"
+  AuthenticationFloor authentication = AuthenticationFloor::off;
+  CheckMode rfc5322 = CheckMode::off;      // off | enforce
+  CheckMode unsubscribe = CheckMode::off;  // off | require
+
+  // Whether any check is on (a mode other than off, or a DNSBL zone).
+  bool any_on() const {
+    return spf != CheckMode::off || dkim != CheckMode::off || dmarc != CheckMode::off || ptr != CheckMode::off ||
+           authentication != AuthenticationFloor::off || rfc5322 != CheckMode::off ||
+           unsubscribe != CheckMode::off || !dnsbl.empty();
+  }
 };
 
 // The parts of `server:` that smtp::ServerConfig does not hold, for the rules and auth modules.

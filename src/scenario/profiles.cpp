@@ -20,10 +20,12 @@ Profile gmail() {
   profile.hostname = "mx.google.com";
   profile.tls = smtp::TlsMode::starttls;
   profile.message_size = 50U * 1024 * 1024;
-  profile.checks = {.spf = "report", .dkim = "report", .dmarc = "enforce", .ptr = "require",
-                    .authentication = "spf_or_dkim", .rfc5322 = "enforce", .unsubscribe = {}};
-  profile.bulk_checks = {.spf = "require", .dkim = "enforce", .dmarc = "require", .ptr = {},
-                         .authentication = "spf_and_dkim", .rfc5322 = {}, .unsubscribe = "require"};
+  profile.checks = {.spf = CheckMode::report, .dkim = CheckMode::report, .dmarc = CheckMode::enforce,
+                    .ptr = CheckMode::require, .authentication = AuthenticationFloor::spf_or_dkim,
+                    .rfc5322 = CheckMode::enforce, .unsubscribe = {}};
+  profile.bulk_checks = {.spf = CheckMode::require, .dkim = CheckMode::enforce, .dmarc = CheckMode::require,
+                         .ptr = {}, .authentication = AuthenticationFloor::spf_and_dkim, .rfc5322 = {},
+                         .unsubscribe = CheckMode::require};
   profile.server_replies = {
       {"unknown_user",
        "550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the "
@@ -37,7 +39,7 @@ Profile gmail() {
        "go to https://support.google.com/mail/?p=TooManyRecipientsError"},
       {"tls_required", "530 5.7.0 Must issue a STARTTLS command first. https://support.google.com/a/answer/3221692"},
   };
-  // The sender checks' own defaults are Gmail's words (runner/sender_checks.cpp); DKIM for bulk
+  // The sender checks' own defaults are Gmail's words (default_check_texts below); DKIM for bulk
   // senders has its own code.
   profile.bulk_check_replies = {
       {"dkim",
@@ -62,10 +64,10 @@ Profile microsoft365() {
   profile.hostname = "inbox-test.mail.protection.outlook.com";
   profile.tls = smtp::TlsMode::starttls;
   profile.message_size = 36U * 1024 * 1024;
-  profile.checks = {.spf = "report", .dkim = "report", .dmarc = "enforce", .ptr = {},
+  profile.checks = {.spf = CheckMode::report, .dkim = CheckMode::report, .dmarc = CheckMode::enforce, .ptr = {},
                     .authentication = {}, .rfc5322 = {}, .unsubscribe = {}};
-  profile.bulk_checks = {.spf = "require", .dkim = "enforce", .dmarc = "require", .ptr = {},
-                         .authentication = {}, .rfc5322 = {}, .unsubscribe = {}};
+  profile.bulk_checks = {.spf = CheckMode::require, .dkim = CheckMode::enforce, .dmarc = CheckMode::require,
+                         .ptr = {}, .authentication = {}, .rfc5322 = {}, .unsubscribe = {}};
   profile.server_replies = {
       {"unknown_user", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup"},
       {"relay", "550 5.7.64 TenantAttribution; Relay Access Denied"},
@@ -99,10 +101,12 @@ Profile yahoo() {
   profile.summary = "Yahoo: SPF or DKIM, PTR, DMARC honoured; bulk: SPF and DKIM, DMARC, one-click unsubscribe";
   profile.hostname = "mta5.am0.yahoodns.net";
   profile.tls = smtp::TlsMode::starttls;
-  profile.checks = {.spf = "report", .dkim = "report", .dmarc = "enforce", .ptr = "require",
-                    .authentication = "spf_or_dkim", .rfc5322 = {}, .unsubscribe = {}};
-  profile.bulk_checks = {.spf = "require", .dkim = "enforce", .dmarc = "require", .ptr = {},
-                         .authentication = "spf_and_dkim", .rfc5322 = {}, .unsubscribe = "require"};
+  profile.checks = {.spf = CheckMode::report, .dkim = CheckMode::report, .dmarc = CheckMode::enforce,
+                    .ptr = CheckMode::require, .authentication = AuthenticationFloor::spf_or_dkim, .rfc5322 = {},
+                    .unsubscribe = {}};
+  profile.bulk_checks = {.spf = CheckMode::require, .dkim = CheckMode::enforce, .dmarc = CheckMode::require,
+                         .ptr = {}, .authentication = AuthenticationFloor::spf_and_dkim, .rfc5322 = {},
+                         .unsubscribe = CheckMode::require};
   profile.server_replies = {
       {"unknown_user", "554 delivery error: dd This user doesn't have a yahoo.com account ({address})"},
   };
@@ -148,6 +152,50 @@ Profile postfix_default() {
 }
 
 }  // namespace
+
+// Replies as large receivers word them: Gmail's 5.7.2x family and its bulk-sender rules (its SMTP
+// error reference, https://support.google.com/a/answer/3726730, as collected in sisimai's
+// rhost/for-google.go), Gmail's RFC 5322 refusals
+// (https://support.google.com/mail/?p=RfcMessageNonCompliant) and Spamhaus-style DNSBL text. Gmail
+// and Yahoo require one-click unsubscribe of bulk senders but publish no SMTP reply for its
+// absence (they filter); that wording is maildog's.
+const CheckTexts& default_check_texts() {
+  static const CheckTexts texts{
+      .spf_failed = {550, {5, 7, 23}, "SPF validation failed: {reason}"},
+      .dkim_missing = {550, {5, 7, 20}, "No passing DKIM signature found"},
+      .dmarc_rejected = {550, {5, 7, 26},
+                         "Unauthenticated email from {domain} is not accepted due to domain's DMARC policy"},
+      .ptr_missing = {550, {5, 7, 25},
+                      "The IP address sending this message does not have a PTR record setup, or the corresponding "
+                      "forward DNS entry does not point to the sending IP"},
+      .dnsbl_listed = {550, {5, 7, 1}, "Service unavailable; client [{ip}] blocked using {zone}"},
+      .unauthenticated = {550, {5, 7, 26},
+                          "This mail has been blocked because the sender is unauthenticated. Gmail requires all "
+                          "senders to authenticate with either SPF or DKIM."},
+      .spf_not_passing = {550, {5, 7, 27},
+                          "This mail has been blocked because SPF does not pass. Gmail requires all large senders "
+                          "to authenticate with SPF."},
+      .dmarc_record_missing = {421, {4, 7, 40},
+                               "Your email has been rate limited because the sending domain doesn't have a DMARC "
+                               "record, or the DMARC record doesn't specify a DMARC policy."},
+      .dmarc_not_aligned = {421, {4, 7, 32},
+                            "Your email has been rate limited because the From: header (RFC5322) in this message "
+                            "isn't aligned with either the authenticated SPF or DKIM organizational domain."},
+      .rfc5322_from = {550, {5, 7, 1},
+                       "Messages missing a valid address in the From: header, or having no From: header, are not "
+                       "accepted. See https://support.google.com/mail/?p=RfcMessageNonCompliant"},
+      .rfc5322_message_id = {550, {5, 7, 1},
+                             "Messages missing a valid Message-ID: header are not accepted. See "
+                             "https://support.google.com/mail/?p=RfcMessageNonCompliant"},
+      .rfc5322_duplicate = {550, {5, 7, 1},
+                            "This message is not RFC 5322 compliant because it has duplicate headers. See "
+                            "https://support.google.com/mail/?p=RfcMessageNonCompliant"},
+      .unsubscribe_missing = {550, {5, 7, 1},
+                              "Bulk mail must offer one-click unsubscribe (RFC 8058): a List-Unsubscribe field with "
+                              "an https URI and List-Unsubscribe-Post: List-Unsubscribe=One-Click"},
+  };
+  return texts;
+}
 
 const std::vector<Profile>& profiles() {
   static const std::vector<Profile> all{gmail(), microsoft365(), yahoo(), postfix_default()};

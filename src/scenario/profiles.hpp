@@ -8,19 +8,20 @@
 #include <string_view>
 #include <vector>
 
+#include "scenario/check_modes.hpp"
 #include "smtp/server_config.hpp"
 
 namespace maildog::scenario {
 
 // The `server.checks` modes a profile turns on; an absent one stays as the scenario has it.
 struct ProfileChecks {
-  std::optional<std::string_view> spf;
-  std::optional<std::string_view> dkim;
-  std::optional<std::string_view> dmarc;
-  std::optional<std::string_view> ptr;
-  std::optional<std::string_view> authentication;
-  std::optional<std::string_view> rfc5322;
-  std::optional<std::string_view> unsubscribe;
+  std::optional<CheckMode> spf;
+  std::optional<CheckMode> dkim;
+  std::optional<CheckMode> dmarc;
+  std::optional<CheckMode> ptr;
+  std::optional<AuthenticationFloor> authentication;
+  std::optional<CheckMode> rfc5322;
+  std::optional<CheckMode> unsubscribe;
 };
 
 // A refusal as the provider words it: `key` is a `server.replies` or `checks.replies` key,
@@ -44,6 +45,34 @@ struct Profile {
   std::vector<ProfileReply> check_replies;    // the sender checks' refusals (checks.replies)
   std::vector<ProfileReply> bulk_check_replies;  // added with `bulk_sender: true`
 };
+
+// A refusal the sender checks send when neither the scenario nor its profile words it
+// (runner/sender_checks.cpp); `{name}` in the text stands for what the check learnt.
+struct CheckText {
+  int code = 550;
+  smtp::EnhancedCode enhanced;
+  std::string_view text;
+};
+
+// The sender checks' own words, kept here with the provider texts: Gmail's, Spamhaus-style DNSBL
+// text, and maildog's for a missing one-click unsubscribe (no receiver publishes a reply for it).
+struct CheckTexts {
+  CheckText spf_failed;            // {reason}: the SPF record's explanation, else why it failed
+  CheckText dkim_missing;
+  CheckText dmarc_rejected;        // {domain}: the From domain
+  CheckText ptr_missing;
+  CheckText dnsbl_listed;          // {ip}: the peer IP; {zone}: the DNSBL that lists it
+  CheckText unauthenticated;       // checks.authentication
+  CheckText spf_not_passing;       // spf: require
+  CheckText dmarc_record_missing;  // dmarc: require
+  CheckText dmarc_not_aligned;     // dmarc: require
+  CheckText rfc5322_from;          // rfc5322: no valid From address
+  CheckText rfc5322_message_id;    // rfc5322: no Message-ID
+  CheckText rfc5322_duplicate;     // rfc5322: a duplicate single-instance field
+  CheckText unsubscribe_missing;
+};
+
+const CheckTexts& default_check_texts();
 
 // The profile called `name`, or nothing.
 const Profile* find_profile(std::string_view name);

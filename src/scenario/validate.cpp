@@ -235,11 +235,7 @@ class ErrorWriter {
       std::string wrong = location.value && location.value->is_string()
                               ? location.value->get<std::string>()
                               : (location.value ? shown(*location.value) : "");
-      std::string message = "'" + wrong + "' is not one of: " + join_words(allowed, ", ");
-      if (std::string guess = did_you_mean(wrong, allowed); !guess.empty()) {
-        message += " (did you mean '" + guess + "'?)";
-      }
-      emit(location.path, message, false);
+      emit(location.path, not_one_of(wrong, allowed), false);
     } else if (text.starts_with("Failed to match expected value set by 'const'") && schema &&
                schema->contains("const")) {
       emit(location.path, "must be " + (*schema)["const"].dump(), false);
@@ -327,6 +323,14 @@ class ErrorWriter {
 };
 
 }  // namespace
+
+std::string not_one_of(const std::string& wrong, const std::vector<std::string>& allowed) {
+  std::string message = "'" + wrong + "' is not one of: " + join_words(allowed, ", ");
+  if (std::string guess = did_you_mean(wrong, allowed); !guess.empty()) {
+    message += " (did you mean '" + guess + "'?)";
+  }
+  return message;
+}
 
 void validate_schema(const Document& document, Reporter& reporter) {
   const CompiledSchema& compiled = compiled_schema();

@@ -70,10 +70,10 @@ TEST_CASE("a full app scenario loads into the exact model", "[scenario]") {
     REQUIRE(s.server_extras.peer);
     CHECK(s.server_extras.peer->ip == "203.0.113.5");
     CHECK(s.server_extras.peer->helo == "mail.yourdomain.test");
-    CHECK(s.server_extras.checks.spf == "enforce");
-    CHECK(s.server_extras.checks.dkim == "report");
-    CHECK(s.server_extras.checks.dmarc == "enforce");
-    CHECK(s.server_extras.checks.ptr == "require");
+    CHECK(s.server_extras.checks.spf == scn::CheckMode::enforce);
+    CHECK(s.server_extras.checks.dkim == scn::CheckMode::report);
+    CHECK(s.server_extras.checks.dmarc == scn::CheckMode::enforce);
+    CHECK(s.server_extras.checks.ptr == scn::CheckMode::require);
     CHECK(s.server_extras.checks.dnsbl == std::vector<std::string>{"zen.dnsbl.test"});
   }
 
