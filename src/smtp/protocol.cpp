@@ -305,45 +305,23 @@ Output Protocol::dispatch(std::string_view line) {
   } else {
     record_client(line);
   }
-  if (m_state == State::rejected && command.verb != Verb::quit) {
+  const auto row = std::find_if(k_commands.begin(), k_commands.end(),
+                                [&](const CommandRow& candidate) { return candidate.verb == command.verb; });
+  const bool known = row != k_commands.end();
+  // RFC 5321 3.1: after a 554 greeting only QUIT is accepted; this comes before any other check.
+  if (m_state == State::rejected && (!known || (row->states & state_bit(State::rejected)) == 0)) {
     return protocol_error(reply::bad_sequence("connection rejected, only QUIT is accepted"));
   }
-  switch (command.verb) {
-    case Verb::ehlo:
-      return on_ehlo(command, true);
-    case Verb::helo:
-      return on_ehlo(command, false);
-    case Verb::mail:
-      return on_mail(command);
-    case Verb::rcpt:
-      return on_rcpt(command);
-    case Verb::data:
-      return on_data(command);
-    case Verb::rset:
-      return on_rset(command);
-    case Verb::noop:
-      return respond(reply::ok());
-    case Verb::quit: {
-      Output output = respond(reply::closing(m_config.hostname), Next::close);
-      m_record.close_reason = "quit";
-      return output;
-    }
-    case Verb::vrfy:
-      return on_vrfy(command);
-    case Verb::help:
-      return respond(reply::help());
-    case Verb::starttls:
-      return on_starttls(command);
-    case Verb::auth:
-      return on_auth(command);
-    case Verb::bdat:
-      return on_bdat(command);
-    case Verb::expn:
-      return protocol_error(reply::command_not_implemented(command.verb_text));
-    case Verb::unknown:
-      break;
+  if (!known) {
+    return protocol_error(reply::command_unrecognized());
   }
-  return protocol_error(reply::command_unrecognized());
+  if (row->offered != nullptr && !(this->*row->offered)()) {
+    return protocol_error(reply::command_not_implemented(row->name));
+  }
+  if ((row->states & state_bit(m_state)) == 0) {
+    return protocol_error(reply::bad_sequence(row->out_of_state));
+  }
+  return (this->*row->handler)(command);
 }
 
 

@@ -18,12 +18,6 @@ std::optional<std::string> decode_initial_response(std::string_view text) {
 }  // namespace
 
 Output Protocol::on_auth(const Command& command) {
-  if (!m_config.auth) {
-    return protocol_error(reply::command_not_implemented("AUTH"));
-  }
-  if (m_state == State::connected) {
-    return protocol_error(reply::bad_sequence("send EHLO first"));
-  }
   if (m_authenticated) {
     return protocol_error(reply::auth_already_done());
   }

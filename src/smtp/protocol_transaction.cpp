@@ -74,9 +74,6 @@ std::optional<Reply> Protocol::check_mail_parameters(Transaction& transaction,
 }
 
 Output Protocol::on_mail(const Command& command) {
-  if (m_state == State::connected) {
-    return protocol_error(reply::bad_sequence("send HELO/EHLO first"));
-  }
   if (m_transaction) {
     return protocol_error(reply::bad_sequence("nested MAIL command"));
   }
