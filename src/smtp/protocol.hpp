@@ -4,6 +4,7 @@
 // session's capture record, with AUTH payloads masked.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -192,7 +193,27 @@ class Protocol {
   std::optional<Output> check_rules(rules::Context context);
   rules::Context context(rules::Stage stage) const;
 
-  Output on_ehlo(const Command& command, bool extended);
+  // One row of the command table (OpenSMTPD's commands[] with state masks, Postfix smtpd's
+  // cmd_table): dispatch() looks the verb up and checks, in this order, that the server offers
+  // the command at all (else 502 naming it) and that the state allows it (else 503 with
+  // `out_of_state`), before the handler checks its arguments and the transaction.
+  struct CommandRow {
+    Verb verb;
+    std::string_view name;               // as 502 names it
+    unsigned states;                     // state_bit() of each State it is accepted in
+    std::string_view out_of_state;       // the 503's detail in any other state
+    bool (Protocol::*offered)() const;   // null: always offered
+    Output (Protocol::*handler)(const Command&);
+  };
+  static const std::array<CommandRow, 14> k_commands;
+  static constexpr unsigned state_bit(State state) { return 1U << static_cast<unsigned>(state); }
+
+  Output on_ehlo(const Command& command) { return on_hello(command, true); }
+  Output on_helo(const Command& command) { return on_hello(command, false); }
+  Output on_hello(const Command& command, bool extended);
+  Output on_noop(const Command& command);
+  Output on_quit(const Command& command);
+  Output on_help(const Command& command);
   Output on_mail(const Command& command);
   Output on_rcpt(const Command& command);
   Output on_data(const Command& command);
@@ -205,6 +226,9 @@ class Protocol {
 
   std::vector<std::string> ehlo_keywords() const;
   bool auth_offered() const;
+  bool auth_configured() const { return m_config.auth.has_value(); }
+  bool starttls_offered() const;
+  bool expn_offered() const { return false; }  // RFC 5321 3.5.2: a server need not expand lists; this one never does
   bool plaintext_auth_allowed() const;
   bool is_local_domain(std::string_view domain) const;
   bool is_known_mailbox(std::string_view address) const;

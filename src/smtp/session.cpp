@@ -382,6 +382,9 @@ asio::awaitable<bool> Session::wait_for_command() {
   co_return got;
 }
 
+// The dialogue: the opening (implicit TLS, the connection limit, the greeting), then one read
+// step at a time in the mode the protocol asked for last (a BDAT chunk, DATA, or command
+// lines), then the note on how the session ended.
 asio::awaitable<void> Session::dialogue() {
   if (m_shared.config.tls == TlsMode::implicit && !co_await handshake()) {
     m_protocol.finish("TLS handshake failed");
@@ -403,112 +406,129 @@ asio::awaitable<void> Session::dialogue() {
     m_protocol.finish(m_record.close_reason.empty() ? "closed at connect" : m_record.close_reason);
     co_return;
   }
-  std::optional<DataDecoder> decoder;
-  std::optional<std::uint64_t> chunk_left;  // octets of the current BDAT chunk still to read
-  bool drop_in_data = false;                // a drop fault: close once message bytes arrive
-  const std::size_t line_limit = m_shared.config.limits.line_length;
   for (;;) {
-    if (chunk_left) {
-      const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(*chunk_left, m_in.size()));
-      m_protocol.on_chunk_data(std::string_view(m_in.data(), take));
-      m_in.erase(0, take);
-      *chunk_left -= take;
-      if (*chunk_left == 0) {
-        chunk_left.reset();
-        Output output = co_await wait_until_kept(m_protocol.on_chunk_end());
-        if (!co_await apply(output)) {
-          break;
-        }
-        continue;
-      }
-      if (!co_await flush() || !co_await read_more()) {
-        break;
-      }
-      continue;
+    Step step = Step::more;
+    if (m_chunk_left) {
+      step = co_await chunk_step();
+    } else if (m_decoder) {
+      step = co_await data_step();
+    } else {
+      step = co_await line_step();
     }
-    if (decoder) {
-      if (drop_in_data && !m_in.empty()) {
-        m_protocol.note("fault: dropped the connection after " + std::to_string(decoder->size() + m_in.size()) +
-                        " octets of the message");
-        m_protocol.finish("dropped during DATA (fault)");
-        break;
-      }
-      m_in.erase(0, decoder->feed(m_in));
-      if (decoder->done()) {
-        Output output = co_await wait_until_kept(m_protocol.on_message(*decoder));
-        decoder.reset();
-        if (!co_await apply(output)) {
-          break;
-        }
-        continue;
-      }
-      if (!co_await flush()) {
-        break;
-      }
-      // Message bytes go from the read chunk straight to the decoder; only what follows the
-      // end of data (a pipelined command) is copied into m_in.
-      const std::size_t n = co_await read_chunk();
-      if (n == 0) {
-        break;
-      }
-      if (drop_in_data) {
-        m_in.assign(m_chunk.get(), n);
-        continue;
-      }
-      const std::size_t used = decoder->feed({m_chunk.get(), n});
-      m_in.assign(m_chunk.get() + used, n - used);
-      continue;
+    if (step == Step::stop) {
+      co_return;
     }
-    auto eol = m_in.find('\n');
-    if (m_skipping_long_line) {
-      // Postfix smtp_get(SKIP): the rest of an over-long line is dropped to stay in sync.
-      m_in.erase(0, eol == std::string::npos ? m_in.size() : eol + 1);
-      m_skipping_long_line = eol == std::string::npos;
-      if (m_skipping_long_line && !co_await wait_for_command()) {
-        break;
-      }
-      continue;
-    }
-    if (eol == std::string::npos ? m_in.size() >= line_limit : eol + 1 > line_limit) {
-      m_in.erase(0, eol == std::string::npos ? m_in.size() : eol + 1);
-      m_skipping_long_line = eol == std::string::npos;
-      if (!co_await apply(m_protocol.on_line_too_long())) {
-        break;
-      }
-      continue;
-    }
-    if (eol == std::string::npos) {
-      if (!co_await wait_for_command()) {
-        break;
-      }
-      continue;
-    }
-    std::string_view line(m_in.data(), eol);
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);
-    }
-    Output output = m_protocol.on_line(line);
-    m_in.erase(0, eol + 1);
-    if (!co_await apply(output)) {
+    if (step == Step::end) {
       break;
     }
-    if (output.next == Next::read_data) {
-      decoder.emplace(m_protocol.message_size_limit());
-      drop_in_data = output.drop_data;
-    } else if (output.next == Next::read_chunk) {
-      chunk_left = output.chunk_size;
-    } else if (output.next == Next::start_tls) {
-      // RFC 3207 6 (and CVE-2011-0411): nothing pipelined before TLS may be acted on after it.
-      if (!m_in.empty()) {
-        m_protocol.note("discarded " + std::to_string(m_in.size()) + " octets pipelined after STARTTLS");
-        m_in.clear();
-      }
-      if (!co_await flush() || !co_await handshake()) {
-        m_protocol.finish("TLS handshake failed");
-        co_return;
-      }
+  }
+  co_await close_dialogue();
+}
+
+// BDAT (RFC 3030): the chunk's octets go to the protocol as they come; its end gets the reply.
+asio::awaitable<Session::Step> Session::chunk_step() {
+  const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(*m_chunk_left, m_in.size()));
+  m_protocol.on_chunk_data(std::string_view(m_in.data(), take));
+  m_in.erase(0, take);
+  *m_chunk_left -= take;
+  if (*m_chunk_left == 0) {
+    m_chunk_left.reset();
+    Output output = co_await wait_until_kept(m_protocol.on_chunk_end());
+    const bool applied = co_await apply(output);
+    co_return applied ? Step::more : Step::end;
+  }
+  if (!co_await flush() || !co_await read_more()) {
+    co_return Step::end;
+  }
+  co_return Step::more;
+}
+
+// DATA: bytes through the decoder until the end of data, then the message's reply.
+asio::awaitable<Session::Step> Session::data_step() {
+  if (m_drop_in_data && !m_in.empty()) {
+    m_protocol.note("fault: dropped the connection after " + std::to_string(m_decoder->size() + m_in.size()) +
+                    " octets of the message");
+    m_protocol.finish("dropped during DATA (fault)");
+    co_return Step::end;
+  }
+  m_in.erase(0, m_decoder->feed(m_in));
+  if (m_decoder->done()) {
+    Output output = co_await wait_until_kept(m_protocol.on_message(*m_decoder));
+    m_decoder.reset();
+    const bool applied = co_await apply(output);
+    co_return applied ? Step::more : Step::end;
+  }
+  if (!co_await flush()) {
+    co_return Step::end;
+  }
+  // Message bytes go from the read chunk straight to the decoder; only what follows the
+  // end of data (a pipelined command) is copied into m_in.
+  const std::size_t n = co_await read_chunk();
+  if (n == 0) {
+    co_return Step::end;
+  }
+  if (m_drop_in_data) {
+    m_in.assign(m_chunk.get(), n);
+    co_return Step::more;
+  }
+  const std::size_t used = m_decoder->feed({m_chunk.get(), n});
+  m_in.assign(m_chunk.get() + used, n - used);
+  co_return Step::more;
+}
+
+// Command lines: one line to the protocol, within the line limit; its Output says which read
+// mode comes next (DATA, a BDAT chunk, the TLS handshake, or another line).
+asio::awaitable<Session::Step> Session::line_step() {
+  const std::size_t line_limit = m_shared.config.limits.line_length;
+  auto eol = m_in.find('\n');
+  if (m_skipping_long_line) {
+    // Postfix smtp_get(SKIP): the rest of an over-long line is dropped to stay in sync.
+    m_in.erase(0, eol == std::string::npos ? m_in.size() : eol + 1);
+    m_skipping_long_line = eol == std::string::npos;
+    if (m_skipping_long_line && !co_await wait_for_command()) {
+      co_return Step::end;
+    }
+    co_return Step::more;
+  }
+  if (eol == std::string::npos ? m_in.size() >= line_limit : eol + 1 > line_limit) {
+    m_in.erase(0, eol == std::string::npos ? m_in.size() : eol + 1);
+    m_skipping_long_line = eol == std::string::npos;
+    const bool applied = co_await apply(m_protocol.on_line_too_long());
+    co_return applied ? Step::more : Step::end;
+  }
+  if (eol == std::string::npos) {
+    const bool got = co_await wait_for_command();
+    co_return got ? Step::more : Step::end;
+  }
+  std::string_view line(m_in.data(), eol);
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+  }
+  Output output = m_protocol.on_line(line);
+  m_in.erase(0, eol + 1);
+  if (!co_await apply(output)) {
+    co_return Step::end;
+  }
+  if (output.next == Next::read_data) {
+    m_decoder.emplace(m_protocol.message_size_limit());
+    m_drop_in_data = output.drop_data;
+  } else if (output.next == Next::read_chunk) {
+    m_chunk_left = output.chunk_size;
+  } else if (output.next == Next::start_tls) {
+    // RFC 3207 6 (and CVE-2011-0411): nothing pipelined before TLS may be acted on after it.
+    if (!m_in.empty()) {
+      m_protocol.note("discarded " + std::to_string(m_in.size()) + " octets pipelined after STARTTLS");
+      m_in.clear();
+    }
+    if (!co_await flush() || !co_await handshake()) {
+      m_protocol.finish("TLS handshake failed");
+      co_return Step::stop;
     }
   }
+  co_return Step::more;
+}
+
+asio::awaitable<void> Session::close_dialogue() {
   if (m_protocol.state() != State::closed) {
     if (!m_timeout_reason.empty() && !m_stop_requested) {
       m_protocol.note(m_timeout_reason);
@@ -517,7 +537,7 @@ asio::awaitable<void> Session::dialogue() {
     } else if (m_stop_requested) {
       m_protocol.finish("server shutting down");
     } else {
-      const bool in_message = decoder || chunk_left;
+      const bool in_message = m_decoder || m_chunk_left;
       // Only QUIT ends a session cleanly (RFC 5321 4.1.1.10); a bare close is worth seeing.
       m_protocol.note(in_message ? "client closed the connection during DATA"
                                  : "client closed the connection without QUIT");

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -85,8 +86,21 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string m_timeout_reason;
   Clock::time_point m_idle_deadline = Clock::time_point::max();
   Clock::time_point m_session_deadline = Clock::time_point::max();
+  // The read mode the protocol asked for last: a DATA message (its decoder), a BDAT chunk (its
+  // octets still to read), or command lines when neither is set.
+  std::optional<DataDecoder> m_decoder;
+  std::optional<std::uint64_t> m_chunk_left;
+  bool m_drop_in_data = false;  // a drop fault: close once message bytes arrive
+
+  // What one read step tells the dialogue: read on, end the dialogue (noting how the session
+  // ended), or stop at once (the session is finished already).
+  enum class Step { more, end, stop };
 
   boost::asio::awaitable<void> dialogue();
+  boost::asio::awaitable<Step> chunk_step();     // BDAT
+  boost::asio::awaitable<Step> data_step();      // DATA
+  boost::asio::awaitable<Step> line_step();      // command lines
+  boost::asio::awaitable<void> close_dialogue();
   void note_server_close();
   boost::asio::awaitable<void> watchdog();
   void arm(std::chrono::milliseconds timeout);

@@ -573,3 +573,47 @@ TEST_CASE("xtext (RFC 3461 4)", "[smtp][dsn]") {
   CHECK_FALSE(is_xtext("a b"));
   CHECK_FALSE(is_xtext("caf\xc3\xa9"));
 }
+
+// The command table's order of checks (issue 22): after a 554 greeting everything but QUIT is
+// refused first; then an unknown verb; then a command this server does not offer (502); then
+// one the state does not allow (503); only then the handler's own checks. Pinned wire bytes.
+TEST_CASE("the command table checks rejected, unknown, offered, state, then arguments", "[smtp][protocol]") {
+  SECTION("not offered comes before out of state, and names the command") {
+    Dialogue d(ServerConfig{});
+    d.protocol.greeting();
+    CHECK(d.say("AUTH PLAIN").wire() == "502 5.5.1 Error: command not implemented: AUTH\r\n");
+    CHECK(d.say("STARTTLS").wire() == "502 5.5.1 Error: command not implemented: STARTTLS\r\n");
+    CHECK(d.say("expn staff").wire() == "502 5.5.1 Error: command not implemented: EXPN\r\n");
+  }
+  SECTION("out of state before EHLO, with the row's reason") {
+    ServerConfig config;
+    config.auth = AuthConfig{};
+    config.auth->mechanisms = {AuthMechanism::plain};
+    config.limits.errors = 10;
+    Dialogue d(config);
+    d.protocol.greeting();
+    CHECK(d.say("AUTH PLAIN").wire() == "503 5.5.1 Error: send EHLO first\r\n");
+    CHECK(d.say("MAIL FROM:<a@b.test>").wire() == "503 5.5.1 Error: send HELO/EHLO first\r\n");
+    CHECK(d.say("MAIL FROM:bad").wire() == "503 5.5.1 Error: send HELO/EHLO first\r\n");
+    CHECK(d.say("RCPT TO:<a@b.test>").wire() == "503 5.5.1 Error: need MAIL command\r\n");
+    CHECK(d.say("DATA x").wire() == "501 5.5.4 Syntax error: DATA takes no argument\r\n");
+    CHECK(d.say("NOOP").wire() == "250 2.0.0 Ok\r\n");
+    CHECK(d.say("BOGUS").wire() == "500 5.5.2 Error: command not recognized\r\n");
+  }
+  SECTION("after a rejecting greeting, even unknown and unoffered commands get the rejection") {
+    ServerConfig config;
+    rules::Rule reject;
+    reject.at = rules::Stage::connect;
+    reject.reply = Reply::parse("554 5.7.1 Client host rejected");
+    config.rules = {reject};
+    config.limits.errors = 10;
+    Dialogue d(config);
+    d.protocol.greeting();
+    const std::string rejected = "503 5.5.1 Error: connection rejected, only QUIT is accepted\r\n";
+    CHECK(d.say("BOGUS").wire() == rejected);
+    CHECK(d.say("AUTH PLAIN").wire() == rejected);
+    CHECK(d.say("EXPN staff").wire() == rejected);
+    CHECK(d.say("MAIL FROM:<a@b.test>").wire() == rejected);
+    CHECK(d.protocol.on_line("QUIT").next == Next::close);
+  }
+}
