@@ -39,6 +39,7 @@ struct BounceFacts {
   std::string mta;                      // who wrote the bounce or log line: "Postfix", "Exim", ... or empty
   Stage stage = Stage::unknown;         // from the bounce's own evidence only
   std::string stage_evidence;           // the words that said so ("in reply to RCPT TO command")
+  bool enhanced_from_status = false;    // reply.enhanced is the DSN Status:, not part of the remote reply
   std::vector<std::string> other_addresses;  // addresses in the reply text that are neither of the above
 };
 

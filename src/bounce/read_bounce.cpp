@@ -315,6 +315,57 @@ std::string stage_phrase(const Lines& lines) {
   return {};
 }
 
+// The bounce's own words for the command, read over folded lines ("(in reply to end of DATA\n
+// command)"), when find_reply's reply (a DSN's Diagnostic-Code) did not carry them.
+std::optional<std::pair<Stage, std::string>> stage_in_words(const Lines& lines) {
+  std::string joined;
+  for (const auto line : lines) {
+    joined += ' ';
+    joined += scan::trim(line);
+  }
+  struct Lead {
+    std::string_view start;
+    std::string_view until;
+  };
+  static constexpr std::array k_leads{Lead{"in reply to ", "command"}, Lead{"remote mail server after ", ":"},
+                                      Lead{"ruleset=check_", ","}};
+  struct Words {
+    std::string_view words;
+    Stage stage;
+  };
+  static constexpr std::array k_words{Words{"end of data", Stage::end_of_data}, Words{"rcpt", Stage::rcpt},
+                                      Words{"mail", Stage::mail},               Words{"data", Stage::data},
+                                      Words{"ehlo", Stage::helo},               Words{"helo", Stage::helo},
+                                      Words{"relay", Stage::connect},           Words{"connect", Stage::connect},
+                                      Words{"greeting", Stage::connect}};
+  for (const auto& lead : k_leads) {
+    const std::size_t at = find_ci(joined, lead.start);
+    if (at == std::string::npos) {
+      continue;
+    }
+    const std::string phrase = phrase_at(joined, at, lead.until);
+    const std::string_view named = std::string_view(phrase).substr(lead.start.size());
+    for (const auto& words : k_words) {
+      if (contains_ci(named, words.words)) {
+        return std::pair{words.stage, phrase};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// Postfix's reject log lines end in "; from=<...> to=<...> proto=ESMTP helo=<...>": not the reply.
+void cut_log_trailer(explain::FoundReply& reply) {
+  if (reply.source != explain::ReplySource::log) {
+    return;
+  }
+  for (const std::string_view trailer : {"; from=<", "; to=<", "; proto=", "; helo=<"}) {
+    if (const std::size_t at = reply.text.find(trailer); at != std::string::npos) {
+      reply.text.erase(at);
+    }
+  }
+}
+
 bool refuses_sender(std::string_view text) {
   return contains_ci(text, "sender address") || contains_ci(text, "sender rejected") || contains_ci(text, "sender denied") ||
          contains_ci(text, "sender is");
@@ -334,6 +385,7 @@ BounceRead read_bounce(std::string_view input) {
 
   BounceFacts facts;
   facts.reply = std::move(*search.reply);
+  cut_log_trailer(facts.reply);
   const bool sender_refusal = refuses_sender(facts.reply.text);
   auto first_field = [&](std::string_view name) {
     auto values = field_values(bounce_part, name);
@@ -364,8 +416,20 @@ BounceRead read_bounce(std::string_view input) {
     facts.stage_evidence = stage_phrase(bounce_part);
   } else if (auto sendmail = sendmail_stage(bounce_part)) {
     std::tie(facts.stage, facts.stage_evidence) = *sendmail;
+  } else if (auto words = stage_in_words(bounce_part)) {
+    std::tie(facts.stage, facts.stage_evidence) = *words;
   } else if (auto qmail = qmail_stage(bounce_part)) {
     std::tie(facts.stage, facts.stage_evidence) = *qmail;
+  }
+  // A DSN whose Diagnostic-Code has no enhanced code: find_reply took the Status field's, which
+  // the remote server never said.
+  if (facts.reply.source == explain::ReplySource::dsn && facts.reply.code != 0 && facts.reply.enhanced) {
+    const auto diagnostic = field_values(bounce_part, "Diagnostic-Code");
+    const std::string enhanced = facts.reply.enhanced->str();
+    facts.enhanced_from_status =
+        !diagnostic.empty() && std::none_of(diagnostic.begin(), diagnostic.end(), [&](const std::string& value) {
+          return value.find(enhanced) != std::string::npos;
+        });
   }
   return {std::move(facts), {}};
 }

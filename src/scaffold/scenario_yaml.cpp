@@ -65,7 +65,7 @@ struct Reply {
 Reply reply_of(const bounce::BounceFacts& facts, const TestAddresses& addresses) {
   Reply reply;
   reply.code = facts.reply.code;
-  if (facts.reply.enhanced) {
+  if (facts.reply.enhanced && !facts.enhanced_from_status) {
     reply.enhanced = facts.reply.enhanced->str();
   }
   if (reply.code == 0) {
@@ -74,6 +74,15 @@ Reply reply_of(const bounce::BounceFacts& facts, const TestAddresses& addresses)
     reply.code_assumed = true;
   }
   reply.text = addresses.apply(facts.reply.text);
+  if (reply.enhanced.empty()) {
+    // "550 5.1.1 user unknown" read as text after a doubled code: on the wire it is the enhanced code.
+    const std::size_t space = reply.text.find(' ');
+    if (auto code = smtp::EnhancedCode::parse(std::string_view(reply.text).substr(0, space));
+        code && code->cls == reply.code / 100 && space != std::string::npos) {
+      reply.enhanced = code->str();
+      reply.text.erase(0, space + 1);
+    }
+  }
   return reply;
 }
 
@@ -135,7 +144,8 @@ void emit_rules(YAML::Emitter& out, const Reply& reply, const StageChoice& stage
 
 void emit_auth(YAML::Emitter& out, const AuthFixture& fixture, const Reply& reply) {
   out << YAML::Key << "peer" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "ip" << YAML::Value
-      << fixture.peer_ip << YAML::Key << "helo" << YAML::Value << fixture.peer_helo << YAML::EndMap;
+      << fixture.peer_ip << YAML::Key << "helo" << YAML::Value << fixture.peer_helo << YAML::EndMap
+      << YAML::Comment(fixture.why);
   out << YAML::Key << "checks" << YAML::Value << YAML::BeginMap;
   for (const auto& [check, mode] : fixture.checks) {
     out << YAML::Key << check << YAML::Value << mode;
@@ -252,7 +262,6 @@ std::string scenario_yaml(const bounce::BounceFacts& facts, const explain::Diagn
   }
   out << YAML::Key << "server" << YAML::Value << YAML::BeginMap;
   if (fixture) {
-    out << YAML::Comment(fixture->why);
     emit_auth(out, *fixture, reply);
   } else {
     emit_rules(out, reply, stage, recipients, sender);
@@ -260,7 +269,7 @@ std::string scenario_yaml(const bounce::BounceFacts& facts, const explain::Diagn
   out << YAML::EndMap;
   out << YAML::Key << "app" << YAML::Value << YAML::BeginMap;
   if (options.app) {
-    out << YAML::Key << "run" << YAML::Value << *options.app;
+    out << YAML::Key << "run" << YAML::Value << YAML::DoubleQuoted << *options.app;  // "true" stays a command
   } else {
     out << YAML::Key << "run" << YAML::Value << std::string(scenario::k_app_placeholder)
         << YAML::Comment("your app's command, e.g. [python3, send.py] (or: maildog-ci new --app \"CMD\")");

@@ -2,7 +2,7 @@
 """The sample app of the bounce corpus test: sends one message through the sandbox and writes
 down the reply that refused it and the stage it came at.
 
-It speaks SMTP step by step (connect, EHLO, MAIL, RCPT, DATA, the final dot) so it knows which
+It sends to every --to in one transaction, speaking SMTP step by step (connect, EHLO, MAIL, RCPT, DATA, the final dot) so it knows which
 command each reply answered; a temporary refusal (4xx) is tried once more, as a mail queue would,
 and a permanent one (5xx) never. It writes "STAGE<TAB>CODE MESSAGE" (the first refusal, lines
 joined by spaces) or "delivered" to --report, and always exits 0: the scenario's expectations,
@@ -47,23 +47,34 @@ def send_once(args):
             client.starttls(context=context)
             check("helo", client.ehlo("app.sender.test"), (250,))
         check("mail", client.mail(args.sender), (250,))
-        check("rcpt", client.rcpt(args.to), (250, 251))
+        refusal = None
+        accepted = []
+        for recipient in args.to:
+            try:
+                check("rcpt", client.rcpt(recipient), (250, 251))
+                accepted.append(recipient)
+            except Refused as refused:
+                refusal = refusal or refused
+        if not accepted:
+            raise refusal
         client.putcmd("data")
         check("data", client.getreply(), (354,))
         message = (
-            f"From: {args.sender}\r\nTo: {args.to}\r\nSubject: bounce corpus\r\n"
+            f"From: {args.sender}\r\nTo: {', '.join(args.to)}\r\nSubject: bounce corpus\r\n"
             "Message-ID: <corpus@sender.test>\r\n\r\nA message for the bounce corpus test.\r\n"
         )
         client.send(message.encode() + b".\r\n")
         check("end_of_data", client.getreply(), (250,))
         client.quit()
+        if refusal:
+            raise refusal
     finally:
         client.close()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--to", required=True)
+    parser.add_argument("--to", action="append", required=True, help="recipient (repeatable)")
     parser.add_argument("--sender", required=True)
     parser.add_argument("--report", required=True)
     args = parser.parse_args()
