@@ -61,6 +61,34 @@ Json optional_json(const std::optional<Value>& value) {
 
 }  // namespace
 
+std::string shell_quoted(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string reproduce_command(const Explanation& explanation) {
+  if (!explanation.failure) {
+    return {};
+  }
+  const FoundReply& reply = explanation.reply;
+  // The reply as the bounce gave it: code, enhanced code, text (a DSN's Status-only reply has no code).
+  std::string line = reply.code != 0 ? std::to_string(reply.code) : std::string();
+  if (reply.enhanced) {
+    line += (line.empty() ? "" : " ") + reply.enhanced->str();
+  }
+  if (!reply.text.empty()) {
+    line += (line.empty() ? "" : " ") + reply.text;
+  }
+  return "maildog-ci new --from " + shell_quoted(line) + " -o " + explanation.diagnosis.id + ".yaml";
+}
+
 void render_text(const Explanation& explanation, std::ostream& out) {
   const FoundReply& reply = explanation.reply;
   std::string heading = reply.code != 0 ? std::to_string(reply.code) : std::string();
@@ -95,6 +123,16 @@ void render_text(const Explanation& explanation, std::ostream& out) {
   if (explanation.diagnosis.provider) {
     field(out, "Provider", *explanation.diagnosis.provider);
   }
+  if (!reply.mta.empty()) {
+    field(out, "MTA", reply.mta);
+  }
+  if (!reply.recipients.empty()) {
+    std::string list;
+    for (const auto& recipient : reply.recipients) {
+      list += (list.empty() ? "" : ", ") + recipient;
+    }
+    field(out, "Recipients", list);
+  }
 
   out << "\nDiagnosis: " << explanation.diagnosis.title << " [" << explanation.diagnosis.id << "]\n";
   if (!explanation.diagnosis.causes.empty()) {
@@ -109,8 +147,8 @@ void render_text(const Explanation& explanation, std::ostream& out) {
       out << "  - " << fix << '\n';
     }
   }
-  if (explanation.diagnosis.scenario) {
-    out << "\nReproduce it: maildog-ci run " << *explanation.diagnosis.scenario << '\n';
+  if (const std::string command = reproduce_command(explanation); !command.empty()) {
+    out << "\nReproduce it: " << command << '\n';
   }
   for (const auto& note : explanation.notes) {
     out << "\nNote: " << note << '\n';
@@ -148,6 +186,10 @@ nlohmann::ordered_json render_json(const Explanation& explanation) {
   out["causes"] = explanation.diagnosis.causes;
   out["fixes"] = explanation.diagnosis.fixes;
   out["scenario"] = optional_json(explanation.diagnosis.scenario);
+  out["mta"] = reply.mta.empty() ? Json(nullptr) : Json(reply.mta);
+  out["recipients"] = reply.recipients;
+  const std::string command = reproduce_command(explanation);
+  out["reproduce"] = command.empty() ? Json(nullptr) : Json(command);
   out["notes"] = explanation.notes;
   return out;
 }

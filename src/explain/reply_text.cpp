@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/ascii.hpp"
+#include "explain/bounce_facts.hpp"
 
 namespace maildog::explain {
 
@@ -127,6 +128,10 @@ std::optional<Candidate> code_in_line(std::string_view line, std::size_t line_in
     while (text < line.size() && is_space(line[text])) {
       ++text;
     }
+    // "550 550 5.1.1 user unknown": a relaying MTA (Gmail's bounces) repeats the remote code.
+    if (line.substr(text, 4) == std::string(line.substr(p, 3)) + ' ') {
+      text += 4;
+    }
     if (auto enhanced = enhanced_at(line.substr(text))) {
       candidate.enhanced = enhanced->code;
       text += enhanced->length;
@@ -145,40 +150,20 @@ std::optional<Candidate> code_in_line(std::string_view line, std::size_t line_in
   return std::nullopt;
 }
 
-// "RCPT TO", "end of DATA", ... from the words a log uses for the command a reply answered.
-std::string normalise_stage(std::string_view words) {
-  struct Stage {
-    std::string_view contains;
-    std::string_view name;
-  };
-  static constexpr std::array k_stages{
-      Stage{"end of data", "end of DATA"}, Stage{"end-of-message", "end of DATA"}, Stage{"rcpt", "RCPT TO"},
-      Stage{"mail from", "MAIL FROM"},     Stage{"mail", "MAIL FROM"},             Stage{"data", "DATA"},
-      Stage{"ehlo", "EHLO"},               Stage{"helo", "EHLO"},                  Stage{"starttls", "STARTTLS"},
-      Stage{"auth", "AUTH"},               Stage{"connect", "connect"},            Stage{"greeting", "connect"},
-  };
-  for (const auto& stage : k_stages) {
-    if (contains_ci(words, stage.contains)) {
-      return std::string(stage.name);
-    }
-  }
-  return {};
-}
-
 // Postfix "(in reply to RCPT TO command)", Exim "SMTP error from remote mail server after RCPT
 // TO:<x>:", Postfix "NOQUEUE: reject: RCPT from host[ip]:".
 std::string stage_in(std::string_view context) {
   if (std::size_t at = find_ci(context, "in reply to "); at != std::string_view::npos) {
     std::string_view rest = context.substr(at + 12);
-    return normalise_stage(rest.substr(0, find_ci(rest, "command")));
+    return stage_name(rest.substr(0, find_ci(rest, "command")));
   }
   if (std::size_t at = find_ci(context, "remote mail server after "); at != std::string_view::npos) {
     std::string_view rest = context.substr(at + 25);
-    return normalise_stage(rest.substr(0, rest.find_first_of(":<")));
+    return stage_name(rest.substr(0, rest.find_first_of(":<")));
   }
   if (std::size_t at = find_ci(context, "reject: "); at != std::string_view::npos) {
     std::string_view rest = context.substr(at + 8);
-    return normalise_stage(rest.substr(0, find_ci(rest, " from")));
+    return stage_name(rest.substr(0, find_ci(rest, " from")));
   }
   return {};
 }
@@ -253,8 +238,12 @@ std::string clean_text(std::string_view raw, int code, const std::optional<smtp:
   if (std::size_t at = find_ci(text, "(in reply to "); at != std::string::npos) {
     text.erase(at);
   }
-  if (std::size_t at = text.find("; from=<"); at != std::string::npos) {
-    text.erase(at);
+  // Postfix's reject lines go on with the envelope: "; from=<a> to=<b> proto=...", or only
+  // "; proto=SMTP helo=<x>" before MAIL FROM.
+  for (const std::string_view tail : {std::string_view("; from=<"), std::string_view("; proto=")}) {
+    if (std::size_t at = text.find(tail); at != std::string::npos) {
+      text.erase(at);
+    }
   }
   text = join_without_markers(text, code, enhanced);
   const std::size_t first = text.find_first_not_of(" :;,-");
@@ -408,6 +397,33 @@ std::string_view without_diagnostic_type(std::string_view value) {
   return trim_left(value.substr(semicolon + 1));
 }
 
+// "Diagnostic-Code: smtp; 550-first line" followed by "550-..." and "550 last" lines at the start of
+// the line (Symantec's DSNs do not indent them): they belong to the same reply.
+void append_unindented_continuations(const Lines& lines, std::string& value) {
+  if (value.size() < 4 || value[3] != '-' || !is_digit(value[0]) || !is_digit(value[1]) || !is_digit(value[2])) {
+    return;
+  }
+  const std::string code = value.substr(0, 3);  // a copy: value grows below
+  const std::string first(value);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view line = trim_left(lines[i]);
+    if (!(line.size() > 10 && ascii::iequals(line.substr(0, 10), "diagnostic")) ||
+        line.find(first.substr(0, std::min<std::size_t>(first.size(), 40))) == std::string_view::npos) {
+      continue;
+    }
+    for (std::size_t j = i + 1; j < lines.size() && lines[j].size() > 3 && lines[j].substr(0, 3) == code &&
+                                (lines[j][3] == '-' || lines[j][3] == ' ');
+         ++j) {
+      value += '\n';
+      value += lines[j];
+      if (lines[j][3] == ' ') {
+        break;
+      }
+    }
+    return;
+  }
+}
+
 std::optional<FoundReply> search_dsn(const Lines& lines) {
   auto diagnostic = dsn_field(lines, "Diagnostic-Code");
   if (!diagnostic) {
@@ -424,8 +440,9 @@ std::optional<FoundReply> search_dsn(const Lines& lines) {
       status = token->code;
     }
   }
-  const std::string value = diagnostic ? std::string(without_diagnostic_type(*diagnostic)) : std::string();
-  if (auto found = search_codes(Lines{value}, ReplySource::dsn)) {
+  std::string value = diagnostic ? std::string(without_diagnostic_type(*diagnostic)) : std::string();
+  append_unindented_continuations(lines, value);
+  if (auto found = search_codes(split_lines(value), ReplySource::dsn)) {
     if (!found->enhanced) {
       found->enhanced = status;
     }
@@ -502,6 +519,23 @@ std::optional<FoundReply> search_enhanced_only(const Lines& lines) {
 
 }  // namespace
 
+namespace {
+
+// What the rest of the input says about the reply: who bounced it, for whom, and (when the reply's
+// own line does not say) the command it answered.
+ReplySearch with_facts(std::optional<FoundReply> reply, std::string_view input) {
+  BounceFacts facts = bounce_facts(input);
+  reply->mta = std::move(facts.mta);
+  reply->recipients = std::move(facts.recipients);
+  reply->sender = std::move(facts.sender);
+  if (reply->stage.empty()) {
+    reply->stage = std::move(facts.stage);
+  }
+  return {std::move(reply), {}};
+}
+
+}  // namespace
+
 ReplySearch find_reply(std::string_view input) {
   input = input.substr(0, std::min(input.size(), k_input_max));
   const Lines lines = split_lines(input);
@@ -516,16 +550,16 @@ ReplySearch find_reply(std::string_view input) {
     return {std::nullopt, "the input is empty"};
   }
   if (auto reply = search_dsn(lines)) {
-    return {std::move(reply), {}};
+    return with_facts(std::move(reply), input);
   }
   if (auto reply = search_codes(lines, std::nullopt)) {
-    return {std::move(reply), {}};
+    return with_facts(std::move(reply), input);
   }
   if (auto reply = search_postfix_dsn(lines)) {
-    return {std::move(reply), {}};
+    return with_facts(std::move(reply), input);
   }
   if (auto reply = search_enhanced_only(lines)) {
-    return {std::move(reply), {}};
+    return with_facts(std::move(reply), input);
   }
   return {std::nullopt, "no SMTP reply code (such as 550 or 5.7.26) was found in the input"};
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/name_table.hpp"
 #include "smtp/reply.hpp"
@@ -33,6 +34,10 @@ struct FoundReply {
   std::string text;  // the text lines joined by single spaces, continuation markers removed
   ReplySource source = ReplySource::reply;
   std::string stage;  // the command it answered when the text says ("RCPT TO", "end of DATA"), else empty
+  // From the rest of a bounce or log line (explain/bounce_facts.hpp); empty for a bare reply.
+  std::string mta;                      // the MTA that wrote the bounce or log line: "Exim", "Postfix", ...
+  std::vector<std::string> recipients;  // the failed recipients it names (X-Failed-Recipients, Final-Recipient, to=<>)
+  std::string sender;                   // the envelope sender it names (X-Postfix-Sender, from=<>, F=<>)
 };
 
 // Either a reply or, when none is found, the reason why.

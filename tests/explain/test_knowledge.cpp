@@ -130,7 +130,8 @@ TEST_CASE("without a rule, the code alone still explains", "[explain][knowledge]
   };
   auto row = GENERATE(values<Row>({
       {"550 5.6.3 Conversion required but not supported", "generic_content"},
-      {"451 4.3.0 Mail server temporarily rejected message", "generic_mail_system"},
+      // (4.3.0 and 4.3.5, Postfix's own server-side problems, have receiver_temporary_error.)
+      {"452 4.3.1 Mail system temporarily out of space", "generic_mail_system"},
       {"554 5.9.9 Something new", "generic_other"},
       {"503 Bad sequence of commands", "generic_protocol"},
       {"501 5.5.4 Syntax error in parameters", "generic_protocol"},
@@ -213,7 +214,9 @@ TEST_CASE("the text rendering has the sections people look for", "[explain][rend
   CHECK_THAT(text, Catch::Contains("[dmarc_reject]"));
   CHECK_THAT(text, Catch::Contains("Likely causes\n  - "));
   CHECK_THAT(text, Catch::Contains("Fixes\n  - "));
-  CHECK_THAT(text, Catch::Contains("Reproduce it: maildog-ci run scenarios/dmarc_reject.yaml"));
+  CHECK_THAT(text, Catch::Contains("Reproduce it: maildog-ci new --from '550 5.7.26 Unauthenticated email from "
+                                   "example.com is not accepted due to domain'\\''s DMARC policy. Please visit "
+                                   "https://support.google.com/mail/answer/81126 - gsmtp' -o dmarc_reject.yaml"));
   CHECK(text.find('\x1b') == std::string::npos);
 }
 
