@@ -48,7 +48,7 @@ TEST_CASE("a 5.1.1 becomes a RCPT rule for the test recipient, with the reply in
   CHECK(yaml.find("ghost@example.net") == std::string::npos);
 }
 
-TEST_CASE("--keep-addresses keeps the bounce's addresses everywhere", "[scaffold]") {
+TEST_CASE("keep_addresses (--keep-addresses) keeps the bounce's addresses everywhere", "[scaffold]") {
   const auto yaml = scaffold_of("550 5.1.1 <ghost@example.net>: User unknown", {.app = "true", .keep_addresses = true});
   check_loads(yaml);
   CHECK(yaml.find("recipient.test") == std::string::npos);
