@@ -366,6 +366,27 @@ void cut_log_trailer(explain::FoundReply& reply) {
   }
 }
 
+// find_reply drops punctuation a log wraps around a reply text, and with it the ": " a Postfix
+// reply itself can start with ("450 4.7.1 : Helo command rejected", for an empty HELO name): put
+// back what stood between the codes and the text in the input, so the text is the wire's.
+void restore_leading_punctuation(explain::FoundReply& reply, std::string_view input) {
+  if (reply.code == 0 || reply.text.empty()) {
+    return;
+  }
+  const std::string codes = std::to_string(reply.code) + ' ' + (reply.enhanced ? reply.enhanced->str() + ' ' : std::string());
+  for (std::size_t at = input.find(codes); at != std::string_view::npos; at = input.find(codes, at + 1)) {
+    const std::size_t start = at + codes.size();
+    std::size_t text = start;
+    while (text < input.size() && std::string_view(":;,- ").find(input[text]) != std::string_view::npos) {
+      ++text;
+    }
+    if (text > start && input.substr(text).starts_with(reply.text)) {
+      reply.text.insert(0, input.substr(start, text - start));
+      return;
+    }
+  }
+}
+
 bool refuses_sender(std::string_view text) {
   return contains_ci(text, "sender address") || contains_ci(text, "sender rejected") || contains_ci(text, "sender denied") ||
          contains_ci(text, "sender is");
@@ -386,6 +407,7 @@ BounceRead read_bounce(std::string_view input) {
   BounceFacts facts;
   facts.reply = std::move(*search.reply);
   cut_log_trailer(facts.reply);
+  restore_leading_punctuation(facts.reply, input);
   const bool sender_refusal = refuses_sender(facts.reply.text);
   auto first_field = [&](std::string_view name) {
     auto values = field_values(bounce_part, name);

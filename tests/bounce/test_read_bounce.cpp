@@ -114,3 +114,8 @@ TEST_CASE("input without a reply is refused with the reason", "[bounce]") {
   CHECK_FALSE(result.facts);
   CHECK_FALSE(result.error.empty());
 }
+
+TEST_CASE("a reply text that starts with ': ' keeps it, as Postfix sent it", "[bounce]") {
+  const auto facts = read(corpus_file("044-postfix-log-helo-host-not-found.log"));
+  CHECK(facts.reply.text == ": Helo command rejected: Host not found");
+}
