@@ -115,6 +115,14 @@ int run_new(const NewSettings& settings) {
                  "unknown\",\na bounce message (.eml), or a Postfix, Exim or Sendmail log line that contains one.\n";
     return k_exit_invalid;
   }
+  const auto& reply = read.facts->reply;
+  const int cls = reply.code != 0 ? reply.code / 100 : (reply.enhanced ? reply.enhanced->cls : 0);
+  if (cls != 4 && cls != 5) {
+    // A 250 in a transcript is no bounce: a scenario that "reproduces" it would test nothing.
+    std::cerr << "maildog-ci new: the reply found (" << (reply.code != 0 ? std::to_string(reply.code) : reply.enhanced->str())
+              << ") is not a refusal; new --from needs a 4xx or 5xx reply.\n";
+    return k_exit_invalid;
+  }
   const auto diagnosis = explain::diagnose(read.facts->reply);
   const std::string yaml =
       scaffold::scenario_yaml(*read.facts, diagnosis, {.app = settings.app, .keep_addresses = settings.keep_addresses});

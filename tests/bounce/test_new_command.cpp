@@ -81,10 +81,14 @@ TEST_CASE("new --from a file of the corpus", "[bounce][e2e]") {
   CHECK_THAT(run.out, Catch::Contains("at: rcpt"));
 }
 
-TEST_CASE("new refuses input without a reply", "[bounce][e2e]") {
+TEST_CASE("new refuses input without a reply, and a reply that is no refusal", "[bounce][e2e]") {
   auto run = run_maildog_new({"new", "--from", "nothing to see here"});
   CHECK(run.exit_code == 2);
   CHECK_THAT(run.err, Catch::Contains("no SMTP reply code"));
+  auto accepted = run_maildog_new({"new", "--from", "250 2.0.0 Ok: queued as 4AB"});
+  CHECK(accepted.exit_code == 2);
+  CHECK_THAT(accepted.err, Catch::Contains("is not a refusal"));
+  CHECK(accepted.out.empty());
 }
 
 TEST_CASE("new -o: never overwrites without --force, leaves no temporary file", "[bounce][e2e]") {
