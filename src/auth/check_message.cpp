@@ -5,7 +5,7 @@
 
 #include "auth/authentication_results.hpp"
 #include "core/ascii.hpp"
-#include "rules/engine.hpp"
+#include "message/headers.hpp"
 
 namespace maildog::auth {
 
@@ -88,7 +88,7 @@ dkim::KeyLookup dkim_key_lookup(dns::Resolver& resolver) {
 FromDomain from_header_domain(std::string_view message) {
   FromDomain from;
   std::vector<std::string> values;
-  for (const auto& header : rules::parse_headers(message)) {
+  for (const auto& header : message::parse_headers(message)) {
     if (iequals(trim(header.name), "from")) {
       values.push_back(header.value);
     }

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/name_table.hpp"
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 
 namespace maildog::capture {
 

@@ -10,7 +10,7 @@
 #include "capture/records.hpp"
 #include "runner/result.hpp"
 #include "scenario/model.hpp"
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 
 namespace maildog::expect {
 

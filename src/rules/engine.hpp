@@ -58,7 +58,7 @@ class EngineState {
 
 std::optional<Decision> evaluate(const std::vector<Rule>& rules, const Context& context, EngineState& state);
 
-// Headers of a message as rules see them: names and unfolded values, up to the blank line.
-std::vector<Header> parse_headers(std::string_view message);
+// Headers of a message as rules see them: the splitter of message/headers.hpp.
+using message::parse_headers;
 
 }  // namespace maildog::rules

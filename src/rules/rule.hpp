@@ -10,8 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "message/headers.hpp"
+#include "reply/reply.hpp"
 #include "rules/text_match.hpp"
-#include "smtp/reply.hpp"
 
 namespace maildog::rules {
 
@@ -82,10 +83,8 @@ struct Rule {
   std::size_t source_line = 0;  // 1-based line in the scenario file, for reports
 };
 
-struct Header {
-  std::string name;
-  std::string value;  // unfolded
-};
+// A header as rules see it: the one type of message/headers.hpp.
+using Header = message::Header;
 
 // What a rule can look at. Views stay valid for the duration of one evaluation.
 struct Context {

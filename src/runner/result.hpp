@@ -11,7 +11,7 @@
 
 #include "capture/records.hpp"
 #include "runner/process.hpp"
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 
 namespace maildog::runner {
 

@@ -15,7 +15,7 @@
 #include "rules/text_match.hpp"
 #include "scenario/service.hpp"
 #include "smtp/certificate_authority.hpp"
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 #include "smtp/server_config.hpp"
 
 namespace maildog::scenario {

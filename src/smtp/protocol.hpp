@@ -19,7 +19,7 @@
 #include "smtp/address.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_decoder.hpp"
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 #include "smtp/server_config.hpp"
 
 namespace maildog::smtp {

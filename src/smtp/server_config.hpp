@@ -14,7 +14,7 @@
 #include "capture/records.hpp"
 #include "core/limits.hpp"
 #include "rules/rule.hpp"
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 
 namespace maildog::smtp {
 

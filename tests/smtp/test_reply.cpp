@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 
 using maildog::smtp::EnhancedCode;
 using maildog::smtp::Reply;

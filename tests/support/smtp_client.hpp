@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 
 namespace maildog::test {
 

@@ -1,4 +1,4 @@
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 
 #include <charconv>
 #include <string>
