@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 
 namespace maildog::explain {
 
