@@ -368,7 +368,8 @@ const std::vector<Rule>& knowledge_rules() {
         "Check it with `maildog-ci check msg.eml --client-ip YOUR.IP --helo HOST --mail-from SENDER`."},
        "spf_fail.yaml",
        {{.phrases = {"hard fail policy", "sender policy framework", "spf check", "spf validation failed", "spf&fail",
-                     "spf&not pass", "spf&did not pass", "spf&not designated", "spf&not authorized", "spf&not permitted"}},
+                     "spf&not pass", "spf&did not pass", "spf&not designated", "spf&not authorized", "spf&not permitted",
+                     "spf&not allowed to send"}},
         {.codes = {code("*.7.23")}}}},
 
       {"dkim_fail",
@@ -598,7 +599,7 @@ const std::vector<Rule>& knowledge_rules() {
        "profile_gmail_missing_message_id.yaml",
        {{.phrases = {"rfc 5322", "rfc5322", "multiple addresses in from", "missing a valid", "header is missing",
                      "bare lf", "bare line feed", "bare <lf>", "invalid characters", "malformed", "duplicate headers",
-                     "headers are not rfc compliant", "encoded-word syntax", "not rfc compliant"}},
+                     "headers are not rfc compliant", "encoded-word syntax", "not rfc compliant", "header error"}},
         {.codes = {code("*.6.11")}}}},
 
       {"spam_content",

@@ -320,6 +320,16 @@ FoundReply reply_at(const Lines& lines, const Candidate& candidate, std::optiona
         break;
       }
     }
+  } else if (candidate.line > 0 && contains_ci(lines[candidate.line - 1], "remote mail server after")) {
+    // Exim folds a long reply onto lines indented as deep as the one with the code; the next
+    // recipient of the bounce is indented less.
+    const std::size_t indent = line.size() - trim_left(line).size();
+    for (; next < lines.size() && !trim_left(lines[next]).empty() &&
+           lines[next].size() - trim_left(lines[next]).size() >= indent;
+         ++next) {
+      raw += ' ';
+      raw += trim_left(lines[next]);
+    }
   } else if (contains_ci(before, "said:") && !contains_ci(raw, "(in reply to ")) {
     // Postfix folds a long "said:" line onto indented lines ending in "(in reply to ... command)".
     for (; next < lines.size() && !lines[next].empty() && is_space(lines[next].front()); ++next) {

@@ -120,6 +120,12 @@ TEST_CASE("corpus bounces get the diagnosis, MTA and recipients explain names", 
   auto expected = GENERATE(values<Expected>({
       {"016-exim-x-failed-recipients.eml", "user_unknown", "Exim", {"kijitora@example.jp", "sabatora@example.jp"}, ""},
       {"022-exim-after-mail-from.eml", "policy_blocked", "Exim", {"kijitora@example.ed.jp"}, ""},
+      // Exim folds the reply onto an indented line: "Recipient address rejected: Access denied" is in it.
+      {"048-exim-recipient-access-denied.eml", "user_unknown", "Exim", {"kijitora@exmaple.ch"}, "Postfix"},
+      {"049-gmail-relayed-header-error.eml", "malformed_message", "Gmail", {"kijitora@example.co.jp"}, ""},
+      {"051-office365-ndr-remote-spf-refusal.eml", "spf_fail", "Microsoft Exchange", {"kijitora@example.com"}, ""},
+      {"047-hotmail-dsn-unknown-and-full.eml", "user_unknown", "Microsoft Exchange",
+       {"sabineko@example.co.jp", "mikeneko@example.co.jp"}, ""},
       {"034-exim-log-450-at-connect.log", "generic_mailbox", "Exim", {"userx@domain1"}, ""},
       {"001-mimecast-host-network-not-allowed.eml", "mimecast_policy", "Postfix", {"sabatora@example.com"}, "Mimecast"},
       {"027-hotmail-dsn-mailbox-full.eml", "mailbox_full", "Microsoft Exchange", {"kijitora@example.jp"}, ""},
