@@ -233,6 +233,10 @@ std::string scenario_yaml(const bounce::BounceFacts& facts, const explain::Diagn
     stage.why += " (the sandbox's " + fixture->reason + " check refuses elsewhere, so a rule gives the reply)";
     fixture.reset();
   } else if (fixture) {
+    if (stage.stage != fixture->stage) {
+      stage.why = "the sandbox's " + fixture->reason + " check refuses here (" + stage.why + ", at " +
+                  std::string(name_of(bounce::k_stage_names, stage.stage)) + ")";
+    }
     stage.stage = fixture->stage;
   }
   const std::optional<std::string> sender =

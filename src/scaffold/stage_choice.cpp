@@ -49,10 +49,16 @@ StageChoice choose_stage(const bounce::BounceFacts& facts, const explain::Diagno
     const std::string evidence = facts.stage_evidence.empty() ? std::string("its transcript") : "\"" + facts.stage_evidence + "\"";
     return {facts.stage, "the bounce says " + evidence, true};
   }
+  // The knowledge base decides (Diagnosis::stage); the table below says why in words when it agrees.
+  const auto explain_stage = lookup_name(bounce::k_stage_names, diagnosis.stage);
   for (const auto& row : k_by_diagnosis) {
-    if (row.id == diagnosis.id) {
+    if (row.id == diagnosis.id && (!explain_stage || *explain_stage == row.stage)) {
       return {row.stage, "the bounce does not say; explain [" + diagnosis.id + "]: " + std::string(row.why), false};
     }
+  }
+  if (explain_stage && *explain_stage != Stage::unknown) {
+    return {*explain_stage,
+            "the bounce does not say; explain's knowledge base puts [" + diagnosis.id + "] refusals there", false};
   }
   if (diagnosis.id.starts_with("bulk_sender")) {
     return {Stage::end_of_data, "the bounce does not say; bulk-sender rules judge the whole message, after the final dot", false};
