@@ -34,7 +34,7 @@ _maildog_ci() {
   fi
   COMPREPLY=()
 
-  local commands='run validate check keygen sign merge explain serve healthcheck'
+  local commands='run validate check keygen sign merge explain new serve healthcheck'
   local command='' i
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in
@@ -97,6 +97,13 @@ _maildog_ci() {
       ;;
     explain)
       options='--help --json'
+      ;;
+    new)
+      options='--help --from --output -o --force --app --keep-addresses'
+      case $prev in
+        --from | --output | -o) _maildog_ci_files; return ;;
+        --app) return ;;
+      esac
       ;;
     serve)
       options='--help --config --smtp-port --data --keep --keep-refused --bind --smtp-bind --http-bind --http-port --api-token --allowed-host --ready-file --print-ready-json --max-sandboxes --http-max-connections'

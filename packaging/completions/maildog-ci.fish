@@ -2,7 +2,7 @@
 # Licensed under Apache-2.0.
 # tests/ci/completions.py fails when a subcommand or long option of `--help` is missing here.
 
-set -l commands run validate check keygen sign merge explain serve healthcheck
+set -l commands run validate check keygen sign merge explain new serve healthcheck
 
 # Scenario paths: folders and *.yaml, *.yml files under what is typed so far.
 function __maildog_ci_scenarios
@@ -26,6 +26,7 @@ complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a keygen 
 complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a sign -d 'DKIM-sign a message'
 complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a merge -d 'Merge the JSON reports of shards'
 complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a explain -d 'Explain an SMTP reply or bounce'
+complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a new -d 'Turn a production bounce into a scenario'
 complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a serve -d 'Run a long-lived SMTP sandbox'
 complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a healthcheck -d 'Check that a serve instance answers'
 
@@ -88,6 +89,13 @@ complete -c maildog-ci -n '__fish_seen_subcommand_from merge' -l html -r -F -d '
 
 # explain
 complete -c maildog-ci -n '__fish_seen_subcommand_from explain' -l json -d 'Print JSON'
+
+# new
+complete -c maildog-ci -n '__fish_seen_subcommand_from new' -l from -r -F -d 'The bounce: a reply, a file, or - for stdin'
+complete -c maildog-ci -n '__fish_seen_subcommand_from new' -s o -l output -r -F -d 'Write the scenario to FILE'
+complete -c maildog-ci -n '__fish_seen_subcommand_from new' -l force -d 'Replace FILE if it exists'
+complete -c maildog-ci -n '__fish_seen_subcommand_from new' -l app -x -d 'The shell command that runs your app'
+complete -c maildog-ci -n '__fish_seen_subcommand_from new' -l keep-addresses -d "Keep the bounce's addresses"
 
 # serve
 complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l config -x -a '(__maildog_ci_scenarios)' -d 'YAML file with server: and dns:'

@@ -24,6 +24,7 @@ Command add_check_command(CLI::App& app);
 Command add_keygen_command(CLI::App& app);
 Command add_sign_command(CLI::App& app);
 Command add_explain_command(CLI::App& app);
+Command add_new_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
 Command add_healthcheck_command(CLI::App& app);

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <utility>
 
+#include "scenario/app_placeholder.hpp"
 #include "scenario/document.hpp"
 
 namespace maildog::scenario {
@@ -136,6 +137,19 @@ void validate_schema_for(const detail::Document& document, detail::Purpose purpo
   detail::validate_schema(named, reporter);
 }
 
+// `maildog-ci new` without --app writes a placeholder as app.run: say what to write instead of
+// running it (the schema takes it for a shell command).
+void report_app_placeholder(const detail::Document& document, detail::Reporter& reporter) {
+  const auto& value = document.value;
+  if (!value.is_object() || !value.contains("app") || !value["app"].is_object() || !value["app"].contains("run") ||
+      !value["app"]["run"].is_string() || !is_app_placeholder(value["app"]["run"].get<std::string>())) {
+    return;
+  }
+  reporter.error("app.run", "app.run is still the placeholder `maildog-ci new` wrote: replace it with the command "
+                            "that runs your app, e.g. run: [python3, send.py], or write the scenario again with "
+                            "`maildog-ci new --from ... --app \"CMD\"`");
+}
+
 LoadResult load_document_text(std::string_view yaml, const std::filesystem::path& name, const Environment& env,
                               detail::Purpose purpose) {
   LoadResult result;
@@ -166,6 +180,7 @@ LoadResult load_document_text(std::string_view yaml, const std::filesystem::path
     scenario.file = name;
     scenario.dir = name.parent_path();
     detail::build_scenario(document, semantic_reporter, scenario, purpose);
+    report_app_placeholder(document, semantic_reporter);
     if (!scenario.name.empty()) {
       auto [first, inserted] = first_name_line.emplace(scenario.name, scenario.line);
       if (!inserted) {
