@@ -272,7 +272,7 @@ Output Protocol::greeting() {
     ruled->flush = true;
     return *ruled;
   }
-  Output output = respond(reply::greeting(m_config.hostname));
+  Output output = respond(ok_reply("greeting", reply::greeting(m_config.hostname)));
   output.flush = true;
   return output;
 }

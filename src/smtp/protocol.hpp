@@ -225,6 +225,8 @@ class Protocol {
   Output finish_sasl(std::string user, bool success);  // by value: callers pass m_sasl_user, which it clears
 
   std::vector<std::string> ehlo_keywords() const;
+  // The configured ok_replies[key] (server.ok_replies), or the sandbox's own wording.
+  Reply ok_reply(std::string_view key, Reply own) const;
   bool auth_offered() const;
   bool auth_configured() const { return m_config.auth.has_value(); }
   bool starttls_offered() const;

@@ -76,11 +76,11 @@ Output Protocol::on_auth(const Command& command) {
         m_sasl_user = *decoded;
         m_sasl_step = SaslStep::login_password;
         enter_state(State::sasl);
-        return respond(reply::auth_challenge(sasl::base64_encode("Password:")));
+        return respond(ok_reply("auth_password", reply::auth_challenge(sasl::base64_encode("Password:"))));
       }
       m_sasl_step = SaslStep::login_user;
       enter_state(State::sasl);
-      return respond(reply::auth_challenge(sasl::base64_encode("Username:")));
+      return respond(ok_reply("auth_username", reply::auth_challenge(sasl::base64_encode("Username:"))));
     case AuthMechanism::cram_md5:
       if (initial) {
         return protocol_error(make_reply(501, EnhancedCode{5, 5, 4}, "CRAM-MD5 takes no initial response"));
@@ -120,7 +120,7 @@ Output Protocol::on_sasl_line(std::string_view line) {
     case SaslStep::login_user:
       m_sasl_user = *decoded;
       m_sasl_step = SaslStep::login_password;
-      return respond(reply::auth_challenge(sasl::base64_encode("Password:")));
+      return respond(ok_reply("auth_password", reply::auth_challenge(sasl::base64_encode("Password:"))));
     case SaslStep::login_password: {
       auto found = users.find(m_sasl_user);
       return finish_sasl(m_sasl_user, found != users.end() && found->second == *decoded);
@@ -149,7 +149,7 @@ Output Protocol::finish_sasl(std::string user, bool success) {
     m_record.auth_user = user;
     m_record.auth_mechanism = std::string(to_string(m_sasl_mechanism));
     note("authenticated as " + user + " with " + m_record.auth_mechanism);
-    return respond(reply::auth_succeeded());
+    return respond(ok_reply("auth", reply::auth_succeeded()));
   }
   note("authentication failed" + (user.empty() ? std::string() : " for " + user));
   // Failed logins count towards the session's error limit, as in Postfix. Not a refusal of

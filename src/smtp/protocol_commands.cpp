@@ -2,6 +2,7 @@
 // and what it offers, NOOP, QUIT, HELP, RSET, VRFY, STARTTLS and the TLS handshake after it.
 #include <initializer_list>
 
+#include "core/ascii.hpp"
 #include "smtp/protocol.hpp"
 
 namespace maildog::smtp {
@@ -44,17 +45,38 @@ const std::array<Protocol::CommandRow, 14> Protocol::k_commands{{
     {Verb::auth, "AUTH", k_after_hello, "send EHLO first", &Protocol::auth_configured, &Protocol::on_auth},
 }};
 
-Output Protocol::on_noop(const Command& /*command*/) { return respond(reply::ok()); }
+Output Protocol::on_noop(const Command& /*command*/) { return respond(ok_reply("noop", reply::ok())); }
 
 Output Protocol::on_help(const Command& /*command*/) { return respond(reply::help()); }
 
 Output Protocol::on_quit(const Command& /*command*/) {
-  Output output = respond(reply::closing(m_config.hostname), Next::close);
+  Output output = respond(ok_reply("quit", reply::closing(m_config.hostname)), Next::close);
   m_record.close_reason = "quit";
   return output;
 }
 
+Reply Protocol::ok_reply(std::string_view key, Reply own) const {
+  auto configured = m_config.ok_replies.find(std::string(key));
+  return configured == m_config.ok_replies.end() ? own : configured->second;
+}
+
 std::vector<std::string> Protocol::ehlo_keywords() const {
+  if (!m_config.ehlo_keywords.empty()) {
+    // A recorded server's list, as it gave it; STARTTLS and AUTH only where the sandbox offers them.
+    std::vector<std::string> keywords;
+    const bool starttls = !m_tls && (m_config.tls == TlsMode::starttls || m_config.tls == TlsMode::required);
+    for (const auto& keyword : m_config.ehlo_keywords) {
+      const std::string upper = ascii::upper(keyword);
+      if (upper == "STARTTLS" && !starttls) {
+        continue;
+      }
+      if ((upper.starts_with("AUTH ") || upper.starts_with("AUTH=")) && !(auth_offered() && !m_authenticated)) {
+        continue;
+      }
+      keywords.push_back(keyword);
+    }
+    return keywords;
+  }
   std::vector<std::string> keywords{
       "PIPELINING",
       "SIZE " + std::to_string(m_config.limits.message_size),
@@ -99,7 +121,11 @@ Output Protocol::on_hello(const Command& command, bool extended) {
   enter_state(State::ready);
   Reply reply;
   reply.code = 250;
-  reply.lines.push_back(m_config.hostname + " Hello " + command.argument + " [" + m_record.client_address + "]");
+  if (auto hello = m_config.ok_replies.find("ehlo"); hello != m_config.ok_replies.end() && !hello->second.lines.empty()) {
+    reply.lines.push_back(hello->second.lines.front());
+  } else {
+    reply.lines.push_back(m_config.hostname + " Hello " + command.argument + " [" + m_record.client_address + "]");
+  }
   if (extended) {
     for (auto& keyword : ehlo_keywords()) {
       reply.lines.push_back(std::move(keyword));
@@ -116,7 +142,7 @@ Output Protocol::on_rset(const Command& command) {
   if (m_state == State::mail || m_state == State::rcpt) {
     enter_state(State::ready);
   }
-  return respond(reply::ok());
+  return respond(ok_reply("rset", reply::ok()));
 }
 
 Output Protocol::on_vrfy(const Command& command) {
@@ -140,7 +166,7 @@ Output Protocol::on_starttls(const Command& command) {
     ruled->flush = true;
     return *ruled;
   }
-  Output output = respond(reply::ready_to_start_tls(), Next::start_tls);
+  Output output = respond(ok_reply("starttls", reply::ready_to_start_tls()), Next::start_tls);
   output.flush = true;
   return output;
 }

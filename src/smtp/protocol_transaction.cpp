@@ -119,7 +119,7 @@ Output Protocol::on_mail(const Command& command) {
     }
     return *ruled;
   }
-  Reply ok = reply::ok_sender();
+  Reply ok = ok_reply("mail", reply::ok_sender());
   m_transaction->record.mail_reply = ok;
   enter_state(State::mail);
   return respond(std::move(ok));
@@ -234,7 +234,7 @@ Output Protocol::on_rcpt(const Command& command) {
     output = refuse({.reason = refused->reason, .command = "RCPT", .argument = address, .recipients = {},
                      .reply = refused->reply});
   } else if (is_postmaster(mailbox)) {
-    output = respond(reply::ok_recipient());
+    output = respond(ok_reply("rcpt", reply::ok_recipient()));
   } else if (!is_local_domain(domain_of(address))) {
     output = m_authenticated ? respond(reply::ok_recipient("Recipient ok (relay captured, never delivered)"))
                              : refuse({.reason = "relay", .command = "RCPT", .argument = address, .recipients = {},
@@ -243,7 +243,7 @@ Output Protocol::on_rcpt(const Command& command) {
     output = refuse({.reason = "unknown_user", .command = "RCPT", .argument = address, .recipients = {},
                      .reply = reply::user_unknown(address)});
   } else {
-    output = respond(reply::ok_recipient());
+    output = respond(ok_reply("rcpt", reply::ok_recipient()));
   }
   if (!output.replies.empty()) {
     recipient.reply = output.replies.front();
@@ -292,7 +292,7 @@ Output Protocol::on_data(const Command& command) {
     }
     return *ruled;
   }
-  Reply go_ahead = reply::start_mail_input();
+  Reply go_ahead = ok_reply("data", reply::start_mail_input());
   m_transaction->record.data_reply = go_ahead;
   enter_state(State::data);
   Output output = respond(std::move(go_ahead), Next::read_data);
@@ -449,7 +449,10 @@ Output Protocol::complete_message(Transaction transaction, ReceivedMessage messa
 }
 
 Reply Protocol::accept_message(capture::TransactionRecord& record, std::function<void(Acceptance::Verdict)>& when_kept) {
-  Reply queued = reply::queued(queue_id(m_random()));
+  const std::string id = queue_id(m_random());
+  Reply queued = m_config.ok_replies.contains("queued")
+                     ? fill_placeholders(m_config.ok_replies.at("queued"), {{"queue_id", id}})
+                     : reply::queued(id);
   if (!m_config.on_accepted) {
     return queued;
   }
