@@ -27,5 +27,6 @@ Command add_explain_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
 Command add_healthcheck_command(CLI::App& app);
+Command add_record_command(CLI::App& app);
 
 }  // namespace maildog::cli
