@@ -196,8 +196,9 @@ def replay_case(binary: str, case: Case, work: pathlib.Path) -> None:
 def probe(binary: str, mx: PrivatePostfix, work: pathlib.Path) -> None:
     scenario = work / "probe.yaml"
     rcpts = [f"user@{DOMAIN}", f"ghost@{DOMAIN}", "someone@elsewhere.test"]
+    # STARTTLS when offered (Postfix offers it), verified against the instance's own CA.
     args = [binary, "record", "--probe", f"127.0.0.1:{mx.port}", "--mail-from", "probe@sender.test",
-            "-o", str(scenario)]
+            "--upstream-ca", str(mx.ca_file), "-o", str(scenario)]
     for rcpt in rcpts:
         args += ["--rcpt", rcpt]
     made = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120,
