@@ -34,7 +34,7 @@ _maildog_ci() {
   fi
   COMPREPLY=()
 
-  local commands='run validate check keygen sign merge explain serve healthcheck'
+  local commands='run validate check keygen sign merge explain serve healthcheck record'
   local command='' i
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in
@@ -111,6 +111,14 @@ _maildog_ci() {
       options='--help --url --timeout --api-token'
       case $prev in
         --url | --timeout | --api-token) return ;;
+      esac
+      ;;
+    record)
+      options='--help --listen --upstream --upstream-tls --upstream-ca --insecure -o --output --sessions --keep-bodies --app --transcript --ca-file --timeout --force --probe --rcpt --mail-from --tls'
+      case $prev in
+        --upstream-tls | --tls) COMPREPLY=($(compgen -W 'starttls implicit none' -- "$cur")); return ;;
+        --upstream-ca | -o | --output | --transcript | --ca-file) _maildog_ci_files; return ;;
+        --listen | --upstream | --sessions | --app | --timeout | --probe | --rcpt | --mail-from) return ;;
       esac
       ;;
     *) return ;;

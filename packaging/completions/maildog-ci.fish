@@ -2,7 +2,7 @@
 # Licensed under Apache-2.0.
 # tests/ci/completions.py fails when a subcommand or long option of `--help` is missing here.
 
-set -l commands run validate check keygen sign merge explain serve healthcheck
+set -l commands run validate check keygen sign merge explain serve healthcheck record
 
 # Scenario paths: folders and *.yaml, *.yml files under what is typed so far.
 function __maildog_ci_scenarios
@@ -28,6 +28,7 @@ complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a merge -
 complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a explain -d 'Explain an SMTP reply or bounce'
 complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a serve -d 'Run a long-lived SMTP sandbox'
 complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a healthcheck -d 'Check that a serve instance answers'
+complete -c maildog-ci -n "not __fish_seen_subcommand_from $commands" -a record -d 'Record a real server through an SMTP proxy'
 
 # Every command takes --help.
 complete -c maildog-ci -n "__fish_seen_subcommand_from $commands" -s h -l help -d 'Print help'
@@ -110,3 +111,22 @@ complete -c maildog-ci -n '__fish_seen_subcommand_from serve' -l http-max-connec
 complete -c maildog-ci -n '__fish_seen_subcommand_from healthcheck' -l url -x -d "Base URL of serve's HTTP API"
 complete -c maildog-ci -n '__fish_seen_subcommand_from healthcheck' -l timeout -x -d 'Seconds to wait in all'
 complete -c maildog-ci -n '__fish_seen_subcommand_from healthcheck' -l api-token -x -d 'Bearer token to send'
+
+# record
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l listen -x -d 'Where the app connects (HOST:PORT)'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l upstream -x -d 'The real server (HOST:PORT)'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l upstream-tls -x -a 'starttls implicit none' -d 'TLS to the upstream'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l upstream-ca -r -F -d 'CA file the upstream is checked against'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l insecure -d 'Do not check the upstream certificate'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -s o -l output -r -F -d 'The scenario to write'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l sessions -x -d 'Stop after this many sessions'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l keep-bodies -d 'Keep message bodies in the transcript file'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l app -x -d "The scenario's app.run"
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l transcript -r -F -d 'Write the recorded transcript as JSON'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l ca-file -r -F -d "Where to write the proxy's CA certificate"
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l timeout -x -d 'Seconds each read, write and connect may take'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l force -d 'Replace the output file'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l probe -x -d 'Probe this inbound server instead (HOST:PORT)'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l rcpt -x -d 'A recipient the probe asks about'
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l mail-from -x -d "The probe's sender"
+complete -c maildog-ci -n '__fish_seen_subcommand_from record' -l tls -x -a 'starttls implicit none' -d "The probe's TLS"

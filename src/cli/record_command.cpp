@@ -12,6 +12,8 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "record/channel.hpp"
+#include "record/probe.hpp"
 #include "record/proxy.hpp"
 #include "record/scenario_writer.hpp"
 #include "record/transcript_json.hpp"
@@ -34,7 +36,17 @@ struct RecordSettings {
   std::string ca_file;
   double timeout_seconds = 300;
   bool force = false;
+  std::string probe;
+  std::vector<std::string> rcpts;
+  std::string mail_from = "probe@maildog-ci.test";
+  std::string tls = "starttls";
 };
+
+record::UpstreamTls tls_of(const std::string& text) {
+  return text == "implicit" ? record::UpstreamTls::implicit
+         : text == "none"   ? record::UpstreamTls::none
+                            : record::UpstreamTls::starttls;
+}
 
 std::pair<std::string, std::string> split_host_port(const std::string& text, const std::string& option) {
   auto colon = text.rfind(':');
@@ -78,18 +90,55 @@ std::string today_utc() {
   return text;
 }
 
+// --probe: a scripted conversation with an inbound server, written as a client.target scenario.
+int run_probe(const RecordSettings& settings) {
+  if (settings.rcpts.empty()) {
+    std::cerr << "maildog-ci record: --probe needs at least one --rcpt\n";
+    return k_exit_invalid;
+  }
+  record::ProbeOptions options;
+  std::tie(options.host, options.port) = split_host_port(settings.probe, "--probe");
+  options.tls = tls_of(settings.tls);
+  options.ca = settings.upstream_ca;
+  options.insecure = settings.insecure;
+  options.mail_from = settings.mail_from;
+  options.rcpts = settings.rcpts;
+  options.timeout = std::chrono::milliseconds(static_cast<long long>(settings.timeout_seconds * 1000));
+  record::ProbeResult result;
+  try {
+    result = record::run_probe(options);
+  } catch (const record::ChannelError& error) {
+    std::cerr << "maildog-ci record: the probe failed: " << error.what() << "; nothing written\n";
+    return k_exit_environment;
+  }
+  write_atomically(settings.output, record::probe_scenario_yaml(options, result));
+  for (const auto& step : result.steps) {
+    if (!step.command.empty()) {
+      std::cout << step.command << " -> " << step.reply.summary() << '\n';
+    }
+  }
+  std::cout << "maildog-ci record: wrote " << settings.output << "; run it with: maildog-ci run " << settings.output
+            << std::endl;
+  return k_exit_passed;
+}
+
 int run_record(const RecordSettings& settings) {
   const std::filesystem::path output(settings.output);
   if (!settings.force && std::filesystem::exists(output)) {
     std::cerr << "maildog-ci record: " << output.string() << " exists; use --force to replace it\n";
     return k_exit_invalid;
   }
+  if (!settings.probe.empty()) {
+    return run_probe(settings);
+  }
+  if (settings.upstream.empty()) {
+    std::cerr << "maildog-ci record: --upstream HOST:PORT is required (or --probe HOST:PORT)\n";
+    return k_exit_invalid;
+  }
   record::ProxyOptions options;
   std::tie(options.listen_host, options.listen_port) = split_host_port(settings.listen, "--listen");
   std::tie(options.upstream_host, options.upstream_port) = split_host_port(settings.upstream, "--upstream");
-  options.upstream_tls = settings.upstream_tls == "implicit" ? record::UpstreamTls::implicit
-                         : settings.upstream_tls == "none"   ? record::UpstreamTls::none
-                                                             : record::UpstreamTls::starttls;
+  options.upstream_tls = tls_of(settings.upstream_tls);
   options.upstream_ca = settings.upstream_ca;
   options.insecure = settings.insecure;
   options.sessions = settings.sessions;
@@ -144,10 +193,11 @@ Command add_record_command(CLI::App& app) {
       "      --app 'python3 send_reset.py --smtp-port {{smtp.port}}' --sessions 2\n"
       "  # meanwhile: run your app against 127.0.0.1:2525, then\n"
       "  maildog-ci run recorded.yaml\n"
+      "  maildog-ci record --probe mx.example.test:25 --rcpt ghost@example.test --rcpt ok@example.test -o inbound.yaml\n"
       "\nExit codes: 0 written, 1 nothing recorded, 2 usage, 3 the upstream failed (nothing written).");
   command->add_option("--listen", settings->listen, "Where the app connects (HOST:PORT; port 0: any free port)")
       ->capture_default_str();
-  command->add_option("--upstream", settings->upstream, "The real server (HOST:PORT)")->required();
+  command->add_option("--upstream", settings->upstream, "The real server (HOST:PORT)");
   command->add_option("--upstream-tls", settings->upstream_tls,
                       "TLS to the upstream: starttls (when the app asks), implicit (from the first byte), none")
       ->check(CLI::IsMember({"starttls", "implicit", "none"}))
@@ -165,6 +215,13 @@ Command add_record_command(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   command->add_flag("--force", settings->force, "Replace the output file if it exists");
+  command->add_option("--probe", settings->probe,
+                      "Instead of proxying: probe this inbound server (HOST:PORT) and write a client.target scenario");
+  command->add_option("--rcpt", settings->rcpts, "A recipient the probe asks about (repeatable)");
+  command->add_option("--mail-from", settings->mail_from, "The probe's sender")->capture_default_str();
+  command->add_option("--tls", settings->tls, "The probe's TLS: starttls (when offered), implicit, none")
+      ->check(CLI::IsMember({"starttls", "implicit", "none"}))
+      ->capture_default_str();
   return [command, settings] {
     if (!command->parsed()) {
       return -1;

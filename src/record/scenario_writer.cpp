@@ -173,6 +173,8 @@ struct Digest {
   std::map<std::string, std::vector<smtp::Reply>> rcpt_by_address;
   std::map<std::string, int> delivered;  // recipient -> accepted messages
   bool auth_succeeded = false;
+  std::optional<smtp::Reply> login_username;  // AUTH LOGIN's 334 challenges
+  std::optional<smtp::Reply> login_password;
 };
 
 Digest digest_of(const Recording& recording) {
@@ -181,6 +183,7 @@ Digest digest_of(const Recording& recording) {
     bool tls = false;
     std::vector<std::string> accepted;  // this transaction's accepted recipients
     bool data_started = false;
+    bool login_pending = false;  // an AUTH LOGIN waits for the user name
     for (const auto& exchange : session.exchanges) {
       const auto& reply = exchange.reply;
       const auto& stage = exchange.stage;
@@ -238,6 +241,20 @@ Digest digest_of(const Recording& recording) {
         if (reply.code == 235) {
           digest.auth_succeeded = true;
           digest.by_stage[stage].push_back(reply);
+        } else if (reply.code == 334) {
+          // AUTH LOGIN's challenges: the user name's answers the bare command, the password's
+          // answers the user name (or an AUTH LOGIN that carried it).
+          const std::string upper = ascii::upper(exchange.command);
+          const bool bare_login = upper.starts_with("AUTH LOGIN") && upper.find("***") == std::string::npos;
+          if (upper.starts_with("AUTH LOGIN") || login_pending) {
+            auto& slot = bare_login ? digest.login_username : digest.login_password;
+            if (!slot) {
+              slot = reply;
+            }
+          }
+          login_pending = bare_login;
+        } else {
+          login_pending = false;
         }
       } else if (stage == "rset") {
         accepted.clear();
@@ -363,6 +380,12 @@ std::string scenario_yaml(const Recording& recording, const WriterOptions& optio
     if (usual[stage]) {
       ok_replies[key] = *usual[stage];
     }
+  }
+  if (digest.login_username) {
+    ok_replies["auth_username"] = *digest.login_username;
+  }
+  if (digest.login_password) {
+    ok_replies["auth_password"] = *digest.login_password;
   }
   std::vector<smtp::Reply> all_rcpt;
   for (const auto& [address, replies] : digest.rcpt_by_address) {

@@ -630,6 +630,22 @@ class Builder {
     for (auto& [reason, reply] : build_refusal_replies(node["replies"], "server.replies.")) {
       config.replies[reason] = std::move(reply);
     }
+    // A recorded server's own words (`maildog-ci record`), each with the code the sandbox sends there.
+    static const std::map<std::string, int, std::less<>> k_ok_codes{
+        {"greeting", 220}, {"ehlo", 250}, {"starttls", 220}, {"auth", 235}, {"mail", 250}, {"rcpt", 250},
+        {"data", 354},     {"queued", 250}, {"rset", 250},  {"noop", 250}, {"quit", 221},
+        {"auth_username", 334}, {"auth_password", 334}};
+    for (const auto& [key, value] : node["ok_replies"].members()) {
+      auto reply = build_reply(value);
+      auto code = k_ok_codes.find(key);
+      if (reply && code != k_ok_codes.end() && reply->code != code->second) {
+        error(value, "server.ok_replies." + key + " must be a " + std::to_string(code->second) + " reply, found " +
+                         std::to_string(reply->code));
+      } else if (reply) {
+        config.ok_replies[key] = std::move(*reply);
+      }
+    }
+    config.ehlo_keywords = as_strings(node["ehlo_keywords"]);
     if (node["peer"].is_object()) {
       scenario.server_extras.peer =
           PeerSpec{as_string(node["peer"]["ip"]).value_or(""), as_string(node["peer"]["helo"])};

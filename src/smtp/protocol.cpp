@@ -302,7 +302,7 @@ Output Protocol::greeting() {
     ruled->flush = true;
     return *ruled;
   }
-  Output output = respond(reply::greeting(m_config.hostname));
+  Output output = respond(ok_reply("greeting", reply::greeting(m_config.hostname)));
   output.flush = true;
   return output;
 }
@@ -352,9 +352,9 @@ Output Protocol::dispatch(std::string_view line) {
     case Verb::rset:
       return on_rset(command);
     case Verb::noop:
-      return respond(reply::ok());
+      return respond(ok_reply("noop", reply::ok()));
     case Verb::quit: {
-      Output output = respond(reply::closing(m_config.hostname), Next::close);
+      Output output = respond(ok_reply("quit", reply::closing(m_config.hostname)), Next::close);
       m_record.close_reason = "quit";
       return output;
     }
@@ -376,7 +376,28 @@ Output Protocol::dispatch(std::string_view line) {
   return protocol_error(reply::command_unrecognized());
 }
 
+Reply Protocol::ok_reply(std::string_view key, Reply own) const {
+  auto configured = m_config.ok_replies.find(std::string(key));
+  return configured == m_config.ok_replies.end() ? own : configured->second;
+}
+
 std::vector<std::string> Protocol::ehlo_keywords() const {
+  if (!m_config.ehlo_keywords.empty()) {
+    // A recorded server's list, as it gave it; STARTTLS and AUTH only where the sandbox offers them.
+    std::vector<std::string> keywords;
+    const bool starttls = !m_tls && (m_config.tls == TlsMode::starttls || m_config.tls == TlsMode::required);
+    for (const auto& keyword : m_config.ehlo_keywords) {
+      const std::string upper = ascii::upper(keyword);
+      if (upper == "STARTTLS" && !starttls) {
+        continue;
+      }
+      if ((upper.starts_with("AUTH ") || upper.starts_with("AUTH=")) && !(auth_offered() && !m_authenticated)) {
+        continue;
+      }
+      keywords.push_back(keyword);
+    }
+    return keywords;
+  }
   std::vector<std::string> keywords{
       "PIPELINING",
       "SIZE " + std::to_string(m_config.limits.message_size),
@@ -421,7 +442,11 @@ Output Protocol::on_ehlo(const Command& command, bool extended) {
   enter_state(State::ready);
   Reply reply;
   reply.code = 250;
-  reply.lines.push_back(m_config.hostname + " Hello " + command.argument + " [" + m_record.client_address + "]");
+  if (auto hello = m_config.ok_replies.find("ehlo"); hello != m_config.ok_replies.end() && !hello->second.lines.empty()) {
+    reply.lines.push_back(hello->second.lines.front());
+  } else {
+    reply.lines.push_back(m_config.hostname + " Hello " + command.argument + " [" + m_record.client_address + "]");
+  }
   if (extended) {
     for (auto& keyword : ehlo_keywords()) {
       reply.lines.push_back(std::move(keyword));
@@ -520,7 +545,7 @@ Output Protocol::on_mail(const Command& command) {
     }
     return *ruled;
   }
-  Reply ok = reply::ok_sender();
+  Reply ok = ok_reply("mail", reply::ok_sender());
   m_transaction->record.mail_reply = ok;
   enter_state(State::mail);
   return respond(std::move(ok));
@@ -635,7 +660,7 @@ Output Protocol::on_rcpt(const Command& command) {
     output = refuse({.reason = refused->reason, .command = "RCPT", .argument = address, .recipients = {},
                      .reply = refused->reply});
   } else if (is_postmaster(mailbox)) {
-    output = respond(reply::ok_recipient());
+    output = respond(ok_reply("rcpt", reply::ok_recipient()));
   } else if (!is_local_domain(domain_of(address))) {
     output = m_authenticated ? respond(reply::ok_recipient("Recipient ok (relay captured, never delivered)"))
                              : refuse({.reason = "relay", .command = "RCPT", .argument = address, .recipients = {},
@@ -644,7 +669,7 @@ Output Protocol::on_rcpt(const Command& command) {
     output = refuse({.reason = "unknown_user", .command = "RCPT", .argument = address, .recipients = {},
                      .reply = reply::user_unknown(address)});
   } else {
-    output = respond(reply::ok_recipient());
+    output = respond(ok_reply("rcpt", reply::ok_recipient()));
   }
   if (!output.replies.empty()) {
     recipient.reply = output.replies.front();
@@ -693,7 +718,7 @@ Output Protocol::on_data(const Command& command) {
     }
     return *ruled;
   }
-  Reply go_ahead = reply::start_mail_input();
+  Reply go_ahead = ok_reply("data", reply::start_mail_input());
   m_transaction->record.data_reply = go_ahead;
   enter_state(State::data);
   Output output = respond(std::move(go_ahead), Next::read_data);
@@ -850,7 +875,10 @@ Output Protocol::complete_message(Transaction transaction, ReceivedMessage messa
 }
 
 Reply Protocol::accept_message(capture::TransactionRecord& record, std::function<void(Acceptance::Verdict)>& when_kept) {
-  Reply queued = reply::queued(queue_id(m_random()));
+  const std::string id = queue_id(m_random());
+  Reply queued = m_config.ok_replies.contains("queued")
+                     ? fill_placeholders(m_config.ok_replies.at("queued"), {{"queue_id", id}})
+                     : reply::queued(id);
   if (!m_config.on_accepted) {
     return queued;
   }
@@ -892,7 +920,7 @@ Output Protocol::on_rset(const Command& command) {
   if (m_state == State::mail || m_state == State::rcpt) {
     enter_state(State::ready);
   }
-  return respond(reply::ok());
+  return respond(ok_reply("rset", reply::ok()));
 }
 
 Output Protocol::on_vrfy(const Command& command) {
@@ -917,7 +945,7 @@ Output Protocol::on_starttls(const Command& command) {
     ruled->flush = true;
     return *ruled;
   }
-  Output output = respond(reply::ready_to_start_tls(), Next::start_tls);
+  Output output = respond(ok_reply("starttls", reply::ready_to_start_tls()), Next::start_tls);
   output.flush = true;
   return output;
 }
@@ -1001,11 +1029,11 @@ Output Protocol::on_auth(const Command& command) {
         m_sasl_user = *decoded;
         m_sasl_step = SaslStep::login_password;
         enter_state(State::sasl);
-        return respond(reply::auth_challenge(sasl::base64_encode("Password:")));
+        return respond(ok_reply("auth_password", reply::auth_challenge(sasl::base64_encode("Password:"))));
       }
       m_sasl_step = SaslStep::login_user;
       enter_state(State::sasl);
-      return respond(reply::auth_challenge(sasl::base64_encode("Username:")));
+      return respond(ok_reply("auth_username", reply::auth_challenge(sasl::base64_encode("Username:"))));
     case AuthMechanism::cram_md5:
       if (initial) {
         return protocol_error(make_reply(501, EnhancedCode{5, 5, 4}, "CRAM-MD5 takes no initial response"));
@@ -1045,7 +1073,7 @@ Output Protocol::on_sasl_line(std::string_view line) {
     case SaslStep::login_user:
       m_sasl_user = *decoded;
       m_sasl_step = SaslStep::login_password;
-      return respond(reply::auth_challenge(sasl::base64_encode("Password:")));
+      return respond(ok_reply("auth_password", reply::auth_challenge(sasl::base64_encode("Password:"))));
     case SaslStep::login_password: {
       auto found = users.find(m_sasl_user);
       return finish_sasl(m_sasl_user, found != users.end() && found->second == *decoded);
@@ -1074,7 +1102,7 @@ Output Protocol::finish_sasl(std::string user, bool success) {
     m_record.auth_user = user;
     m_record.auth_mechanism = std::string(to_string(m_sasl_mechanism));
     note("authenticated as " + user + " with " + m_record.auth_mechanism);
-    return respond(reply::auth_succeeded());
+    return respond(ok_reply("auth", reply::auth_succeeded()));
   }
   note("authentication failed" + (user.empty() ? std::string() : " for " + user));
   // Failed logins count towards the session's error limit, as in Postfix. Not a refusal of

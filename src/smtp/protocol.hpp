@@ -204,6 +204,8 @@ class Protocol {
   Output finish_sasl(std::string user, bool success);  // by value: callers pass m_sasl_user, which it clears
 
   std::vector<std::string> ehlo_keywords() const;
+  // The configured ok_replies[key] (server.ok_replies), or the sandbox's own wording.
+  Reply ok_reply(std::string_view key, Reply own) const;
   bool auth_offered() const;
   bool plaintext_auth_allowed() const;
   bool is_local_domain(std::string_view domain) const;

@@ -144,6 +144,13 @@ struct ServerConfig {
   // The sandbox's own refusals reworded, by reason ("unknown_user", "relay", "size", ...;
   // capture::k_refusal_reasons); "{address}" in the text stands for the refused address.
   std::map<std::string, Reply> replies;
+  // A recorded server's own positive replies word for word (`server.ok_replies`, written by
+  // `maildog-ci record`), by key: greeting, ehlo (its first line), starttls, auth, mail, rcpt,
+  // data, queued ("{queue_id}" in it stands for the sandbox's id), rset, noop, quit.
+  std::map<std::string, Reply> ok_replies;
+  // The EHLO keywords as a recorded server listed them (`server.ehlo_keywords`); empty: the
+  // sandbox's own. STARTTLS and AUTH still show only while they can be used.
+  std::vector<std::string> ehlo_keywords;
   ServerLimits limits;
   std::uint64_t seed = 1;
   unsigned threads = 1;
