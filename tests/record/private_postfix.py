@@ -46,12 +46,13 @@ def require_tools(extra: tuple[str, ...] = ()) -> None:
         grp.getgrnam("postdrop")
     except KeyError:
         missing.append("group postdrop")
+    if missing:
+        print("missing: " + ", ".join(missing) +
+              " (ci/packages.txt, test set: bash ci/install-deps.sh test)", flush=True)
     if os.geteuid() != 0:
-        missing.append("root (Postfix's master runs as root)")
-    if not missing:
+        print("not root: Postfix's master must run as root", flush=True)
+    elif not missing:
         return
-    print("missing: " + ", ".join(missing) +
-          " (ci/packages.txt, test set: bash ci/install-deps.sh test)", flush=True)
     if os.environ.get("CI") == "true":
         sys.exit(1)
     print("SKIPPED", flush=True)
