@@ -6,6 +6,7 @@ Usage: record_e2e.py BINARY CASE
                 451 once, STARTTLS, AUTH); the scenario validates, `run` with the same app passes,
                 and the replayed transcript equals the recorded one; no credential in any file
   replay-login  the same with AUTH LOGIN (its continuation lines must be *** too)
+  sigterm       without --sessions: SIGTERM after the app's session writes the scenario (exit 0)
   probe         record --probe against aiosmtpd: the client.target scenario asserts today's answers
                 (550 5.1.1 for ghost@, 250 for ok@) and `run` passes with MX_PORT handed in
   refuses | stalls | garbage | endless-line | drops-mid-data
@@ -96,6 +97,30 @@ def start_aiosmtpd(workdir):
                                  "--key", key, "--password", PASSWORD, "--port-file", port_file])
     wait_for_file(port_file, "the aiosmtpd upstream")
     return upstream, int(open(port_file).read()), cert
+
+
+def sigterm(binary, workdir):
+    upstream, upstream_port, cert = start_aiosmtpd(workdir)
+    try:
+        process, port, out, log = start_record(binary, workdir, upstream_port, "--upstream-ca", cert)
+        sent = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "send_app.py"), "--to", "ok@inbox.test",
+                               "--port", str(port), "--ca", out + ".ca.pem", "--user", "app", "--password", PASSWORD],
+                              capture_output=True, text=True, timeout=DEADLINE)
+        check(sent.returncode == 0, f"the app failed through the proxy: {sent.stdout}{sent.stderr}")
+        deadline = time.monotonic() + DEADLINE
+        while "session 1:" not in open(log.name).read():
+            check(time.monotonic() < deadline, "the session did not end")
+            time.sleep(0.05)
+        process.terminate()
+        code, output = finish(process, log)
+        check(code == 0, f"record exited {code} on SIGTERM: {output}")
+        check(os.path.exists(out) and "delivered" in open(out).read(), f"no scenario after SIGTERM: {output}")
+        validated = subprocess.run([binary, "validate", out], capture_output=True, text=True, timeout=DEADLINE)
+        check(validated.returncode == 0, f"the scenario does not validate: {validated.stdout}{validated.stderr}")
+    finally:
+        upstream.terminate()
+        upstream.wait(timeout=DEADLINE)
+    print("ok: sigterm")
 
 
 def probe(binary, workdir):
@@ -236,6 +261,8 @@ def main():
             replay(binary, workdir, login=case == "replay-login")
         elif case == "probe":
             probe(binary, workdir)
+        elif case == "sigterm":
+            sigterm(binary, workdir)
         else:
             broken(binary, workdir, case)
     finally:
