@@ -27,6 +27,13 @@ else
   echo "ci/install-deps: all ${#packages[@]} packages of ${sets[*]} already installed"
 fi
 
+# postgrey is for tests/record, which runs its own on a loopback port: a service the package's
+# install started (port 10023, /var/lib/postgrey) is stopped, by the pid its init script wrote.
+if printf '%s\n' "${packages[@]}" | grep -qx postgrey && [[ -s /run/postgrey.pid ]]; then
+  kill "$(cat /run/postgrey.pid)" 2>/dev/null || true
+  rm -f /run/postgrey.pid
+fi
+
 # smtp-source and smtp-sink come with postfix, installed without a mail system (quiet when present).
 if printf '%s\n' "${packages[@]}" | grep -qx postfix; then
   bash "$here/install-postfix-tools.sh"

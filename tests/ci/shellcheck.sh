@@ -11,6 +11,7 @@ scripts=(ci/action/*.sh ci/changelog-section.sh ci/workflow-lint.sh ci/container
          ci/package.sh tests/ci/package_empty_root.sh bench/package.sh ci/run-examples.sh examples/postfix-relay/write-config.sh
          tests/ci/run_examples_skip.sh tests/clients/python.sh tests/clients/node.sh tests/api/run.sh ci/npm-ci-once.sh bench/serve_slow_clients.sh
          bench/lib.sh bench/intake.sh bench/memory.sh bench/startup.sh bench/scenario_overhead.sh bench/dkim_verify.sh
-         bench/run.sh bench/deps.sh ci/format-check.sh tests/ci/format_check.sh)
+         bench/run.sh bench/deps.sh ci/format-check.sh tests/ci/format_check.sh
+         tests/record/postfix_upstream.sh)
 shellcheck --shell=bash --severity=info "${scripts[@]}"
 echo "shellcheck: ${#scripts[@]} scripts clean"
