@@ -6,13 +6,15 @@
 #include <tuple>
 
 #include "bounce/facts.hpp"
-#include "bounce/text_scan.hpp"
 #include "core/ascii.hpp"
+#include "explain/bounce_facts.hpp"
+#include "explain/text_lines.hpp"
 
 namespace maildog::bounce {
 
 namespace {
 
+namespace scan = explain::text;
 using scan::contains_ci;
 using scan::find_ci;
 using scan::Lines;
@@ -186,7 +188,13 @@ std::optional<std::string> sender_of(const Lines& lines, std::size_t returned, s
   return std::nullopt;
 }
 
+// Who wrote it: explain's answer from the markers only that MTA writes (one list for `explain`
+// and `new`), else a weaker guess from names anywhere in the text, which `new` only uses for
+// the comment atop its scenario.
 std::string mta_of(std::string_view input, const std::string& reporting_mta) {
+  if (std::string mta = explain::bounce_facts(input).mta; !mta.empty()) {
+    return mta;
+  }
   struct Sign {
     std::string_view phrase;
     std::string_view mta;
@@ -194,20 +202,15 @@ std::string mta_of(std::string_view input, const std::string& reporting_mta) {
   static constexpr std::array k_signs{
       Sign{"X-Postfix", "Postfix"},
       Sign{"postfix/", "Postfix"},
-      Sign{"This is the mail system at host", "Postfix"},
       Sign{"X-Failed-Recipients", "Exim"},
       Sign{"Mail delivery failed: returning message to sender", "Exim"},
       Sign{"exim[", "Exim"},
       Sign{" exim ", "Exim"},
-      Sign{"qmail-send", "qmail"},
       Sign{"qmail", "qmail"},
       Sign{"sendmail[", "Sendmail"},
       Sign{"Transcript of session follows", "Sendmail"},
       Sign{"sendmail", "Sendmail"},
-      Sign{"Remote Server returned", "Exchange / Microsoft 365"},
-      Sign{"Diagnostic information for administrators", "Exchange / Microsoft 365"},
-      Sign{"Google tried to deliver", "Gmail"},
-      Sign{"mailer-daemon@googlemail.com", "Gmail"},
+      Sign{"Remote Server returned", "Microsoft Exchange"},
       Sign{"Yahoo", "Yahoo"},
   };
   for (const auto& sign : k_signs) {
@@ -221,21 +224,13 @@ std::string mta_of(std::string_view input, const std::string& reporting_mta) {
   return {};
 }
 
+// explain's name for a command ("RCPT TO", "end of DATA", ...) as a sandbox stage, through
+// explain's own mapping to `at:` names; the sandbox answers for STARTTLS at its EHLO stage.
 Stage stage_named(std::string_view name) {
-  struct Named {
-    std::string_view name;
-    Stage stage;
-  };
-  static constexpr std::array k_names{
-      Named{"RCPT TO", Stage::rcpt},  Named{"MAIL FROM", Stage::mail}, Named{"end of DATA", Stage::end_of_data},
-      Named{"DATA", Stage::data},     Named{"EHLO", Stage::helo},      Named{"STARTTLS", Stage::helo},
-      Named{"AUTH", Stage::auth},     Named{"connect", Stage::connect}};
-  for (const auto& named : k_names) {
-    if (name == named.name) {
-      return named.stage;
-    }
+  if (name == "STARTTLS") {
+    return Stage::helo;
   }
-  return Stage::unknown;
+  return lookup_name(k_stage_names, explain::scenario_stage(name)).value_or(Stage::unknown);
 }
 
 // The words around `at` up to the end of the phrase, as the evidence quoted in the scenario.
@@ -329,15 +324,6 @@ std::optional<std::pair<Stage, std::string>> stage_in_words(const Lines& lines) 
   };
   static constexpr std::array k_leads{Lead{"in reply to ", "command"}, Lead{"remote mail server after ", ":"},
                                       Lead{"ruleset=check_", ","}};
-  struct Words {
-    std::string_view words;
-    Stage stage;
-  };
-  static constexpr std::array k_words{Words{"end of data", Stage::end_of_data}, Words{"rcpt", Stage::rcpt},
-                                      Words{"mail", Stage::mail},               Words{"data", Stage::data},
-                                      Words{"ehlo", Stage::helo},               Words{"helo", Stage::helo},
-                                      Words{"relay", Stage::connect},           Words{"connect", Stage::connect},
-                                      Words{"greeting", Stage::connect}};
   for (const auto& lead : k_leads) {
     const std::size_t at = find_ci(joined, lead.start);
     if (at == std::string::npos) {
@@ -345,10 +331,13 @@ std::optional<std::pair<Stage, std::string>> stage_in_words(const Lines& lines) 
     }
     const std::string phrase = phrase_at(joined, at, lead.until);
     const std::string_view named = std::string_view(phrase).substr(lead.start.size());
-    for (const auto& words : k_words) {
-      if (contains_ci(named, words.words)) {
-        return std::pair{words.stage, phrase};
-      }
+    std::string name = explain::stage_name(named);
+    // Sendmail's "ruleset=check_relay" runs at connect; explain's command words do not name it.
+    if (contains_ci(named, "relay") && (name.empty() || name == "connect" || name == "STARTTLS" || name == "AUTH")) {
+      name = "connect";
+    }
+    if (const Stage stage = stage_named(name); stage != Stage::unknown) {
+      return std::pair{stage, phrase};
     }
   }
   return std::nullopt;

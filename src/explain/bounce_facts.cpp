@@ -5,24 +5,14 @@
 #include <utility>
 
 #include "core/ascii.hpp"
+#include "explain/text_lines.hpp"
 
 namespace maildog::explain {
 
 namespace {
 
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const std::size_t eol = text.find('\n');
-    std::string_view line = text.substr(0, eol);
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);
-    }
-    lines.push_back(line);
-    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
-  }
-  return lines;
-}
+using text::find_ci;
+using text::split_lines;
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
@@ -144,18 +134,6 @@ std::vector<std::string> exim_log_addresses(const std::vector<std::string_view>&
     }
   }
   return found;
-}
-
-std::size_t find_ci(std::string_view text, std::string_view needle) {
-  if (needle.size() > text.size()) {
-    return std::string_view::npos;
-  }
-  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
-    if (ascii::iequals(text.substr(i, needle.size()), needle)) {
-      return i;
-    }
-  }
-  return std::string_view::npos;
 }
 
 // The text with every line's indentation dropped and the lines joined by spaces: Postfix folds
