@@ -241,37 +241,6 @@ std::string phrase_at(std::string_view line, std::size_t at, std::string_view un
   return std::string(scan::trim(rest));
 }
 
-// Sendmail's transcript: the last ">>> COMMAND" before the first "<<< 4xx/5xx" line.
-std::optional<std::pair<Stage, std::string>> sendmail_stage(const Lines& lines) {
-  std::string_view last_command;
-  for (const auto line : lines) {
-    const std::string_view trimmed = scan::trim(line);
-    if (trimmed.starts_with(">>> ")) {
-      last_command = trimmed;
-    } else if (trimmed.starts_with("<<< ") && trimmed.size() > 4 && (trimmed[4] == '4' || trimmed[4] == '5') &&
-               !last_command.empty()) {
-      const std::string_view command = scan::trim(last_command.substr(4));
-      Stage stage = Stage::unknown;
-      if (command == ".") {
-        stage = Stage::end_of_data;
-      } else if (find_ci(command, "RCPT") == 0) {
-        stage = Stage::rcpt;
-      } else if (find_ci(command, "MAIL") == 0) {
-        stage = Stage::mail;
-      } else if (find_ci(command, "DATA") == 0) {
-        stage = Stage::data;
-      } else if (find_ci(command, "EHLO") == 0 || find_ci(command, "HELO") == 0) {
-        stage = Stage::helo;
-      }
-      if (stage != Stage::unknown) {
-        return std::pair{stage, std::string(last_command.substr(0, std::min<std::size_t>(last_command.size(), 60)))};
-      }
-      return std::nullopt;
-    }
-  }
-  return std::nullopt;
-}
-
 // qmail-remote says what went wrong in words rather than naming the command.
 std::optional<std::pair<Stage, std::string>> qmail_stage(const Lines& lines) {
   struct Phrase {
@@ -425,8 +394,9 @@ BounceRead read_bounce(std::string_view input) {
   if (auto stage = stage_named(facts.reply.stage); stage != Stage::unknown) {
     facts.stage = stage;
     facts.stage_evidence = stage_phrase(bounce_part);
-  } else if (auto sendmail = sendmail_stage(bounce_part)) {
-    std::tie(facts.stage, facts.stage_evidence) = *sendmail;
+  } else if (auto sendmail = explain::transcript_stage(bounce_part); sendmail && stage_named(sendmail->stage) != Stage::unknown) {
+    facts.stage = stage_named(sendmail->stage);
+    facts.stage_evidence = std::move(sendmail->command_line);
   } else if (auto words = stage_in_words(bounce_part)) {
     std::tie(facts.stage, facts.stage_evidence) = *words;
   } else if (auto qmail = qmail_stage(bounce_part)) {

@@ -161,17 +161,6 @@ std::string stage_after(std::string_view flat, std::string_view marker, std::str
   return stage_name(words.substr(0, find_ci(words, end)));
 }
 
-// Sendmail's transcript: ">>> RCPT To:<a@b>" directly followed by the refusing "<<< 550 ...".
-std::string transcript_stage(const std::vector<std::string_view>& lines) {
-  for (std::size_t i = 1; i < lines.size(); ++i) {
-    if (lines[i].starts_with("<<< ") && lines[i].size() > 4 && (lines[i][4] == '4' || lines[i][4] == '5') &&
-        lines[i - 1].starts_with(">>> ")) {
-      return stage_name(lines[i - 1].substr(4));
-    }
-  }
-  return {};
-}
-
 // Sendmail's log names the ruleset that refused: check_relay runs at connect.
 std::string ruleset_stage(std::string_view lowered) {
   if (lowered.find("ruleset=check_relay") != std::string_view::npos) {
@@ -205,6 +194,26 @@ std::string stage_name(std::string_view words) {
     }
   }
   return {};
+}
+
+std::optional<TranscriptStage> transcript_stage(const text::Lines& lines) {
+  std::string_view last_command;
+  for (const auto line : lines) {
+    const std::string_view trimmed = text::trim(line);
+    if (trimmed.starts_with(">>> ")) {
+      last_command = trimmed;
+    } else if (trimmed.starts_with("<<< ") && trimmed.size() > 4 && (trimmed[4] == '4' || trimmed[4] == '5') &&
+               !last_command.empty()) {
+      // The command's verb only: "MAIL From:<rcpt@x>" is MAIL, whatever its address says.
+      const std::string_view command = text::trim(last_command.substr(4));
+      std::string stage = command == "." ? std::string("end of DATA") : stage_name(command.substr(0, command.find(' ')));
+      if (stage.empty()) {
+        return std::nullopt;
+      }
+      return TranscriptStage{std::move(stage), std::string(last_command.substr(0, std::min<std::size_t>(last_command.size(), 60)))};
+    }
+  }
+  return std::nullopt;
 }
 
 std::string_view scenario_stage(std::string_view stage_name) {
@@ -261,7 +270,7 @@ BounceFacts bounce_facts(std::string_view input) {
 
   const std::string flat = unfolded(lines);
   for (auto stage : {stage_after(flat, "in reply to ", "command"), stage_after(flat, "remote mail server after ", ":"),
-                     transcript_stage(lines), stage_after(flat, "most progress was ", "response"),
+                     transcript_stage(lines).value_or(TranscriptStage{}).stage, stage_after(flat, "most progress was ", "response"),
                      ruleset_stage(lowered)}) {
     if (!stage.empty()) {
       facts.stage = std::move(stage);
