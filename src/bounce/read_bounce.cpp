@@ -6,13 +6,15 @@
 #include <tuple>
 
 #include "bounce/facts.hpp"
-#include "bounce/text_scan.hpp"
 #include "core/ascii.hpp"
+#include "explain/bounce_facts.hpp"
+#include "explain/text_lines.hpp"
 
 namespace maildog::bounce {
 
 namespace {
 
+namespace scan = explain::text;
 using scan::contains_ci;
 using scan::find_ci;
 using scan::Lines;
@@ -190,7 +192,13 @@ std::optional<std::string> sender_of(const Lines& lines, std::size_t returned, s
   return std::nullopt;
 }
 
+// Who wrote it: explain's answer from the markers only that MTA writes (one list for `explain`
+// and `new`), else a weaker guess from names anywhere in the text, which `new` only uses for
+// the comment atop its scenario.
 std::string mta_of(std::string_view input, const std::string& reporting_mta) {
+  if (std::string mta = explain::bounce_facts(input).mta; !mta.empty()) {
+    return mta;
+  }
   struct Sign {
     std::string_view phrase;
     std::string_view mta;
@@ -198,20 +206,15 @@ std::string mta_of(std::string_view input, const std::string& reporting_mta) {
   static constexpr std::array k_signs{
       Sign{"X-Postfix", "Postfix"},
       Sign{"postfix/", "Postfix"},
-      Sign{"This is the mail system at host", "Postfix"},
       Sign{"X-Failed-Recipients", "Exim"},
       Sign{"Mail delivery failed: returning message to sender", "Exim"},
       Sign{"exim[", "Exim"},
       Sign{" exim ", "Exim"},
-      Sign{"qmail-send", "qmail"},
       Sign{"qmail", "qmail"},
       Sign{"sendmail[", "Sendmail"},
       Sign{"Transcript of session follows", "Sendmail"},
       Sign{"sendmail", "Sendmail"},
-      Sign{"Remote Server returned", "Exchange / Microsoft 365"},
-      Sign{"Diagnostic information for administrators", "Exchange / Microsoft 365"},
-      Sign{"Google tried to deliver", "Gmail"},
-      Sign{"mailer-daemon@googlemail.com", "Gmail"},
+      Sign{"Remote Server returned", "Microsoft Exchange"},
       Sign{"Yahoo", "Yahoo"},
   };
   for (const auto& sign : k_signs) {
@@ -225,21 +228,13 @@ std::string mta_of(std::string_view input, const std::string& reporting_mta) {
   return {};
 }
 
+// explain's name for a command ("RCPT TO", "end of DATA", ...) as a sandbox stage, through
+// explain's own mapping to `at:` names; the sandbox answers for STARTTLS at its EHLO stage.
 Stage stage_named(std::string_view name) {
-  struct Named {
-    std::string_view name;
-    Stage stage;
-  };
-  static constexpr std::array k_names{
-      Named{"RCPT TO", Stage::rcpt}, Named{"MAIL FROM", Stage::mail}, Named{"end of DATA", Stage::end_of_data},
-      Named{"DATA", Stage::data},    Named{"EHLO", Stage::helo},      Named{"STARTTLS", Stage::helo},
-      Named{"AUTH", Stage::auth},    Named{"connect", Stage::connect}};
-  for (const auto& named : k_names) {
-    if (name == named.name) {
-      return named.stage;
-    }
+  if (name == "STARTTLS") {
+    return Stage::helo;
   }
-  return Stage::unknown;
+  return lookup_name(k_stage_names, explain::scenario_stage(name)).value_or(Stage::unknown);
 }
 
 // The words around `at` up to the end of the phrase, as the evidence quoted in the scenario.
@@ -248,37 +243,6 @@ std::string phrase_at(std::string_view line, std::size_t at, std::string_view un
   const std::size_t end = find_ci(rest, until);
   rest = rest.substr(0, end == std::string_view::npos ? std::min<std::size_t>(rest.size(), 60) : end + until.size());
   return std::string(scan::trim(rest));
-}
-
-// Sendmail's transcript: the last ">>> COMMAND" before the first "<<< 4xx/5xx" line.
-std::optional<std::pair<Stage, std::string>> sendmail_stage(const Lines& lines) {
-  std::string_view last_command;
-  for (const auto line : lines) {
-    const std::string_view trimmed = scan::trim(line);
-    if (trimmed.starts_with(">>> ")) {
-      last_command = trimmed;
-    } else if (trimmed.starts_with("<<< ") && trimmed.size() > 4 && (trimmed[4] == '4' || trimmed[4] == '5') &&
-               !last_command.empty()) {
-      const std::string_view command = scan::trim(last_command.substr(4));
-      Stage stage = Stage::unknown;
-      if (command == ".") {
-        stage = Stage::end_of_data;
-      } else if (find_ci(command, "RCPT") == 0) {
-        stage = Stage::rcpt;
-      } else if (find_ci(command, "MAIL") == 0) {
-        stage = Stage::mail;
-      } else if (find_ci(command, "DATA") == 0) {
-        stage = Stage::data;
-      } else if (find_ci(command, "EHLO") == 0 || find_ci(command, "HELO") == 0) {
-        stage = Stage::helo;
-      }
-      if (stage != Stage::unknown) {
-        return std::pair{stage, std::string(last_command.substr(0, std::min<std::size_t>(last_command.size(), 60)))};
-      }
-      return std::nullopt;
-    }
-  }
-  return std::nullopt;
 }
 
 // qmail-remote says what went wrong in words rather than naming the command.
@@ -333,19 +297,6 @@ std::optional<std::pair<Stage, std::string>> stage_in_words(const Lines& lines) 
   };
   static constexpr std::array k_leads{Lead{"in reply to ", "command"}, Lead{"remote mail server after ", ":"},
                                       Lead{"ruleset=check_", ","}};
-  struct Words {
-    std::string_view words;
-    Stage stage;
-  };
-  static constexpr std::array k_words{Words{"end of data", Stage::end_of_data},
-                                      Words{"rcpt", Stage::rcpt},
-                                      Words{"mail", Stage::mail},
-                                      Words{"data", Stage::data},
-                                      Words{"ehlo", Stage::helo},
-                                      Words{"helo", Stage::helo},
-                                      Words{"relay", Stage::connect},
-                                      Words{"connect", Stage::connect},
-                                      Words{"greeting", Stage::connect}};
   for (const auto& lead : k_leads) {
     const std::size_t at = find_ci(joined, lead.start);
     if (at == std::string::npos) {
@@ -353,10 +304,13 @@ std::optional<std::pair<Stage, std::string>> stage_in_words(const Lines& lines) 
     }
     const std::string phrase = phrase_at(joined, at, lead.until);
     const std::string_view named = std::string_view(phrase).substr(lead.start.size());
-    for (const auto& words : k_words) {
-      if (contains_ci(named, words.words)) {
-        return std::pair{words.stage, phrase};
-      }
+    std::string name = explain::stage_name(named);
+    // Sendmail's "ruleset=check_relay" runs at connect; explain's command words do not name it.
+    if (contains_ci(named, "relay") && (name.empty() || name == "connect" || name == "STARTTLS" || name == "AUTH")) {
+      name = "connect";
+    }
+    if (const Stage stage = stage_named(name); stage != Stage::unknown) {
+      return std::pair{stage, phrase};
     }
   }
   return std::nullopt;
@@ -445,8 +399,10 @@ BounceRead read_bounce(std::string_view input) {
   if (auto stage = stage_named(facts.reply.stage); stage != Stage::unknown) {
     facts.stage = stage;
     facts.stage_evidence = stage_phrase(bounce_part);
-  } else if (auto sendmail = sendmail_stage(bounce_part)) {
-    std::tie(facts.stage, facts.stage_evidence) = *sendmail;
+  } else if (auto sendmail = explain::transcript_stage(bounce_part);
+             sendmail && stage_named(sendmail->stage) != Stage::unknown) {
+    facts.stage = stage_named(sendmail->stage);
+    facts.stage_evidence = std::move(sendmail->command_line);
   } else if (auto words = stage_in_words(bounce_part)) {
     std::tie(facts.stage, facts.stage_evidence) = *words;
   } else if (auto qmail = qmail_stage(bounce_part)) {

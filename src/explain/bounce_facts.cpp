@@ -5,24 +5,14 @@
 #include <utility>
 
 #include "core/ascii.hpp"
+#include "explain/text_lines.hpp"
 
 namespace maildog::explain {
 
 namespace {
 
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const std::size_t eol = text.find('\n');
-    std::string_view line = text.substr(0, eol);
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);
-    }
-    lines.push_back(line);
-    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
-  }
-  return lines;
-}
+using text::find_ci;
+using text::split_lines;
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
@@ -148,18 +138,6 @@ std::vector<std::string> exim_log_addresses(const std::vector<std::string_view>&
   return found;
 }
 
-std::size_t find_ci(std::string_view text, std::string_view needle) {
-  if (needle.size() > text.size()) {
-    return std::string_view::npos;
-  }
-  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
-    if (ascii::iequals(text.substr(i, needle.size()), needle)) {
-      return i;
-    }
-  }
-  return std::string_view::npos;
-}
-
 // The text with every line's indentation dropped and the lines joined by spaces: Postfix folds
 // "(in reply to RCPT TO command)" anywhere, even inside "in reply\n    to".
 std::string unfolded(const std::vector<std::string_view>& lines) {
@@ -183,17 +161,6 @@ std::string stage_after(std::string_view flat, std::string_view marker, std::str
   }
   const std::string_view words = flat.substr(at + marker.size(), 80);
   return stage_name(words.substr(0, find_ci(words, end)));
-}
-
-// Sendmail's transcript: ">>> RCPT To:<a@b>" directly followed by the refusing "<<< 550 ...".
-std::string transcript_stage(const std::vector<std::string_view>& lines) {
-  for (std::size_t i = 1; i < lines.size(); ++i) {
-    if (lines[i].starts_with("<<< ") && lines[i].size() > 4 && (lines[i][4] == '4' || lines[i][4] == '5') &&
-        lines[i - 1].starts_with(">>> ")) {
-      return stage_name(lines[i - 1].substr(4));
-    }
-  }
-  return {};
 }
 
 // Sendmail's log names the ruleset that refused: check_relay runs at connect.
@@ -237,6 +204,28 @@ std::string stage_name(std::string_view words) {
     }
   }
   return {};
+}
+
+std::optional<TranscriptStage> transcript_stage(const text::Lines& lines) {
+  std::string_view last_command;
+  for (const auto line : lines) {
+    const std::string_view trimmed = text::trim(line);
+    if (trimmed.starts_with(">>> ")) {
+      last_command = trimmed;
+    } else if (trimmed.starts_with("<<< ") && trimmed.size() > 4 && (trimmed[4] == '4' || trimmed[4] == '5') &&
+               !last_command.empty()) {
+      // The command's verb only: "MAIL From:<rcpt@x>" is MAIL, whatever its address says.
+      const std::string_view command = text::trim(last_command.substr(4));
+      std::string stage =
+          command == "." ? std::string("end of DATA") : stage_name(command.substr(0, command.find(' ')));
+      if (stage.empty()) {
+        return std::nullopt;
+      }
+      return TranscriptStage{std::move(stage),
+                             std::string(last_command.substr(0, std::min<std::size_t>(last_command.size(), 60)))};
+    }
+  }
+  return std::nullopt;
 }
 
 std::string_view scenario_stage(std::string_view stage_name) {
@@ -292,9 +281,9 @@ BounceFacts bounce_facts(std::string_view input) {
   }
 
   const std::string flat = unfolded(lines);
-  for (auto stage :
-       {stage_after(flat, "in reply to ", "command"), stage_after(flat, "remote mail server after ", ":"),
-        transcript_stage(lines), stage_after(flat, "most progress was ", "response"), ruleset_stage(lowered)}) {
+  for (auto stage : {stage_after(flat, "in reply to ", "command"), stage_after(flat, "remote mail server after ", ":"),
+                     transcript_stage(lines).value_or(TranscriptStage{}).stage,
+                     stage_after(flat, "most progress was ", "response"), ruleset_stage(lowered)}) {
     if (!stage.empty()) {
       facts.stage = std::move(stage);
       break;

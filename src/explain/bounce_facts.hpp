@@ -4,9 +4,12 @@
 // Exim "after RCPT TO" line or a Sendmail ">>> RCPT" transcript does). Pure over a string_view.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "explain/text_lines.hpp"
 
 namespace maildog::explain {
 
@@ -23,6 +26,15 @@ BounceFacts bounce_facts(std::string_view input);
 // words a log or bounce uses for a command ("RCPT To:<x>", "end of DATA command", "initial
 // connection"); empty when none of them is there.
 std::string stage_name(std::string_view words);
+
+// Sendmail's transcript: the last ">>> COMMAND" before the first refusing "<<< 4xx/5xx" line, as
+// a stage_name ("." is the end of DATA), with that ">>> " line (at most 60 characters) as the
+// evidence; nullopt without such a pair or when the command names no stage.
+struct TranscriptStage {
+  std::string stage;
+  std::string command_line;
+};
+std::optional<TranscriptStage> transcript_stage(const text::Lines& lines);
 
 // A stage_name ("RCPT TO", "end of DATA", "EHLO", ...) as a scenario's `at:` stage ("rcpt",
 // "end_of_data", "helo", ...); empty for an empty or unknown name.

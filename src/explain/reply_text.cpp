@@ -6,52 +6,26 @@
 
 #include "core/ascii.hpp"
 #include "explain/bounce_facts.hpp"
+#include "explain/text_lines.hpp"
 
 namespace maildog::explain {
 
 namespace {
 
-using Lines = std::vector<std::string_view>;
+using text::contains_ci;
+using text::find_ci;
+using text::Lines;
+using text::split_lines;
 
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-Lines split_lines(std::string_view text) {
-  Lines lines;
-  while (!text.empty()) {
-    const std::size_t eol = text.find('\n');
-    std::string_view line = text.substr(0, eol);
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);
-    }
-    lines.push_back(line);
-    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
-  }
-  return lines;
-}
 
 std::string_view trim_left(std::string_view text) {
   while (!text.empty() && is_space(text.front())) {
     text.remove_prefix(1);
   }
   return text;
-}
-
-std::size_t find_ci(std::string_view text, std::string_view needle, std::size_t from = 0) {
-  if (needle.size() > text.size()) {
-    return std::string_view::npos;
-  }
-  for (std::size_t i = from; i + needle.size() <= text.size(); ++i) {
-    if (ascii::iequals(text.substr(i, needle.size()), needle)) {
-      return i;
-    }
-  }
-  return std::string_view::npos;
-}
-
-bool contains_ci(std::string_view text, std::string_view needle) {
-  return find_ci(text, needle) != std::string_view::npos;
 }
 
 // "5.7.1", "#5.7.1" (Exchange) or "5.7.1," at the start of `text`, with its length.

@@ -1,8 +1,8 @@
-#include "bounce/text_scan.hpp"
+#include "explain/text_lines.hpp"
 
 #include "core/ascii.hpp"
 
-namespace maildog::bounce::scan {
+namespace maildog::explain::text {
 
 Lines split_lines(std::string_view text) {
   Lines lines;
@@ -50,4 +50,4 @@ bool header_value(std::string_view line, std::string_view name, std::string_view
   return true;
 }
 
-}  // namespace maildog::bounce::scan
+}  // namespace maildog::explain::text
