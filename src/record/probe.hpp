@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "record/proxy.hpp"
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 
 namespace maildog::record {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "smtp/reply.hpp"
+#include "reply/reply.hpp"
 
 namespace maildog::record {
 
