@@ -37,7 +37,7 @@ constexpr double k_target_ratio = 0.5;
 constexpr const char* k_domain = "bench.example";
 
 struct BenchSetup {
-  std::string message;  // unsigned, CRLF line ends, 4 KiB body
+  std::string message;                         // unsigned, CRLF line ends, 4 KiB body
   std::map<std::string, std::string> records;  // "<selector>._domainkey.<domain>" -> TXT
 };
 
@@ -208,8 +208,9 @@ int main() {
     std::printf("| --- | --- | --- | --- | --- |\n");
     print_row("rsa-sha256 2048", dkim_rate(rsa_message, lookup), raw_rsa_rate(rsa.private_key_pem, setup.message));
     print_row("ed25519-sha256", dkim_rate(ed_message, lookup), raw_ed25519_rate(setup.message));
-    std::printf("raw: OpenSSL EVP_DigestVerify (SHA-256 + RSA) / libsodium crypto_sign_verify_detached over "
-                "the same message bytes; DKIM: dkim::verify with an in-memory key lookup.\n");
+    std::printf(
+        "raw: OpenSSL EVP_DigestVerify (SHA-256 + RSA) / libsodium crypto_sign_verify_detached over "
+        "the same message bytes; DKIM: dkim::verify with an in-memory key lookup.\n");
     if (const char* dir = std::getenv("MAILDOG_BENCH_EXPORT_DIR")) {
       export_for_peer(dir, "rsa", rsa_message, rsa.dns_txt);
       export_for_peer(dir, "ed", ed_message, ed.dns_txt);

@@ -15,12 +15,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const auto use = (data[0] & 1) != 0 ? spf::MacroUse::explanation : spf::MacroUse::domain;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  static const spf::MacroValues v4{"strong-bad@email.example.com", "email.example.com",
-                                   *spf::IpAddress::parse("192.0.2.3"), "mx.example.org",
-                                   "receiver.example", 1700000000, [] { return "mx.example.org"; }};
-  static const spf::MacroValues v6{"strong-bad@email.example.com", "email.example.com",
-                                   *spf::IpAddress::parse("2001:db8::cb01"), "mx.example.org",
-                                   "receiver.example", 1700000000, [] { return "unknown"; }};
+  static const spf::MacroValues v4{"strong-bad@email.example.com",
+                                   "email.example.com",
+                                   *spf::IpAddress::parse("192.0.2.3"),
+                                   "mx.example.org",
+                                   "receiver.example",
+                                   1700000000,
+                                   [] { return "mx.example.org"; }};
+  static const spf::MacroValues v6{"strong-bad@email.example.com",
+                                   "email.example.com",
+                                   *spf::IpAddress::parse("2001:db8::cb01"),
+                                   "mx.example.org",
+                                   "receiver.example",
+                                   1700000000,
+                                   [] { return "unknown"; }};
   (void)spf::check_macro_string(text, use);
   (void)spf::ends_with_macro_expand(text);
   (void)spf::expand_macro_string(text, (data[0] & 2) != 0 ? v6 : v4, use);

@@ -52,8 +52,10 @@ static int find_self(const char* argv0, char* out, size_t size) {
 static void cut_last(char* path) {
   char* slash = strrchr(path, '/');
   if (slash == NULL) return;
-  if (slash == path) slash[1] = '\0';
-  else *slash = '\0';
+  if (slash == path)
+    slash[1] = '\0';
+  else
+    *slash = '\0';
 }
 
 /* Points VARIABLE at VALUE and keeps its previous value (if any) in MAILDOG_LAUNCHER_VARIABLE. */

@@ -58,9 +58,7 @@ std::string property(std::string_view name, std::string_view value) {
   return " " + std::string(name) + "=" + format_pvalue(value);
 }
 
-std::string reason(std::string_view text) {
-  return text.empty() ? std::string() : " reason=" + quoted(text);
-}
+std::string reason(std::string_view text) { return text.empty() ? std::string() : " reason=" + quoted(text); }
 
 std::string spf_entry(const AuthResults::Spf& spf) {
   std::string entry = "spf=" + std::string(name_of(spf::k_spf_status_names, spf.status));

@@ -111,7 +111,8 @@ FromDomain from_header_domain(std::string_view message) {
       from.error = "From: '<' without '>'";
       return from;
     }
-    if (address.find(',', close) != std::string_view::npos || address.substr(0, open).find(',') != std::string_view::npos) {
+    if (address.find(',', close) != std::string_view::npos ||
+        address.substr(0, open).find(',') != std::string_view::npos) {
       from.error = "From: several addresses";
       return from;
     }
@@ -147,7 +148,8 @@ AuthVerdict check_message(std::string_view message, const CheckInput& input, dns
   if (options.now) {
     spf_options.now = *options.now;
   }
-  verdict.spf = spf::check_host(input.client_ip, verdict.spf_identity.domain, sender, input.helo, resolver, spf_options);
+  verdict.spf =
+      spf::check_host(input.client_ip, verdict.spf_identity.domain, sender, input.helo, resolver, spf_options);
   verdict.spf_identity.status = verdict.spf.status;
 
   dkim::VerifyOptions dkim_options;
@@ -171,8 +173,9 @@ AuthVerdict check_message(std::string_view message, const CheckInput& input, dns
 
   AuthResults results;
   results.authserv_id = input.receiver;
-  results.spf = AuthResults::Spf{verdict.spf.status, verdict.spf_used_helo ? std::string() : verdict.spf_identity.domain,
-                                 dns::canonical_name(input.helo)};
+  results.spf =
+      AuthResults::Spf{verdict.spf.status, verdict.spf_used_helo ? std::string() : verdict.spf_identity.domain,
+                       dns::canonical_name(input.helo)};
   results.dkim = verdict.dkim;
   results.dmarc = AuthResults::Dmarc{verdict.dmarc, verdict.from.domain};
   if (verdict.ptr) {

@@ -36,7 +36,7 @@ inline constexpr std::string_view k_default_receiver = "mx.sandbox.test";
 struct CheckInput {
   spf::IpAddress client_ip;
   std::string helo;
-  std::string mail_from;  // the MAIL FROM address, with or without <>; empty: null reverse-path
+  std::string mail_from;                     // the MAIL FROM address, with or without <>; empty: null reverse-path
   std::string receiver{k_default_receiver};  // authserv-id, and SPF's %{r}
   std::vector<std::string> dnsbl_zones;
   bool check_ptr = true;

@@ -13,8 +13,8 @@ namespace maildog::auth {
 struct DnsblResult {
   std::string zone;
   bool listed = false;
-  std::string answer;  // the A record(s) answered, comma separated; empty when none
-  std::string reason;  // listed: the TXT text (or a default); otherwise why not listed
+  std::string answer;      // the A record(s) answered, comma separated; empty when none
+  std::string reason;      // listed: the TXT text (or a default); otherwise why not listed
   bool temperror = false;  // the A query failed (SERVFAIL, timeout): listing unknown
 };
 

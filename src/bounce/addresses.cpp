@@ -10,7 +10,9 @@ namespace {
 
 constexpr bool is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 // A conservative local part: quotes, slashes and brackets around addresses in logs stay outside.
-constexpr bool is_local_char(char c) { return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '='; }
+constexpr bool is_local_char(char c) {
+  return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '=';
+}
 constexpr bool is_domain_char(char c) { return is_alnum(c) || c == '.' || c == '-'; }
 
 }  // namespace
@@ -38,7 +40,8 @@ std::vector<std::string> addresses_in(std::string_view text) {
     }
     const std::string_view domain = text.substr(at + 1, end - at - 1);
     const std::size_t last_dot = domain.rfind('.');
-    if (start == at || last_dot == std::string_view::npos || last_dot + 2 >= domain.size() + 1 || domain.front() == '.') {
+    if (start == at || last_dot == std::string_view::npos || last_dot + 2 >= domain.size() + 1 ||
+        domain.front() == '.') {
       continue;
     }
     bool alpha_tld = domain.size() - last_dot - 1 >= 2;

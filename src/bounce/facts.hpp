@@ -30,16 +30,16 @@ inline constexpr NameTable<Stage, 8> k_stage_names{{
 
 struct BounceFacts {
   explain::FoundReply reply;
-  std::vector<std::string> recipients;  // in the order the bounce names them, each once (case-insensitively)
-  std::optional<std::string> sender;    // the envelope sender of the refused message, when the bounce names it
-  std::string action;                   // DSN Action: ("failed", "delayed"), else empty
-  std::string status;                   // DSN Status: ("5.1.1"), else empty
-  std::string remote_mta;               // DSN Remote-MTA: without its type ("mx.example.net")
-  std::string reporting_mta;            // DSN Reporting-MTA: without its type
-  std::string mta;                      // who wrote the bounce or log line: "Postfix", "Exim", ... or empty
-  Stage stage = Stage::unknown;         // from the bounce's own evidence only
-  std::string stage_evidence;           // the words that said so ("in reply to RCPT TO command")
-  bool enhanced_from_status = false;    // reply.enhanced is the DSN Status:, not part of the remote reply
+  std::vector<std::string> recipients;       // in the order the bounce names them, each once (case-insensitively)
+  std::optional<std::string> sender;         // the envelope sender of the refused message, when the bounce names it
+  std::string action;                        // DSN Action: ("failed", "delayed"), else empty
+  std::string status;                        // DSN Status: ("5.1.1"), else empty
+  std::string remote_mta;                    // DSN Remote-MTA: without its type ("mx.example.net")
+  std::string reporting_mta;                 // DSN Reporting-MTA: without its type
+  std::string mta;                           // who wrote the bounce or log line: "Postfix", "Exim", ... or empty
+  Stage stage = Stage::unknown;              // from the bounce's own evidence only
+  std::string stage_evidence;                // the words that said so ("in reply to RCPT TO command")
+  bool enhanced_from_status = false;         // reply.enhanced is the DSN Status:, not part of the remote reply
   std::vector<std::string> other_addresses;  // addresses in the reply text that are neither of the above
 };
 

@@ -51,8 +51,9 @@ std::string without_type(std::string_view value) {
 // own, not the bounce's.
 std::size_t returned_message_line(const Lines& lines) {
   static constexpr std::array<std::string_view, 7> k_markers{
-      "content-type: message/rfc822", "content-type: text/rfc822-headers", "this is a copy of the message",
-      "below this line is a copy of the message", "original message headers", "----- original message -----",
+      "content-type: message/rfc822",  "content-type: text/rfc822-headers",
+      "this is a copy of the message", "below this line is a copy of the message",
+      "original message headers",      "----- original message -----",
       "content-type: message/global"};
   for (std::size_t i = 0; i < lines.size(); ++i) {
     for (const auto marker : k_markers) {
@@ -65,7 +66,8 @@ std::size_t returned_message_line(const Lines& lines) {
 }
 
 void add_unique(std::vector<std::string>& list, std::string address) {
-  const bool known = std::any_of(list.begin(), list.end(), [&](const std::string& a) { return ascii::iequals(a, address); });
+  const bool known =
+      std::any_of(list.begin(), list.end(), [&](const std::string& a) { return ascii::iequals(a, address); });
   if (!known && !address.empty()) {
     list.push_back(std::move(address));
   }
@@ -94,11 +96,13 @@ std::vector<std::string> after_marker(const Lines& lines, std::size_t end, std::
 std::vector<std::string> recipients_of(const Lines& lines, std::size_t end, std::string_view reply_text,
                                        bool sender_refusal) {
   std::vector<std::string> found;
-  for (const auto& value : field_values(Lines(lines.begin(), lines.begin() + static_cast<long>(end)), "Final-Recipient")) {
+  for (const auto& value :
+       field_values(Lines(lines.begin(), lines.begin() + static_cast<long>(end)), "Final-Recipient")) {
     add_all(found, without_type(value));
   }
   if (found.empty()) {
-    for (const auto& value : field_values(Lines(lines.begin(), lines.begin() + static_cast<long>(end)), "Original-Recipient")) {
+    for (const auto& value :
+         field_values(Lines(lines.begin(), lines.begin() + static_cast<long>(end)), "Original-Recipient")) {
       add_all(found, without_type(value));
     }
   }
@@ -227,9 +231,9 @@ Stage stage_named(std::string_view name) {
     Stage stage;
   };
   static constexpr std::array k_names{
-      Named{"RCPT TO", Stage::rcpt},  Named{"MAIL FROM", Stage::mail}, Named{"end of DATA", Stage::end_of_data},
-      Named{"DATA", Stage::data},     Named{"EHLO", Stage::helo},      Named{"STARTTLS", Stage::helo},
-      Named{"AUTH", Stage::auth},     Named{"connect", Stage::connect}};
+      Named{"RCPT TO", Stage::rcpt}, Named{"MAIL FROM", Stage::mail}, Named{"end of DATA", Stage::end_of_data},
+      Named{"DATA", Stage::data},    Named{"EHLO", Stage::helo},      Named{"STARTTLS", Stage::helo},
+      Named{"AUTH", Stage::auth},    Named{"connect", Stage::connect}};
   for (const auto& named : k_names) {
     if (name == named.name) {
       return named.stage;
@@ -285,7 +289,7 @@ std::optional<std::pair<Stage, std::string>> qmail_stage(const Lines& lines) {
   };
   static constexpr std::array k_phrases{
       Phrase{"does not like recipient", Stage::rcpt}, Phrase{"but sender was rejected", Stage::mail},
-      Phrase{"but greeting failed", Stage::connect},  Phrase{"failed on DATA command", Stage::data},
+      Phrase{"but greeting failed", Stage::connect}, Phrase{"failed on DATA command", Stage::data},
       Phrase{"failed after I sent the message", Stage::end_of_data}};
   for (const auto line : lines) {
     for (const auto& phrase : k_phrases) {
@@ -303,8 +307,8 @@ std::string stage_phrase(const Lines& lines) {
     std::string_view start;
     std::string_view until;
   };
-  static constexpr std::array k_phrases{Phrase{"in reply to ", "command"},
-                                        Phrase{"remote mail server after ", ":"}, Phrase{"reject: ", " from"}};
+  static constexpr std::array k_phrases{Phrase{"in reply to ", "command"}, Phrase{"remote mail server after ", ":"},
+                                        Phrase{"reject: ", " from"}};
   for (const auto& phrase : k_phrases) {
     for (const auto line : lines) {
       if (const std::size_t at = find_ci(line, phrase.start); at != std::string_view::npos) {
@@ -333,10 +337,14 @@ std::optional<std::pair<Stage, std::string>> stage_in_words(const Lines& lines) 
     std::string_view words;
     Stage stage;
   };
-  static constexpr std::array k_words{Words{"end of data", Stage::end_of_data}, Words{"rcpt", Stage::rcpt},
-                                      Words{"mail", Stage::mail},               Words{"data", Stage::data},
-                                      Words{"ehlo", Stage::helo},               Words{"helo", Stage::helo},
-                                      Words{"relay", Stage::connect},           Words{"connect", Stage::connect},
+  static constexpr std::array k_words{Words{"end of data", Stage::end_of_data},
+                                      Words{"rcpt", Stage::rcpt},
+                                      Words{"mail", Stage::mail},
+                                      Words{"data", Stage::data},
+                                      Words{"ehlo", Stage::helo},
+                                      Words{"helo", Stage::helo},
+                                      Words{"relay", Stage::connect},
+                                      Words{"connect", Stage::connect},
                                       Words{"greeting", Stage::connect}};
   for (const auto& lead : k_leads) {
     const std::size_t at = find_ci(joined, lead.start);
@@ -373,7 +381,8 @@ void restore_leading_punctuation(explain::FoundReply& reply, std::string_view in
   if (reply.code == 0 || reply.text.empty()) {
     return;
   }
-  const std::string codes = std::to_string(reply.code) + ' ' + (reply.enhanced ? reply.enhanced->str() + ' ' : std::string());
+  const std::string codes =
+      std::to_string(reply.code) + ' ' + (reply.enhanced ? reply.enhanced->str() + ' ' : std::string());
   for (std::size_t at = input.find(codes); at != std::string_view::npos; at = input.find(codes, at + 1)) {
     const std::size_t start = at + codes.size();
     std::size_t text = start;
@@ -388,8 +397,8 @@ void restore_leading_punctuation(explain::FoundReply& reply, std::string_view in
 }
 
 bool refuses_sender(std::string_view text) {
-  return contains_ci(text, "sender address") || contains_ci(text, "sender rejected") || contains_ci(text, "sender denied") ||
-         contains_ci(text, "sender is");
+  return contains_ci(text, "sender address") || contains_ci(text, "sender rejected") ||
+         contains_ci(text, "sender denied") || contains_ci(text, "sender is");
 }
 
 }  // namespace

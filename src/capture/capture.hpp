@@ -29,7 +29,7 @@ class Capture {
 
   void add_session(SessionRecord session);
   std::vector<SessionRecord> sessions() const;  // ordered by session id
-  std::size_t session_count() const;  // finished sessions, kept or handed off
+  std::size_t session_count() const;            // finished sessions, kept or handed off
   // Waits until `count` sessions have finished or the timeout passes; true when they have.
   bool wait_for_sessions(std::size_t count, std::chrono::milliseconds timeout) const;
 

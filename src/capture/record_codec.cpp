@@ -12,9 +12,8 @@ std::string text_of(const RecordJson& json, std::string_view field) { return jso
 // system_clock counts nanoseconds in 64 bits: a time beyond about 292 years from 1970 is not one.
 std::chrono::system_clock::time_point time_of(const RecordJson& json, std::string_view field) {
   const auto micros = integer_of<std::int64_t>(json, field);
-  constexpr auto k_limit = std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::system_clock::duration::max())
-                               .count();
+  constexpr auto k_limit =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::duration::max()).count();
   if (micros > k_limit || micros < -k_limit) {
     throw RecordError(std::string(field) + ": out of range: " + std::to_string(micros));
   }
@@ -201,7 +200,8 @@ RecordJson reshape(const RecordJson& record, std::initializer_list<FieldChange> 
 }
 
 FieldChange renamed(std::string_view field, std::string to) {
-  return {field, [to = std::move(to)](RecordJson& out, const RecordJson& value, const RecordJson&) { out[to] = value; }};
+  return {field,
+          [to = std::move(to)](RecordJson& out, const RecordJson& value, const RecordJson&) { out[to] = value; }};
 }
 
 FieldChange dropped(std::string_view field) {
@@ -218,7 +218,8 @@ FieldChange lines_as_text() {
 
 FieldChange micros_as_iso_time(std::string_view field, std::string to) {
   return {field, [to = std::move(to)](RecordJson& out, const RecordJson& value, const RecordJson&) {
-            out[to] = time_text::utc(time_text::time_from_micros(value.get<std::int64_t>()), time_text::Form::iso_millis);
+            out[to] =
+                time_text::utc(time_text::time_from_micros(value.get<std::int64_t>()), time_text::Form::iso_millis);
           }};
 }
 
@@ -230,7 +231,7 @@ FieldChange micros_as_millis(std::string_view field, std::string to) {
 
 FieldChange each(std::string_view field, std::function<RecordJson(const RecordJson&)> element) {
   return {field, [field = std::string(field), element = std::move(element)](RecordJson& out, const RecordJson& value,
-                                                                           const RecordJson&) {
+                                                                            const RecordJson&) {
             RecordJson array = RecordJson::array();
             for (const auto& item : value) {
               array.push_back(element(item));

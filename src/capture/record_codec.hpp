@@ -9,8 +9,8 @@
 // a missing or mistyped field and RecordError on a value the model cannot hold.
 #pragma once
 
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <stdexcept>

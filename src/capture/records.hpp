@@ -21,7 +21,7 @@ namespace maildog::capture {
 struct TranscriptEntry {
   enum class Direction { client, server, event };
   Direction direction = Direction::event;
-  std::string text;  // one line without CRLF; DATA bodies are summarised, not repeated
+  std::string text;                     // one line without CRLF; DATA bodies are summarised, not repeated
   std::chrono::microseconds offset{0};  // since the session started
 };
 
@@ -42,8 +42,8 @@ struct RecipientRecord {
 // A negative reply the sandbox chose for a reason a scenario can name (`expect.rejected`).
 // Syntax and sequence errors are not refusals: they say nothing about the mail.
 struct RefusalRecord {
-  std::string reason;   // one of k_refusal_reasons
-  std::string command;  // "CONNECT", "HELO", "MAIL", "RCPT", "DATA", "END_OF_DATA"
+  std::string reason;                   // one of k_refusal_reasons
+  std::string command;                  // "CONNECT", "HELO", "MAIL", "RCPT", "DATA", "END_OF_DATA"
   std::string argument;                 // MAIL, RCPT: the address; otherwise empty
   std::vector<std::string> recipients;  // DATA, END_OF_DATA: the accepted recipients refused with it
   smtp::Reply reply;
@@ -51,8 +51,9 @@ struct RefusalRecord {
 
 // Every reason a refusal can carry; the scenario schema lists the same words.
 inline constexpr std::array<std::string_view, 17> k_refusal_reasons{
-    "rule", "spf", "dkim", "dmarc", "ptr", "dnsbl", "authentication", "rfc5322", "unsubscribe", "relay",
-    "unknown_user", "too_many_recipients", "size", "bare_lf", "auth_required", "tls_required", "smtputf8"};
+    "rule",           "spf",     "dkim",          "dmarc",        "ptr",          "dnsbl",
+    "authentication", "rfc5322", "unsubscribe",   "relay",        "unknown_user", "too_many_recipients",
+    "size",           "bare_lf", "auth_required", "tls_required", "smtputf8"};
 
 // A sender lint finding (src/lint) as reports show it; the runner fills them when a scenario
 // ends, and report/json_read when a report is read back.
@@ -69,17 +70,17 @@ struct TransactionRecord {
   std::string mail_from;  // reverse-path without brackets; empty for <>
   std::string mail_parameters;
   smtp::Reply mail_reply;
-  std::vector<RecipientRecord> recipients;  // every RCPT, accepted or not
-  std::optional<smtp::Reply> data_reply;    // to the DATA command
-  std::optional<smtp::Reply> final_reply;   // after the final dot
+  std::vector<RecipientRecord> recipients;     // every RCPT, accepted or not
+  std::optional<smtp::Reply> data_reply;       // to the DATA command
+  std::optional<smtp::Reply> final_reply;      // after the final dot
   std::shared_ptr<const std::string> message;  // bytes as received, dot-unstuffed, CRLF kept
-  bool delivered = false;                   // final reply was 2xx
-  bool bare_lf = false;                     // DATA contained LF without CR
-  bool eight_bit = false;                   // DATA contained octets >= 0x80
-  std::size_t smuggling_line = 0;           // smtp::DataDecoder::smuggling_line(); 0: none
-  std::vector<LintNote> lint;               // filled once the session is over (see LintNote)
+  bool delivered = false;                      // final reply was 2xx
+  bool bare_lf = false;                        // DATA contained LF without CR
+  bool eight_bit = false;                      // DATA contained octets >= 0x80
+  std::size_t smuggling_line = 0;              // smtp::DataDecoder::smuggling_line(); 0: none
+  std::vector<LintNote> lint;                  // filled once the session is over (see LintNote)
   // Sender checks (ServerConfig::sender_checks), kept beside the message, never inside it.
-  std::string authentication_results;              // the Authentication-Results value
+  std::string authentication_results;               // the Authentication-Results value
   std::map<std::string, std::string> auth_results;  // method -> result, e.g. "dmarc" -> "fail"
   std::vector<std::string> accepted_recipients() const;
   // The message as the sandbox stores it: the Authentication-Results header (folded) in front
@@ -107,7 +108,7 @@ struct SessionRecord {
   std::vector<TranscriptEntry> transcript;
   std::vector<TransactionRecord> transactions;
   std::vector<RefusalRecord> refusals;  // in the order they were sent
-  std::string close_reason;  // "quit", "client closed", "idle timeout", ...
+  std::string close_reason;             // "quit", "client closed", "idle timeout", ...
   std::chrono::system_clock::time_point started;
   std::chrono::microseconds duration{0};
 };

@@ -15,10 +15,10 @@ int run_app(int argc, char** argv) {
       "Exit codes: 0 all passed, 1 a scenario failed, 2 invalid input or usage, 3 the environment failed.");
   app.set_version_flag("--version", std::string(version_line()));
   app.require_subcommand(0, 1);
-  std::vector<Command> commands{add_run_command(app), add_validate_command(app), add_check_command(app),
-                                add_keygen_command(app), add_sign_command(app), add_merge_command(app),
-                                add_explain_command(app), add_new_command(app), add_serve_command(app), add_healthcheck_command(app),
-                                add_record_command(app)};
+  std::vector<Command> commands{add_run_command(app),         add_validate_command(app), add_check_command(app),
+                                add_keygen_command(app),      add_sign_command(app),     add_merge_command(app),
+                                add_explain_command(app),     add_new_command(app),      add_serve_command(app),
+                                add_healthcheck_command(app), add_record_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -63,8 +63,8 @@ dns::FixtureResolver::Records load_fixture(const std::string& path) {
       } else if (type.second.IsScalar()) {
         values.push_back(type.second.as<std::string>());
       } else {
-        throw std::invalid_argument(path + ": " + name.first.as<std::string>() + " " +
-                                    type.first.as<std::string>() + ": expected a value or a list of values");
+        throw std::invalid_argument(path + ": " + name.first.as<std::string>() + " " + type.first.as<std::string>() +
+                                    ": expected a value or a list of values");
       }
     }
   }
@@ -253,13 +253,11 @@ Command add_check_command(CLI::App& app) {
   command->add_option("--client-ip", settings->client_ip, "The connecting client's IP address")->required();
   command->add_option("--helo", settings->helo, "The HELO/EHLO name")->required();
   command->add_option("--mail-from", settings->mail_from, "The MAIL FROM address; empty: the null reverse-path");
-  command->add_option("--receiver", settings->receiver, "The receiving host (authserv-id)")
-      ->capture_default_str();
-  auto* dns_option = command->add_option("--dns", settings->dns_fixture, "DNS fixture file (YAML)")
-                         ->check(CLI::ExistingFile);
+  command->add_option("--receiver", settings->receiver, "The receiving host (authserv-id)")->capture_default_str();
+  auto* dns_option =
+      command->add_option("--dns", settings->dns_fixture, "DNS fixture file (YAML)")->check(CLI::ExistingFile);
   command->add_flag("--live", settings->live, "Use real DNS (c-ares, /etc/resolv.conf)")->excludes(dns_option);
-  command->add_option("--dnsbl", settings->dnsbl_zones, "A DNSBL zone to query (repeatable)")
-      ->allow_extra_args(false);
+  command->add_option("--dnsbl", settings->dnsbl_zones, "A DNSBL zone to query (repeatable)")->allow_extra_args(false);
   command->add_flag("--json", settings->json, "Print the results as JSON");
   command->add_flag("--no-ptr", settings->no_ptr, "Skip the forward-confirmed reverse DNS (iprev) check");
   return [command, settings]() {

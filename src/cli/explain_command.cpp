@@ -44,7 +44,8 @@ int run_explain(const ExplainSettings& settings) {
   const auto explanation = explain::explain(*search.reply);
   if (settings.json) {
     // Bounces carry Latin-1 and broken bytes: invalid UTF-8 becomes U+FFFD instead of an exception.
-    std::cout << explain::render_json(explanation).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    std::cout << explain::render_json(explanation).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << '\n';
   } else {
     explain::render_text(explanation, std::cout);
   }

@@ -43,7 +43,8 @@ int healthcheck(const HealthcheckSettings& settings) {
 }  // namespace
 
 Command add_healthcheck_command(CLI::App& app) {
-  auto* command = app.add_subcommand("healthcheck", "Ask a running `maildog-ci serve` whether it answers (exit 0 if so)");
+  auto* command =
+      app.add_subcommand("healthcheck", "Ask a running `maildog-ci serve` whether it answers (exit 0 if so)");
   command->footer(
       "Sends GET /healthz to serve's HTTP API at --url and exits 0 when it answers 2xx within --timeout,\n"
       "1 otherwise, with the reason on one line of stderr (refused, timed out, the HTTP status).\n"
@@ -63,7 +64,8 @@ Command add_healthcheck_command(CLI::App& app) {
   command->add_option("--timeout", settings->timeout_seconds, "Seconds to wait for connecting and the answer, in all")
       ->check(CLI::Range(0.001, k_max_timeout_seconds))
       ->capture_default_str();
-  command->add_option("--api-token", settings->api_token, "Bearer token to send (default: MAILDOG_API_TOKEN, else none)")
+  command
+      ->add_option("--api-token", settings->api_token, "Bearer token to send (default: MAILDOG_API_TOKEN, else none)")
       ->envname("MAILDOG_API_TOKEN");
   return [command, settings]() {
     if (!command->parsed()) {

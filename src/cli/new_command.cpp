@@ -1,9 +1,9 @@
 // `maildog-ci new --from BOUNCE`: a production bounce (a reply, a bounce message, a log line)
 // turned into a scenario that reproduces it in the sandbox. Reading is bounce/, writing the YAML
 // is scaffold/; this file reads the input and writes the file without ever half-writing it.
-#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -119,7 +119,8 @@ int run_new(const NewSettings& settings) {
   const int cls = reply.code != 0 ? reply.code / 100 : (reply.enhanced ? reply.enhanced->cls : 0);
   if (cls != 4 && cls != 5) {
     // A 250 in a transcript is no bounce: a scenario that "reproduces" it would test nothing.
-    std::cerr << "maildog-ci new: the reply found (" << (reply.code != 0 ? std::to_string(reply.code) : reply.enhanced->str())
+    std::cerr << "maildog-ci new: the reply found ("
+              << (reply.code != 0 ? std::to_string(reply.code) : reply.enhanced->str())
               << ") is not a refusal; new --from needs a 4xx or 5xx reply.\n";
     return k_exit_invalid;
   }

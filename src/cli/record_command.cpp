@@ -198,19 +198,24 @@ Command add_record_command(CLI::App& app) {
   command->add_option("--listen", settings->listen, "Where the app connects (HOST:PORT; port 0: any free port)")
       ->capture_default_str();
   command->add_option("--upstream", settings->upstream, "The real server (HOST:PORT)");
-  command->add_option("--upstream-tls", settings->upstream_tls,
-                      "TLS to the upstream: starttls (when the app asks), implicit (from the first byte), none")
+  command
+      ->add_option("--upstream-tls", settings->upstream_tls,
+                   "TLS to the upstream: starttls (when the app asks), implicit (from the first byte), none")
       ->check(CLI::IsMember({"starttls", "implicit", "none"}))
       ->capture_default_str();
-  auto* ca = command->add_option("--upstream-ca", settings->upstream_ca, "PEM file of the CA the upstream's certificate is checked against (default: the system's)")
-                 ->check(CLI::ExistingFile);
+  auto* ca =
+      command
+          ->add_option("--upstream-ca", settings->upstream_ca,
+                       "PEM file of the CA the upstream's certificate is checked against (default: the system's)")
+          ->check(CLI::ExistingFile);
   command->add_flag("--insecure", settings->insecure, "Do not check the upstream's certificate")->excludes(ca);
   command->add_option("-o,--output", settings->output, "The scenario file to write")->required();
   command->add_option("--sessions", settings->sessions, "Stop after this many app sessions (default: at Ctrl-C)");
   command->add_flag("--keep-bodies", settings->keep_bodies, "Keep message bodies in the --transcript file");
   command->add_option("--app", settings->app, "The scenario's app.run (default: a placeholder to fill in)");
   command->add_option("--transcript", settings->transcript, "Also write the recorded transcript as JSON to this file");
-  command->add_option("--ca-file", settings->ca_file, "Where to write the proxy's CA certificate (default: OUTPUT.ca.pem)");
+  command->add_option("--ca-file", settings->ca_file,
+                      "Where to write the proxy's CA certificate (default: OUTPUT.ca.pem)");
   command->add_option("--timeout", settings->timeout_seconds, "Seconds each read, write and connect may take")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

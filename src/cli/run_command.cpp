@@ -36,12 +36,13 @@ struct RunSettings {
   unsigned timeout_seconds = 30;
   bool update_golden = false;
   bool no_color = false;
-  std::string shard;  // "K/N", checked by the option
+  std::string shard;                  // "K/N", checked by the option
   std::optional<std::uint64_t> seed;  // absent: drawn at random and printed
   std::string ca_file;                // --ca-file; empty: a temporary file removed at exit
 };
 
-bool selected(const scenario::Scenario& scenario, const RunSettings& settings, const std::optional<std::regex>& filter) {
+bool selected(const scenario::Scenario& scenario, const RunSettings& settings,
+              const std::optional<std::regex>& filter) {
   if (filter && !std::regex_search(scenario.name, *filter)) {
     return false;
   }
@@ -186,8 +187,8 @@ int run(const RunSettings& settings) {
   written = report_to_github(result, settings.shard) && written;
   bool environment_failed = !written;
   for (const auto& scenario_result : result.scenarios) {
-    environment_failed = environment_failed || (scenario_result.status == runner::Status::error &&
-                                                !runner::app_not_started(scenario_result));
+    environment_failed = environment_failed ||
+                         (scenario_result.status == runner::Status::error && !runner::app_not_started(scenario_result));
   }
   if (environment_failed) {
     return k_exit_environment;
@@ -199,7 +200,8 @@ int run(const RunSettings& settings) {
 
 Command add_run_command(CLI::App& app) {
   auto settings = std::make_shared<RunSettings>();
-  auto* command = app.add_subcommand("run", "Run scenarios: start a sandbox per scenario, run the app or client, check expectations");
+  auto* command = app.add_subcommand(
+      "run", "Run scenarios: start a sandbox per scenario, run the app or client, check expectations");
   command->footer(
       "Examples:\n"
       "  maildog-ci run scenarios/\n"
@@ -213,7 +215,8 @@ Command add_run_command(CLI::App& app) {
   command->add_option("-j,--jobs", settings->jobs, "Scenarios run in parallel (default: number of CPUs)")
       ->check(CLI::Range(1U, 256U));
   command->add_option("--junit", settings->reports.junit, "Write a JUnit XML report to this file");
-  command->add_option("--json", settings->reports.json, "Write a JSON report to this file (schemas/report.schema.json)");
+  command->add_option("--json", settings->reports.json,
+                      "Write a JSON report to this file (schemas/report.schema.json)");
   command->add_option("--html", settings->reports.html, "Write a self-contained HTML report to this file");
   command->add_option("--artifacts", settings->artifacts,
                       "Write each scenario's transcript and captured messages (.eml) under this folder");

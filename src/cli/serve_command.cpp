@@ -6,8 +6,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -18,11 +18,11 @@
 
 #include "cli/build_info.hpp"
 #include "cli/commands.hpp"
-#include "core/time_text.hpp"
-#include "core/ascii.hpp"
 #include "cli/line_printer.hpp"
 #include "cli/serve_ready.hpp"
 #include "cli/serve_rules.hpp"
+#include "core/ascii.hpp"
+#include "core/time_text.hpp"
 #include "http/api_server.hpp"
 #include "http/sandbox_registry.hpp"
 #include "runner/sender_checks.hpp"
@@ -50,11 +50,11 @@ struct ServeSettings {
   std::string data_dir;
   std::size_t keep = k_default_keep;
   std::optional<std::size_t> keep_refused;  // --keep-refused; default: as --keep
-  std::string bind = "127.0.0.1";  // --bind: both, unless --smtp-bind / --http-bind say otherwise
+  std::string bind = "127.0.0.1";           // --bind: both, unless --smtp-bind / --http-bind say otherwise
   std::string smtp_bind;
   std::string http_bind;
   std::uint16_t http_port = k_default_http_port;
-  std::string api_token;  // --api-token, else MAILDOG_API_TOKEN; empty: no token
+  std::string api_token;                   // --api-token, else MAILDOG_API_TOKEN; empty: no token
   std::vector<std::string> allowed_hosts;  // --allowed-host, and MAILDOG_ALLOWED_HOSTS (comma-separated)
   std::size_t max_sandboxes = http::k_max_sandboxes_default;  // --max-sandboxes: POST /api/v1/sandboxes beyond gets 429
   std::string ready_file;         // --ready-file: the ready document, once both listeners accept
@@ -291,26 +291,26 @@ int serve(ServeSettings settings) {
   auto store = settings.data_dir.empty()
                    ? serve::make_memory_store(settings.keep, settings.keep_refused)
                    : serve::make_sqlite_store(settings.data_dir, settings.keep, settings.keep_refused);
-  const std::string location =
-      settings.data_dir.empty() ? std::string("memory (lost on exit; --data DIR keeps them)")
-                                : (std::filesystem::path(settings.data_dir) / "maildog.sqlite3").string();
+  const std::string location = settings.data_dir.empty()
+                                   ? std::string("memory (lost on exit; --data DIR keeps them)")
+                                   : (std::filesystem::path(settings.data_dir) / "maildog.sqlite3").string();
   LinePrinter printer(std::cout);  // outlives the sandbox: the last messages' lines are written
-  serve::ServeSandbox sandbox(std::move(*config), std::move(store),
-                              [&printer](const serve::StoredMessage& message) { print_stored(message, printer); },
-                              [&printer](const serve::StoredAttempt& attempt) { print_refused(attempt, printer); },
-                              io);
+  serve::ServeSandbox sandbox(
+      std::move(*config), std::move(store),
+      [&printer](const serve::StoredMessage& message) { print_stored(message, printer); },
+      [&printer](const serve::StoredAttempt& attempt) { print_refused(attempt, printer); }, io);
   sandbox.start();
   // Sandboxes keep their mail in memory only, whatever --data says; --keep applies to each.
   // Their rules: the request's, else the config's.
   const std::string config_rules =
       settings.config_path.empty() ? std::string("[]") : scenario::server_rules_json(settings.config_path);
   http::SandboxRegistry sandboxes(
-      [&settings, sandbox_config, io, ca_file, config_rules](const std::optional<std::string>& rules_json)
-          -> std::variant<http::SandboxRegistry::Made, std::string> {
+      [&settings, sandbox_config, io, ca_file, config_rules](
+          const std::optional<std::string>& rules_json) -> std::variant<http::SandboxRegistry::Made, std::string> {
         http::SandboxRegistry::Made made;
         made.sandbox = std::make_unique<serve::ServeSandbox>(
-            sandbox_config, serve::make_memory_store(settings.keep, settings.keep_refused), serve::ServeSandbox::Listener(),
-            serve::ServeSandbox::AttemptListener(), io);
+            sandbox_config, serve::make_memory_store(settings.keep, settings.keep_refused),
+            serve::ServeSandbox::Listener(), serve::ServeSandbox::AttemptListener(), io);
         try {
           made.rules = rules_access(*made.sandbox, rules_json.value_or(config_rules));
         } catch (const std::invalid_argument& error) {
@@ -448,40 +448,47 @@ Command add_serve_command(CLI::App& app) {
   command->add_option("--smtp-port", settings->smtp_port, "SMTP port; 0 picks a free one")->capture_default_str();
   command->add_option("--data", settings->data_dir, "Folder for the SQLite store; without it, memory only");
   command->add_option("--keep", settings->keep, "Keep the newest N messages (0: all)")->capture_default_str();
-  command->add_option("--keep-refused", settings->keep_refused,
-                      "Keep the newest N refused attempts, apart from messages (0: all; default: as --keep)")
+  command
+      ->add_option("--keep-refused", settings->keep_refused,
+                   "Keep the newest N refused attempts, apart from messages (0: all; default: as --keep)")
       ->type_name("N");
   command->add_option("--bind", settings->bind, "Address or name to listen on, for SMTP and HTTP")
       ->capture_default_str();
   command->add_option("--smtp-bind", settings->smtp_bind, "Address or name for SMTP only (default: --bind)")
       ->type_name("ADDRESS");
-  command->add_option("--http-bind", settings->http_bind,
-                      "Address or name for the HTTP API and inspector only (default: --bind);\n"
-                      "beyond loopback, set a token")
+  command
+      ->add_option("--http-bind", settings->http_bind,
+                   "Address or name for the HTTP API and inspector only (default: --bind);\n"
+                   "beyond loopback, set a token")
       ->type_name("ADDRESS");
   command->add_option("--http-port", settings->http_port, "HTTP API and inspector port; 0 picks a free one")
       ->capture_default_str();
-  command->add_option("--api-token", settings->api_token,
-                      "Bearer token the HTTP API requires (default: none). Prefer the environment\n"
-                      "variable MAILDOG_API_TOKEN: a command line is visible to every user in `ps`")
+  command
+      ->add_option("--api-token", settings->api_token,
+                   "Bearer token the HTTP API requires (default: none). Prefer the environment\n"
+                   "variable MAILDOG_API_TOKEN: a command line is visible to every user in `ps`")
       ->envname("MAILDOG_API_TOKEN");
-  command->add_option("--allowed-host", settings->allowed_hosts,
-                      "Without a token, also serve HTTP requests whose Host is NAME (repeatable; also\n"
-                      "MAILDOG_ALLOWED_HOSTS=a,b), e.g. a compose service name")
+  command
+      ->add_option("--allowed-host", settings->allowed_hosts,
+                   "Without a token, also serve HTTP requests whose Host is NAME (repeatable; also\n"
+                   "MAILDOG_ALLOWED_HOSTS=a,b), e.g. a compose service name")
       ->type_name("NAME");
-  command->add_option("--max-sandboxes", settings->max_sandboxes,
-                      "Sandboxes POST /api/v1/sandboxes may have at once (memory only, each on its\n"
-                      "own SMTP port); beyond, 429")
+  command
+      ->add_option("--max-sandboxes", settings->max_sandboxes,
+                   "Sandboxes POST /api/v1/sandboxes may have at once (memory only, each on its\n"
+                   "own SMTP port); beyond, 429")
       ->capture_default_str();
-  command->add_option("--ready-file", settings->ready_file,
-                      "Once SMTP and HTTP accept, write PATH atomically with one JSON line: {\"smtp\":\n"
-                      "{\"host\",\"port\"}, \"http\": {\"url\"}, \"ca_file\", \"pid\", \"version\"}; removed on exit")
+  command
+      ->add_option("--ready-file", settings->ready_file,
+                   "Once SMTP and HTTP accept, write PATH atomically with one JSON line: {\"smtp\":\n"
+                   "{\"host\",\"port\"}, \"http\": {\"url\"}, \"ca_file\", \"pid\", \"version\"}; removed on exit")
       ->type_name("PATH");
   command->add_flag("--print-ready-json", settings->print_ready_json,
                     "Print that JSON line as the first line on stdout (the start-up banner goes to stderr)");
-  command->add_option("--http-max-connections", settings->http_max_connections,
-                      "Open HTTP connections at once; beyond, 503 and close (SMTP has its own limit,\n"
-                      "server.limits.connections)")
+  command
+      ->add_option("--http-max-connections", settings->http_max_connections,
+                   "Open HTTP connections at once; beyond, 503 and close (SMTP has its own limit,\n"
+                   "server.limits.connections)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   return [command, settings]() {

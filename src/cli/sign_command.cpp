@@ -71,7 +71,7 @@ auth::dkim::Algorithm algorithm_of_key(const std::string& key) {
     throw std::invalid_argument("the key file's PEM body is not valid base64");
   }
   return der->find(k_ed25519_oid_der) != std::string::npos ? auth::dkim::Algorithm::ed25519_sha256
-                                                            : auth::dkim::Algorithm::rsa_sha256;
+                                                           : auth::dkim::Algorithm::rsa_sha256;
 }
 
 auth::dkim::Canonicalization canonicalization_named(const std::string& name) {

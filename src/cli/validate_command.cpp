@@ -8,13 +8,15 @@
 namespace maildog::cli {
 
 Command add_validate_command(CLI::App& app) {
-  auto* command = app.add_subcommand("validate", "Check scenario files against the schema and the semantic rules; run nothing");
+  auto* command =
+      app.add_subcommand("validate", "Check scenario files against the schema and the semantic rules; run nothing");
   command->footer(
       "Every problem is printed as file:line:col: error: message (at yaml.path), and a likely mistake that is\n"
       "still valid as file:line:col: warning: message; warnings do not change the exit code.\n"
       "Exit code 0 when every file is valid, 2 otherwise.");
   auto paths = std::make_shared<std::vector<std::string>>();
-  command->add_option("paths", *paths, "Scenario files or folders (searched recursively for *.yaml, *.yml)")->required();
+  command->add_option("paths", *paths, "Scenario files or folders (searched recursively for *.yaml, *.yml)")
+      ->required();
   return [command, paths]() {
     if (!command->parsed()) {
       return -1;

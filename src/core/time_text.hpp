@@ -43,11 +43,11 @@ inline std::string utc(std::chrono::system_clock::time_point when, Form form) {
   const year_month_day date(day_start);
   const hh_mm_ss time(ms - day_start);
   char buffer[48];
-  const int length = std::snprintf(
-      buffer, sizeof buffer, "%04d-%02u-%02u%c%02lld:%02lld:%02lld", static_cast<int>(date.year()),
-      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), form == Form::readable ? ' ' : 'T',
-      static_cast<long long>(time.hours().count()), static_cast<long long>(time.minutes().count()),
-      static_cast<long long>(time.seconds().count()));
+  const int length =
+      std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u%c%02lld:%02lld:%02lld", static_cast<int>(date.year()),
+                    static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                    form == Form::readable ? ' ' : 'T', static_cast<long long>(time.hours().count()),
+                    static_cast<long long>(time.minutes().count()), static_cast<long long>(time.seconds().count()));
   std::string out(buffer, length > 0 ? static_cast<std::size_t>(length) : 0);
   if (form == Form::iso_millis) {
     std::snprintf(buffer, sizeof buffer, ".%03lldZ", static_cast<long long>(time.subseconds().count()));

@@ -101,9 +101,9 @@ std::optional<milliseconds> keep_watching(const scenario::Scenario& scenario, co
   }
   std::optional<milliseconds> longest;
   for (const auto& window : open) {
-    const bool pending =
-        window.negative || std::any_of(failing.begin(), failing.end(),
-                                       [&](const Failure& failure) { return failure.expectation == window.path; });
+    const bool pending = window.negative || std::any_of(failing.begin(), failing.end(), [&](const Failure& failure) {
+                           return failure.expectation == window.path;
+                         });
     if (pending) {
       longest = std::max(longest.value_or(milliseconds(0)), window.length - elapsed);
     }
@@ -122,7 +122,7 @@ runner::ExpectationHooks expectation_hooks(GoldenChanged golden_changed) {
   hooks.keep_watching = &keep_watching;
   // The golden file is written before it is compared with, so an updated run judges the new one.
   hooks.judge = [golden_changed = std::move(golden_changed)](const scenario::Scenario& scenario,
-                                                              const runner::ScenarioResult& observed) {
+                                                             const runner::ScenarioResult& observed) {
     if (golden_changed) {
       if (auto change = update_golden(scenario, observed)) {
         golden_changed(*change);

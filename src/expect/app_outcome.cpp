@@ -72,8 +72,8 @@ void check_output(const Observation& observation, const scenario::OutputExpect& 
 // How the app ended, judged on `expect.app`'s exit, timed_out and signal, or without them on the
 // rule of any test runner: exit 0 within the timeout. A failure names the key that decides, so
 // the user sees what to write when the outcome was intended.
-void check_app_outcome(const Observation& observation, const scenario::AppExpect* expect,
-                       const scenario::AppSpec* spec, std::vector<Failure>& failures) {
+void check_app_outcome(const Observation& observation, const scenario::AppExpect* expect, const scenario::AppSpec* spec,
+                       std::vector<Failure>& failures) {
   using Outcome = runner::ProcessResult::Outcome;
   const auto& app = *observation.result.app;
   if (app.outcome == Outcome::failed_to_start) {

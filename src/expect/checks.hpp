@@ -14,8 +14,8 @@ namespace maildog::expect::detail {
 
 // How the app ended, judged on `expect`'s exit, timed_out and signal, or without them on the rule
 // of any test runner: exit 0 within the timeout (app_outcome.cpp).
-void check_app_outcome(const Observation& observation, const scenario::AppExpect* expect,
-                       const scenario::AppSpec* spec, std::vector<runner::Failure>& failures);
+void check_app_outcome(const Observation& observation, const scenario::AppExpect* expect, const scenario::AppSpec* spec,
+                       std::vector<runner::Failure>& failures);
 
 // expect.app's stdout and stderr expectations (app_outcome.cpp).
 void check_app(const Observation& observation, const scenario::AppExpect& expect,

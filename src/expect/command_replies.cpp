@@ -11,8 +11,8 @@ namespace maildog::expect {
 
 namespace {
 
-using capture::TranscriptEntry;
 using ascii::trim;
+using capture::TranscriptEntry;
 std::string to_upper(std::string_view text) { return ascii::upper(text); }
 
 // MAIL FROM:<a@b> SIZE=10 -> "a@b"; RCPT TO:c@d -> "c@d".

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "capture/records.hpp"
+#include "reply/reply.hpp"
 #include "runner/result.hpp"
 #include "scenario/model.hpp"
-#include "reply/reply.hpp"
 
 namespace maildog::expect {
 

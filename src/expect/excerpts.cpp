@@ -24,9 +24,8 @@ const CommandReply* transaction_end(const Observation& observation, const Comman
   }
   const CommandReply* end = observation.find_reply(
       [&](const CommandReply& reply) {
-        return reply.session == rcpt->session &&
-               (reply.command == "MAIL" || reply.command == "END_OF_DATA" ||
-                (reply.command == "DATA" && reply.reply.code != 354));
+        return reply.session == rcpt->session && (reply.command == "MAIL" || reply.command == "END_OF_DATA" ||
+                                                  (reply.command == "DATA" && reply.reply.code != 354));
       },
       rcpt);
   return end == nullptr || end->command == "MAIL" ? rcpt : end;
@@ -41,9 +40,8 @@ std::vector<std::string> delivered_context(const Observation& observation, const
     }
   }
   const auto* message = observation.find_reply([](const CommandReply& r) { return r.command == "END_OF_DATA"; });
-  return observation.around(message != nullptr ? message : observation.find_reply([](const CommandReply& r) {
-    return r.command == "MAIL";
-  }));
+  return observation.around(
+      message != nullptr ? message : observation.find_reply([](const CommandReply& r) { return r.command == "MAIL"; }));
 }
 
 std::vector<std::string> not_delivered_context(const Observation& observation, const std::string& address) {

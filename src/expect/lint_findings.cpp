@@ -78,7 +78,7 @@ void check_lint(const Observation& observation, const std::vector<scenario::Lint
       failures.push_back({path, expect.line, "a " + expect.finding + " finding in a captured message",
                           linted.empty() ? std::string("no mail transaction was captured")
                                          : "none in " + counted(linted.size(), "captured mail transaction",
-                                                                        "captured mail transactions"),
+                                                                "captured mail transactions"),
                           observation.last_lines()});
     } else {
       failures.push_back({path, expect.line, "no " + expect.finding + " finding in any captured message",

@@ -56,12 +56,14 @@ std::string mta_of(std::string_view lowered) {
       {"Postfix", {"x-postfix-queue-id:", "this is the mail system at host", "this is the postfix program at host"}},
       {"Sendmail", {"----- transcript of session follows -----", "----- the following addresses had permanent"}},
       {"qmail", {"this is the qmail-send program"}},
-      {"Microsoft Exchange", {"x-ms-exchange-message-is-ndr", "x-dsncontext:", "diagnostic information for administrators"}},
+      {"Microsoft Exchange",
+       {"x-ms-exchange-message-is-ndr", "x-dsncontext:", "diagnostic information for administrators"}},
       {"Gmail", {"google tried to deliver your message", "mailer-daemon@googlemail.com"}},
       {"Symantec Email Security.cloud", {"symantec email security.cloud", "messagelabs.com>"}},
       // Log lines: the program names the syslog prefix carries, and Exim's delivery-line fields.
-      {"Postfix", {"postfix/smtpd[", "postfix/smtp[", "postfix/lmtp[", "postfix/cleanup[", "postfix/postscreen[",
-                   "/smtpd[", "postfix-"}},
+      {"Postfix",
+       {"postfix/smtpd[", "postfix/smtp[", "postfix/lmtp[", "postfix/cleanup[", "postfix/postscreen[", "/smtpd[",
+        "postfix-"}},
       {"Sendmail", {"sm-mta[", "sendmail[", "sm-acceptingconnections[", "ruleset=check_"}},
       {"Exim", {" ** ", " == "}},
   };
@@ -216,10 +218,18 @@ std::string stage_name(std::string_view words) {
     std::string_view name;
   };
   static constexpr std::array k_stages{
-      Stage{"end of data", "end of DATA"}, Stage{"end-of-message", "end of DATA"}, Stage{"rcpt", "RCPT TO"},
-      Stage{"mail from", "MAIL FROM"},     Stage{"mail", "MAIL FROM"},             Stage{"data", "DATA"},
-      Stage{"ehlo", "EHLO"},               Stage{"helo", "EHLO"},                  Stage{"starttls", "STARTTLS"},
-      Stage{"auth", "AUTH"},               Stage{"connect", "connect"},            Stage{"greeting", "connect"},
+      Stage{"end of data", "end of DATA"},
+      Stage{"end-of-message", "end of DATA"},
+      Stage{"rcpt", "RCPT TO"},
+      Stage{"mail from", "MAIL FROM"},
+      Stage{"mail", "MAIL FROM"},
+      Stage{"data", "DATA"},
+      Stage{"ehlo", "EHLO"},
+      Stage{"helo", "EHLO"},
+      Stage{"starttls", "STARTTLS"},
+      Stage{"auth", "AUTH"},
+      Stage{"connect", "connect"},
+      Stage{"greeting", "connect"},
   };
   for (const auto& stage : k_stages) {
     if (find_ci(words, stage.contains) != std::string_view::npos) {
@@ -282,9 +292,9 @@ BounceFacts bounce_facts(std::string_view input) {
   }
 
   const std::string flat = unfolded(lines);
-  for (auto stage : {stage_after(flat, "in reply to ", "command"), stage_after(flat, "remote mail server after ", ":"),
-                     transcript_stage(lines), stage_after(flat, "most progress was ", "response"),
-                     ruleset_stage(lowered)}) {
+  for (auto stage :
+       {stage_after(flat, "in reply to ", "command"), stage_after(flat, "remote mail server after ", ":"),
+        transcript_stage(lines), stage_after(flat, "most progress was ", "response"), ruleset_stage(lowered)}) {
     if (!stage.empty()) {
       facts.stage = std::move(stage);
       break;

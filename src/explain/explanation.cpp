@@ -22,16 +22,16 @@ Explanation explain(const FoundReply& reply) {
   out.diagnosis = diagnose(reply);
 
   if (reply.code == 0) {
-    out.notes.push_back("The input has only an enhanced status code, no three-digit reply code; whether it is "
-                        "permanent follows the enhanced code's class.");
+    out.notes.push_back(
+        "The input has only an enhanced status code, no three-digit reply code; whether it is "
+        "permanent follows the enhanced code's class.");
   }
   if (reply.code != 0 && reply.enhanced && reply.enhanced->cls != basic_class) {
-    out.notes.push_back("The enhanced code " + reply.enhanced->str() + " (class " + std::to_string(reply.enhanced->cls) +
-                        ") disagrees with the reply code " + std::to_string(reply.code) +
-                        " (class " + std::to_string(basic_class) +
-                        "); the two should agree. Sending MTAs act on the reply code, so this is treated as " +
-                        (out.permanent ? "permanent" : "temporary") +
-                        "; whoever runs that server should make them match.");
+    out.notes.push_back(
+        "The enhanced code " + reply.enhanced->str() + " (class " + std::to_string(reply.enhanced->cls) +
+        ") disagrees with the reply code " + std::to_string(reply.code) + " (class " + std::to_string(basic_class) +
+        "); the two should agree. Sending MTAs act on the reply code, so this is treated as " +
+        (out.permanent ? "permanent" : "temporary") + "; whoever runs that server should make them match.");
   }
   if (out.diagnosis.note) {
     out.notes.push_back(*out.diagnosis.note);

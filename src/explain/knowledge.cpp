@@ -40,7 +40,8 @@ bool trigger_matches(const Trigger& trigger, const FoundReply& reply, std::strin
       return false;
     }
   }
-  if (!trigger.basic.empty() && std::find(trigger.basic.begin(), trigger.basic.end(), reply.code) == trigger.basic.end()) {
+  if (!trigger.basic.empty() &&
+      std::find(trigger.basic.begin(), trigger.basic.end(), reply.code) == trigger.basic.end()) {
     return false;
   }
   if (!trigger.phrases.empty()) {
@@ -158,9 +159,7 @@ int subject_of_basic(int code) {
   }
 }
 
-std::vector<std::string> strings(const std::vector<std::string_view>& views) {
-  return {views.begin(), views.end()};
-}
+std::vector<std::string> strings(const std::vector<std::string_view>& views) { return {views.begin(), views.end()}; }
 
 Diagnosis from_rule(const Rule& rule, const Trigger& trigger) {
   Diagnosis diagnosis{std::string(rule.id), std::string(rule.title), strings(rule.causes), strings(rule.fixes)};
@@ -178,7 +177,8 @@ Diagnosis match(const FoundReply& reply) {
   const int cls = reply.code != 0 ? reply.code / 100 : (reply.enhanced ? reply.enhanced->cls : 0);
   if (cls == 2 || cls == 3) {
     return {"not_a_failure",
-            cls == 2 ? "Not a failure: the server accepted the command" : "Not a failure: the server waits for more input",
+            cls == 2 ? "Not a failure: the server accepted the command"
+                     : "Not a failure: the server waits for more input",
             {"A 2xx reply reports success; a 3xx asks the client to go on (send the message after 354, the next AUTH "
              "step after 334)."},
             {"Nothing to fix here. If the mail still did not arrive, look for the reply to the end of DATA, a later "
@@ -217,8 +217,8 @@ std::optional<std::string> provider_of(std::string_view text) {
        {"outlook.com", "office365", "resolver.adr", "mail.live.com", "postmaster.live.com", "sender.office.com",
         "microsoft.com", "aka.ms/", "(s3150)", "(s3140)", "(as3150)", "(as3140)"}},
       {"Yahoo",
-       {"postmaster.yahoo", "yahooinc", "senders.yahoo", "yahoo requires", "yahoo.com account", "[tss0", "[ts0",
-        "[bl2", "[ph0"}},
+       {"postmaster.yahoo", "yahooinc", "senders.yahoo", "yahoo requires", "yahoo.com account", "[tss0", "[ts0", "[bl2",
+        "[ph0"}},
       {"Postgrey", {"postgrey"}},
       {"Proofpoint", {"proofpoint", "pphosts"}},
       {"Mimecast", {"mimecast"}},
@@ -263,28 +263,50 @@ std::string_view usual_stage(std::string_view diagnosis_id) {
   // says them at RCPT, smtpd_delay_reject); sender and SPF checks need MAIL FROM; recipient and
   // mailbox checks RCPT; DKIM, DMARC, content and size checks the whole message.
   static constexpr std::array k_usual{
-      Usual{"proofpoint_reputation", "connect"},  Usual{"mimecast_policy", "rcpt"},
-      Usual{"dnsbl_open_resolver", "connect"},    Usual{"provider_blocklist", "connect"},
-      Usual{"dnsbl_listed", "connect"},           Usual{"greylisting", "rcpt"},
-      Usual{"relay_denied", "rcpt"},              Usual{"tls_required", "mail"},
-      Usual{"bad_credentials", "auth"},           Usual{"auth_required", "mail"},
-      Usual{"helo_rejected", "helo"},             Usual{"ptr_missing", "connect"},
-      Usual{"bulk_sender_alignment", "end_of_data"}, Usual{"bulk_sender_dmarc_record", "end_of_data"},
-      Usual{"bulk_sender_spf", "end_of_data"},    Usual{"bulk_sender_dkim", "end_of_data"},
-      Usual{"bulk_sender_authentication", "end_of_data"}, Usual{"dmarc_reject", "end_of_data"},
-      Usual{"unauthenticated_sender", "end_of_data"}, Usual{"spf_error", "mail"},
-      Usual{"spf_fail", "mail"},                  Usual{"dkim_fail", "end_of_data"},
-      Usual{"auth_temporary", "auth"},            Usual{"rate_limited", "mail"},
-      Usual{"low_reputation", "connect"},         Usual{"receiver_temporary_error", "rcpt"},
-      Usual{"too_many_recipients", "rcpt"},       Usual{"message_too_big", "end_of_data"},
-      Usual{"mailbox_full", "rcpt"},              Usual{"sender_rejected", "mail"},
-      Usual{"bad_destination_domain", "rcpt"},    Usual{"user_unknown", "rcpt"},
-      Usual{"mailbox_disabled", "rcpt"},          Usual{"malformed_message", "end_of_data"},
-      Usual{"spam_content", "end_of_data"},       Usual{"policy_blocked", "rcpt"},
-      Usual{"generic_other", "rcpt"},             Usual{"generic_addressing", "rcpt"},
-      Usual{"generic_mailbox", "rcpt"},           Usual{"generic_mail_system", "rcpt"},
-      Usual{"generic_network", "connect"},        Usual{"generic_protocol", "mail"},
-      Usual{"generic_content", "end_of_data"},    Usual{"generic_policy", "rcpt"},
+      Usual{"proofpoint_reputation", "connect"},
+      Usual{"mimecast_policy", "rcpt"},
+      Usual{"dnsbl_open_resolver", "connect"},
+      Usual{"provider_blocklist", "connect"},
+      Usual{"dnsbl_listed", "connect"},
+      Usual{"greylisting", "rcpt"},
+      Usual{"relay_denied", "rcpt"},
+      Usual{"tls_required", "mail"},
+      Usual{"bad_credentials", "auth"},
+      Usual{"auth_required", "mail"},
+      Usual{"helo_rejected", "helo"},
+      Usual{"ptr_missing", "connect"},
+      Usual{"bulk_sender_alignment", "end_of_data"},
+      Usual{"bulk_sender_dmarc_record", "end_of_data"},
+      Usual{"bulk_sender_spf", "end_of_data"},
+      Usual{"bulk_sender_dkim", "end_of_data"},
+      Usual{"bulk_sender_authentication", "end_of_data"},
+      Usual{"dmarc_reject", "end_of_data"},
+      Usual{"unauthenticated_sender", "end_of_data"},
+      Usual{"spf_error", "mail"},
+      Usual{"spf_fail", "mail"},
+      Usual{"dkim_fail", "end_of_data"},
+      Usual{"auth_temporary", "auth"},
+      Usual{"rate_limited", "mail"},
+      Usual{"low_reputation", "connect"},
+      Usual{"receiver_temporary_error", "rcpt"},
+      Usual{"too_many_recipients", "rcpt"},
+      Usual{"message_too_big", "end_of_data"},
+      Usual{"mailbox_full", "rcpt"},
+      Usual{"sender_rejected", "mail"},
+      Usual{"bad_destination_domain", "rcpt"},
+      Usual{"user_unknown", "rcpt"},
+      Usual{"mailbox_disabled", "rcpt"},
+      Usual{"malformed_message", "end_of_data"},
+      Usual{"spam_content", "end_of_data"},
+      Usual{"policy_blocked", "rcpt"},
+      Usual{"generic_other", "rcpt"},
+      Usual{"generic_addressing", "rcpt"},
+      Usual{"generic_mailbox", "rcpt"},
+      Usual{"generic_mail_system", "rcpt"},
+      Usual{"generic_network", "connect"},
+      Usual{"generic_protocol", "mail"},
+      Usual{"generic_content", "end_of_data"},
+      Usual{"generic_policy", "rcpt"},
   };
   for (const auto& usual : k_usual) {
     if (usual.id == diagnosis_id) {
@@ -322,7 +344,8 @@ void about_this_class_first(std::vector<std::string>& fixes, int cls) {
 
 Diagnosis diagnose(const FoundReply& reply) {
   Diagnosis diagnosis = match(reply);
-  about_this_class_first(diagnosis.fixes, reply.code != 0 ? reply.code / 100 : (reply.enhanced ? reply.enhanced->cls : 0));
+  about_this_class_first(diagnosis.fixes,
+                         reply.code != 0 ? reply.code / 100 : (reply.enhanced ? reply.enhanced->cls : 0));
   diagnosis.stage = std::string(usual_stage(diagnosis.id));
   diagnosis.provider = provider_of(reply.text);
   return diagnosis;

@@ -33,7 +33,7 @@ struct Trigger {
   std::vector<int> basic{};
   std::vector<std::string_view> phrases{};
   std::vector<std::string_view> unless{};
-  std::string_view note{};  // said when this trigger matched (a provider's own use of a code)
+  std::string_view note{};    // said when this trigger matched (a provider's own use of a code)
   bool common_words = false;  // phrases too common to outrank a code: tried after the code rules
 };
 

@@ -41,8 +41,8 @@ void field(std::ostream& out, std::string_view name, std::string_view value) {
 
 // "Detail     26   Multiple authentication checks failed", then the meaning on its own line
 // (the class's meaning is left out: the heading already says permanent or temporary).
-void code_field(std::ostream& out, std::string_view name, const std::string& number, const std::optional<CodeTitle>& title,
-                std::string_view fallback, bool with_meaning = true) {
+void code_field(std::ostream& out, std::string_view name, const std::string& number,
+                const std::optional<CodeTitle>& title, std::string_view fallback, bool with_meaning = true) {
   std::string line = number;
   line.resize(std::max<std::size_t>(line.size() + 1, 5), ' ');
   line += title ? title->title : fallback;
@@ -113,12 +113,14 @@ void render_text(const Explanation& explanation, std::ostream& out) {
   }
   if (reply.enhanced) {
     code_field(out, "Class", std::to_string(reply.enhanced->cls), explanation.cls, "(not a registered class)", false);
-    code_field(out, "Subject", std::to_string(reply.enhanced->subject), explanation.subject, "(not a registered subject)");
+    code_field(out, "Subject", std::to_string(reply.enhanced->subject), explanation.subject,
+               "(not a registered subject)");
     code_field(out, "Detail", std::to_string(reply.enhanced->detail), explanation.detail,
                "(not in the IANA registry: specific to the server that sent it)");
   } else {
-    field(out, "Class", std::string(explanation.cls ? explanation.cls->title : basic_class_name(reply.code)) +
-                            " (from the reply code; there is no enhanced status code)");
+    field(out, "Class",
+          std::string(explanation.cls ? explanation.cls->title : basic_class_name(reply.code)) +
+              " (from the reply code; there is no enhanced status code)");
   }
   if (explanation.diagnosis.provider) {
     field(out, "Provider", *explanation.diagnosis.provider);

@@ -91,8 +91,8 @@ struct Candidate {
   std::size_t line = 0;
   std::size_t column = 0;  // where the three digits start
   int code = 0;
-  char separator = ' ';  // ' ', '-', ',' (a Python (550, b'...') tuple) or '\0' at the end of the line
-  char quote = '\0';      // the quote that opens the text of a Python tuple
+  char separator = ' ';     // ' ', '-', ',' (a Python (550, b'...') tuple) or '\0' at the end of the line
+  char quote = '\0';        // the quote that opens the text of a Python tuple
   bool line_start = false;  // nothing but blanks before the code
   std::optional<smtp::EnhancedCode> enhanced;
   std::size_t text_start = 0;  // column where the text after the code (and enhanced code) starts

@@ -8,6 +8,8 @@ namespace {
 
 // Titles are the registry's <summary> (classes, subjects) and <sample> (details) texts, as of the
 // registry updated 2024-12-06; the meanings are ours.
+// The registry as data, one entry per line where it fits: clang-format would spread each entry over lines.
+// clang-format off
 constexpr std::array k_classes{
     std::pair{2, CodeTitle{"Success", "The action succeeded; nothing failed."}},
     std::pair{4, CodeTitle{"Persistent Transient Failure",
@@ -167,6 +169,7 @@ constexpr std::array k_details{
     DetailEntry{7, 30, {"REQUIRETLS support required",
                         "The message demanded REQUIRETLS, and the next hop does not support it."}},
 };
+// clang-format on
 
 }  // namespace
 

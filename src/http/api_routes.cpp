@@ -98,7 +98,8 @@ bool per_sandbox(const Route& route) {
 }
 
 // "/api/v1/sandboxes/s1/messages/3" -> "s1" and api, v1, messages, 3; nothing without the prefix.
-std::optional<std::pair<std::string, std::vector<std::string>>> sandbox_prefix(const std::vector<std::string>& segments) {
+std::optional<std::pair<std::string, std::vector<std::string>>> sandbox_prefix(
+    const std::vector<std::string>& segments) {
   if (segments.size() < 5 || segments[0] != "api" || segments[1] != "v1" || segments[2] != "sandboxes") {
     return std::nullopt;
   }
@@ -141,8 +142,9 @@ Routed ApiRoutes::handle(const ApiRequest& request) const {
       return json_error(404, "no sandbox " + prefixed->first.substr(0, 64));
     }
   }
-  const Context context = sandbox ? Context{sandbox->store(), sandbox->rules, m_options, m_stopping->load(), sandbox, m_sandboxes}
-                                  : Context{m_store, m_rules, m_options, m_stopping->load(), nullptr, m_sandboxes};
+  const Context context =
+      sandbox ? Context{sandbox->store(), sandbox->rules, m_options, m_stopping->load(), sandbox, m_sandboxes}
+              : Context{m_store, m_rules, m_options, m_stopping->load(), nullptr, m_sandboxes};
   const auto& segments = prefixed ? prefixed->second : target->segments;
   std::string allowed;
   for (const Route& route : route_table()) {
@@ -191,7 +193,7 @@ std::optional<ApiResponse> ApiRoutes::poll(const WaitPlan& plan) const {
 
 ApiResponse ApiRoutes::wait_timed_out(const WaitPlan& plan) const {
   return json_error(408, std::string(plan.attempt_query ? "no matching attempt" : "no matching message") +
-                              " arrived within " + std::to_string(plan.timeout.count()) + " ms");
+                             " arrived within " + std::to_string(plan.timeout.count()) + " ms");
 }
 
 void ApiRoutes::finish(ApiResponse& response) const {

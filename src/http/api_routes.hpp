@@ -29,7 +29,7 @@ struct ApiRequest {
   std::size_t host_count = 0;  // Host header fields received: exactly one is required
   std::string host;            // the Host field's value, e.g. "localhost:8025"
   std::string content_type;
-  std::string origin;          // the Origin field, empty when absent
+  std::string origin;  // the Origin field, empty when absent
 };
 
 // A body sent piece by piece as the client takes it, instead of a whole copy per connection
@@ -45,7 +45,7 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type/-Length
-  std::optional<BodyStream> stream;  // when set, the body (`body` is empty)
+  std::optional<BodyStream> stream;                          // when set, the body (`body` is empty)
 };
 
 struct WaitPlan {

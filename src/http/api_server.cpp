@@ -2,6 +2,7 @@
 
 #include <string.h>  // strerrordesc_np (glibc)
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,11 +10,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <iostream>
@@ -135,8 +135,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   template <typename Work>
   asio::awaitable<std::invoke_result_t<Work&>> off_io(Work work) {
     using Result = std::invoke_result_t<Work&>;
-    co_return co_await asio::co_spawn(m_workers, [&work]() -> asio::awaitable<Result> { co_return work(); },
-                                      asio::use_awaitable);
+    co_return co_await asio::co_spawn(
+        m_workers, [&work]() -> asio::awaitable<Result> { co_return work(); }, asio::use_awaitable);
   }
   asio::awaitable<std::optional<ApiResponse>> wait_for(const WaitPlan& plan);
   asio::awaitable<bool> send(ApiResponse response, unsigned version, bool keep_alive);
@@ -226,15 +226,14 @@ asio::awaitable<void> Connection::run() {
 asio::awaitable<std::optional<ApiResponse>> Connection::wait_for(const WaitPlan& plan) {
   const serve::MessageStore& store = m_routes.store_of(plan);
   // The event runs on the storing thread: it only posts to this connection's strand.
-  const std::uint64_t subscription =
-      store.subscribe([weak = weak_from_this(), strand = m_stream.get_executor()] {
-        asio::post(strand, [weak] {
-          if (auto self = weak.lock()) {
-            self->m_store_changed = true;
-            self->m_timer.cancel();
-          }
-        });
-      });
+  const std::uint64_t subscription = store.subscribe([weak = weak_from_this(), strand = m_stream.get_executor()] {
+    asio::post(strand, [weak] {
+      if (auto self = weak.lock()) {
+        self->m_store_changed = true;
+        self->m_timer.cancel();
+      }
+    });
+  });
   struct Unsubscribe {
     const serve::MessageStore& store;
     std::uint64_t subscription;
@@ -359,7 +358,9 @@ asio::awaitable<bool> Connection::send_stream(bhttp::response<bhttp::empty_body>
 
 struct ApiServer::Impl {
   Impl(serve::MessageStore& store, RulesAccess rules, ApiOptions options, SandboxRegistry* sandboxes)
-      : routes(store, std::move(rules), std::move(options), sandboxes), accept_strand(asio::make_strand(io)), acceptor(io) {}
+      : routes(store, std::move(rules), std::move(options), sandboxes),
+        accept_strand(asio::make_strand(io)),
+        acceptor(io) {}
 
   ApiRoutes routes;
   asio::io_context io;
@@ -395,8 +396,7 @@ asio::awaitable<void> ApiServer::Impl::accept_loop() {
       // (as nginx does); said once until an accept succeeds again.
       if (!accept_failing) {
         accept_failing = true;
-        std::cerr << "maildog-ci: HTTP cannot accept connections: " << accept_error_text(ec)
-                  << "; pausing accepts for "
+        std::cerr << "maildog-ci: HTTP cannot accept connections: " << accept_error_text(ec) << "; pausing accepts for "
                   << k_accept_pause.count() << " ms at a time until it can\n";
       }
       asio::steady_timer backoff(io, k_accept_pause);

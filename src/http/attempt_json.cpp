@@ -130,7 +130,8 @@ Json attempt_cause(const serve::StoredAttempt& attempt, const std::vector<captur
     const auto& refusal = attempt.refusals.front();
     cause["command"] = refusal.command;
     cause["reason"] = refusal.reason;
-    const bool check = std::find(k_check_reasons.begin(), k_check_reasons.end(), refusal.reason) != k_check_reasons.end();
+    const bool check =
+        std::find(k_check_reasons.begin(), k_check_reasons.end(), refusal.reason) != k_check_reasons.end();
     if (check && refusal.command != "AUTH") {
       cause["kind"] = "check";
       cause["check"] = refusal.reason;
@@ -150,7 +151,7 @@ Json attempt_cause(const serve::StoredAttempt& attempt, const std::vector<captur
     } else {
       cause["kind"] = "session";
       cause["field"] = refusal.command;
-      cause["value"] = refusal.command == "HELO" ? attempt.helo
+      cause["value"] = refusal.command == "HELO"   ? attempt.helo
                        : refusal.command == "AUTH" ? refusal.argument
                                                    : attempt.client_address;
     }
@@ -169,7 +170,8 @@ Json attempt_cause(const serve::StoredAttempt& attempt, const std::vector<captur
   long command = line < 0 ? -1 : find_command_line(transcript, line);
   if (cause.value("kind", "") == "check" && line >= 0) {
     // What the checks found is the event line the protocol wrote before refusing.
-    const auto checks = find_event_line(std::vector<capture::TranscriptEntry>(transcript.begin(), transcript.begin() + line), "checks");
+    const auto checks =
+        find_event_line(std::vector<capture::TranscriptEntry>(transcript.begin(), transcript.begin() + line), "checks");
     command = checks >= 0 ? checks : command;
   }
   cause["command_line"] = line_or_null(command);

@@ -160,8 +160,8 @@ std::optional<ProbeUrl> parse_probe_url(std::string_view text, std::string* erro
     unsigned port = 0;
     const auto [end, status] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (status != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
-      return refuse(error, "the port in the URL must be a number from 1 to 65535, not '" + std::string(port_text) +
-                               "'");
+      return refuse(error,
+                    "the port in the URL must be a number from 1 to 65535, not '" + std::string(port_text) + "'");
     }
     url.port = static_cast<std::uint16_t>(port);
   }

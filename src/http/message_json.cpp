@@ -151,25 +151,32 @@ Json message_detail(const serve::StoredMessage& message) {
       out[flag] = record.at(flag);
     }
   };
-  const Json detail = capture::reshape(
-      capture::transaction_to_json(message.transaction),
-      {{"mail_from",
-        [](Json& out, const Json&, const Json& record) {
-          out["envelope"] = {{"mail_from", record.at("mail_from")},
-                             {"mail_parameters", record.at("mail_parameters")},
-                             {"mail_reply", api_reply(record.at("mail_reply"))}};
-        }},
-       capture::dropped("mail_parameters"), capture::dropped("mail_reply"),
-       capture::each("recipients",
-                     [](const Json& recipient) {
-                       return capture::reshape(recipient, {{"reply", [](Json& out, const Json& value, const Json&) {
-                                                              out["accepted"] = capture::reply_from_json(value).positive();
-                                                              out["reply"] = api_reply(value);
-                                                            }}});
-                     }),
-       api_reply_field("data_reply"), api_reply_field("final_reply"), capture::dropped("size"),
-       capture::dropped("auth_results"), capture::dropped("bare_lf"), capture::dropped("eight_bit"),
-       capture::dropped("smuggling_line"), {"lint", flags_after_lint}});
+  const Json detail =
+      capture::reshape(capture::transaction_to_json(message.transaction),
+                       {{"mail_from",
+                         [](Json& out, const Json&, const Json& record) {
+                           out["envelope"] = {{"mail_from", record.at("mail_from")},
+                                              {"mail_parameters", record.at("mail_parameters")},
+                                              {"mail_reply", api_reply(record.at("mail_reply"))}};
+                         }},
+                        capture::dropped("mail_parameters"),
+                        capture::dropped("mail_reply"),
+                        capture::each("recipients",
+                                      [](const Json& recipient) {
+                                        return capture::reshape(
+                                            recipient, {{"reply", [](Json& out, const Json& value, const Json&) {
+                                                           out["accepted"] = capture::reply_from_json(value).positive();
+                                                           out["reply"] = api_reply(value);
+                                                         }}});
+                                      }),
+                        api_reply_field("data_reply"),
+                        api_reply_field("final_reply"),
+                        capture::dropped("size"),
+                        capture::dropped("auth_results"),
+                        capture::dropped("bare_lf"),
+                        capture::dropped("eight_bit"),
+                        capture::dropped("smuggling_line"),
+                        {"lint", flags_after_lint}});
   summary.update(detail);
   return summary;
 }
@@ -260,23 +267,26 @@ Json headers_json(const std::vector<mime::Header>& headers) {
 Json session_summary(const serve::StoredSession& session) {
   const auto& record = session.record;
   const auto duration = capture::micros_as_millis("duration_us", "duration_ms");
-  Json out = capture::reshape(
-      capture::session_to_json(record, capture::WithTransactions::no),
-      {{"id",
-        [&session](Json& summary, const Json&, const Json&) {
-          summary["id"] = session.id;
-          summary["open"] = session.open;
-        }},
-       capture::micros_as_iso_time("started_us", "started"),
-       {"duration_us",
-        [&duration](Json& summary, const Json& value, const Json& canonical) {
-          duration.write(summary, value, canonical);
-          summary["close_reason"] = canonical.at("close_reason");
-          summary["refusal_count"] = canonical.at("refusals").size();
-        }},
-       capture::dropped("tls_version"), capture::dropped("tls_cipher"), capture::dropped("auth_user"),
-       capture::dropped("auth_mechanism"), capture::dropped("close_reason"), capture::dropped("transcript"),
-       capture::dropped("refusals")});
+  Json out = capture::reshape(capture::session_to_json(record, capture::WithTransactions::no),
+                              {{"id",
+                                [&session](Json& summary, const Json&, const Json&) {
+                                  summary["id"] = session.id;
+                                  summary["open"] = session.open;
+                                }},
+                               capture::micros_as_iso_time("started_us", "started"),
+                               {"duration_us",
+                                [&duration](Json& summary, const Json& value, const Json& canonical) {
+                                  duration.write(summary, value, canonical);
+                                  summary["close_reason"] = canonical.at("close_reason");
+                                  summary["refusal_count"] = canonical.at("refusals").size();
+                                }},
+                               capture::dropped("tls_version"),
+                               capture::dropped("tls_cipher"),
+                               capture::dropped("auth_user"),
+                               capture::dropped("auth_mechanism"),
+                               capture::dropped("close_reason"),
+                               capture::dropped("transcript"),
+                               capture::dropped("refusals")});
   if (record.tls) {
     out["tls_version"] = record.tls_version;
     out["tls_cipher"] = record.tls_cipher;

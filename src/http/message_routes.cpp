@@ -115,8 +115,9 @@ Routed get_raw(const Context& context, const Target&, const Params& params, cons
   response.content_type = "message/rfc822";
   // The sandbox (null for the main one) is held with the stream: a DELETE of it while a slow
   // reader is still reading must not free the store under it.
-  response.stream = BodyStream{*size, [&store = context.store, keep = context.sandbox, id = *id](
-                                          std::size_t offset, std::size_t max) { return store.read_bytes(id, offset, max); }};
+  response.stream =
+      BodyStream{*size, [&store = context.store, keep = context.sandbox,
+                         id = *id](std::size_t offset, std::size_t max) { return store.read_bytes(id, offset, max); }};
   mark_untrusted(response);
   return response;
 }
@@ -178,9 +179,9 @@ Routed get_body(const Context& context, const Target& target, const Params& para
     return json_error(404, "message " + params.at(0) + " has no text/" + subtype + " body");
   }
   response.content_type = "text/" + subtype + "; charset=utf-8";
-  response.body = subtype == "html"
-                      ? link_cid_parts(*body, cached_parse(message->id, bytes_of(*message))->root, parts_prefix(request.target))
-                      : std::move(*body);
+  response.body = subtype == "html" ? link_cid_parts(*body, cached_parse(message->id, bytes_of(*message))->root,
+                                                     parts_prefix(request.target))
+                                    : std::move(*body);
   mark_untrusted(response, remote_images(target));
   return response;
 }

@@ -71,8 +71,8 @@ class SandboxRegistry {
   Factory m_factory;
   std::size_t m_max;
   mutable std::mutex m_mutex;
-  std::uint64_t m_last_id = 0;     // under m_mutex
-  std::size_t m_being_made = 0;    // under m_mutex: counted against m_max while they start
+  std::uint64_t m_last_id = 0;   // under m_mutex
+  std::size_t m_being_made = 0;  // under m_mutex: counted against m_max while they start
   std::map<std::uint64_t, std::shared_ptr<ApiSandbox>> m_sandboxes;  // under m_mutex, by number
 };
 

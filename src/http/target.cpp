@@ -1,6 +1,5 @@
 #include "http/target.hpp"
 
-
 namespace maildog::http {
 
 namespace {
@@ -104,8 +103,8 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   const auto minute = digits(text, 14, 2);
   const auto second = digits(text, 17, 2);
   if (!year || !month || !day || !hour || !minute || !second || !char_at(text, 4, "-") || !char_at(text, 7, "-") ||
-      !char_at(text, 10, "Tt ") || !char_at(text, 13, ":") || !char_at(text, 16, ":") || *hour > 23 ||
-      *minute > 59 || *second > 60) {
+      !char_at(text, 10, "Tt ") || !char_at(text, 13, ":") || !char_at(text, 16, ":") || *hour > 23 || *minute > 59 ||
+      *second > 60) {
     return std::nullopt;
   }
   const year_month_day date{std::chrono::year(*year), std::chrono::month(static_cast<unsigned>(*month)),
@@ -146,7 +145,8 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
     return std::nullopt;
   }
   // system_clock counts nanoseconds in 64 bits (years 1678 to 2261): beyond, the nearest end.
-  const auto in_seconds = sys_days(date).time_since_epoch() + hours(*hour) + minutes(*minute) + seconds(*second) - offset;
+  const auto in_seconds =
+      sys_days(date).time_since_epoch() + hours(*hour) + minutes(*minute) + seconds(*second) - offset;
   if (in_seconds >= floor<seconds>(system_clock::time_point::max().time_since_epoch())) {
     return system_clock::time_point::max();
   }

@@ -66,8 +66,8 @@ LineScan scan_lines(std::string_view bytes) {
       note(scan.long_lines, line, excerpt(content));
       scan.longest_line = std::max(scan.longest_line, content.size());
     }
-    const auto high = std::find_if(content.begin(), content.end(),
-                                   [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    const auto high =
+        std::find_if(content.begin(), content.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
     if (high != content.end()) {
       note(scan.eight_bit, line, excerpt_around(content, static_cast<std::size_t>(high - content.begin())));
     }

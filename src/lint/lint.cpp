@@ -77,8 +77,9 @@ std::optional<Finding> decoder_smuggling(const Envelope& envelope, std::string_v
                                : line.front() == '\n' ? "<CR><LF>.<LF>"
                                                       : "<CR><LF>.<CR>";
   return Finding{Kind::smuggling_eod,
-                 sequence + " in the data: a receiver that accepts it as the end of data reads the rest "
-                            "as new SMTP commands (SMTP smuggling)",
+                 sequence +
+                     " in the data: a receiver that accepts it as the end of data reads the rest "
+                     "as new SMTP commands (SMTP smuggling)",
                  envelope.smuggling_line, line.empty() ? std::string() : excerpt_around(line, 0)};
 }
 
@@ -97,9 +98,8 @@ void lint_lines(const LineScan& scan, const Envelope& envelope, std::string_view
   }
   if (scan.long_lines.count > 0) {
     findings.push_back({Kind::long_lines,
-                        counted(scan.long_lines.count, "line is", "lines are") + " over " +
-                            std::to_string(k_line_max) + " octets (RFC 5322 2.1.1), the longest " +
-                            std::to_string(scan.longest_line),
+                        counted(scan.long_lines.count, "line is", "lines are") + " over " + std::to_string(k_line_max) +
+                            " octets (RFC 5322 2.1.1), the longest " + std::to_string(scan.longest_line),
                         scan.long_lines.first_line, scan.long_lines.excerpt});
   }
   auto decoded = decoder_smuggling(envelope, bytes);
@@ -131,7 +131,7 @@ std::optional<Finding> header_utf8(const HeaderSection& headers, const Envelope&
   std::optional<Finding> first;
   for (const auto& field : headers.fields) {
     const bool address_field = std::any_of(k_address_fields.begin(), k_address_fields.end(),
-                                            [&](std::string_view name) { return iequals(field.name, name); });
+                                           [&](std::string_view name) { return iequals(field.name, name); });
     if (!address_field) {
       continue;
     }

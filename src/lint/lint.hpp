@@ -22,9 +22,9 @@ inline constexpr std::size_t k_header_section_max = 32 * 1024;
 // What the session knew about a message. A std::nullopt means unknown (a message file has no
 // envelope): the findings that need it are skipped.
 struct Envelope {
-  std::optional<bool> eight_bit_mime;  // MAIL ... BODY=8BITMIME (or BINARYMIME, RFC 3030)
-  std::optional<bool> smtputf8;        // MAIL ... SMTPUTF8
-  std::string mail_from;               // reverse-path without brackets
+  std::optional<bool> eight_bit_mime;   // MAIL ... BODY=8BITMIME (or BINARYMIME, RFC 3030)
+  std::optional<bool> smtputf8;         // MAIL ... SMTPUTF8
+  std::string mail_from;                // reverse-path without brackets
   std::vector<std::string> recipients;  // every RCPT address
   // What the DATA decoder saw that the kept bytes may not show.
   bool bare_lf = false;            // read when no bytes were kept

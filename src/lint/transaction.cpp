@@ -39,7 +39,8 @@ std::vector<Finding> lint_transaction(const capture::TransactionRecord& transact
 std::vector<capture::LintNote> lint_notes(const capture::TransactionRecord& transaction) {
   std::vector<capture::LintNote> notes;
   for (auto& finding : lint_transaction(transaction)) {
-    notes.push_back({std::string(finding.name()), std::move(finding.message), finding.line, std::move(finding.excerpt)});
+    notes.push_back(
+        {std::string(finding.name()), std::move(finding.message), finding.line, std::move(finding.excerpt)});
   }
   return notes;
 }

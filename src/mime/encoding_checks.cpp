@@ -1,7 +1,7 @@
 #include "mime/encoding_checks.hpp"
 
-#include <cstdio>
 #include <cstddef>
+#include <cstdio>
 
 namespace maildog::mime {
 

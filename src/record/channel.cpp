@@ -1,10 +1,10 @@
 #include "record/channel.hpp"
 
+#include <openssl/ssl.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
-#include <openssl/ssl.h>
 
 namespace maildog::record {
 

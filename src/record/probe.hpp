@@ -17,7 +17,7 @@ struct ProbeOptions {
   std::string host;
   std::string port;
   UpstreamTls tls = UpstreamTls::starttls;  // starttls: only when the server offers it
-  std::string ca;                            // PEM file; empty: the system's store
+  std::string ca;                           // PEM file; empty: the system's store
   bool insecure = false;
   std::string helo = "probe.maildog-ci.test";
   std::string mail_from = "probe@maildog-ci.test";

@@ -17,7 +17,8 @@ std::string probe_scenario_yaml(const ProbeOptions& options, const ProbeResult& 
                        "`: today's answers of an inbound server, as a regression test. MX_PORT overrides the port.");
   out << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << ("inbound answers of " + options.host);
-  out << YAML::Key << "tags" << YAML::Value << YAML::Flow << YAML::BeginSeq << "probe" << "inbound" << YAML::EndSeq;
+  out << YAML::Key << "tags" << YAML::Value << YAML::Flow << YAML::BeginSeq << "probe"
+      << "inbound" << YAML::EndSeq;
   out << YAML::Key << "client" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "target" << YAML::Value << YAML::BeginMap << YAML::Key << "host" << YAML::Value << options.host
       << YAML::Key << "port" << YAML::Value << YAML::DoubleQuoted << ("${MX_PORT:-" + options.port + "}");

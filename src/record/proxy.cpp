@@ -1,12 +1,12 @@
 #include "record/proxy.hpp"
 
+#include <signal.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <signal.h>
 
 #include "core/ascii.hpp"
 #include "core/limits.hpp"
@@ -49,8 +49,8 @@ RawReply read_reply(Channel& upstream, std::chrono::milliseconds timeout) {
       throw ChannelError("upstream: a reply of more than " + std::to_string(k_reply_lines_max) + " lines");
     }
     std::string line = upstream.read_line(k_reply_line_max, timeout);
-    const bool shaped = line.size() >= 3 && is_digit(line[0]) && is_digit(line[1]) &&
-                        is_digit(line[2]) && (line.size() == 3 || line[3] == ' ' || line[3] == '-');
+    const bool shaped = line.size() >= 3 && is_digit(line[0]) && is_digit(line[1]) && is_digit(line[2]) &&
+                        (line.size() == 3 || line[3] == ' ' || line[3] == '-');
     if (!shaped) {
       throw ChannelError("upstream: sent something that is not an SMTP reply: \"" + line.substr(0, 80) + "\"");
     }
@@ -135,9 +135,8 @@ class Proxy {
       }
       Channel app(m_io, std::move(*socket), "app", [this] { return m_stop; });
       RecordedSession session = relay(app);
-      say("session " + std::to_string(recording.sessions.size() + 1) + ": " +
-          std::to_string(session.exchanges.size()) + " replies, " + std::to_string(session.messages.size()) +
-          " messages, ended: " + session.end);
+      say("session " + std::to_string(recording.sessions.size() + 1) + ": " + std::to_string(session.exchanges.size()) +
+          " replies, " + std::to_string(session.messages.size()) + " messages, ended: " + session.end);
       if (session.end == "stopped") {
         say("the unfinished session is left out of the recording");
         break;
@@ -293,7 +292,8 @@ class Proxy {
       } else if (stage == "data" && reply.reply.code == 354) {
         relay_message(app, upstream, session);
         auto final_reply = read_reply(upstream, m_options.timeout);
-        session.exchanges.push_back({"end_of_data", "", "", final_reply.reply, final_reply.wire, Origin::upstream, since(start)});
+        session.exchanges.push_back(
+            {"end_of_data", "", "", final_reply.reply, final_reply.wire, Origin::upstream, since(start)});
         app.write(final_reply.wire, m_options.timeout);
       } else if (stage == "quit") {
         session.end = "quit";
@@ -310,7 +310,8 @@ class Proxy {
       std::string line = app.read_line(limits::k_command_line_max, m_options.timeout);
       upstream.write(line + "\r\n", m_options.timeout);
       auto next = read_reply(upstream, m_options.timeout);
-      session.exchanges.push_back({"auth", redacted_sasl_line(line), "", next.reply, next.wire, Origin::upstream, since(start)});
+      session.exchanges.push_back(
+          {"auth", redacted_sasl_line(line), "", next.reply, next.wire, Origin::upstream, since(start)});
       app.write(next.wire, m_options.timeout);
       reply = next.reply;
     }

@@ -24,8 +24,8 @@ struct ProxyOptions {
   std::string upstream_host;
   std::string upstream_port;
   UpstreamTls upstream_tls = UpstreamTls::starttls;
-  std::string upstream_ca;  // PEM file; empty: the system's store
-  bool insecure = false;    // no verification of the upstream's certificate
+  std::string upstream_ca;   // PEM file; empty: the system's store
+  bool insecure = false;     // no verification of the upstream's certificate
   std::size_t sessions = 0;  // stop after this many app sessions; 0: at SIGINT/SIGTERM
   bool keep_bodies = false;
   std::filesystem::path ca_file;  // where the proxy's CA certificate is written for the app

@@ -30,7 +30,8 @@ std::string path_argument(std::string_view line) {
     return std::string(rest.substr(0, rest.find(' ')));
   }
   auto close = line.find('>', open);
-  return std::string(line.substr(open + 1, close == std::string_view::npos ? std::string_view::npos : close - open - 1));
+  return std::string(
+      line.substr(open + 1, close == std::string_view::npos ? std::string_view::npos : close - open - 1));
 }
 
 }  // namespace maildog::record

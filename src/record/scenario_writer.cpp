@@ -154,7 +154,8 @@ std::vector<std::string> keywords_of(const smtp::Reply& ehlo) {
 
 bool is_keyword(const std::string& line, std::string_view keyword) {
   const std::string upper = ascii::upper(line);
-  return upper == keyword || upper.starts_with(std::string(keyword) + " ") || upper.starts_with(std::string(keyword) + "=");
+  return upper == keyword || upper.starts_with(std::string(keyword) + " ") ||
+         upper.starts_with(std::string(keyword) + "=");
 }
 
 // The message size the upstream advertised (EHLO SIZE N), which the scenario's sandbox enforces.
@@ -239,7 +240,8 @@ Digest digest_of(const Recording& recording, std::optional<std::size_t> size_lim
       } else if (stage == "ehlo" || stage == "helo") {
         // Compared by their first line: the keywords after it are server.ehlo_keywords' business.
         smtp::Reply hello{reply.code, reply.enhanced,
-                          reply.lines.empty() ? std::vector<std::string>{} : std::vector<std::string>{reply.lines.front()}};
+                          reply.lines.empty() ? std::vector<std::string>{}
+                                              : std::vector<std::string>{reply.lines.front()}};
         digest.helos.push_back(hello);
         if (reply.positive() && !digest.hello) {
           digest.hello = hello;
@@ -257,7 +259,8 @@ Digest digest_of(const Recording& recording, std::optional<std::size_t> size_lim
           tls = true;
         }
         digest.by_stage[stage].push_back(reply);
-      } else if (stage == "mail" && is_size_refusal(reply, over(announced_size(exchange.command).value_or(0), size_limit))) {
+      } else if (stage == "mail" &&
+                 is_size_refusal(reply, over(announced_size(exchange.command).value_or(0), size_limit))) {
         digest.size_refusals.push_back(reply);
         accepted.clear();
       } else if (stage == "mail") {
@@ -350,7 +353,8 @@ std::vector<std::string> merged_keywords(const std::vector<std::string>& before_
 std::string scenario_yaml(const Recording& recording, const WriterOptions& options) {
   // Keywords first (the SIZE limit), then the exchanges knowing which refusals are the limit's.
   const Digest keywords_only = digest_of(recording, std::nullopt);
-  const auto size_limit = size_limit_of(merged_keywords(keywords_only.keywords_before_tls, keywords_only.keywords_after_tls));
+  const auto size_limit =
+      size_limit_of(merged_keywords(keywords_only.keywords_before_tls, keywords_only.keywords_after_tls));
   const Digest digest = digest_of(recording, size_limit);
   YAML::Emitter out;
   out.SetIndent(2);
@@ -360,8 +364,9 @@ std::string scenario_yaml(const Recording& recording, const WriterOptions& optio
                        (options.recorded_at.empty() ? std::string() : " on " + options.recorded_at) + ": " +
                        std::to_string(recording.sessions.size()) + " session(s). Replay: maildog-ci run FILE.");
   out << YAML::Newline;
-  out << YAML::Comment("AUTH credentials were recorded as ***; in the sandbox the app logs in with {{smtp.user}} "
-                       "and {{smtp.password}}. Message bodies were not kept.");
+  out << YAML::Comment(
+      "AUTH credentials were recorded as ***; in the sandbox the app logs in with {{smtp.user}} "
+      "and {{smtp.password}}. Message bodies were not kept.");
   out << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << ("recorded from " + recording.upstream);
   out << YAML::Key << "tags" << YAML::Value << YAML::Flow << YAML::BeginSeq << "recorded" << YAML::EndSeq;
@@ -383,9 +388,9 @@ std::string scenario_yaml(const Recording& recording, const WriterOptions& optio
   bool auth_before_tls = false;
   for (const auto& keyword : keywords) {
     if (is_keyword(keyword, "AUTH")) {
-      auth_before_tls = auth_before_tls || std::find(digest.keywords_before_tls.begin(),
-                                                     digest.keywords_before_tls.end(),
-                                                     keyword) != digest.keywords_before_tls.end();
+      auth_before_tls =
+          auth_before_tls || std::find(digest.keywords_before_tls.begin(), digest.keywords_before_tls.end(), keyword) !=
+                                 digest.keywords_before_tls.end();
       std::string rest = ascii::upper(keyword.substr(5));
       std::size_t start = 0;
       while (start < rest.size()) {
@@ -425,10 +430,9 @@ std::string scenario_yaml(const Recording& recording, const WriterOptions& optio
   if (digest.hello && !digest.hello->lines.empty()) {
     ok_replies["ehlo"] = smtp::Reply{digest.hello->code, digest.hello->enhanced, {digest.hello->lines.front()}};
   }
-  const std::map<std::string, std::string> stage_keys{{"starttls", "starttls"}, {"auth", "auth"},
-                                                      {"mail", "mail"},         {"data", "data"},
-                                                      {"end_of_data", "queued"}, {"rset", "rset"},
-                                                      {"noop", "noop"},         {"quit", "quit"}};
+  const std::map<std::string, std::string> stage_keys{
+      {"starttls", "starttls"},  {"auth", "auth"}, {"mail", "mail"}, {"data", "data"},
+      {"end_of_data", "queued"}, {"rset", "rset"}, {"noop", "noop"}, {"quit", "quit"}};
   std::map<std::string, std::optional<smtp::Reply>> usual;
   for (const auto& [stage, key] : stage_keys) {
     auto found = digest.by_stage.find(stage);
@@ -586,7 +590,8 @@ std::string scenario_yaml(const Recording& recording, const WriterOptions& optio
   std::vector<std::pair<std::string, int>> retried;
   for (const auto& address : digest.recipients) {
     const auto& replies = digest.rcpt_by_address.at(address);
-    if (replies.size() > 1 || std::any_of(replies.begin(), replies.end(), [](const auto& r) { return r.transient(); })) {
+    if (replies.size() > 1 ||
+        std::any_of(replies.begin(), replies.end(), [](const auto& r) { return r.transient(); })) {
       retried.emplace_back(address, static_cast<int>(replies.size()));
     }
   }

@@ -32,7 +32,8 @@ std::string transcript_json(const Recording& recording) {
       }
       messages.push_back(std::move(entry));
     }
-    sessions.push_back({{"tls", session.tls}, {"end", session.end}, {"transcript", transcript}, {"messages", messages}});
+    sessions.push_back(
+        {{"tls", session.tls}, {"end", session.end}, {"transcript", transcript}, {"messages", messages}});
   }
   nlohmann::json document{{"upstream", recording.upstream}, {"sessions", sessions}};
   return document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -167,14 +167,13 @@ Reply ok_recipient(std::string_view text) { return make(250, 2, 1, 5, std::strin
 Reply closing(std::string_view hostname) { return make(221, 2, 0, 0, std::string(hostname) + " Bye"); }
 Reply start_mail_input() { return make_reply(354, std::nullopt, "End data with <CR><LF>.<CR><LF>"); }
 Reply queued(std::string_view queue_id) { return make(250, 2, 0, 0, "Ok: queued as " + std::string(queue_id)); }
-Reply cannot_verify() {
-  return make(252, 2, 0, 0, "Cannot VRFY user, but will accept message and attempt delivery");
-}
+Reply cannot_verify() { return make(252, 2, 0, 0, "Cannot VRFY user, but will accept message and attempt delivery"); }
 Reply ready_to_start_tls() { return make(220, 2, 0, 0, "Ready to start TLS"); }
 Reply auth_succeeded() { return make(235, 2, 7, 0, "Authentication successful"); }
 Reply auth_challenge(std::string_view base64) { return make_reply(334, std::nullopt, std::string(base64)); }
 Reply help() {
-  return Reply{214, EnhancedCode{2, 0, 0},
+  return Reply{214,
+               EnhancedCode{2, 0, 0},
                {"Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH",
                 "maildog-ci sandbox: replies follow the scenario's rules"}};
 }
@@ -208,9 +207,7 @@ Reply parameter_not_implemented(std::string_view detail) {
 Reply user_unknown(std::string_view address) {
   return make(550, 5, 1, 1, angle(address) + ": Recipient address rejected: User unknown");
 }
-Reply relay_denied(std::string_view address) {
-  return make(550, 5, 7, 1, angle(address) + ": Relaying denied");
-}
+Reply relay_denied(std::string_view address) { return make(550, 5, 7, 1, angle(address) + ": Relaying denied"); }
 Reply too_many_recipients() { return make(452, 4, 5, 3, "Error: too many recipients"); }
 Reply message_too_big() { return make(552, 5, 3, 4, "Error: message exceeds fixed maximum message size"); }
 Reply message_too_big_for_size(std::size_t limit) {
@@ -223,9 +220,7 @@ Reply bare_lf_rejected() {
 Reply eight_bit_without_8bitmime() {
   return make(554, 5, 6, 0, "Message contains 8-bit data but was not sent with BODY=8BITMIME");
 }
-Reply smtputf8_required() {
-  return make(553, 5, 6, 7, "Non-ASCII address requires the SMTPUTF8 parameter (RFC 6531)");
-}
+Reply smtputf8_required() { return make(553, 5, 6, 7, "Non-ASCII address requires the SMTPUTF8 parameter (RFC 6531)"); }
 Reply auth_required() { return make(530, 5, 7, 0, "Authentication required"); }
 Reply starttls_required() { return make(530, 5, 7, 0, "Must issue a STARTTLS command first"); }
 Reply auth_bad_credentials() { return make(535, 5, 7, 8, "Error: authentication failed"); }

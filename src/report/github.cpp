@@ -68,9 +68,8 @@ std::string annotation_message(const runner::ScenarioResult& scenario) {
     if (!message.empty()) {
       message += "\n";
     }
-    message += failure.expectation + " at line " +
-               std::to_string(failure.line == 0 ? scenario.line : failure.line) + "\n  expected: " + failure.expected +
-               "\n  actual:   " + failure.actual;
+    message += failure.expectation + " at line " + std::to_string(failure.line == 0 ? scenario.line : failure.line) +
+               "\n  expected: " + failure.expected + "\n  actual:   " + failure.actual;
   }
   return bounded(message.empty() ? std::string("scenario failed") : message, k_annotation_message_max);
 }
@@ -157,7 +156,8 @@ void write_details(const runner::ScenarioResult& scenario, const GithubContext& 
   out << "\n#### " << status_cell(scenario.status) << ": " << inline_text(scenario.name) << " ("
       << code_span(where(scenario, 0, context)) << ")\n";
   if (scenario.status == runner::Status::error) {
-    out << '\n' << fenced({"error: " + (scenario.error.empty() ? std::string("the scenario could not run") : scenario.error)});
+    out << '\n'
+        << fenced({"error: " + (scenario.error.empty() ? std::string("the scenario could not run") : scenario.error)});
   }
   for (const auto& failure : scenario.failures) {
     std::vector<std::string> lines{"expected: " + failure.expected, "actual:   " + failure.actual};

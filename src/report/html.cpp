@@ -111,8 +111,8 @@ void write_summary(const runner::RunResult& run, std::ostream& out) {
       << "<span id=\"shown-count\"></span>\n</nav>\n</header>\n";
 }
 
-void write_failures(const runner::ScenarioResult& scenario, std::size_t index,
-                    const std::vector<std::string>& lines, std::ostream& out) {
+void write_failures(const runner::ScenarioResult& scenario, std::size_t index, const std::vector<std::string>& lines,
+                    std::ostream& out) {
   if (scenario.failures.empty()) {
     return;
   }
@@ -121,8 +121,8 @@ void write_failures(const runner::ScenarioResult& scenario, std::size_t index,
     const std::size_t line = failure.line == 0 ? scenario.line : failure.line;
     out << "<li class=\"failure\"><span class=\"expectation\">" << escaped(failure.expectation)
         << "</span> at <span class=\"where\">" << escaped(location(scenario.file, line))
-        << "</span>\n<dl class=\"fields\"><dt>expected</dt><dd>"
-        << escaped(failure.expected) << "</dd><dt>actual</dt><dd>" << escaped(failure.actual) << "</dd></dl>\n";
+        << "</span>\n<dl class=\"fields\"><dt>expected</dt><dd>" << escaped(failure.expected)
+        << "</dd><dt>actual</dt><dd>" << escaped(failure.actual) << "</dd></dl>\n";
     if (!failure.context.empty()) {
       const auto hits = context_line_indexes(lines, failure.context);
       out << "<div class=\"note\">transcript";
@@ -168,7 +168,8 @@ void write_steps(const std::vector<runner::StepOutcome>& steps, std::ostream& ou
   for (const auto& step : steps) {
     out << "<tr" << (step.ok ? "" : " class=\"failed\"") << "><td>" << step.line << "</td><td><code>"
         << escaped(step.action) << "</code></td><td><code>"
-        << (step.reply ? escaped(step.reply->summary()) : "no reply") << "</code></td><td>" << (step.ok ? "ok" : escaped("failed: " + step.problem)) << "</td></tr>\n";
+        << (step.reply ? escaped(step.reply->summary()) : "no reply") << "</code></td><td>"
+        << (step.ok ? "ok" : escaped("failed: " + step.problem)) << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
 }
@@ -245,8 +246,8 @@ void write_message(const capture::SessionRecord& session, const capture::Transac
   }
   out << "<dt>delivered</dt><dd>" << (transaction.delivered ? "yes" : "no") << "</dd>";
   if (transaction.message) {
-    out << "<dt>size</dt><dd>" << transaction.message->size() << " octets"
-        << (transaction.bare_lf ? ", bare LF" : "") << (transaction.eight_bit ? ", 8-bit" : "") << "</dd>";
+    out << "<dt>size</dt><dd>" << transaction.message->size() << " octets" << (transaction.bare_lf ? ", bare LF" : "")
+        << (transaction.eight_bit ? ", 8-bit" : "") << "</dd>";
   }
   for (const auto& [method, result] : transaction.auth_results) {
     out << "<dt>" << escaped(method) << "</dt><dd>" << escaped(result) << "</dd>";

@@ -51,23 +51,25 @@ json headers_json(const capture::TransactionRecord& transaction) {
 }
 
 json transaction_json(const capture::TransactionRecord& transaction) {
-  return capture::reshape(
-      capture::transaction_to_json(transaction),
-      {report_reply_field("mail_reply"), capture::each("recipients", with_report_reply),
-       report_reply_field("data_reply"), report_reply_field("final_reply"),
-       {"size",
-        [&transaction](json& out, const json& value, const json&) {
-          out["size"] = value;
-          out["headers"] = headers_json(transaction);
-        }},
-       capture::dropped("smuggling_line")});
+  return capture::reshape(capture::transaction_to_json(transaction),
+                          {report_reply_field("mail_reply"),
+                           capture::each("recipients", with_report_reply),
+                           report_reply_field("data_reply"),
+                           report_reply_field("final_reply"),
+                           {"size",
+                            [&transaction](json& out, const json& value, const json&) {
+                              out["size"] = value;
+                              out["headers"] = headers_json(transaction);
+                            }},
+                           capture::dropped("smuggling_line")});
 }
 
 json session_json(const capture::SessionRecord& session) {
   return capture::reshape(
       capture::session_to_json(session, capture::WithTransactions::yes),
       {capture::renamed("client_address", "client"),
-       capture::micros_as_iso_time("started_us", "started"), capture::micros_as_millis("duration_us", "duration_ms"),
+       capture::micros_as_iso_time("started_us", "started"),
+       capture::micros_as_millis("duration_us", "duration_ms"),
        capture::each("transcript",
                      [](const json& entry) { return capture::reshape(entry, {capture::renamed("direction", "dir")}); }),
        // Each transaction with its headers, which the stored copy of its message gives.

@@ -51,20 +51,21 @@ std::string text_or_empty(const json& value) { return value.is_null() ? std::str
 // The report's shapes back into the capture record codec's (see report/json.cpp): a reply's
 // text split into its lines again (the writer joined them with "\n"; a reply has at least one).
 RecordJson codec_reply(const RecordJson& reply) {
-  return capture::reshape(reply, {{"text", [](RecordJson& out, const RecordJson& value, const RecordJson&) {
-                                     const std::string text = value.get<std::string>();
-                                     std::vector<std::string> lines;
-                                     std::size_t start = 0;
-                                     for (;;) {
-                                       const auto end = text.find('\n', start);
-                                       lines.push_back(text.substr(start, end == std::string::npos ? end : end - start));
-                                       if (end == std::string::npos) {
-                                         break;
-                                       }
-                                       start = end + 1;
-                                     }
-                                     out["lines"] = lines;
-                                   }}});
+  return capture::reshape(reply,
+                          {{"text", [](RecordJson& out, const RecordJson& value, const RecordJson&) {
+                              const std::string text = value.get<std::string>();
+                              std::vector<std::string> lines;
+                              std::size_t start = 0;
+                              for (;;) {
+                                const auto end = text.find('\n', start);
+                                lines.push_back(text.substr(start, end == std::string::npos ? end : end - start));
+                                if (end == std::string::npos) {
+                                  break;
+                                }
+                                start = end + 1;
+                              }
+                              out["lines"] = lines;
+                            }}});
 }
 
 capture::FieldChange codec_reply_field(std::string_view field) {
@@ -120,31 +121,31 @@ std::shared_ptr<const std::string> stand_in_message(const json& headers, const j
 
 capture::TransactionRecord transaction_of(const RecordJson& value) {
   capture::TransactionRecord transaction = capture::transaction_from_json(capture::reshape(
-      value, {codec_reply_field("mail_reply"), capture::each("recipients", with_codec_reply),
-              codec_reply_field("data_reply"), codec_reply_field("final_reply"),
+      value, {codec_reply_field("mail_reply"),
+              capture::each("recipients", with_codec_reply),
+              codec_reply_field("data_reply"),
+              codec_reply_field("final_reply"),
               // The report keeps no smuggling_line: it reads back as none, as it always has.
               {"headers", [](RecordJson& out, const RecordJson&, const RecordJson&) { out["smuggling_line"] = 0; }}}));
-  transaction.message = stand_in_message(value.at("headers"), value.at("size"),
-                                         !transaction.authentication_results.empty());
+  transaction.message =
+      stand_in_message(value.at("headers"), value.at("size"), !transaction.authentication_results.empty());
   return transaction;
 }
 
 capture::SessionRecord session_of(const RecordJson& value) {
   capture::SessionRecord session = capture::session_from_json(capture::reshape(
-      value, {capture::renamed("client", "client_address"),
-              {"started",
-               [](RecordJson& out, const RecordJson& started, const RecordJson&) {
-                 out["started_us"] = time_text::micros_since_epoch(timestamp_of(started));
-               }},
-              {"duration_ms",
-               [](RecordJson& out, const RecordJson& duration, const RecordJson&) {
-                 out["duration_us"] = microseconds_of(duration).count();
-               }},
-              capture::each("transcript",
-                            [](const RecordJson& entry) {
-                              return capture::reshape(entry, {capture::renamed("dir", "direction")});
-                            }),
-              capture::dropped("transactions"), capture::each("refusals", with_codec_reply)}));
+      value,
+      {capture::renamed("client", "client_address"),
+       {"started", [](RecordJson& out, const RecordJson& started,
+                      const RecordJson&) { out["started_us"] = time_text::micros_since_epoch(timestamp_of(started)); }},
+       {"duration_ms", [](RecordJson& out, const RecordJson& duration,
+                          const RecordJson&) { out["duration_us"] = microseconds_of(duration).count(); }},
+       capture::each("transcript",
+                     [](const RecordJson& entry) {
+                       return capture::reshape(entry, {capture::renamed("dir", "direction")});
+                     }),
+       capture::dropped("transactions"),
+       capture::each("refusals", with_codec_reply)}));
   session.transactions = capture::records_of(value.at("transactions"), transaction_of);
   return session;
 }
@@ -227,8 +228,8 @@ runner::ScenarioResult scenario_of(const json& value) {
 
 ReadReport read_json_report(std::string_view text) {
   if (json_depth::deeper_than(text, json_depth::k_max)) {
-    return {std::nullopt, "not a maildog-ci JSON report: it nests deeper than " +
-                              std::to_string(json_depth::k_max) + " levels"};
+    return {std::nullopt,
+            "not a maildog-ci JSON report: it nests deeper than " + std::to_string(json_depth::k_max) + " levels"};
   }
   const json document = json::parse(text, nullptr, false);
   if (document.is_discarded()) {
@@ -253,7 +254,8 @@ ReadReport read_json_report(std::string_view text) {
     return {std::nullopt, error.what()};
   }
   const auto& totals = document.at("totals");
-  if (totals.at("passed").get<std::size_t>() != run.passed() || totals.at("failed").get<std::size_t>() != run.failed()) {
+  if (totals.at("passed").get<std::size_t>() != run.passed() ||
+      totals.at("failed").get<std::size_t>() != run.failed()) {
     return {std::nullopt, "its totals (" + totals.at("passed").dump() + " passed, " + totals.at("failed").dump() +
                               " failed) do not match its scenarios (" + std::to_string(run.passed()) + " passed, " +
                               std::to_string(run.failed()) + " failed)"};

@@ -241,9 +241,9 @@ void write_junit(const runner::RunResult& run, std::ostream& out) {
     const std::string name = files[id].generic_string();
     out << "  <testsuite" << attr("name", name) << attr("tests", std::to_string(group.size()))
         << attr("failures", std::to_string(suite_failures)) << attr("errors", std::to_string(suite_errors))
-        << attr("skipped", "0") << attr("time", seconds(suite_time)) << attr("timestamp", time_text::utc(started, time_text::Form::iso_seconds))
-        << attr("hostname", "localhost") << attr("id", std::to_string(id)) << attr("package", dotted(files[id]))
-        << ">\n";
+        << attr("skipped", "0") << attr("time", seconds(suite_time))
+        << attr("timestamp", time_text::utc(started, time_text::Form::iso_seconds)) << attr("hostname", "localhost")
+        << attr("id", std::to_string(id)) << attr("package", dotted(files[id])) << ">\n";
     out << "    <properties>\n";
     out << "      <property" << attr("name", "seed") << attr("value", std::to_string(run.seed)) << "/>\n";
     out << "    </properties>\n";

@@ -23,8 +23,9 @@ MergedRun merge_runs(std::vector<ShardReport> reports) {
       if (!added) {
         const std::string both = seen->second == report.source ? "twice in " + report.source
                                                                : "in both " + seen->second + " and " + report.source;
-        return {std::nullopt, "scenario \"" + scenario.name + "\" of " + scenario.file.generic_string() + " is " +
-                                  both + " (were the shards run with the same K/N twice?)",
+        return {std::nullopt,
+                "scenario \"" + scenario.name + "\" of " + scenario.file.generic_string() + " is " + both +
+                    " (were the shards run with the same K/N twice?)",
                 {}};
       }
       merged.scenarios.push_back(std::move(scenario));

@@ -14,8 +14,8 @@ namespace maildog::report {
 // Transcripts become expect::normalised_lines() entry for entry and client ports 0 (session
 // headers then name no port); the app's output and error, client steps, scenario errors and
 // what failures found are normalised line by line, the sandbox's port becomes "<port>"
-// wherever it appears as a number and a killed app's process group "<pid>". What a failure expected stays as written. Durations, start
-// times, TLS version and cipher fields and message bytes stay as they are.
+// wherever it appears as a number and a killed app's process group "<pid>". What a failure expected stays as written.
+// Durations, start times, TLS version and cipher fields and message bytes stay as they are.
 runner::RunResult normalise_for_reports(runner::RunResult run);
 
 // A message header's value as reports show it: Message-ID, Resent-Message-ID and Content-ID

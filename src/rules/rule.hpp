@@ -57,12 +57,12 @@ struct Match {
 
 struct Fault {
   enum class Kind {
-    disconnect,  // close the connection without a reply
-    delay,       // wait, then answer (the rule's reply, or the normal one)
-    close_421,   // answer 421 4.3.2 and close
-    tarpit,      // write the answer slowly, its bytes spread over the duration
-    split,       // write the answer in two TCP segments, a pause apart
-    drop,        // at data: answer 354, then close once message bytes arrive, with no reply
+    disconnect,   // close the connection without a reply
+    delay,        // wait, then answer (the rule's reply, or the normal one)
+    close_421,    // answer 421 4.3.2 and close
+    tarpit,       // write the answer slowly, its bytes spread over the duration
+    split,        // write the answer in two TCP segments, a pause apart
+    drop,         // at data: answer 354, then close once message bytes arrive, with no reply
     tls_failure,  // at starttls: answer 220, then close instead of the handshake
   };
   Kind kind = Kind::disconnect;
@@ -94,7 +94,7 @@ struct Context {
   std::string_view auth_user;
   std::string_view mail_from;
   std::string_view rcpt;
-  unsigned attempt = 0;  // this recipient's attempt number across sessions (rcpt stage on)
+  unsigned attempt = 0;                          // this recipient's attempt number across sessions (rcpt stage on)
   const std::vector<Header>* headers = nullptr;  // end_of_data only
   std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now();  // for rate limits
 };

@@ -9,9 +9,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-milliseconds since(Clock::time_point start) {
-  return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-}
+milliseconds since(Clock::time_point start) { return std::chrono::duration_cast<milliseconds>(Clock::now() - start); }
 
 // Looks at the capture until `done` says so or `deadline` passes; `done` gets a fresh snapshot
 // and the time elapsed, and returns how long to sleep at most before the next look (nullopt: stop).
@@ -54,8 +52,8 @@ bool then_exit_accepted(const scenario::ThenStep& step, const ProcessResult& pro
   return step.exit_any || process.exit_code == step.expect_exit.value_or(0);
 }
 
-void run_then_steps(const scenario::Scenario& scenario, const capture::Capture& capture,
-                    const ExpectationHooks& hooks, const CommandSpec& command_spec, ScenarioResult& result) {
+void run_then_steps(const scenario::Scenario& scenario, const capture::Capture& capture, const ExpectationHooks& hooks,
+                    const CommandSpec& command_spec, ScenarioResult& result) {
   if (!scenario.app) {
     return;
   }

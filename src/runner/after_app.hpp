@@ -50,8 +50,8 @@ using CommandSpec = std::function<ProcessSpec(const scenario::AppSpec& command)>
 // Runs the app's then steps in order into result.then_steps, stopping after the first one whose
 // wait_for did not hold in time or whose command did not pass. Without hooks.unmet a wait_for
 // holds at once.
-void run_then_steps(const scenario::Scenario& scenario, const capture::Capture& capture,
-                    const ExpectationHooks& hooks, const CommandSpec& command_spec, ScenarioResult& result);
+void run_then_steps(const scenario::Scenario& scenario, const capture::Capture& capture, const ExpectationHooks& hooks,
+                    const CommandSpec& command_spec, ScenarioResult& result);
 
 // Waits while hooks.keep_watching asks for more time, waking whenever a session finishes.
 // Returns at once when no expectation of the scenario has a `within`.

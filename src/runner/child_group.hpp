@@ -34,7 +34,6 @@ inline std::string duration_text(std::chrono::milliseconds duration) {
   return std::to_string(duration.count()) + "ms";
 }
 
-
 class UniqueFd {
  public:
   UniqueFd() = default;
@@ -128,12 +127,10 @@ class ChildGroup {
   bool m_reaped = false;
 };
 
-
 // One captured stream: the read end of the app's pipe and what came out of it, up to a limit.
 class OutputStream {
  public:
-  OutputStream(UniqueFd fd, std::size_t limit)
-      : m_fd(std::move(fd)), m_limit(limit), m_buffer(k_read_chunk) {}
+  OutputStream(UniqueFd fd, std::size_t limit) : m_fd(std::move(fd)), m_limit(limit), m_buffer(k_read_chunk) {}
 
   int fd() const { return m_fd.get(); }
   // What was kept so far (services look for their ready line in it).
@@ -191,6 +188,5 @@ class OutputStream {
   std::string m_text;
   std::size_t m_dropped = 0;
 };
-
 
 }  // namespace maildog::runner

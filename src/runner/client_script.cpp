@@ -27,7 +27,8 @@ std::string check(const std::optional<scenario::StepExpect>& expect, const smtp:
   if (!expect) {
     return {};
   }
-  bool ok = (!expect->code || *expect->code == reply.code) && (!expect->enhanced || reply.enhanced == expect->enhanced) &&
+  bool ok = (!expect->code || *expect->code == reply.code) &&
+            (!expect->enhanced || reply.enhanced == expect->enhanced) &&
             (!expect->text || expect->text->matches(reply.text()));
   return ok ? std::string() : "expected " + describe(*expect) + ", got " + reply.summary();
 }

@@ -84,8 +84,7 @@ std::vector<std::string> command_line(const ProcessSpec& spec) {
   return spec.argv;
 }
 
-std::optional<std::string> invalid_variable_name(
-    const std::map<std::string, std::string>& overrides) {
+std::optional<std::string> invalid_variable_name(const std::map<std::string, std::string>& overrides) {
   for (const auto& [name, value] : overrides) {
     if (name.empty() || name.find('=') != std::string::npos) {
       return name;
@@ -120,12 +119,10 @@ std::vector<char*> null_terminated(std::vector<std::string>& strings) {
 }
 
 // posix_spawn reports a failed chdir and a failed exec alike; say which one it was.
-std::string start_error(const std::string& program, const std::filesystem::path& working_directory,
-                        int error) {
+std::string start_error(const std::string& program, const std::filesystem::path& working_directory, int error) {
   std::error_code ignored;
   if (!working_directory.empty() && !std::filesystem::is_directory(working_directory, ignored)) {
-    return "cannot enter working directory '" + working_directory.string() +
-           "': " + errno_text(error);
+    return "cannot enter working directory '" + working_directory.string() + "': " + errno_text(error);
   }
   return "cannot execute '" + program + "': " + errno_text(error);
 }
@@ -164,8 +161,7 @@ class SpawnSetup {
     sigemptyset(&no_signals);
     sigset_t all_signals;
     sigfillset(&all_signals);
-    const auto flags =
-        static_cast<short>(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    const auto flags = static_cast<short>(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     for (const int error : {
              ::posix_spawnattr_setflags(&m_attributes, flags),
              ::posix_spawnattr_setpgroup(&m_attributes, 0),  // a group of its own, led by the app
@@ -189,8 +185,7 @@ class SpawnSetup {
   int spawn(pid_t& pid, std::vector<std::string>& command, std::vector<std::string>& environment) {
     const auto arguments = null_terminated(command);
     const auto variables = null_terminated(environment);
-    return ::posix_spawnp(&pid, arguments.front(), &m_actions, &m_attributes, arguments.data(),
-                          variables.data());
+    return ::posix_spawnp(&pid, arguments.front(), &m_actions, &m_attributes, arguments.data(), variables.data());
   }
 
  private:
@@ -207,8 +202,7 @@ int poll_timeout(Clock::duration remaining, bool exit_is_watched) {
 }
 
 // Captures output until the app exits or `deadline` passes; true when it exited.
-bool pump_until(const ChildGroup& child, OutputStream& out, OutputStream& err,
-                Clock::time_point deadline) {
+bool pump_until(const ChildGroup& child, OutputStream& out, OutputStream& err, Clock::time_point deadline) {
   for (;;) {
     if (child.has_exited()) {
       return true;
@@ -223,8 +217,7 @@ bool pump_until(const ChildGroup& child, OutputStream& out, OutputStream& err,
         {err.fd(), k_readable, 0},
         {child.exit_fd(), k_readable, 0},
     }};
-    if (::poll(watched.data(), watched.size(), poll_timeout(deadline - now, child.exit_fd() >= 0)) <
-        0) {
+    if (::poll(watched.data(), watched.size(), poll_timeout(deadline - now, child.exit_fd() >= 0)) < 0) {
       if (errno == EINTR) {
         continue;
       }
@@ -299,8 +292,8 @@ SpawnedChild spawn_child(const ProcessSpec& spec) {
     }
   }
   SpawnSetup setup;
-  if (const int error = setup.configure(stdout_pipe.write_end.get(), stderr_pipe.write_end.get(),
-                                        spec.working_directory);
+  if (const int error =
+          setup.configure(stdout_pipe.write_end.get(), stderr_pipe.write_end.get(), spec.working_directory);
       error != 0) {
     child.error = "cannot prepare the spawn: " + errno_text(error);
     return child;
@@ -357,8 +350,8 @@ ProcessResult run_process(const ProcessSpec& spec) {
   }
   if (!exited) {
     result.outcome = Outcome::timed_out;
-    result.error = "timed out after " + duration_text(spec.timeout) + "; process group " +
-                   std::to_string(child.pid()) + " killed";
+    result.error =
+        "timed out after " + duration_text(spec.timeout) + "; process group " + std::to_string(child.pid()) + " killed";
   } else if (WIFSIGNALED(status)) {
     result.outcome = Outcome::signaled;
   } else {

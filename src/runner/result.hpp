@@ -10,20 +10,20 @@
 #include <vector>
 
 #include "capture/records.hpp"
-#include "runner/process.hpp"
 #include "reply/reply.hpp"
+#include "runner/process.hpp"
 
 namespace maildog::runner {
 
 // One step of a scripted client conversation, as it happened.
 struct StepOutcome {
-  std::size_t line = 0;         // the step's line in the scenario file
-  std::string action;           // what was sent, AUTH payloads masked ("AUTH PLAIN ***")
+  std::size_t line = 0;  // the step's line in the scenario file
+  std::string action;    // what was sent, AUTH payloads masked ("AUTH PLAIN ***")
   std::optional<smtp::Reply> reply;
-  std::string expected;         // the reply the step wants ("550 5.1.1"); empty when any will do
-  bool ok = true;               // the step's `expect` held (and the I/O worked)
+  std::string expected;           // the reply the step wants ("550 5.1.1"); empty when any will do
+  bool ok = true;                 // the step's `expect` held (and the I/O worked)
   bool unexpected_reply = false;  // not ok because the reply was not the one expected (not the I/O)
-  std::string problem;          // why not, in words
+  std::string problem;            // why not, in words
 };
 
 // One failed expectation: where it is written, what it wanted and what happened.

@@ -40,7 +40,8 @@ class Socket {
 ScratchFolder::ScratchFolder(std::string_view prefix, std::string_view purpose) {
   std::string pattern = (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
   if (::mkdtemp(pattern.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "cannot make a temporary folder for " + std::string(purpose));
+    throw std::system_error(errno, std::generic_category(),
+                            "cannot make a temporary folder for " + std::string(purpose));
   }
   m_path = pattern;
 }

@@ -7,8 +7,8 @@
 #include "runner/client_script.hpp"
 #include "runner/process_tree.hpp"
 #include "runner/run_resources.hpp"
-#include "runner/services.hpp"
 #include "runner/sender_checks.hpp"
+#include "runner/services.hpp"
 #include "runner/verdict.hpp"
 #include "scenario/template.hpp"
 #include "smtp/server.hpp"
@@ -56,8 +56,7 @@ ProcessSpec command_process(const std::optional<std::string>& shell, const std::
   for (const auto& [name, value] : env) {
     spec.environment_overrides[name] = scenario::expand_templates(value, values);
   }
-  spec.working_directory =
-      cwd ? scenario.dir / scenario::expand_templates(*cwd, values) : scenario.dir;
+  spec.working_directory = cwd ? scenario.dir / scenario::expand_templates(*cwd, values) : scenario.dir;
   return spec;
 }
 
@@ -120,12 +119,8 @@ std::map<std::string, std::string> template_values(const scenario::Scenario& sce
     dir_text.pop_back();
   }
   std::map<std::string, std::string> values{
-      {"smtp.host", k_sandbox_host},
-      {"smtp.port", std::to_string(port)},
-      {"smtp.user", user},
-      {"smtp.password", password},
-      {"smtp.ca_file", run.ca_file.string()},
-      {"scenario.dir", dir_text},
+      {"smtp.host", k_sandbox_host},      {"smtp.port", std::to_string(port)},    {"smtp.user", user},
+      {"smtp.password", password},        {"smtp.ca_file", run.ca_file.string()}, {"scenario.dir", dir_text},
       {"scenario.tmp", run.tmp.string()},
   };
   for (const auto& [name, number] : run.ports) {
@@ -220,7 +215,8 @@ ScenarioResult run_sandboxed(const scenario::Scenario& scenario, const RunOption
           result);
     }
   } else if (scenario.client) {
-    auto run = run_client(*scenario.client, client_target(scenario, server.port(), values), values, options.step_timeout);
+    auto run =
+        run_client(*scenario.client, client_target(scenario, server.port(), values), values, options.step_timeout);
     result.steps = std::move(run.steps);
     if (!scenario.client->target.sandbox) {
       result.client_sessions = std::move(run.sessions);

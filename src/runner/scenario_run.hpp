@@ -33,7 +33,7 @@ ScenarioResult run_scenario(const scenario::Scenario& scenario, const RunOptions
 // What one run adds to the templates: {{scenario.tmp}}, {{port.NAME}} and {{smtp.ca_file}}.
 struct RunTemplates {
   std::filesystem::path tmp;
-  std::filesystem::path ca_file;  // the run's CA certificate, {{smtp.ca_file}}
+  std::filesystem::path ca_file;               // the run's CA certificate, {{smtp.ca_file}}
   std::map<std::string, std::uint16_t> ports;  // NAME -> port
 };
 

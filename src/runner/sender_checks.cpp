@@ -238,8 +238,8 @@ smtp::MessageVerdict at_end_of_data(Shared& shared, const smtp::MessageView& vie
   verdict.results["spf"] = std::string(name_of(auth::spf::k_spf_status_names, checked.spf.status));
   verdict.results["dkim"] = dkim_result(checked.dkim);
   verdict.results["dmarc"] = std::string(name_of(auth::dmarc::k_status_names, checked.dmarc.status));
-  verdict.summary = "spf=" + verdict.results["spf"] + " dkim=" + verdict.results["dkim"] +
-                    " dmarc=" + verdict.results["dmarc"];
+  verdict.summary =
+      "spf=" + verdict.results["spf"] + " dkim=" + verdict.results["dkim"] + " dmarc=" + verdict.results["dmarc"];
   if (checked.dmarc_failed()) {
     verdict.summary += " (p=" + std::string(name_of(auth::dmarc::k_policy_names, checked.dmarc.policy)) + ")";
   }

@@ -12,8 +12,8 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
-#include <cstddef>
 #include <charconv>
+#include <cstddef>
 #include <mutex>
 #include <optional>
 #include <regex>

@@ -60,9 +60,7 @@ std::string shard_key(const std::filesystem::path& file, std::string_view name, 
   return relative.generic_string() + "\n" + std::string(name);
 }
 
-unsigned shard_of(std::string_view key, unsigned count) {
-  return static_cast<unsigned>(fnv1a_64(key) % count) + 1;
-}
+unsigned shard_of(std::string_view key, unsigned count) { return static_cast<unsigned>(fnv1a_64(key) % count) + 1; }
 
 std::vector<scenario::Scenario> select_shard(std::vector<scenario::Scenario> scenarios, const Shard& shard,
                                              const std::filesystem::path& base) {

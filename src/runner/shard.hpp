@@ -18,8 +18,8 @@ namespace maildog::runner {
 inline constexpr unsigned k_shard_count_max = 1000;
 
 struct Shard {
-  unsigned index = 1;  // K: 1-based
-  unsigned count = 1;  // N
+  unsigned index = 1;         // K: 1-based
+  unsigned count = 1;         // N
   std::string label() const;  // "2/4"
 };
 

@@ -12,8 +12,8 @@
 namespace maildog::runner {
 
 struct SpawnedChild {
-  pid_t pid = -1;       // -1: nothing started, `error` says why
-  int stdout_fd = -1;   // read ends, non-blocking and close-on-exec; the caller closes them
+  pid_t pid = -1;      // -1: nothing started, `error` says why
+  int stdout_fd = -1;  // read ends, non-blocking and close-on-exec; the caller closes them
   int stderr_fd = -1;
   std::string error;
 };

@@ -21,7 +21,8 @@ bool is_zone_char(char c) {
 // The DNSBL zone a text names: "blocked using zen.spamhaus.org", "listed at bl.spamcop.net".
 std::string zone_in(std::string_view text) {
   const std::string lowered = ascii::lower(text);
-  for (const std::string_view lead : {"blocked using ", "listed at ", "listed in ", "listed on ", "listed by ", "rbl ", "dnsbl "}) {
+  for (const std::string_view lead :
+       {"blocked using ", "listed at ", "listed in ", "listed on ", "listed by ", "rbl ", "dnsbl "}) {
     for (std::size_t at = lowered.find(lead); at != std::string::npos; at = lowered.find(lead, at + 1)) {
       std::size_t start = at + lead.size();
       std::size_t end = start;
@@ -94,10 +95,14 @@ std::string reason_for(const bounce::BounceFacts& facts, const explain::Diagnosi
   }
   if (facts.reply.enhanced && facts.reply.enhanced->subject == 7 && diagnosis.id.starts_with("generic")) {
     switch (facts.reply.enhanced->detail) {
-      case 23: return "spf";
-      case 25: return "ptr";
-      case 26: return "dmarc";
-      default: break;
+      case 23:
+        return "spf";
+      case 25:
+        return "ptr";
+      case 26:
+        return "dmarc";
+      default:
+        break;
     }
   }
   return {};

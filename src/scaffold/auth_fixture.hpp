@@ -14,7 +14,7 @@
 namespace maildog::scaffold {
 
 struct AuthFixture {
-  std::string reason;  // the check and its `rejected` reason: spf, dmarc, ptr, dnsbl
+  std::string reason;                                // the check and its `rejected` reason: spf, dmarc, ptr, dnsbl
   bounce::Stage stage = bounce::Stage::end_of_data;  // where the sandbox's check refuses
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> dns;  // name -> {type, value}
   std::string peer_ip;

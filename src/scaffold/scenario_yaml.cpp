@@ -16,14 +16,21 @@ using bounce::Stage;
 // The command name `expect.replies` uses for a stage.
 std::string_view command_of(Stage stage) {
   switch (stage) {
-    case Stage::connect: return "CONNECT";
-    case Stage::helo: return "EHLO";
-    case Stage::auth: return "AUTH";
-    case Stage::mail: return "MAIL";
-    case Stage::data: return "DATA";
-    case Stage::end_of_data: return "END_OF_DATA";
+    case Stage::connect:
+      return "CONNECT";
+    case Stage::helo:
+      return "EHLO";
+    case Stage::auth:
+      return "AUTH";
+    case Stage::mail:
+      return "MAIL";
+    case Stage::data:
+      return "DATA";
+    case Stage::end_of_data:
+      return "END_OF_DATA";
     case Stage::rcpt:
-    case Stage::unknown: break;
+    case Stage::unknown:
+      break;
   }
   return "RCPT";
 }
@@ -91,25 +98,29 @@ std::string domain_of(const std::string& address) { return address.substr(addres
 void emit_comment_block(YAML::Emitter& out, const bounce::BounceFacts& facts, const explain::Diagnosis& diagnosis,
                         const Reply& reply, const StageChoice& stage, const ScaffoldOptions& options) {
   std::vector<std::string> lines;
-  lines.push_back("Made by `maildog-ci new --from` from a bounce" + (facts.mta.empty() ? std::string() : " written by " + facts.mta) + ".");
+  lines.push_back("Made by `maildog-ci new --from` from a bounce" +
+                  (facts.mta.empty() ? std::string() : " written by " + facts.mta) + ".");
   lines.push_back("Original reply: " + reply.line());
   if (reply.code_assumed) {
-    lines.push_back("The bounce gave only the enhanced status; the basic code " + std::to_string(reply.code) + " is assumed.");
+    lines.push_back("The bounce gave only the enhanced status; the basic code " + std::to_string(reply.code) +
+                    " is assumed.");
   }
   lines.push_back("Diagnosis [" + diagnosis.id + "]: " + diagnosis.title);
   for (const auto& fix : diagnosis.fixes) {
     lines.push_back("Fix: " + fix);
   }
   lines.push_back("Stage " + std::string(name_of(bounce::k_stage_names, stage.stage)) + ": " + stage.why + ".");
-  lines.push_back(options.keep_addresses ? "The bounce's addresses are kept as they were (--keep-addresses)."
-                                         : "The bounce's addresses are replaced by test addresses everywhere (--keep-addresses keeps them).");
+  lines.push_back(
+      options.keep_addresses
+          ? "The bounce's addresses are kept as they were (--keep-addresses)."
+          : "The bounce's addresses are replaced by test addresses everywhere (--keep-addresses keeps them).");
   for (const auto& line : lines) {
     out << YAML::Comment(line) << YAML::Newline;
   }
 }
 
-void emit_rules(YAML::Emitter& out, const Reply& reply, const StageChoice& stage, const std::vector<std::string>& recipients,
-                const std::optional<std::string>& sender) {
+void emit_rules(YAML::Emitter& out, const Reply& reply, const StageChoice& stage,
+                const std::vector<std::string>& recipients, const std::optional<std::string>& sender) {
   out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
   auto rule = [&](const std::optional<std::pair<std::string, std::string>>& match, const std::string& text) {
     out << YAML::BeginMap;
@@ -134,7 +145,8 @@ void emit_rules(YAML::Emitter& out, const Reply& reply, const StageChoice& stage
       }
       rule(std::pair{std::string("rcpt"), recipient}, text);
     }
-  } else if ((stage.stage == Stage::mail || stage.stage == Stage::data || stage.stage == Stage::end_of_data) && sender) {
+  } else if ((stage.stage == Stage::mail || stage.stage == Stage::data || stage.stage == Stage::end_of_data) &&
+             sender) {
     rule(std::pair{std::string("mail_from"), *sender}, reply.text);
   } else {
     rule(std::nullopt, reply.text);
@@ -177,7 +189,8 @@ void emit_expect(YAML::Emitter& out, const Reply& reply, Stage stage, const std:
     if (!reply.text.empty()) {
       std::string text = reply.text;
       if (arg && !recipients.empty() && *arg != recipients.front()) {
-        for (std::size_t at = text.find(recipients.front()); at != std::string::npos; at = text.find(recipients.front(), at + arg->size())) {
+        for (std::size_t at = text.find(recipients.front()); at != std::string::npos;
+             at = text.find(recipients.front(), at + arg->size())) {
           text.replace(at, recipients.front().size(), *arg);
         }
       }
@@ -198,8 +211,8 @@ void emit_expect(YAML::Emitter& out, const Reply& reply, Stage stage, const std:
   if (fixture && !recipients.empty()) {
     out << YAML::Key << "rejected" << YAML::Value << YAML::BeginSeq;
     for (const auto& recipient : recipients) {
-      out << YAML::Flow << YAML::BeginMap << YAML::Key << "reason" << YAML::Value << fixture->reason << YAML::Key << "to"
-          << YAML::Value << recipient << YAML::EndMap;
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "reason" << YAML::Value << fixture->reason << YAML::Key
+          << "to" << YAML::Value << recipient << YAML::EndMap;
     }
     out << YAML::EndSeq;
   }

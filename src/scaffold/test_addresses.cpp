@@ -49,7 +49,8 @@ std::string TestAddresses::apply(std::string_view text) const {
     const std::pair<std::string, std::string>* hit = nullptr;
     for (const auto* entry : order) {
       const auto& original = entry->first;
-      if (!original.empty() && i + original.size() <= text.size() && ascii::iequals(text.substr(i, original.size()), original)) {
+      if (!original.empty() && i + original.size() <= text.size() &&
+          ascii::iequals(text.substr(i, original.size()), original)) {
         hit = entry;
         break;
       }

@@ -52,8 +52,9 @@ bool glob_can_match(std::string_view glob, Check valid) {
     if (!is_wildcard(glob[i])) {
       continue;
     }
-    const std::vector<std::string_view> replacements =
-        glob[i] == '?' ? std::vector<std::string_view>{"@", "."} : std::vector<std::string_view>{"x@x", "@x", "x@", "x.x"};
+    const std::vector<std::string_view> replacements = glob[i] == '?'
+                                                           ? std::vector<std::string_view>{"@", "."}
+                                                           : std::vector<std::string_view>{"x@x", "@x", "x@", "x.x"};
     for (auto replacement : replacements) {
       if (!valid(fill(i, replacement)).has_value()) {
         return true;
@@ -90,12 +91,15 @@ std::optional<std::string> address_problem(std::string_view text, AddressField f
   if (text.size() >= 2 && text.front() == '<' && text.back() == '>') {
     return "write " + quoted(text.substr(1, text.size() - 2)) + " without <>: addresses are recorded without them";
   }
-  auto check = [&](std::string_view candidate) { return domain ? domain_problem(candidate) : mailbox_problem(candidate); };
+  auto check = [&](std::string_view candidate) {
+    return domain ? domain_problem(candidate) : mailbox_problem(candidate);
+  };
   const std::string usage = domain ? "a domain such as example.test, or a glob such as *.example.test"
-                            : field == AddressField::address      ? "an address such as user@example.test"
-                            : field == AddressField::address_glob ? "an address such as user@example.test, or a glob such as *@example.test"
-                                                                  : "an address such as user@example.test, a glob such as "
-                                                                    "*@example.test, or a /regex/";
+                            : field == AddressField::address ? "an address such as user@example.test"
+                            : field == AddressField::address_glob
+                                ? "an address such as user@example.test, or a glob such as *@example.test"
+                                : "an address such as user@example.test, a glob such as "
+                                  "*@example.test, or a /regex/";
   if (is_glob(text)) {
     if (!glob_allowed) {
       return quoted(text) + " is compared as an exact address, not a glob: write " + usage;

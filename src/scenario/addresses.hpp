@@ -9,11 +9,11 @@
 namespace maildog::scenario::detail {
 
 enum class AddressField {
-  address,         // one exact address: expect.not_delivered, expect.retries[].rcpt
-  address_glob,    // an address or a glob: server.mailboxes
-  address_match,   // an address, a glob or a /regex/: rules' rcpt, expect delivered.to, rejected.to
-  sender_match,    // as address_match, and "" for the null reverse-path: mail_from, delivered.from
-  domain_glob,     // a domain or a glob: server.domains
+  address,        // one exact address: expect.not_delivered, expect.retries[].rcpt
+  address_glob,   // an address or a glob: server.mailboxes
+  address_match,  // an address, a glob or a /regex/: rules' rcpt, expect delivered.to, rejected.to
+  sender_match,   // as address_match, and "" for the null reverse-path: mail_from, delivered.from
+  domain_glob,    // a domain or a glob: server.domains
 };
 
 // Why `text` cannot name what `field` holds, or nothing when it can. The address grammar is the

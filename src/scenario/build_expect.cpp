@@ -106,8 +106,9 @@ void Builder::build_expect(const Node& node, Scenario& scenario) {
 // `within` of one expectation; a `then` step's wait_for has one window, the step's.
 std::optional<milliseconds> Builder::item_within(const Node& item, bool in_wait_for) {
   if (in_wait_for && item["within"].present()) {
-    error_at_key(item["within"], "an expectation in wait_for takes no within: the step's within (default 10s) "
-                                 "bounds the whole wait");
+    error_at_key(item["within"],
+                 "an expectation in wait_for takes no within: the step's within (default 10s) "
+                 "bounds the whole wait");
     return std::nullopt;
   }
   return duration(item["within"]);

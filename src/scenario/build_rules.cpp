@@ -126,8 +126,7 @@ void Builder::build_match(const Node& node, rules::Match& match) {
 
 // Each check's refusal text, as receivers word it differently; a refusal must be 4xx or 5xx.
 // `server.replies` and `checks.replies`: refusals only, so each must be 4xx or 5xx.
-std::map<std::string, smtp::Reply> Builder::build_refusal_replies(const Node& node,
-                                                                  const std::string& label) {
+std::map<std::string, smtp::Reply> Builder::build_refusal_replies(const Node& node, const std::string& label) {
   std::map<std::string, smtp::Reply> replies;
   for (const auto& [name, value] : node.members()) {
     auto reply = build_reply(value);

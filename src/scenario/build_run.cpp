@@ -105,8 +105,8 @@ std::vector<ServiceSpec> Builder::build_services(const Node& node) {
     if (!service.name.empty()) {
       auto [first, inserted] = first_line.emplace(service.name, service.line);
       if (!inserted) {
-        error(item["name"], "duplicate service name '" + service.name + "' (first at line " +
-                                std::to_string(first->second) + ")");
+        error(item["name"],
+              "duplicate service name '" + service.name + "' (first at line " + std::to_string(first->second) + ")");
       }
     }
     services.push_back(std::move(service));
@@ -182,16 +182,14 @@ ReadySpec Builder::build_ready(const Node& node) {
 }
 
 // What can be judged before the run: targets without templates.
-void Builder::check_ready_target(const Node& node, ReadySpec::Kind kind,
-                                 const std::string& target) {
+void Builder::check_ready_target(const Node& node, ReadySpec::Kind kind, const std::string& target) {
   if (!template_references(target).empty()) {
     return;
   }
   if (kind == ReadySpec::Kind::port) {
     std::int64_t number = 0;
     auto [end, ec] = std::from_chars(target.data(), target.data() + target.size(), number);
-    if (target.empty() || ec != std::errc{} || end != target.data() + target.size() || number < 1 ||
-        number > 65535) {
+    if (target.empty() || ec != std::errc{} || end != target.data() + target.size() || number < 1 || number > 65535) {
       error(node, "ready.port \"" + target + "\" is not a port from 1 to 65535 or a {{port.NAME}}");
     }
   } else if (kind == ReadySpec::Kind::http) {

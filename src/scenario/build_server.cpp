@@ -243,9 +243,9 @@ void Builder::build_server(const Node& node, Scenario& scenario) {
   }
   // A recorded server's own words (`maildog-ci record`), each with the code the sandbox sends there.
   static const std::map<std::string, int, std::less<>> k_ok_codes{
-      {"greeting", 220}, {"ehlo", 250}, {"starttls", 220}, {"auth", 235}, {"mail", 250}, {"rcpt", 250},
-      {"data", 354},     {"queued", 250}, {"rset", 250},  {"noop", 250}, {"quit", 221},
-      {"auth_username", 334}, {"auth_password", 334}};
+      {"greeting", 220}, {"ehlo", 250},          {"starttls", 220},     {"auth", 235}, {"mail", 250},
+      {"rcpt", 250},     {"data", 354},          {"queued", 250},       {"rset", 250}, {"noop", 250},
+      {"quit", 221},     {"auth_username", 334}, {"auth_password", 334}};
   for (const auto& [key, value] : node["ok_replies"].members()) {
     auto reply = build_reply(value);
     auto code = k_ok_codes.find(key);
@@ -258,8 +258,7 @@ void Builder::build_server(const Node& node, Scenario& scenario) {
   }
   config.ehlo_keywords = as_strings(node["ehlo_keywords"]);
   if (node["peer"].is_object()) {
-    scenario.server_extras.peer =
-        PeerSpec{as_string(node["peer"]["ip"]).value_or(""), as_string(node["peer"]["helo"])};
+    scenario.server_extras.peer = PeerSpec{as_string(node["peer"]["ip"]).value_or(""), as_string(node["peer"]["helo"])};
   }
   Node checks = node["checks"];
   scenario.server_extras.checks = build_checks(checks, profile, scenario.server_extras.bulk_sender);

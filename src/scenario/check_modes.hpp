@@ -20,19 +20,20 @@ enum class CheckMode { off, report, enforce, require };
 enum class AuthenticationFloor { off, spf_or_dkim, spf_and_dkim };
 
 // The words each check allows, in the schema's order (its diagnostics list them so).
-inline constexpr NameTable<CheckMode, 4> k_spf_modes{{
-    {CheckMode::off, "off"}, {CheckMode::report, "report"}, {CheckMode::enforce, "enforce"},
-    {CheckMode::require, "require"}}};
-inline constexpr NameTable<CheckMode, 3> k_dkim_modes{{
-    {CheckMode::off, "off"}, {CheckMode::report, "report"}, {CheckMode::enforce, "enforce"}}};
+inline constexpr NameTable<CheckMode, 4> k_spf_modes{{{CheckMode::off, "off"},
+                                                      {CheckMode::report, "report"},
+                                                      {CheckMode::enforce, "enforce"},
+                                                      {CheckMode::require, "require"}}};
+inline constexpr NameTable<CheckMode, 3> k_dkim_modes{
+    {{CheckMode::off, "off"}, {CheckMode::report, "report"}, {CheckMode::enforce, "enforce"}}};
 inline constexpr NameTable<CheckMode, 4> k_dmarc_modes = k_spf_modes;
 inline constexpr NameTable<CheckMode, 2> k_ptr_modes{{{CheckMode::require, "require"}, {CheckMode::off, "off"}}};
 inline constexpr NameTable<CheckMode, 2> k_rfc5322_modes{{{CheckMode::off, "off"}, {CheckMode::enforce, "enforce"}}};
-inline constexpr NameTable<CheckMode, 2> k_unsubscribe_modes{{{CheckMode::off, "off"},
-                                                              {CheckMode::require, "require"}}};
-inline constexpr NameTable<AuthenticationFloor, 3> k_authentication_floors{{
-    {AuthenticationFloor::off, "off"},
-    {AuthenticationFloor::spf_or_dkim, "spf_or_dkim"},
-    {AuthenticationFloor::spf_and_dkim, "spf_and_dkim"}}};
+inline constexpr NameTable<CheckMode, 2> k_unsubscribe_modes{
+    {{CheckMode::off, "off"}, {CheckMode::require, "require"}}};
+inline constexpr NameTable<AuthenticationFloor, 3> k_authentication_floors{
+    {{AuthenticationFloor::off, "off"},
+     {AuthenticationFloor::spf_or_dkim, "spf_or_dkim"},
+     {AuthenticationFloor::spf_and_dkim, "spf_and_dkim"}}};
 
 }  // namespace maildog::scenario

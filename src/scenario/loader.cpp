@@ -145,9 +145,10 @@ void report_app_placeholder(const detail::Document& document, detail::Reporter& 
       !value["app"]["run"].is_string() || !is_app_placeholder(value["app"]["run"].get<std::string>())) {
     return;
   }
-  reporter.error("app.run", "app.run is still the placeholder `maildog-ci new` wrote: replace it with the command "
-                            "that runs your app, e.g. run: [python3, send.py], or write the scenario again with "
-                            "`maildog-ci new --from ... --app \"CMD\"`");
+  reporter.error("app.run",
+                 "app.run is still the placeholder `maildog-ci new` wrote: replace it with the command "
+                 "that runs your app, e.g. run: [python3, send.py], or write the scenario again with "
+                 "`maildog-ci new --from ... --app \"CMD\"`");
 }
 
 LoadResult load_document_text(std::string_view yaml, const std::filesystem::path& name, const Environment& env,

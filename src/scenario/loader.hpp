@@ -19,7 +19,7 @@ struct Diagnostic {
   std::size_t column = 0;  // 1-based; 0 with line 0
   std::string yaml_path;   // e.g. "server.rules[1].reply"; empty for the document or the file
   std::string message;
-  bool warning = false;    // almost surely a mistake, but valid: printed, never fails the load
+  bool warning = false;  // almost surely a mistake, but valid: printed, never fails the load
 
   // "file:line:col: error: message (at server.rules[1].reply)"; "file: error: message" for line 0;
   // "warning:" instead of "error:" for a warning.

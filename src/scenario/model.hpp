@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "reply/reply.hpp"
 #include "rules/text_match.hpp"
 #include "scenario/check_modes.hpp"
 #include "scenario/service.hpp"
 #include "smtp/certificate_authority.hpp"
-#include "reply/reply.hpp"
 #include "smtp/server_config.hpp"
 
 namespace maildog::scenario {
@@ -52,8 +52,8 @@ struct ChecksSpec {
   // Whether any check is on (a mode other than off, or a DNSBL zone).
   bool any_on() const {
     return spf != CheckMode::off || dkim != CheckMode::off || dmarc != CheckMode::off || ptr != CheckMode::off ||
-           authentication != AuthenticationFloor::off || rfc5322 != CheckMode::off ||
-           unsubscribe != CheckMode::off || !dnsbl.empty();
+           authentication != AuthenticationFloor::off || rfc5322 != CheckMode::off || unsubscribe != CheckMode::off ||
+           !dnsbl.empty();
   }
 };
 
@@ -139,8 +139,8 @@ struct OutputExpect {
 // Without `exit`, `timed_out` or `signal` the app must exit 0 within its timeout: an app that
 // hangs, dies of a signal or exits non-zero fails the scenario unless these name that outcome.
 struct AppExpect {
-  std::optional<int> exit;  // exit status 0..255
-  bool exit_any = false;    // `exit: any`: every exit status passes (a timeout or a signal still fails)
+  std::optional<int> exit;        // exit status 0..255
+  bool exit_any = false;          // `exit: any`: every exit status passes (a timeout or a signal still fails)
   std::optional<bool> timed_out;  // true: the app must run into its timeout and be killed by the runner
   std::optional<int> signal;      // the signal number the app must die of (not the runner's kill at timeout)
   std::optional<OutputExpect> stdout_expect;
@@ -156,10 +156,10 @@ struct ReplyExpect {
   std::optional<rules::TextMatch> arg;  // the command's argument (MAIL/RCPT: address without brackets)
   std::optional<int> code;
   std::optional<smtp::EnhancedCode> enhanced;
-  std::optional<rules::TextMatch> text;  // against Reply::text()
-  std::optional<std::size_t> count;      // exactly this many matching replies
-  std::optional<std::size_t> min;        // at least
-  std::optional<std::size_t> max;        // at most
+  std::optional<rules::TextMatch> text;             // against Reply::text()
+  std::optional<std::size_t> count;                 // exactly this many matching replies
+  std::optional<std::size_t> min;                   // at least
+  std::optional<std::size_t> max;                   // at most
   std::optional<std::chrono::milliseconds> within;  // per-item `within`; absent: Expectations::within
   std::size_t line = 0;
 };
@@ -191,7 +191,7 @@ struct RejectedExpect {
   std::optional<rules::TextMatch> to;  // RCPT: the address; DATA, END_OF_DATA: one refused recipient
   std::optional<int> code;
   std::optional<smtp::EnhancedCode> enhanced;
-  std::optional<std::size_t> count;  // exactly this many (0: the reason never refused anything)
+  std::optional<std::size_t> count;                 // exactly this many (0: the reason never refused anything)
   std::optional<std::chrono::milliseconds> within;  // per-item `within`; absent: Expectations::within
   std::size_t line = 0;
 };
@@ -244,7 +244,7 @@ struct ThenStep {
   // members stay empty
   std::optional<Expectations> wait_for;
   std::chrono::milliseconds within{std::chrono::seconds(10)};  // how long wait_for may take
-  std::optional<AppSpec> run;  // run / env / cwd / timeout as the app has them; absent: only wait
+  std::optional<AppSpec> run;      // run / env / cwd / timeout as the app has them; absent: only wait
   std::optional<int> expect_exit;  // `expect_exit: N`; absent (and not any): 0
   bool exit_any = false;           // `expect_exit: any`
   std::size_t line = 0;            // line of the step (its first key)

@@ -16,15 +16,24 @@ namespace {
 Profile gmail() {
   Profile profile;
   profile.name = "gmail";
-  profile.summary = "Gmail: SPF or DKIM, PTR, RFC 5322, DMARC honoured; bulk: SPF and DKIM, DMARC, one-click unsubscribe";
+  profile.summary =
+      "Gmail: SPF or DKIM, PTR, RFC 5322, DMARC honoured; bulk: SPF and DKIM, DMARC, one-click unsubscribe";
   profile.hostname = "mx.google.com";
   profile.tls = smtp::TlsMode::starttls;
   profile.message_size = 50U * 1024 * 1024;
-  profile.checks = {.spf = CheckMode::report, .dkim = CheckMode::report, .dmarc = CheckMode::enforce,
-                    .ptr = CheckMode::require, .authentication = AuthenticationFloor::spf_or_dkim,
-                    .rfc5322 = CheckMode::enforce, .unsubscribe = {}};
-  profile.bulk_checks = {.spf = CheckMode::require, .dkim = CheckMode::enforce, .dmarc = CheckMode::require,
-                         .ptr = {}, .authentication = AuthenticationFloor::spf_and_dkim, .rfc5322 = {},
+  profile.checks = {.spf = CheckMode::report,
+                    .dkim = CheckMode::report,
+                    .dmarc = CheckMode::enforce,
+                    .ptr = CheckMode::require,
+                    .authentication = AuthenticationFloor::spf_or_dkim,
+                    .rfc5322 = CheckMode::enforce,
+                    .unsubscribe = {}};
+  profile.bulk_checks = {.spf = CheckMode::require,
+                         .dkim = CheckMode::enforce,
+                         .dmarc = CheckMode::require,
+                         .ptr = {},
+                         .authentication = AuthenticationFloor::spf_and_dkim,
+                         .rfc5322 = {},
                          .unsubscribe = CheckMode::require};
   profile.server_replies = {
       {"unknown_user",
@@ -64,10 +73,20 @@ Profile microsoft365() {
   profile.hostname = "inbox-test.mail.protection.outlook.com";
   profile.tls = smtp::TlsMode::starttls;
   profile.message_size = 36U * 1024 * 1024;
-  profile.checks = {.spf = CheckMode::report, .dkim = CheckMode::report, .dmarc = CheckMode::enforce, .ptr = {},
-                    .authentication = {}, .rfc5322 = {}, .unsubscribe = {}};
-  profile.bulk_checks = {.spf = CheckMode::require, .dkim = CheckMode::enforce, .dmarc = CheckMode::require,
-                         .ptr = {}, .authentication = {}, .rfc5322 = {}, .unsubscribe = {}};
+  profile.checks = {.spf = CheckMode::report,
+                    .dkim = CheckMode::report,
+                    .dmarc = CheckMode::enforce,
+                    .ptr = {},
+                    .authentication = {},
+                    .rfc5322 = {},
+                    .unsubscribe = {}};
+  profile.bulk_checks = {.spf = CheckMode::require,
+                         .dkim = CheckMode::enforce,
+                         .dmarc = CheckMode::require,
+                         .ptr = {},
+                         .authentication = {},
+                         .rfc5322 = {},
+                         .unsubscribe = {}};
   profile.server_replies = {
       {"unknown_user", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup"},
       {"relay", "550 5.7.64 TenantAttribution; Relay Access Denied"},
@@ -101,11 +120,19 @@ Profile yahoo() {
   profile.summary = "Yahoo: SPF or DKIM, PTR, DMARC honoured; bulk: SPF and DKIM, DMARC, one-click unsubscribe";
   profile.hostname = "mta5.am0.yahoodns.net";
   profile.tls = smtp::TlsMode::starttls;
-  profile.checks = {.spf = CheckMode::report, .dkim = CheckMode::report, .dmarc = CheckMode::enforce,
-                    .ptr = CheckMode::require, .authentication = AuthenticationFloor::spf_or_dkim, .rfc5322 = {},
+  profile.checks = {.spf = CheckMode::report,
+                    .dkim = CheckMode::report,
+                    .dmarc = CheckMode::enforce,
+                    .ptr = CheckMode::require,
+                    .authentication = AuthenticationFloor::spf_or_dkim,
+                    .rfc5322 = {},
                     .unsubscribe = {}};
-  profile.bulk_checks = {.spf = CheckMode::require, .dkim = CheckMode::enforce, .dmarc = CheckMode::require,
-                         .ptr = {}, .authentication = AuthenticationFloor::spf_and_dkim, .rfc5322 = {},
+  profile.bulk_checks = {.spf = CheckMode::require,
+                         .dkim = CheckMode::enforce,
+                         .dmarc = CheckMode::require,
+                         .ptr = {},
+                         .authentication = AuthenticationFloor::spf_and_dkim,
+                         .rfc5322 = {},
                          .unsubscribe = CheckMode::require};
   profile.server_replies = {
       {"unknown_user", "554 delivery error: dd This user doesn't have a yahoo.com account ({address})"},
@@ -119,10 +146,7 @@ Profile yahoo() {
       {"dmarc", policy},
   };
   profile.bulk_check_replies = {
-      {"spf", policy},
-      {"dkim", policy},
-      {"dmarc_missing", policy},
-      {"dmarc_unaligned", policy},
+      {"spf", policy},         {"dkim", policy}, {"dmarc_missing", policy}, {"dmarc_unaligned", policy},
       {"unsubscribe", policy},
   };
   return profile;
@@ -163,34 +187,44 @@ const CheckTexts& default_check_texts() {
   static const CheckTexts texts{
       .spf_failed = {550, {5, 7, 23}, "SPF validation failed: {reason}"},
       .dkim_missing = {550, {5, 7, 20}, "No passing DKIM signature found"},
-      .dmarc_rejected = {550, {5, 7, 26},
+      .dmarc_rejected = {550,
+                         {5, 7, 26},
                          "Unauthenticated email from {domain} is not accepted due to domain's DMARC policy"},
-      .ptr_missing = {550, {5, 7, 25},
+      .ptr_missing = {550,
+                      {5, 7, 25},
                       "The IP address sending this message does not have a PTR record setup, or the corresponding "
                       "forward DNS entry does not point to the sending IP"},
       .dnsbl_listed = {550, {5, 7, 1}, "Service unavailable; client [{ip}] blocked using {zone}"},
-      .unauthenticated = {550, {5, 7, 26},
+      .unauthenticated = {550,
+                          {5, 7, 26},
                           "This mail has been blocked because the sender is unauthenticated. Gmail requires all "
                           "senders to authenticate with either SPF or DKIM."},
-      .spf_not_passing = {550, {5, 7, 27},
+      .spf_not_passing = {550,
+                          {5, 7, 27},
                           "This mail has been blocked because SPF does not pass. Gmail requires all large senders "
                           "to authenticate with SPF."},
-      .dmarc_record_missing = {421, {4, 7, 40},
+      .dmarc_record_missing = {421,
+                               {4, 7, 40},
                                "Your email has been rate limited because the sending domain doesn't have a DMARC "
                                "record, or the DMARC record doesn't specify a DMARC policy."},
-      .dmarc_not_aligned = {421, {4, 7, 32},
+      .dmarc_not_aligned = {421,
+                            {4, 7, 32},
                             "Your email has been rate limited because the From: header (RFC5322) in this message "
                             "isn't aligned with either the authenticated SPF or DKIM organizational domain."},
-      .rfc5322_from = {550, {5, 7, 1},
+      .rfc5322_from = {550,
+                       {5, 7, 1},
                        "Messages missing a valid address in the From: header, or having no From: header, are not "
                        "accepted. See https://support.google.com/mail/?p=RfcMessageNonCompliant"},
-      .rfc5322_message_id = {550, {5, 7, 1},
+      .rfc5322_message_id = {550,
+                             {5, 7, 1},
                              "Messages missing a valid Message-ID: header are not accepted. See "
                              "https://support.google.com/mail/?p=RfcMessageNonCompliant"},
-      .rfc5322_duplicate = {550, {5, 7, 1},
+      .rfc5322_duplicate = {550,
+                            {5, 7, 1},
                             "This message is not RFC 5322 compliant because it has duplicate headers. See "
                             "https://support.google.com/mail/?p=RfcMessageNonCompliant"},
-      .unsubscribe_missing = {550, {5, 7, 1},
+      .unsubscribe_missing = {550,
+                              {5, 7, 1},
                               "Bulk mail must offer one-click unsubscribe (RFC 8058): a List-Unsubscribe field with "
                               "an https URI and List-Unsubscribe-Post: List-Unsubscribe=One-Click"},
   };

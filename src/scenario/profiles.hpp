@@ -39,10 +39,10 @@ struct Profile {
   std::optional<std::size_t> message_size;
   std::optional<std::size_t> recipients;
   std::optional<bool> reject_bare_lf;
-  ProfileChecks checks;                       // for every sender
-  ProfileChecks bulk_checks;                  // added with `bulk_sender: true`
-  std::vector<ProfileReply> server_replies;   // the sandbox's own refusals (server.replies)
-  std::vector<ProfileReply> check_replies;    // the sender checks' refusals (checks.replies)
+  ProfileChecks checks;                          // for every sender
+  ProfileChecks bulk_checks;                     // added with `bulk_sender: true`
+  std::vector<ProfileReply> server_replies;      // the sandbox's own refusals (server.replies)
+  std::vector<ProfileReply> check_replies;       // the sender checks' refusals (checks.replies)
   std::vector<ProfileReply> bulk_check_replies;  // added with `bulk_sender: true`
 };
 
@@ -57,9 +57,9 @@ struct CheckText {
 // The sender checks' own words, kept here with the provider texts: Gmail's, Spamhaus-style DNSBL
 // text, and maildog's for a missing one-click unsubscribe (no receiver publishes a reply for it).
 struct CheckTexts {
-  CheckText spf_failed;            // {reason}: the SPF record's explanation, else why it failed
+  CheckText spf_failed;  // {reason}: the SPF record's explanation, else why it failed
   CheckText dkim_missing;
-  CheckText dmarc_rejected;        // {domain}: the From domain
+  CheckText dmarc_rejected;  // {domain}: the From domain
   CheckText ptr_missing;
   CheckText dnsbl_listed;          // {ip}: the peer IP; {zone}: the DNSBL that lists it
   CheckText unauthenticated;       // checks.authentication

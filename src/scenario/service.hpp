@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <map>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace maildog::scenario {

@@ -12,9 +12,9 @@ struct Block {
   std::size_t indent = 0;
   bool sequence = false;
   std::string path;
-  std::size_t items = 0;       // sequences: items seen
-  std::size_t last_line = 0;   // the line of its latest key or item
-  std::string last_key;        // maps
+  std::size_t items = 0;      // sequences: items seen
+  std::size_t last_line = 0;  // the line of its latest key or item
+  std::string last_key;       // maps
 };
 
 struct Opened {
@@ -104,7 +104,8 @@ class StructureScan {
         continue;
       }
       m_block_scalar_indent.reset();
-      if (!blank && indent == 0 && (m_text.substr(m_pos).starts_with("---") || m_text.substr(m_pos).starts_with("..."))) {
+      if (!blank && indent == 0 &&
+          (m_text.substr(m_pos).starts_with("---") || m_text.substr(m_pos).starts_with("..."))) {
         m_blocks.clear();
         m_pending_path.clear();
       } else if (!blank) {
@@ -390,9 +391,9 @@ class StructureScan {
   std::optional<Opened> m_mismatched_close;  // a ']' for a '{' or a '}' for a '['
   std::optional<Position> m_open_quote;
   std::string m_quote_path;
-  std::string m_pending_path;                          // the value whose content follows on the next lines
-  std::optional<std::size_t> m_block_scalar_indent;    // inside `|`/`>` text: the lines deeper than this
-  std::optional<LastScalarKey> m_last_scalar_key;      // the latest key, when its value was on its line
+  std::string m_pending_path;                        // the value whose content follows on the next lines
+  std::optional<std::size_t> m_block_scalar_indent;  // inside `|`/`>` text: the lines deeper than this
+  std::optional<LastScalarKey> m_last_scalar_key;    // the latest key, when its value was on its line
   std::optional<std::vector<Block>> m_blocks_before_broken_line;
   std::optional<LastScalarKey> m_last_scalar_key_before;
 };

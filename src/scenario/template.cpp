@@ -134,9 +134,8 @@ bool valid_name(std::string_view name) {
   if (name.empty() || name.front() < 'a' || name.front() > 'z') {
     return false;
   }
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; });
 }
 
 std::vector<std::string> template_references(std::string_view text) {

@@ -108,8 +108,8 @@ bool matches(const AttemptKeys& keys, const StoredAttempt& attempt, const Attemp
          (!query.code || keys.codes.find(code_needle(*query.code)) != std::string::npos) &&
          (!query.enhanced || keys.codes.find(enhanced_needle(*query.enhanced)) != std::string::npos) &&
          (!query.reason || keys.reasons.find(reason_needle(*query.reason)) != std::string::npos) &&
-         contains(keys.recipients, query.to) && contains(keys.from, query.from) && contains(keys.subject, query.subject) &&
-         (!query.since || attempt.at >= *query.since);
+         contains(keys.recipients, query.to) && contains(keys.from, query.from) &&
+         contains(keys.subject, query.subject) && (!query.since || attempt.at >= *query.since);
 }
 
 }  // namespace maildog::serve

@@ -40,8 +40,9 @@ std::string needle(const std::string& text) { return ascii::lower(text); }
 std::string auth_needle(const std::string& method_result) { return ' ' + ascii::lower(method_result) + ' '; }
 
 bool matches(const MessageKeys& keys, const StoredMessage& message, const MessageQuery& query) {
-  return message.id > query.after_id && message.id < query.before_id && contains(keys.recipients, query.to) && contains(keys.from, query.from) &&
-         contains(keys.subject, query.subject) && (!query.since || message.received >= *query.since) &&
+  return message.id > query.after_id && message.id < query.before_id && contains(keys.recipients, query.to) &&
+         contains(keys.from, query.from) && contains(keys.subject, query.subject) &&
+         (!query.since || message.received >= *query.since) &&
          (!query.auth || keys.auth.find(auth_needle(*query.auth)) != std::string::npos);
 }
 

@@ -18,7 +18,8 @@ RecordJson attempt_json(const StoredAttempt& attempt) {
           {"client_port", attempt.client_port},
           {"helo", attempt.helo},
           {"auth_user", attempt.auth_user ? RecordJson(*attempt.auth_user) : RecordJson(nullptr)},
-          {"transaction", attempt.transaction ? capture::transaction_to_json(*attempt.transaction) : RecordJson(nullptr)},
+          {"transaction",
+           attempt.transaction ? capture::transaction_to_json(*attempt.transaction) : RecordJson(nullptr)},
           {"subject", attempt.subject},
           {"message_size", attempt.message_size},
           {"refusals", array_of(attempt.refusals, capture::refusal_to_json)},
@@ -31,7 +32,8 @@ StoredAttempt attempt_from_json(const RecordJson& in) {
   StoredAttempt attempt;
   attempt.at = time_text::time_from_micros(in.at("at_us").get<std::int64_t>());
   attempt.session_id = in.at("session_id").get<std::uint64_t>();
-  attempt.status = lookup_name(k_attempt_status_names, in.at("status").get<std::string>()).value_or(AttemptStatus::refused);
+  attempt.status =
+      lookup_name(k_attempt_status_names, in.at("status").get<std::string>()).value_or(AttemptStatus::refused);
   attempt.message_id = in.at("message_id").get<std::uint64_t>();
   attempt.client_address = in.at("client_address").get<std::string>();
   attempt.client_port = in.at("client_port").get<std::uint16_t>();

@@ -45,7 +45,8 @@ void ServeSandbox::stop(std::chrono::milliseconds grace) { m_server->stop(grace)
 
 // The 250 waits for the store (durable in SQLite) without holding up an I/O thread: the
 // session waits for the verdict, and the messages stored meanwhile share one commit.
-smtp::Acceptance ServeSandbox::keep(const capture::SessionRecord& session, const capture::TransactionRecord& transaction) {
+smtp::Acceptance ServeSandbox::keep(const capture::SessionRecord& session,
+                                    const capture::TransactionRecord& transaction) {
   StoredMessage message;
   message.received = std::chrono::system_clock::now();
   message.session_id = m_session_base + session.id;
@@ -64,7 +65,8 @@ smtp::Acceptance ServeSandbox::keep(const capture::SessionRecord& session, const
       }
     }
     m_store->add_async(std::move(message), &session,
-                       [this, shown, partial, verdict = std::move(verdict)](std::uint64_t id, std::exception_ptr error) {
+                       [this, shown, partial, verdict = std::move(verdict)](std::uint64_t id,
+                                                                            std::exception_ptr error) {
                          if (error) {
                            std::cerr << "maildog-ci serve: cannot store a message: " << what(error) << '\n';
                            verdict(smtp::reply::cannot_store());

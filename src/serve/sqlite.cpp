@@ -80,8 +80,7 @@ void Statement::bind(int index, std::int64_t value) {
 }
 
 void Statement::bind(int index, std::string_view text) {
-  check(sqlite3_bind_text64(m_statement.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
-        "bind");
+  check(sqlite3_bind_text64(m_statement.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8), "bind");
 }
 
 void Statement::bind_optional(int index, const std::optional<std::string>& text) {
@@ -119,7 +118,8 @@ std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(
 std::string Statement::text(int column) const {
   const auto* text = sqlite3_column_text(m_statement.get(), column);
   const int size = sqlite3_column_bytes(m_statement.get(), column);
-  return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+  return text == nullptr ? std::string()
+                         : std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
 }
 
 std::string Statement::blob(int column) const {

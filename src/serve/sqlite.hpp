@@ -42,9 +42,9 @@ class Statement {
   void bind(int index, std::int64_t value);
   void bind(int index, std::string_view text);
   void bind_optional(int index, const std::optional<std::string>& text);  // NULL when empty
-  void bind_blob(int index, std::string_view bytes);              // kept by SQLite until reset
-  bool step();                                                    // true: a row is ready
-  void reset();                                                   // clears the bindings too
+  void bind_blob(int index, std::string_view bytes);                      // kept by SQLite until reset
+  bool step();                                                            // true: a row is ready
+  void reset();                                                           // clears the bindings too
 
   std::int64_t integer(int column) const;
   std::string text(int column) const;

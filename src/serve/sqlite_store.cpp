@@ -11,10 +11,10 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/time_text.hpp"
 #include "serve/attempt_keys.hpp"
 #include "serve/group_commit.hpp"
 #include "serve/message_keys.hpp"
-#include "core/time_text.hpp"
 #include "serve/record_json.hpp"
 #include "serve/sqlite.hpp"
 #include "serve/sqlite_schema.hpp"
@@ -62,8 +62,8 @@ class SqliteStore final : public MessageStore {
         m_insert_attempt(m_db,
                          "INSERT INTO attempts (at_us, refused, status, mail_from, recipients, subject, codes, reasons,"
                          " record, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-        m_evict_attempts(m_db,
-                         "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE refused = ?1 ORDER BY id LIMIT ?2)"),
+        m_evict_attempts(
+            m_db, "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE refused = ?1 ORDER BY id LIMIT ?2)"),
         m_find_attempts(m_db,
                         "SELECT id, record, message_id FROM attempts WHERE id > ?1 AND id < ?2"
                         " AND (?3 IS NULL OR status = ?3)"
@@ -254,8 +254,8 @@ class SqliteStore final : public MessageStore {
     bool record_unchanged = false;  // as committed before: not written again
     std::size_t first_line = 0;
     std::size_t line_count = 0;
-    std::string lines;           // the new transcript entries, a JSON array
-    bool replace_lines = false;  // drop the stored lines first (a whole record is put)
+    std::string lines;                                  // the new transcript entries, a JSON array
+    bool replace_lines = false;                         // drop the stored lines first (a whole record is put)
     std::optional<capture::TranscriptEntry> last_line;  // of the transcript as stored after this write
   };
 
@@ -571,11 +571,11 @@ class SqliteStore final : public MessageStore {
   const std::size_t m_keep_refused;
   mutable std::mutex m_mutex;
   sqlite::Database m_db;
-  mutable sqlite::Statement m_insert, m_evict, m_find, m_get, m_remove, m_remove_all, m_put_session,
-      m_put_lines, m_delete_lines, m_newest_session, m_evict_sessions, m_evict_lines, m_session, m_sessions, m_lines, m_insert_attempt, m_evict_attempts, m_find_attempts, m_get_attempt,
-      m_bytes_size;
-  bool m_synced = true;         // synchronous=FULL (as open() leaves it); the writer's only
-  std::size_t m_message_count;  // guarded by m_mutex; kept, so retention and size() need no count(*)
+  mutable sqlite::Statement m_insert, m_evict, m_find, m_get, m_remove, m_remove_all, m_put_session, m_put_lines,
+      m_delete_lines, m_newest_session, m_evict_sessions, m_evict_lines, m_session, m_sessions, m_lines,
+      m_insert_attempt, m_evict_attempts, m_find_attempts, m_get_attempt, m_bytes_size;
+  bool m_synced = true;                         // synchronous=FULL (as open() leaves it); the writer's only
+  std::size_t m_message_count;                  // guarded by m_mutex; kept, so retention and size() need no count(*)
   std::array<std::size_t, 2> m_attempt_counts;  // accepted and partial, refused; as m_message_count
   mutable std::mutex m_written_mutex;
   std::unordered_map<std::uint64_t, Written> m_written;  // open sessions only

@@ -126,20 +126,24 @@ void MessageStore::add_attempt_async(StoredAttempt attempt, Added done) {
 std::optional<StoredMessage> MessageStore::wait(const MessageQuery& query, std::chrono::milliseconds timeout) const {
   MessageQuery first = query;
   first.limit = 1;
-  return wait_for([&]() -> std::optional<StoredMessage> {
-    auto found = find(first);
-    return found.empty() ? std::nullopt : std::optional(std::move(found.front()));
-  }, timeout);
+  return wait_for(
+      [&]() -> std::optional<StoredMessage> {
+        auto found = find(first);
+        return found.empty() ? std::nullopt : std::optional(std::move(found.front()));
+      },
+      timeout);
 }
 
 std::optional<StoredAttempt> MessageStore::wait_attempt(const AttemptQuery& query,
                                                         std::chrono::milliseconds timeout) const {
   AttemptQuery first = query;
   first.limit = 1;
-  return wait_for([&]() -> std::optional<StoredAttempt> {
-    auto found = find_attempts(first);
-    return found.empty() ? std::nullopt : std::optional(std::move(found.front()));
-  }, timeout);
+  return wait_for(
+      [&]() -> std::optional<StoredAttempt> {
+        auto found = find_attempts(first);
+        return found.empty() ? std::nullopt : std::optional(std::move(found.front()));
+      },
+      timeout);
 }
 
 template <typename Found>

@@ -47,7 +47,7 @@ inline constexpr NameTable<AttemptStatus, 3> k_attempt_status_names{{
 // One mail attempt: a transaction however it ended, or a session refused before any
 // transaction (connect, HELO, STARTTLS, AUTH). Accepted and partial ones point at their message.
 struct StoredAttempt {
-  std::uint64_t id = 0;  // assigned by the store, increasing, never reused; its own sequence
+  std::uint64_t id = 0;                      // assigned by the store, increasing, never reused; its own sequence
   std::chrono::system_clock::time_point at;  // when it ended
   std::uint64_t session_id = 0;
   AttemptStatus status = AttemptStatus::refused;
@@ -59,11 +59,11 @@ struct StoredAttempt {
   // The envelope as far as it got, every reply and the auth verdicts, without message bytes;
   // none for a refusal before MAIL.
   std::optional<capture::TransactionRecord> transaction;
-  std::string subject;        // of a message refused at its end, as sent
-  std::size_t message_size = 0;  // octets of a message refused at its end
+  std::string subject;                           // of a message refused at its end, as sent
+  std::size_t message_size = 0;                  // octets of a message refused at its end
   std::vector<capture::RefusalRecord> refusals;  // the refusals of this attempt, in order
-  std::string fault;  // the rule fault that hit it ("drop", "disconnect", ...), if any
-  std::string ended;  // why an unfinished transaction ended ("client closed", "RSET", ...)
+  std::string fault;                             // the rule fault that hit it ("drop", "disconnect", ...), if any
+  std::string ended;                             // why an unfinished transaction ended ("client closed", "RSET", ...)
   // The session's transcript from the end of its previous attempt to this one's end; empty for
   // accepted and partial ones (their session keeps it).
   std::vector<capture::TranscriptEntry> transcript;
@@ -72,11 +72,11 @@ struct StoredAttempt {
 // Every given field must hold; text fields compare without case, as substrings.
 struct AttemptQuery {
   std::optional<AttemptStatus> status{};
-  std::optional<int> code{};               // any reply of the attempt's refusals (or its final reply)
-  std::optional<std::string> enhanced{};   // "5.1.1", exact
-  std::optional<std::string> reason{};     // a capture::k_refusal_reasons word, exact
-  std::optional<std::string> to{};         // any RCPT address, accepted or not
-  std::optional<std::string> from{};       // MAIL FROM
+  std::optional<int> code{};              // any reply of the attempt's refusals (or its final reply)
+  std::optional<std::string> enhanced{};  // "5.1.1", exact
+  std::optional<std::string> reason{};    // a capture::k_refusal_reasons word, exact
+  std::optional<std::string> to{};        // any RCPT address, accepted or not
+  std::optional<std::string> from{};      // MAIL FROM
   std::optional<std::string> subject{};
   std::optional<std::chrono::system_clock::time_point> since{};
   std::uint64_t after_id = 0;
@@ -90,8 +90,8 @@ struct MessageQuery {
   std::optional<std::string> from{};     // MAIL FROM
   std::optional<std::string> subject{};  // the Subject field
   std::optional<std::chrono::system_clock::time_point> since{};
-  std::optional<std::string> auth{};     // "method=result", e.g. "dmarc=fail"
-  std::uint64_t after_id = 0;          // only messages with a larger id (long-poll cursors)
+  std::optional<std::string> auth{};  // "method=result", e.g. "dmarc=fail"
+  std::uint64_t after_id = 0;         // only messages with a larger id (long-poll cursors)
   // Only messages with a smaller id: paging back past the newest `limit` (before=<last id seen>).
   std::uint64_t before_id = std::numeric_limits<std::uint64_t>::max();
   std::size_t limit = 100;

@@ -61,7 +61,9 @@ bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 bool is_let_dig(unsigned char c) { return is_alpha(c) || is_digit(c); }
 bool is_hex(unsigned char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
-bool is_atext(unsigned char c) { return is_let_dig(c) || k_atext_specials.find(static_cast<char>(c)) != std::string_view::npos; }
+bool is_atext(unsigned char c) {
+  return is_let_dig(c) || k_atext_specials.find(static_cast<char>(c)) != std::string_view::npos;
+}
 char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 char to_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
@@ -70,7 +72,8 @@ bool has_non_ascii(std::string_view text) {
 }
 
 bool equals_nocase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return to_lower(x) == to_lower(y); });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return to_lower(x) == to_lower(y); });
 }
 
 // RFC 3629 4: length of the well-formed UTF-8 sequence starting at `pos`, or 0. RFC 6531
@@ -397,7 +400,8 @@ std::variant<PathArgument, SyntaxError> parse_path(std::string_view argument, Pa
     Mailbox mailbox;
     mailbox.local_part = std::string(argument.substr(local_start, scanner.pos() - local_start));
     // RFC 5321 4.1.1.3: "<Postmaster>" without a domain (and without a route) is a valid RCPT.
-    const bool postmaster = kind == PathKind::forward && !routed && scanner.at('>') && equals_nocase(mailbox.local_part, k_postmaster);
+    const bool postmaster =
+        kind == PathKind::forward && !routed && scanner.at('>') && equals_nocase(mailbox.local_part, k_postmaster);
     if (!postmaster) {
       if (!scanner.at('@')) {
         if (scanner.at('"')) {
@@ -437,7 +441,8 @@ std::variant<PathArgument, SyntaxError> parse_path(std::string_view argument, Pa
   }
   const std::size_t first = rest.find_first_not_of(' ');
   const std::size_t last = rest.find_last_not_of(' ');
-  result.parameters_text = first == std::string_view::npos ? std::string() : std::string(rest.substr(first, last - first + 1));
+  result.parameters_text =
+      first == std::string_view::npos ? std::string() : std::string(rest.substr(first, last - first + 1));
   // Whether SMTPUTF8 is in force is the session's call; the grammar of RFC 6531 3.3 allows it.
   auto parameters = parse_esmtp_parameters(result.parameters_text, true);
   if (auto* failure = std::get_if<SyntaxError>(&parameters)) {
@@ -450,7 +455,8 @@ std::variant<PathArgument, SyntaxError> parse_path(std::string_view argument, Pa
 // esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
 bool valid_keyword(std::string_view keyword) {
   return !keyword.empty() && is_let_dig(static_cast<unsigned char>(keyword.front())) &&
-         std::all_of(keyword.begin(), keyword.end(), [](char c) { return is_let_dig(static_cast<unsigned char>(c)) || c == '-'; });
+         std::all_of(keyword.begin(), keyword.end(),
+                     [](char c) { return is_let_dig(static_cast<unsigned char>(c)) || c == '-'; });
 }
 
 // esmtp-value = 1*(%d33-60 / %d62-126), plus UTF8-non-ascii under SMTPUTF8 (RFC 6531 3.3).

@@ -135,10 +135,9 @@ void set_random_serial(X509* cert) {
 void set_subject(X509* cert, const std::string& common_name) {
   X509_NAME* name = X509_get_subject_name(cert);
   const std::string cn = common_name.substr(0, k_common_name_max);
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("maildog-ci sandbox"),
-                             -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
-                             0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("maildog-ci sandbox"), -1,
+                             -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
 }
 
 CertPtr new_certificate(EVP_PKEY* key, const std::string& common_name, std::chrono::seconds not_before,
@@ -208,8 +207,8 @@ CertificateAuthority CertificateAuthority::generate(const std::string& common_na
   auto impl = std::make_shared<Impl>();
   impl->key = new_key();
   // Ten years: a CA kept by serve --data outlives many restarts; each leaf is short-lived.
-  impl->certificate = new_certificate(impl->key.get(), common_name, std::chrono::seconds(-3600),
-                                      std::chrono::hours(24 * 3650));
+  impl->certificate =
+      new_certificate(impl->key.get(), common_name, std::chrono::seconds(-3600), std::chrono::hours(24 * 3650));
   X509* cert = impl->certificate.get();
   X509_set_issuer_name(cert, X509_get_subject_name(cert));
   add_extension(cert, cert, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");

@@ -28,8 +28,8 @@ std::optional<CertificateKind> parse_certificate_kind(std::string_view text);
 // What a leaf is valid for, and when (offsets from now).
 struct LeafSpec {
   std::vector<std::string> dns_names;
-  std::vector<std::string> ip_addresses;  // literals: 127.0.0.1, ::1
-  std::chrono::seconds not_before{-3600};                 // an hour back: clocks differ a little
+  std::vector<std::string> ip_addresses;   // literals: 127.0.0.1, ::1
+  std::chrono::seconds not_before{-3600};  // an hour back: clocks differ a little
   std::chrono::seconds not_after{std::chrono::hours(24 * 7)};
 };
 

@@ -13,9 +13,9 @@ std::string_view to_string(Verb verb);
 
 struct Command {
   Verb verb = Verb::unknown;
-  std::string verb_text;  // upper-cased as received, for the transcript and `replies` matching
-  std::string argument;   // after "FROM:"/"TO:" for MAIL/RCPT; otherwise after the verb, trimmed
-  bool malformed = false; // MAIL without "FROM:" or RCPT without "TO:"
+  std::string verb_text;   // upper-cased as received, for the transcript and `replies` matching
+  std::string argument;    // after "FROM:"/"TO:" for MAIL/RCPT; otherwise after the verb, trimmed
+  bool malformed = false;  // MAIL without "FROM:" or RCPT without "TO:"
 };
 
 // `line` excludes the CRLF. Verbs are case-insensitive (RFC 5321 2.4).

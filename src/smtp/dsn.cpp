@@ -69,7 +69,8 @@ std::optional<std::string> dsn_rcpt_parameter_problem(const EsmtpParameter& para
     for (;;) {
       const std::size_t comma = value.find(',', start);
       const std::string_view word = std::string_view(value).substr(start, comma - start);
-      auto found = std::find_if(words.begin(), words.end(), [&](std::string_view w) { return ascii::iequals(w, word); });
+      auto found =
+          std::find_if(words.begin(), words.end(), [&](std::string_view w) { return ascii::iequals(w, word); });
       if (found == words.end() || seen[static_cast<std::size_t>(found - words.begin())]) {
         return "NOTIFY must be NEVER or a list of SUCCESS, FAILURE, DELAY: " + value;
       }

@@ -35,9 +35,7 @@ Protocol::Protocol(const ServerConfig& config, rules::EngineState& rules_state, 
       m_now(std::move(now)),
       m_random(std::move(random)) {}
 
-void Protocol::enter_state(State next) {
-  m_state = next;
-}
+void Protocol::enter_state(State next) { m_state = next; }
 
 void Protocol::note(std::string text) {
   m_record.transcript.push_back({capture::TranscriptEntry::Direction::event, std::move(text), m_now()});
@@ -64,8 +62,8 @@ void Protocol::report_attempt(const capture::TransactionRecord* transaction, std
   if (m_config.on_attempt_refused) {
     RefusedAttempt attempt;
     attempt.transaction = transaction;
-    attempt.refusals.assign(m_record.refusals.begin() + static_cast<std::ptrdiff_t>(
-                                                             std::min(m_attempt_first_refusal, m_record.refusals.size())),
+    attempt.refusals.assign(m_record.refusals.begin() + static_cast<std::ptrdiff_t>(std::min(m_attempt_first_refusal,
+                                                                                             m_record.refusals.size())),
                             m_record.refusals.end());
     attempt.fault = m_attempt_fault;
     attempt.ended = std::string(ended);
@@ -220,8 +218,8 @@ std::optional<Output> Protocol::check_rules(rules::Context ctx) {
       }
       case rules::Fault::Kind::close_421: {
         m_attempt_fault = "close_421";
-        Reply reply = rule_reply.value_or(
-            make_reply(421, EnhancedCode{4, 3, 2}, m_config.hostname + " Service not available, closing transmission channel"));
+        Reply reply = rule_reply.value_or(make_reply(
+            421, EnhancedCode{4, 3, 2}, m_config.hostname + " Service not available, closing transmission channel"));
         return respond(std::move(reply), Next::close);
       }
       case rules::Fault::Kind::delay:
@@ -251,7 +249,9 @@ std::optional<Output> Protocol::check_rules(rules::Context ctx) {
     if (rule_reply->positive() || rule_reply->code < 400) {
       return respond(*rule_reply, next);
     }
-    std::string argument(ctx.stage == rules::Stage::rcpt ? ctx.rcpt : ctx.stage == rules::Stage::mail ? ctx.mail_from : "");
+    std::string argument(ctx.stage == rules::Stage::rcpt   ? ctx.rcpt
+                         : ctx.stage == rules::Stage::mail ? ctx.mail_from
+                                                           : "");
     return refuse({.reason = "rule",
                    .command = ascii::upper(rules::to_string(ctx.stage)),
                    .argument = std::move(argument),
@@ -292,8 +292,8 @@ Output Protocol::dispatch(std::string_view line) {
     // A session's record cannot grow without end (issue 21): Postfix-like 421, then close. The
     // line itself is not recorded (it may be an AUTH with its payload).
     note("over the command limit of " + std::to_string(limits::k_session_commands_default) + " commands");
-    Output output = respond(Reply{421, EnhancedCode{4, 7, 0}, {m_config.hostname + " Error: too many commands"}},
-                            Next::close);
+    Output output =
+        respond(Reply{421, EnhancedCode{4, 7, 0}, {m_config.hostname + " Error: too many commands"}}, Next::close);
     m_record.close_reason = "too many commands";
     return output;
   }
@@ -323,6 +323,5 @@ Output Protocol::dispatch(std::string_view line) {
   }
   return (this->*row->handler)(command);
 }
-
 
 }  // namespace maildog::smtp

@@ -16,23 +16,23 @@
 
 #include "capture/capture.hpp"
 #include "capture/records.hpp"
+#include "reply/reply.hpp"
 #include "rules/engine.hpp"
 #include "smtp/address.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_decoder.hpp"
-#include "reply/reply.hpp"
 #include "smtp/server_config.hpp"
 
 namespace maildog::smtp {
 
 enum class State {
-  rejected,      // greeting was not 220: only QUIT is accepted
-  connected,     // greeting sent, no EHLO/HELO yet
-  ready,         // after EHLO/HELO, no transaction
-  mail,          // MAIL accepted
-  rcpt,          // at least one RCPT accepted
-  data,          // reading the message
-  sasl,          // inside an AUTH exchange
+  rejected,   // greeting was not 220: only QUIT is accepted
+  connected,  // greeting sent, no EHLO/HELO yet
+  ready,      // after EHLO/HELO, no transaction
+  mail,       // MAIL accepted
+  rcpt,       // at least one RCPT accepted
+  data,       // reading the message
+  sasl,       // inside an AUTH exchange
   closed,
 };
 std::string_view to_string(State state);
@@ -46,12 +46,12 @@ struct Output {
   std::optional<std::chrono::milliseconds> delay;  // wait before writing (a rule's fault)
   std::vector<Reply> replies;
   Next next = Next::read_command;
-  bool flush = false;  // write now even if more pipelined input is buffered
+  bool flush = false;            // write now even if more pipelined input is buffered
   std::uint64_t chunk_size = 0;  // Next::read_chunk
   // Faults that shape how the replies go out (rules::Fault).
   std::optional<std::chrono::milliseconds> tarpit;  // spread the replies' bytes over this long
-  bool split = false;      // the replies in two TCP segments, a pause apart
-  bool drop_data = false;  // Next::read_data: close once message bytes arrive, with no reply
+  bool split = false;                               // the replies in two TCP segments, a pause apart
+  bool drop_data = false;                           // Next::read_data: close once message bytes arrive, with no reply
   // Acceptance::when_kept of the message this Output answers: wait for its verdict before the
   // replies go out; a refusal goes through Protocol::message_not_kept.
   std::function<void(Acceptance::Verdict)> when_kept;
@@ -136,8 +136,8 @@ class Protocol {
     bool smtputf8 = false;
     std::optional<ChunkedMessage> chunks;  // set by the first BDAT
     std::size_t accepted = 0;
-    bool sender_checked = false;               // SenderChecks::at_rcpt was asked
-    std::optional<Refusal> sender_refusal;     // and refused the transaction with this
+    bool sender_checked = false;            // SenderChecks::at_rcpt was asked
+    std::optional<Refusal> sender_refusal;  // and refused the transaction with this
   };
   enum class SaslStep { none, plain_response, login_user, login_password, cram_response };
 
@@ -148,13 +148,13 @@ class Protocol {
   std::function<std::chrono::microseconds()> m_now;
   std::function<std::uint64_t()> m_random;
   std::function<RulesInUse()> m_current_rules;  // follow_rules()
-  RulesInUse m_transaction_rules;  // taken at MAIL FROM; unset: the constructor's
+  RulesInUse m_transaction_rules;               // taken at MAIL FROM; unset: the constructor's
 
   State m_state = State::connected;
   bool m_tls = false;
   bool m_authenticated = false;
   std::size_t m_errors = 0;
-  std::size_t m_commands = 0;              // lines dispatched: limits::k_session_commands_default
+  std::size_t m_commands = 0;                // lines dispatched: limits::k_session_commands_default
   std::vector<std::size_t> m_refusal_lines;  // transcript index of each refusal's reply (kept when elided)
   std::optional<Transaction> m_transaction;
   std::optional<PendingChunk> m_pending_chunk;  // between on_bdat and on_chunk_end
@@ -199,10 +199,10 @@ class Protocol {
   // `out_of_state`), before the handler checks its arguments and the transaction.
   struct CommandRow {
     Verb verb;
-    std::string_view name;               // as 502 names it
-    unsigned states;                     // state_bit() of each State it is accepted in
-    std::string_view out_of_state;       // the 503's detail in any other state
-    bool (Protocol::*offered)() const;   // null: always offered
+    std::string_view name;              // as 502 names it
+    unsigned states;                    // state_bit() of each State it is accepted in
+    std::string_view out_of_state;      // the 503's detail in any other state
+    bool (Protocol::*offered)() const;  // null: always offered
     Output (Protocol::*handler)(const Command&);
   };
   static const std::array<CommandRow, 14> k_commands;

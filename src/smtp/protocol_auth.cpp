@@ -85,8 +85,8 @@ Output Protocol::on_auth(const Command& command) {
       if (initial) {
         return protocol_error(make_reply(501, EnhancedCode{5, 5, 4}, "CRAM-MD5 takes no initial response"));
       }
-      m_sasl_challenge = sasl::cram_md5_challenge(
-          m_config.hostname, m_random(), static_cast<std::uint64_t>(m_now().count()));
+      m_sasl_challenge =
+          sasl::cram_md5_challenge(m_config.hostname, m_random(), static_cast<std::uint64_t>(m_now().count()));
       m_sasl_step = SaslStep::cram_response;
       enter_state(State::sasl);
       return respond(reply::auth_challenge(sasl::base64_encode(m_sasl_challenge)));
@@ -156,9 +156,15 @@ Output Protocol::finish_sasl(std::string user, bool success) {
   // mail (expect.rejected never sees it), but an attempt refused before any transaction.
   Output output = protocol_error(reply::auth_bad_credentials());
   if (m_config.on_attempt_refused && !m_transaction) {
-    capture::RefusalRecord refusal{.reason = "authentication", .command = "AUTH", .argument = user, .recipients = {},
+    capture::RefusalRecord refusal{.reason = "authentication",
+                                   .command = "AUTH",
+                                   .argument = user,
+                                   .recipients = {},
                                    .reply = output.replies.front()};
-    RefusedAttempt attempt{.transaction = nullptr, .refusals = {std::move(refusal)}, .fault = {}, .ended = {},
+    RefusedAttempt attempt{.transaction = nullptr,
+                           .refusals = {std::move(refusal)},
+                           .fault = {},
+                           .ended = {},
                            .first_line = m_attempt_first_line};
     m_config.on_attempt_refused(m_record, attempt);
     m_attempt_first_line = m_record.transcript.size();

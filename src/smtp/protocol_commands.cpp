@@ -21,7 +21,8 @@ constexpr unsigned bits(std::initializer_list<State> states) {
 }
 constexpr unsigned k_any_state =
     bits({State::connected, State::ready, State::mail, State::rcpt, State::data, State::sasl, State::closed});
-constexpr unsigned k_after_hello = bits({State::ready, State::mail, State::rcpt, State::data, State::sasl, State::closed});
+constexpr unsigned k_after_hello =
+    bits({State::ready, State::mail, State::rcpt, State::data, State::sasl, State::closed});
 constexpr unsigned k_even_rejected = k_any_state | bits({State::rejected});
 
 }  // namespace
@@ -110,7 +111,8 @@ bool Protocol::auth_offered() const { return m_config.auth.has_value() && plaint
 
 Output Protocol::on_hello(const Command& command, bool extended) {
   if (command.argument.empty()) {
-    return protocol_error(reply::syntax_error(extended ? "EHLO requires a domain or address" : "HELO requires a domain"));
+    return protocol_error(
+        reply::syntax_error(extended ? "EHLO requires a domain or address" : "HELO requires a domain"));
   }
   abandon_transaction("new EHLO/HELO");
   m_record.helo = command.argument;
@@ -121,7 +123,8 @@ Output Protocol::on_hello(const Command& command, bool extended) {
   enter_state(State::ready);
   Reply reply;
   reply.code = 250;
-  if (auto hello = m_config.ok_replies.find("ehlo"); hello != m_config.ok_replies.end() && !hello->second.lines.empty()) {
+  if (auto hello = m_config.ok_replies.find("ehlo");
+      hello != m_config.ok_replies.end() && !hello->second.lines.empty()) {
     reply.lines.push_back(hello->second.lines.front());
   } else {
     reply.lines.push_back(m_config.hostname + " Hello " + command.argument + " [" + m_record.client_address + "]");

@@ -78,11 +78,17 @@ Output Protocol::on_mail(const Command& command) {
     return protocol_error(reply::bad_sequence("nested MAIL command"));
   }
   if (m_config.tls == TlsMode::required && !m_tls) {
-    return refuse({.reason = "tls_required", .command = "MAIL", .argument = {}, .recipients = {},
+    return refuse({.reason = "tls_required",
+                   .command = "MAIL",
+                   .argument = {},
+                   .recipients = {},
                    .reply = reply::starttls_required()});
   }
   if (m_config.auth && m_config.auth->required && !m_authenticated) {
-    return refuse({.reason = "auth_required", .command = "MAIL", .argument = {}, .recipients = {},
+    return refuse({.reason = "auth_required",
+                   .command = "MAIL",
+                   .argument = {},
+                   .recipients = {},
                    .reply = reply::auth_required()});
   }
   if (command.malformed) {
@@ -96,13 +102,19 @@ Output Protocol::on_mail(const Command& command) {
   Transaction transaction;
   if (auto refused = check_mail_parameters(transaction, path.parameters)) {
     if (refused->code == 552) {
-      return refuse({.reason = "size", .command = "MAIL", .argument = path.address(), .recipients = {},
+      return refuse({.reason = "size",
+                     .command = "MAIL",
+                     .argument = path.address(),
+                     .recipients = {},
                      .reply = std::move(*refused)});
     }
     return protocol_error(*refused);
   }
   if (path.mailbox && path.mailbox->utf8 && !transaction.smtputf8) {
-    return refuse({.reason = "smtputf8", .command = "MAIL", .argument = path.address(), .recipients = {},
+    return refuse({.reason = "smtputf8",
+                   .command = "MAIL",
+                   .argument = path.address(),
+                   .recipients = {},
                    .reply = reply::smtputf8_required()});
   }
   transaction.record.mail_from = path.address();
@@ -211,12 +223,18 @@ Output Protocol::on_rcpt(const Command& command) {
   const Mailbox& mailbox = *path.mailbox;
   const std::string address = mailbox.address();
   if (mailbox.utf8 && !m_transaction->smtputf8) {
-    return refuse({.reason = "smtputf8", .command = "RCPT", .argument = address, .recipients = {},
+    return refuse({.reason = "smtputf8",
+                   .command = "RCPT",
+                   .argument = address,
+                   .recipients = {},
                    .reply = reply::smtputf8_required()});
   }
   // RFC 5321 4.5.3.1.8 limits the recipients a transaction delivers to; refused ones do not count.
   if (m_transaction->accepted >= m_config.limits.recipients) {
-    return refuse({.reason = "too_many_recipients", .command = "RCPT", .argument = address, .recipients = {},
+    return refuse({.reason = "too_many_recipients",
+                   .command = "RCPT",
+                   .argument = address,
+                   .recipients = {},
                    .reply = reply::too_many_recipients()});
   }
   capture::RecipientRecord recipient;
@@ -231,16 +249,22 @@ Output Protocol::on_rcpt(const Command& command) {
   if (auto ruled = check_rules(ctx)) {
     output = std::move(*ruled);
   } else if (auto refused = check_sender_at_rcpt()) {
-    output = refuse({.reason = refused->reason, .command = "RCPT", .argument = address, .recipients = {},
-                     .reply = refused->reply});
+    output = refuse(
+        {.reason = refused->reason, .command = "RCPT", .argument = address, .recipients = {}, .reply = refused->reply});
   } else if (is_postmaster(mailbox)) {
     output = respond(ok_reply("rcpt", reply::ok_recipient()));
   } else if (!is_local_domain(domain_of(address))) {
     output = m_authenticated ? respond(reply::ok_recipient("Recipient ok (relay captured, never delivered)"))
-                             : refuse({.reason = "relay", .command = "RCPT", .argument = address, .recipients = {},
+                             : refuse({.reason = "relay",
+                                       .command = "RCPT",
+                                       .argument = address,
+                                       .recipients = {},
                                        .reply = reply::relay_denied(address)});
   } else if (!is_known_mailbox(address)) {
-    output = refuse({.reason = "unknown_user", .command = "RCPT", .argument = address, .recipients = {},
+    output = refuse({.reason = "unknown_user",
+                     .command = "RCPT",
+                     .argument = address,
+                     .recipients = {},
                      .reply = reply::user_unknown(address)});
   } else {
     output = respond(ok_reply("rcpt", reply::ok_recipient()));
@@ -321,7 +345,8 @@ Output Protocol::on_bdat(const Command& command) {
   const std::string& argument = command.argument;
   const std::size_t space = argument.find(' ');
   const std::string_view size_text = std::string_view(argument).substr(0, space);
-  const std::string_view marker = space == std::string::npos ? std::string_view() : std::string_view(argument).substr(space + 1);
+  const std::string_view marker =
+      space == std::string::npos ? std::string_view() : std::string_view(argument).substr(space + 1);
   std::uint64_t size = 0;
   auto [end, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size);
   if (size_text.empty() || ec != std::errc{} || end != size_text.data() + size_text.size() ||
@@ -383,8 +408,8 @@ Output Protocol::on_chunk_end() {
   }
   if (chunks.message.too_big) {
     chunks.failed = true;
-    Output output = refuse({.reason = "size", .command = "BDAT", .argument = {}, .recipients = {},
-                            .reply = reply::message_too_big()});
+    Output output = refuse(
+        {.reason = "size", .command = "BDAT", .argument = {}, .recipients = {}, .reply = reply::message_too_big()});
     m_transaction->record.final_reply = m_record.refusals.back().reply;
     return output;
   }
@@ -403,7 +428,8 @@ Output Protocol::complete_message(Transaction transaction, ReceivedMessage messa
   record.bare_lf = message.bare_lf;
   record.eight_bit = message.eight_bit;
   note("message: " + std::to_string(message.size) + " octets, " + std::to_string(message.lines) + " lines" +
-       (message.via_bdat ? ", BDAT" : "") + (message.bare_lf ? ", bare LF" : "") + (message.eight_bit ? ", 8-bit" : ""));
+       (message.via_bdat ? ", BDAT" : "") + (message.bare_lf ? ", bare LF" : "") +
+       (message.eight_bit ? ", 8-bit" : ""));
 
   // The bytes are kept even when the message is refused: a test may want to see what was sent.
   if (!message.too_big) {
@@ -411,8 +437,11 @@ Output Protocol::complete_message(Transaction transaction, ReceivedMessage messa
   }
   const std::size_t refusals_before = m_record.refusals.size();
   auto refuse_message = [&](std::string_view reason, Reply reply) {
-    return refuse({.reason = std::string(reason), .command = "END_OF_DATA", .argument = {},
-                   .recipients = record.accepted_recipients(), .reply = std::move(reply)});
+    return refuse({.reason = std::string(reason),
+                   .command = "END_OF_DATA",
+                   .argument = {},
+                   .recipients = record.accepted_recipients(),
+                   .reply = std::move(reply)});
   };
   std::optional<Output> verdict;
   if (message.too_big) {
@@ -448,7 +477,8 @@ Output Protocol::complete_message(Transaction transaction, ReceivedMessage messa
   return std::move(*verdict);
 }
 
-Reply Protocol::accept_message(capture::TransactionRecord& record, std::function<void(Acceptance::Verdict)>& when_kept) {
+Reply Protocol::accept_message(capture::TransactionRecord& record,
+                               std::function<void(Acceptance::Verdict)>& when_kept) {
   const std::string id = queue_id(m_random());
   Reply queued = m_config.ok_replies.contains("queued")
                      ? fill_placeholders(m_config.ok_replies.at("queued"), {{"queue_id", id}})

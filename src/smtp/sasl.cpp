@@ -141,9 +141,9 @@ std::string hmac_md5_hex(std::string_view key, std::string_view message) {
   const void* key_bytes = key.empty() ? static_cast<const void*>(&k_empty_key) : static_cast<const void*>(key.data());
   std::array<unsigned char, k_md5_size> digest{};
   std::size_t digest_size = 0;
-  const unsigned char* result =
-      EVP_Q_mac(nullptr, "HMAC", nullptr, "MD5", nullptr, key_bytes, key.size(),
-                reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(), digest.size(), &digest_size);
+  const unsigned char* result = EVP_Q_mac(nullptr, "HMAC", nullptr, "MD5", nullptr, key_bytes, key.size(),
+                                          reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                                          digest.data(), digest.size(), &digest_size);
   if (result == nullptr || digest_size != k_md5_size) {
     // Only an OpenSSL without MD5 (FIPS mode) gets here: a start-up problem, not a client's.
     throw std::runtime_error("HMAC-MD5 is not available from OpenSSL");

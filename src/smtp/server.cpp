@@ -2,6 +2,7 @@
 
 #include <string.h>  // strerrordesc_np (glibc)
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -10,7 +11,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <atomic>
 #include <condition_variable>
 #include <iostream>
 #include <list>
@@ -99,7 +99,7 @@ struct Server::Impl {
   // The accept loop and stop()'s close of the acceptor run here (on the first context).
   asio::strand<asio::io_context::executor_type> accept_strand;
   tcp::acceptor acceptor;
-  std::size_t next_context = 0;  // the accept loop's only
+  std::size_t next_context = 0;                                                          // the accept loop's only
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;  // idle contexts too
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
@@ -146,8 +146,7 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       // Postfix and nginx do); said once until an accept succeeds again.
       if (!accept_failing) {
         accept_failing = true;
-        std::cerr << "maildog-ci: SMTP cannot accept connections: " << accept_error_text(ec)
-                  << "; pausing accepts for "
+        std::cerr << "maildog-ci: SMTP cannot accept connections: " << accept_error_text(ec) << "; pausing accepts for "
                   << k_accept_pause.count() << " ms at a time until it can\n";
       }
       asio::steady_timer backoff(acceptor.get_executor(), k_accept_pause);
@@ -169,11 +168,10 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       // than the newcomer being turned away: idle sockets cannot lock real clients out.
       over_limit = active >= config.limits.connections && !evict_longest_idle();
       generation = current;
-      session = std::make_shared<Session>(
-          std::move(socket),
-          SessionShared{generation->config, tls, generation->rules_state, capture, generation,
-                        [this] { return current_rules(); }, &stressed},
-          over_limit);
+      session = std::make_shared<Session>(std::move(socket),
+                                          SessionShared{generation->config, tls, generation->rules_state, capture,
+                                                        generation, [this] { return current_rules(); }, &stressed},
+                                          over_limit);
       where = sessions.insert(sessions.end(), session);
       ++active;
       stress_began = stress_at(active) && !stressed.exchange(true);

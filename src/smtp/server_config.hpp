@@ -13,8 +13,8 @@
 
 #include "capture/records.hpp"
 #include "core/limits.hpp"
-#include "rules/rule.hpp"
 #include "reply/reply.hpp"
+#include "rules/rule.hpp"
 
 namespace maildog::smtp {
 
@@ -67,10 +67,10 @@ struct Refusal {
 };
 
 struct MessageVerdict {
-  std::optional<Refusal> refusal;      // set: the message is refused with it
-  std::string authentication_results;  // the Authentication-Results value (RFC 8601)
+  std::optional<Refusal> refusal;              // set: the message is refused with it
+  std::string authentication_results;          // the Authentication-Results value (RFC 8601)
   std::map<std::string, std::string> results;  // method -> result, e.g. "spf" -> "pass"
-  std::string summary;                 // one line for the transcript, e.g. "spf=fail dmarc=fail (p=reject)"
+  std::string summary;                         // one line for the transcript, e.g. "spf=fail dmarc=fail (p=reject)"
 };
 
 // Sender checks injected by the caller (the runner builds them from a scenario's checks), so

@@ -1,14 +1,14 @@
 #include "smtp/session.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 
@@ -85,7 +85,8 @@ Session::Session(tcp::socket socket, SessionShared shared, bool over_connection_
 asio::awaitable<void> Session::run() {
   auto self = shared_from_this();
   m_session_deadline = Clock::now() + m_shared.config.limits.session_deadline;
-  asio::co_spawn(m_socket.get_executor(), [self] { return self->watchdog(); }, asio::detached);
+  asio::co_spawn(
+      m_socket.get_executor(), [self] { return self->watchdog(); }, asio::detached);
   try {
     co_await dialogue();
   } catch (const std::exception& error) {

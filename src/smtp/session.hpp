@@ -28,7 +28,7 @@ struct SessionShared {
   boost::asio::ssl::context& tls;
   rules::EngineState& rules;
   capture::Capture& capture;
-  std::shared_ptr<const void> owner;  // keeps `config` and `rules` alive while the session runs
+  std::shared_ptr<const void> owner;          // keeps `config` and `rules` alive while the session runs
   std::function<RulesInUse()> current_rules;  // the server's rules now: Protocol::follow_rules
   // Set by the server while it is over 80% of its connection limit: idle timeouts are then
   // limits::k_stress_idle_timeout (Postfix's stress adaptation). Null: never under stress.
@@ -97,9 +97,9 @@ class Session : public std::enable_shared_from_this<Session> {
   enum class Step { more, end, stop };
 
   boost::asio::awaitable<void> dialogue();
-  boost::asio::awaitable<Step> chunk_step();     // BDAT
-  boost::asio::awaitable<Step> data_step();      // DATA
-  boost::asio::awaitable<Step> line_step();      // command lines
+  boost::asio::awaitable<Step> chunk_step();  // BDAT
+  boost::asio::awaitable<Step> data_step();   // DATA
+  boost::asio::awaitable<Step> line_step();   // command lines
   boost::asio::awaitable<void> close_dialogue();
   void note_server_close();
   boost::asio::awaitable<void> watchdog();

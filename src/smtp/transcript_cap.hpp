@@ -15,7 +15,7 @@ namespace maildog::smtp {
 struct TranscriptCap {
   std::size_t head = limits::k_transcript_head_lines;
   std::size_t tail = limits::k_transcript_tail_lines;
-  std::size_t slack = limits::k_transcript_slack_lines;      // elide once this far over head + tail
+  std::size_t slack = limits::k_transcript_slack_lines;        // elide once this far over head + tail
   std::size_t context = limits::k_transcript_refusal_context;  // lines kept either side of a refusal
 };
 
@@ -24,7 +24,7 @@ struct TranscriptCap {
 class ElidedLines {
  public:
   struct Run {
-    std::size_t begin = 0;   // [begin, end): indices before
+    std::size_t begin = 0;  // [begin, end): indices before
     std::size_t end = 0;
     std::size_t marker = 0;  // index after of the one event that stands for them
   };

@@ -120,6 +120,5 @@ TEST_CASE("header selection is bottom-up and over-signed names add nothing", "[d
   // RFC 6376 5.4.2: "x:x" signs the last then the first instance; the third "x" has none left.
   CHECK(signed_header_data(parts.headers, {"x", "x", "x", "y"}, Canonicalization::relaxed, "Sig: b=") ==
         "x:second\r\nx:first\r\ny:only\r\nsig:b=");
-  CHECK(signed_header_data(parts.headers, {"z", "Y"}, Canonicalization::simple, "Sig: b=") ==
-        "Y: only\r\nSig: b=");
+  CHECK(signed_header_data(parts.headers, {"z", "Y"}, Canonicalization::simple, "Sig: b=") == "Y: only\r\nSig: b=");
 }

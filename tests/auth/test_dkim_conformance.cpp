@@ -141,9 +141,9 @@ TEST_CASE("RFC 8463 A.3: the Ed25519 and RSA signatures pass with the A.2 record
     return;
   }
   const std::string rfc = read(*dir / "mimekit/rfc8463.txt");
-  const Zone zone{
-      {"brisbane._domainkey.football.example.com", zone_file_txt(rfc, "brisbane._domainkey.football.example.com")},
-      {"test._domainkey.football.example.com", zone_file_txt(rfc, "test._domainkey.football.example.com")}};
+  const Zone zone{{"brisbane._domainkey.football.example.com",
+                   zone_file_txt(rfc, "brisbane._domainkey.football.example.com")},
+                  {"test._domainkey.football.example.com", zone_file_txt(rfc, "test._domainkey.football.example.com")}};
   CHECK(zone.at("brisbane._domainkey.football.example.com") ==
         "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
   const std::string message = read(*dir / "mimekit/rfc8463-example.msg");
@@ -200,11 +200,10 @@ TEST_CASE("dkimpy: pre-signed RFC 6376 A.1 messages", "[dkim][conformance]") {
   check_results(with_record("test2.txt"), {{Status::pass, "football.example.com", "test", ""}});
   check_results(with_record("test_bad.txt"),
                 {{Status::permerror, "football.example.com", "test", "public key could not be decoded"}});
-  check_results(with_record("badversion.txt"),
-                {{Status::permerror, "football.example.com", "test",
-                  "key syntax error: unsupported key record version v=DKIM1: g=*"}});
+  check_results(with_record("badversion.txt"), {{Status::permerror, "football.example.com", "test",
+                                                 "key syntax error: unsupported key record version v=DKIM1: g=*"}});
   check_results(with_record("badk.txt"), {{Status::permerror, "football.example.com", "test",
-                                          "key syntax error: unknown key type k=ed25519-sha256"}});
+                                           "key syntax error: unknown key type k=ed25519-sha256"}});
   check_results(with_record("test_tlsrpt.txt"),
                 {{Status::permerror, "football.example.com", "test", "key is not for email (s=)"}});
 }
@@ -278,7 +277,8 @@ TEST_CASE("Gmail signatures (MimeKit, dkimpy) pass with the 20120113 key", "[dki
   if (!dir) {
     return;
   }
-  const Zone zone{{"20120113._domainkey.gmail.com", "v=DKIM1; k=rsa; p=" + pem_base64(read(*dir / "mimekit/gmail.pub"))}};
+  const Zone zone{
+      {"20120113._domainkey.gmail.com", "v=DKIM1; k=rsa; p=" + pem_base64(read(*dir / "mimekit/gmail.pub"))}};
   const fs::path file = GENERATE(as<fs::path>{}, "mimekit/gmail.msg", "mimekit/related.msg",
                                  "mimekit/multipart-no-end-boundary.msg", "dkimpy/test2.message");
   CAPTURE(file);

@@ -40,8 +40,9 @@ TEST_CASE("key records: defaults and every tag", "[dkim][key]") {
     CHECK_FALSE(key.revoked());
   }
   SECTION("all tags, base64 with whitespace, unknown tags and flags ignored") {
-    const KeyRecord key = parsed("v=DKIM1; k=ed25519; h=sha1 : SHA256; n=a note; s=email:tlsrpt; t=y:s:q; "
-                                 "g=*; p=YW\r\n Jj");
+    const KeyRecord key = parsed(
+        "v=DKIM1; k=ed25519; h=sha1 : SHA256; n=a note; s=email:tlsrpt; t=y:s:q; "
+        "g=*; p=YW\r\n Jj");
     CHECK(key.key_type == KeyType::ed25519);
     CHECK(key.public_key == "abc");
     CHECK(key.accepts_hash("sha256"));

@@ -296,8 +296,7 @@ TEST_CASE("one result per signature, top to bottom; none for an unsigned message
   CHECK(verify(message, lookup_from({})).empty());
   const std::string first = sign(message, options_for(Algorithm::ed25519_sha256));
   const std::string second = sign(first + message, options_for(Algorithm::rsa_sha256));
-  const std::map<std::string, std::string> records{
-      {"sel._domainkey.football.example.com", ed25519_key().dns_txt}};
+  const std::map<std::string, std::string> records{{"sel._domainkey.football.example.com", ed25519_key().dns_txt}};
   const auto results = verify(second + first + message, lookup_from(records), at(signed_at));
   REQUIRE(results.size() == 2);
   // The RSA signature is first in the message; its key lookup finds the Ed25519 record.

@@ -18,8 +18,7 @@ using maildog::auth::dkim::TagListError;
 
 namespace {
 
-const std::string minimal =
-    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=From:To; bh=YWJj; b=ZGVm";
+const std::string minimal = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=From:To; bh=YWJj; b=ZGVm";
 
 Signature parsed(const std::string& field) {
   const auto result = parse_signature(field);

@@ -75,8 +75,8 @@ TEST_CASE("SPF and DKIM alignment, relaxed and strict", "[dmarc]") {
     CHECK_FALSE(result.dkim_aligned);
   }
   SECTION("strict: exact domains align") {
-    const auto result = evaluate("strict.example", spf_pass("strict.example"), {dkim_pass("STRICT.example")},
-                                 resolver, draw(0));
+    const auto result =
+        evaluate("strict.example", spf_pass("strict.example"), {dkim_pass("STRICT.example")}, resolver, draw(0));
     CHECK(result.status == Status::pass);
     CHECK(result.spf_aligned);
     CHECK(result.dkim_aligned);
@@ -84,13 +84,13 @@ TEST_CASE("SPF and DKIM alignment, relaxed and strict", "[dmarc]") {
   SECTION("a failed SPF or DKIM result never aligns") {
     auto failed = dkim_pass("relaxed.example");
     failed.status = dkim::Status::fail;
-    const auto result = evaluate("relaxed.example", SpfOutcome{spf::SpfStatus::softfail, "relaxed.example"},
-                                 {failed}, resolver, draw(0));
+    const auto result = evaluate("relaxed.example", SpfOutcome{spf::SpfStatus::softfail, "relaxed.example"}, {failed},
+                                 resolver, draw(0));
     CHECK(result.status == Status::fail);
   }
   SECTION("another organisation's pass does not align") {
-    const auto result = evaluate("relaxed.example", spf_pass("attacker.example"), {dkim_pass("attacker.example")},
-                                 resolver, draw(0));
+    const auto result =
+        evaluate("relaxed.example", spf_pass("attacker.example"), {dkim_pass("attacker.example")}, resolver, draw(0));
     CHECK(result.status == Status::fail);
     CHECK(result.policy == Policy::reject);
   }
@@ -178,7 +178,5 @@ TEST_CASE("none, temperror and permerror", "[dmarc]") {
     CHECK(result.status == Status::fail);
     CHECK(result.policy == Policy::none);
   }
-  SECTION("no usable From domain") {
-    CHECK(evaluate("", no_spf, {}, resolver, draw(0)).status == Status::permerror);
-  }
+  SECTION("no usable From domain") { CHECK(evaluate("", no_spf, {}, resolver, draw(0)).status == Status::permerror); }
 }

@@ -35,8 +35,8 @@ TEST_CASE("defaults and leniency of a minimal record", "[dmarc]") {
 }
 
 TEST_CASE("records that are not DMARC records", "[dmarc]") {
-  const auto text = GENERATE(as<std::string>{}, "", "v=spf1 -all", "p=reject; v=DMARC1", "v=DMARC2; p=none",
-                             "v=dmarc1; p=none");
+  const auto text =
+      GENERATE(as<std::string>{}, "", "v=spf1 -all", "p=reject; v=DMARC1", "v=DMARC2; p=none", "v=dmarc1; p=none");
   CAPTURE(text);
   CHECK(parse_record(text).status == ParsedRecord::Status::not_dmarc);
 }
@@ -53,9 +53,9 @@ TEST_CASE("invalid DMARC records", "[dmarc]") {
 }
 
 TEST_CASE("no valid p= but a valid rua= reads as p=none (RFC 7489 6.6.3)", "[dmarc]") {
-  const auto text = GENERATE(as<std::string>{}, "v=DMARC1; rua=mailto:d@example.com",
-                             "v=DMARC1; p=bounce; rua=mailto:d@example.com",
-                             "v=DMARC1; p=reject; sp=bogus; rua=mailto:d@example.com");
+  const auto text =
+      GENERATE(as<std::string>{}, "v=DMARC1; rua=mailto:d@example.com", "v=DMARC1; p=bounce; rua=mailto:d@example.com",
+               "v=DMARC1; p=reject; sp=bogus; rua=mailto:d@example.com");
   CAPTURE(text);
   const auto parsed = parse_record(text);
   REQUIRE(parsed.status == ParsedRecord::Status::ok);

@@ -80,9 +80,8 @@ TEST_CASE("DNSBL listed, not listed and failing zones", "[dnsbl]") {
       {"5.113.0.203.odd.example", {{"A", {"192.0.2.1"}}}},
       {"5.113.0.203.broken.example", {{"SERVFAIL", {"true"}}}},
   });
-  const auto results = check_dnsbl(ip("203.0.113.5"),
-                                   {"bl.example", "clean.example", "notxt.example", "odd.example", "Broken.Example."},
-                                   resolver);
+  const auto results = check_dnsbl(
+      ip("203.0.113.5"), {"bl.example", "clean.example", "notxt.example", "odd.example", "Broken.Example."}, resolver);
   REQUIRE(results.size() == 5);
 
   CHECK(results[0].zone == "bl.example");

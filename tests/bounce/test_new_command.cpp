@@ -49,7 +49,9 @@ struct TempDir {
     std::error_code ignored;
     fs::remove_all(path, ignored);
   }
-  std::size_t entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(path), fs::directory_iterator())); }
+  std::size_t entries() const {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(path), fs::directory_iterator()));
+  }
 };
 
 }  // namespace
@@ -64,9 +66,10 @@ TEST_CASE("new --from a reply prints a scenario with test addresses", "[bounce][
 }
 
 TEST_CASE("new --from - reads standard input, --keep-addresses keeps the addresses", "[bounce][e2e]") {
-  auto run = run_maildog_new({"new", "--from", "-", "--keep-addresses"},
-                     "Dec  8 10:00:00 mx postfix/smtp[1]: 4A: to=<ghost@example.net>, dsn=5.1.1, status=bounced "
-                     "(host mx[192.0.2.1] said: 550 5.1.1 <ghost@example.net>: User unknown (in reply to RCPT TO command))\n");
+  auto run = run_maildog_new(
+      {"new", "--from", "-", "--keep-addresses"},
+      "Dec  8 10:00:00 mx postfix/smtp[1]: 4A: to=<ghost@example.net>, dsn=5.1.1, status=bounced "
+      "(host mx[192.0.2.1] said: 550 5.1.1 <ghost@example.net>: User unknown (in reply to RCPT TO command))\n");
   INFO(run.describe());
   REQUIRE(run.exit_code == 0);
   CHECK_THAT(run.out, Catch::Contains("match: {rcpt: ghost@example.net}"));
@@ -106,7 +109,8 @@ TEST_CASE("new -o: never overwrites without --force, leaves no temporary file", 
   CHECK_THAT(again.err, Catch::Contains("exists; pass --force"));
   CHECK(read_text(out) == written);
 
-  auto forced = run_maildog_new({"new", "--from", "451 4.7.1 try later", "-o", out.string(), "--force", "--app", "true"});
+  auto forced =
+      run_maildog_new({"new", "--from", "451 4.7.1 try later", "-o", out.string(), "--force", "--app", "true"});
   INFO(forced.describe());
   CHECK(forced.exit_code == 0);
   CHECK_THAT(read_text(out), Catch::Contains("451 4.7.1 try later"));
@@ -128,8 +132,8 @@ TEST_CASE("without --app validate refuses the placeholder at its line; with --ap
   const auto ready = dir.path / "ready.yaml";
   const auto app = source_dir() / "tests" / "bounce" / "sample_app.py";
   const auto report = dir.path / "heard.txt";
-  const std::string command = "/usr/bin/python3 " + app.string() + " --to user1@recipient.test --sender sender@sender.test --report " +
-                              report.string();
+  const std::string command = "/usr/bin/python3 " + app.string() +
+                              " --to user1@recipient.test --sender sender@sender.test --report " + report.string();
   REQUIRE(run_maildog_new({"new", "--from", k_reply, "--app", command, "-o", ready.string()}).exit_code == 0);
   auto valid = run_maildog_new({"validate", ready.string()});
   INFO(valid.describe());

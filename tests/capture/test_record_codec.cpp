@@ -139,28 +139,29 @@ TEST_CASE("a value the model cannot hold is an error, not a guess", "[capture][c
 
 TEST_CASE("reshape writes a public shape over the canonical record", "[capture][codec]") {
   const RecordJson canonical = refusal_to_json(session().refusals[0]);
-  const RecordJson shaped = reshape(
-      canonical, {renamed("argument", "address"), dropped("recipients"),
-                  {"command", [](RecordJson& out, const RecordJson& value, const RecordJson& record) {
-                     out["command"] = value;
-                     out["refused_by"] = record.at("reason");
-                   }}});
+  const RecordJson shaped =
+      reshape(canonical, {renamed("argument", "address"),
+                          dropped("recipients"),
+                          {"command", [](RecordJson& out, const RecordJson& value, const RecordJson& record) {
+                             out["command"] = value;
+                             out["refused_by"] = record.at("reason");
+                           }}});
   CHECK(keys(shaped) == std::vector<std::string>{"reason", "command", "refused_by", "address", "reply"});
   CHECK(shaped["address"] == "ghost@inbox.test");
 
   const RecordJson text = reshape(reply_to_json(reply(451, std::nullopt, {"one", "two"})), {lines_as_text()});
   CHECK(text == RecordJson{{"code", 451}, {"enhanced", nullptr}, {"text", "one\ntwo"}});
 
-  const RecordJson lines = reshape(RecordJson{{"list", {1, 2}}}, {each("list", [](const RecordJson& value) {
-                                                                 return RecordJson(value.get<int>() * 10);
-                                                               })});
+  const RecordJson lines =
+      reshape(RecordJson{{"list", {1, 2}}},
+              {each("list", [](const RecordJson& value) { return RecordJson(value.get<int>() * 10); })});
   CHECK(lines["list"] == RecordJson{10, 20});
 }
 
 TEST_CASE("times kept in microseconds are written as the public shapes write them", "[capture][codec]") {
   const RecordJson canonical = session_to_json(session(), WithTransactions::no);
-  const RecordJson shaped = reshape(canonical, {micros_as_iso_time("started_us", "started"),
-                                                micros_as_millis("duration_us", "duration_ms")});
+  const RecordJson shaped =
+      reshape(canonical, {micros_as_iso_time("started_us", "started"), micros_as_millis("duration_us", "duration_ms")});
   CHECK(shaped["started"] == "2025-06-03T10:00:07.123Z");
   CHECK(shaped["duration_ms"] == 99.293);
   CHECK_FALSE(shaped.contains("started_us"));
@@ -170,8 +171,9 @@ TEST_CASE("times kept in microseconds are written as the public shapes write the
 TEST_CASE("a number out of its field's range is an error, never a wrapped or undefined cast", "[capture][codec]") {
   CHECK_THROWS_AS(transcript_entry_from_json(RecordJson{{"direction", "client"}, {"text", ""}, {"offset_us", 1e300}}),
                   RecordError);
-  CHECK_THROWS_AS(reply_from_json(RecordJson{{"code", 18446744073709551615ULL}, {"enhanced", nullptr}, {"lines", {"x"}}}),
-                  RecordError);
+  CHECK_THROWS_AS(
+      reply_from_json(RecordJson{{"code", 18446744073709551615ULL}, {"enhanced", nullptr}, {"lines", {"x"}}}),
+      RecordError);
   RecordJson json = session_to_json(session(), WithTransactions::no);
   json["client_port"] = 70000;
   CHECK_THROWS_AS(session_from_json(json), RecordError);

@@ -5,7 +5,10 @@ Usage: include_layers.py SOURCE_DIR [TABLE]
 
 Fails naming file:line and the forbidden arrow for an include the table does not allow, a folder of
 src/ the table misses, a folder the table names that does not exist, and a cycle among the table's
-arrows (exceptions left out: they are the known back-arrows, each to be removed).
+arrows (exceptions left out: they are the known back-arrows, each to be removed). Also checks that
+ARCHITECTURE.md (beside src/) tells the same story: each arrow of its dependency chains (the backticked
+`a -> b/c -> d` spans) goes down the table's arrows (b is reachable from a), and each folder of the table
+has its `src/NAME` row in the folder table.
 """
 import pathlib
 import re
@@ -69,6 +72,43 @@ def find_cycle(allowed):
     return None
 
 
+def reachable(allowed, start):
+    """Every folder `start` may include from, directly or through others."""
+    seen, todo = set(), [start]
+    while todo:
+        for target in allowed.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+CHAIN = re.compile(r"`([a-z/ ]+(?: -> [a-z/ ]+)+)`")
+
+
+def check_architecture(path, allowed):
+    """ARCHITECTURE.md against the table: its chains go down the arrows; every folder has a row."""
+    if not path.is_file():
+        return [f"{path}: missing (the map the table must agree with)"]
+    errors, text = [], path.read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), 1):
+        for chain in CHAIN.findall(line):
+            steps = [[name.strip() for name in step.split("/")] for step in chain.split(" -> ")]
+            if not all(name in allowed for step in steps for name in step):
+                continue  # a chain of something else (files, commands), not of src/ folders
+            for upper, lower in zip(steps, steps[1:]):
+                for a in upper:
+                    below = reachable(allowed, a)
+                    for b in lower:
+                        if b not in below:
+                            errors.append(f"{path.name}:{number}: `{chain}` says {a} -> {b}, "
+                                          f"but the table does not let {a} reach {b}")
+    for folder in sorted(allowed):
+        if f"| `src/{folder}` |" not in text:
+            errors.append(f"{path.name}: no row `src/{folder}` in the folder table")
+    return errors
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
@@ -88,6 +128,8 @@ def main():
     cycle = find_cycle(allowed)
     if cycle:
         errors.append(f"{table}: the arrows form a cycle: {' -> '.join(cycle)}")
+
+    errors += check_architecture(root / "ARCHITECTURE.md", allowed)
 
     used_exceptions = set()
     checked = 0

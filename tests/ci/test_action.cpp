@@ -54,8 +54,8 @@ std::vector<std::string> lines_starting(const std::string& text, const std::stri
 ChildResult run_script(const std::string& script, const TempDir& dir, std::map<std::string, std::string> environment,
                        const fs::path& cwd = source_dir()) {
   ChildSpec spec;
-  spec.argv = {"bash", "-c", "cd \"$1\" && exec bash \"$2\"", "step", cwd.string(),
-               (source_dir() / "ci" / "action" / script).string()};
+  spec.argv = {"bash", "-c",         "cd \"$1\" && exec bash \"$2\"",
+               "step", cwd.string(), (source_dir() / "ci" / "action" / script).string()};
   spec.environment = {{"GITHUB_ACTIONS", "true"},
                       {"GITHUB_OUTPUT", (dir.path() / "github_output").string()},
                       {"GITHUB_STEP_SUMMARY", (dir.path() / "step_summary.md").string()},
@@ -123,11 +123,13 @@ TEST_CASE("run.sh: a failing and a passing scenario", "[ci][action]") {
 
   const auto annotations = lines_starting(run.out, "::error");
   REQUIRE(annotations.size() == 1);
-  const auto line = std::to_string(line_of(source_dir() / k_failing, "{command: RCPT, arg: ghost@inbox.test, code: 250}"));
+  const auto line =
+      std::to_string(line_of(source_dir() / k_failing, "{command: RCPT, arg: ghost@inbox.test, code: 250}"));
   CHECK_THAT(annotations[0],
-             Catch::StartsWith("::error file=" + k_failing + ",line=" + line + ",title=" + k_failing_name +
-                               "::expect.replies[0] at line " + line +
-                               "%0A  expected: RCPT ghost@inbox.test -> 250%0A  actual:   RCPT ghost@inbox.test -> 550 5.1.1"));
+             Catch::StartsWith(
+                 "::error file=" + k_failing + ",line=" + line + ",title=" + k_failing_name +
+                 "::expect.replies[0] at line " + line +
+                 "%0A  expected: RCPT ghost@inbox.test -> 250%0A  actual:   RCPT ghost@inbox.test -> 550 5.1.1"));
 
   const std::string summary = read_text(dir.path() / "step_summary.md");
   CHECK_THAT(summary, Catch::StartsWith("previous step\n### maildog-ci: 1 passed, 1 failed\n"));
@@ -145,11 +147,14 @@ TEST_CASE("run.sh: a passing shard, with no JSON report asked for", "[ci][action
   CHECK(run.exit_code == 0);
   CHECK(lines_starting(run.out, "::error").empty());
   CHECK_THAT(run.out, Catch::Contains("shard 1/1: 1 of 1 scenarios"));
-  CHECK(outputs_of(dir.path() / "github_output") ==
-        std::map<std::string, std::string>{{"passed", "1"}, {"failed", "0"}, {"junit", ""}, {"json", ""}, {"html", ""}});
-  CHECK_THAT(read_text(dir.path() / "step_summary.md"), Catch::StartsWith("### maildog-ci shard 1/1: 1 passed, 0 failed"));
+  CHECK(
+      outputs_of(dir.path() / "github_output") ==
+      std::map<std::string, std::string>{{"passed", "1"}, {"failed", "0"}, {"junit", ""}, {"json", ""}, {"html", ""}});
+  CHECK_THAT(read_text(dir.path() / "step_summary.md"),
+             Catch::StartsWith("### maildog-ci shard 1/1: 1 passed, 0 failed"));
   for (const auto& entry : fs::directory_iterator(dir.path())) {
-    CHECK_THAT(entry.path().filename().string(), !Catch::StartsWith("maildog-ci-counts"));  // the temporary report is gone
+    CHECK_THAT(entry.path().filename().string(),
+               !Catch::StartsWith("maildog-ci-counts"));  // the temporary report is gone
   }
 }
 
@@ -234,11 +239,16 @@ TEST_CASE("source.sh: the key follows the source, a version is fetched, a releas
     }
     const auto origin = dir.path() / "server" / "acme" / "maildog-ci.git";
     ChildSpec git;
-    git.argv = {"bash", "-c",
-                "set -e; mkdir -p \"$(dirname \"$2\")\"; cp -r \"$1\" \"$2\"; cd \"$2\"; git init -q; git add -A;"
-                "git -c user.name=t -c user.email=t@example.test commit -qm tagged; for t in $3; do git tag \"$t\"; done;"
-                "echo 'int a = 3;' > src/a.cpp; git -c user.name=t -c user.email=t@example.test commit -qam later",
-                "git", tree.string(), origin.string(), tags};
+    git.argv = {
+        "bash",
+        "-c",
+        "set -e; mkdir -p \"$(dirname \"$2\")\"; cp -r \"$1\" \"$2\"; cd \"$2\"; git init -q; git add -A;"
+        "git -c user.name=t -c user.email=t@example.test commit -qm tagged; for t in $3; do git tag \"$t\"; done;"
+        "echo 'int a = 3;' > src/a.cpp; git -c user.name=t -c user.email=t@example.test commit -qam later",
+        "git",
+        tree.string(),
+        origin.string(),
+        tags};
     const auto made = run_child(git);
     INFO(made.describe());
     REQUIRE(made.exit_code == 0);
@@ -272,7 +282,8 @@ TEST_CASE("source.sh: the key follows the source, a version is fetched, a releas
     CHECK_THAT(release.at("asset"), Catch::Matches("maildog-ci-2\\.3\\.4-linux-(x86_64|aarch64)\\.tar\\.gz"));
     CHECK(release.count("dir") == 0);  // nothing to build
 
-    std::ofstream(tree / "CMakeLists.txt") << "cmake_minimum_required(VERSION 3.25)\nproject(maildog-ci VERSION 9.2.1 LANGUAGES CXX)\n";
+    std::ofstream(tree / "CMakeLists.txt")
+        << "cmake_minimum_required(VERSION 3.25)\nproject(maildog-ci VERSION 9.2.1 LANGUAGES CXX)\n";
     if (!make_origin("v9 v8")) {
       WARN("git is not installed: fetching a major tag is not tested");
       return;

@@ -66,8 +66,8 @@ json to_json(const YAML::Node& node) {
 }
 
 std::string schema_errors(const json& document) {
-  return maildog::report::json_schema_errors(json::parse(read_text(source_dir() / "schemas" / "github-action.schema.json")),
-                                    document);
+  return maildog::report::json_schema_errors(
+      json::parse(read_text(source_dir() / "schemas" / "github-action.schema.json")), document);
 }
 
 std::set<std::string> matches(const std::string& text, const std::string& pattern) {
@@ -130,7 +130,8 @@ TEST_CASE("action.yml is consistent with the scripts it calls", "[ci][action]") 
   for (const auto& [name, input] : action["inputs"].items()) {
     inputs.insert(name);
   }
-  REQUIRE(inputs == std::set<std::string>{"scenarios", "junit", "json", "html", "args", "shard", "seed", "merge", "version"});
+  REQUIRE(inputs ==
+          std::set<std::string>{"scenarios", "junit", "json", "html", "args", "shard", "seed", "merge", "version"});
   CHECK(matches(text, R"(\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\})") == inputs);  // no undeclared input is read
 
   std::map<std::string, std::string> script_by_step;  // step id -> script text
@@ -175,9 +176,8 @@ TEST_CASE("action.yml is consistent with the scripts it calls", "[ci][action]") 
   // only on the release path, and the run step takes the binary of whichever ran.
   const auto& steps = action["runs"]["steps"];
   REQUIRE(script_of(steps[0]) == "ci/action/source.sh");
-  const std::map<std::string, std::string> path_of{{"ci/action/install.sh", "build"},
-                                                  {"ci/action/build.sh", "build"},
-                                                  {"ci/action/download.sh", "download"}};
+  const std::map<std::string, std::string> path_of{
+      {"ci/action/install.sh", "build"}, {"ci/action/build.sh", "build"}, {"ci/action/download.sh", "download"}};
   std::set<std::string> seen;
   for (const auto& step : steps) {
     const auto path = path_of.find(script_of(step));

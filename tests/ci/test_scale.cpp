@@ -39,8 +39,13 @@ TEST_CASE("2000 client-only scenarios with -j 8 and ulimit -n 256", "[ci][scale]
   }
   const auto report = dir.path() / "report.json";
   ChildSpec spec;
-  spec.argv = {"bash", "-c", "ulimit -n 256 && exec \"$1\" run \"$2\" -j 8 --json \"$3\" --no-color", "scale",
-               binary_path().string(), suite.string(), report.string()};
+  spec.argv = {"bash",
+               "-c",
+               "ulimit -n 256 && exec \"$1\" run \"$2\" -j 8 --json \"$3\" --no-color",
+               "scale",
+               binary_path().string(),
+               suite.string(),
+               report.string()};
   spec.environment = {{"GITHUB_ACTIONS", "false"}};
   spec.timeout = std::chrono::seconds(240);
   const auto run = run_child(spec);

@@ -43,8 +43,8 @@ std::string read_text(const fs::path& path) {
 }
 
 std::string report_schema_errors(const nlohmann::json& report) {
-  return maildog::report::json_schema_errors(nlohmann::json::parse(read_text(source_dir() / "schemas" / "report.schema.json")),
-                                    report);
+  return maildog::report::json_schema_errors(
+      nlohmann::json::parse(read_text(source_dir() / "schemas" / "report.schema.json")), report);
 }
 
 // junit-10.xsd with the testcase file/line extensions removed; skipped with a WARN without the
@@ -111,11 +111,10 @@ TEST_CASE("shards of a suite are disjoint, cover it, and merge into the whole ru
   const fs::path failing = source_dir() / "tests" / "e2e" / "failing";
   // Besides the generated files: an app with STARTTLS and AUTH, a sender check that adds an
   // Authentication-Results header, and two failures.
-  const std::vector<std::string> suite = {(dir.path() / "suite").string(),
-                                          (source_dir() / "scenarios" / "happy_path.yaml").string(),
-                                          (source_dir() / "scenarios" / "dkim_signed_passes_dmarc.yaml").string(),
-                                          (failing / "step_mismatch.yaml").string(),
-                                          (failing / "wrong_reply.yaml").string()};
+  const std::vector<std::string> suite = {
+      (dir.path() / "suite").string(), (source_dir() / "scenarios" / "happy_path.yaml").string(),
+      (source_dir() / "scenarios" / "dkim_signed_passes_dmarc.yaml").string(),
+      (failing / "step_mismatch.yaml").string(), (failing / "wrong_reply.yaml").string()};
   auto with_suite = [&](std::vector<std::string> args) {
     args.insert(args.begin() + 1, suite.begin(), suite.end());
     return args;
@@ -133,8 +132,8 @@ TEST_CASE("shards of a suite are disjoint, cover it, and merge into the whole ru
   std::vector<std::string> shard_reports;
   for (int k = 3; k >= 1; --k) {  // the order the jobs finish in does not matter
     const auto json = dir.path() / ("shard-" + std::to_string(k) + ".json");
-    const auto shard = run_maildog(
-        with_suite({"run", "--shard", std::to_string(k) + "/3", "-j", "2", "--json", json.string()}));
+    const auto shard =
+        run_maildog(with_suite({"run", "--shard", std::to_string(k) + "/3", "-j", "2", "--json", json.string()}));
     INFO(shard.describe());
     REQUIRE((shard.exit_code == 0 || shard.exit_code == 1));
     const auto report = read_json(json);
@@ -180,8 +179,8 @@ TEST_CASE("shards of a suite are disjoint, cover it, and merge into the whole ru
     auto tampered = merged;
     tampered["totals"]["passed"] = 0;
     std::ofstream(dir.path() / "tampered.json") << tampered.dump();
-    const auto bad = run_maildog({"merge", "--json", (dir.path() / "x.json").string(),
-                                  (dir.path() / "tampered.json").string()});
+    const auto bad =
+        run_maildog({"merge", "--json", (dir.path() / "x.json").string(), (dir.path() / "tampered.json").string()});
     CHECK(bad.exit_code == 2);
     CHECK_THAT(bad.err, Catch::Contains("tampered.json") && Catch::Contains("do not match"));
     CHECK(run_maildog({"merge", shard_reports[0]}).exit_code == 2);  // nothing to write

@@ -214,7 +214,8 @@ TEST_CASE("healthcheck: nothing listening is unhealthy at once, with the reason 
   }
 }
 
-TEST_CASE("healthcheck: a listener that never answers is unhealthy within --timeout", "[cli][healthcheck][integration]") {
+TEST_CASE("healthcheck: a listener that never answers is unhealthy within --timeout",
+          "[cli][healthcheck][integration]") {
   const LoopbackSocket silent(true);  // the kernel completes the connect; nobody ever reads or writes
   REQUIRE(silent.port() != 0);
   auto probe = healthcheck({"--url", url(silent.port()), "--timeout", "1"});

@@ -8,8 +8,7 @@ using namespace std::chrono;
 namespace {
 
 // 2025-06-03T10:00:07.123456Z
-const system_clock::time_point k_when =
-    sys_days(year{2025} / June / 3) + hours(10) + seconds(7) + microseconds(123456);
+const system_clock::time_point k_when = sys_days(year{2025} / June / 3) + hours(10) + seconds(7) + microseconds(123456);
 
 }  // namespace
 

@@ -108,9 +108,10 @@ TEST_CASE("a failing app's console report shows the end of its output, secrets m
   TempDir dir;
   const std::string secret = "s3cr3t-T0ken-9f2c";
   // A misspelled script path: Python's own message is the reason, and only the app's stderr has it.
-  auto run = run_scenario(dir, "name: misspelled script\napp:\n  run: 'echo \"using $$API_TOKEN\" >&2; "
-                               "/usr/bin/python3 no_such.py'\n  env: {API_TOKEN: " +
-                                   secret + "}\n");
+  auto run = run_scenario(dir,
+                          "name: misspelled script\napp:\n  run: 'echo \"using $$API_TOKEN\" >&2; "
+                          "/usr/bin/python3 no_such.py'\n  env: {API_TOKEN: " +
+                              secret + "}\n");
   require_failed(run, {"actual:   exit code 2", "  app stdout: empty\n  app stderr:\n    using ***\n",
                        "    /usr/bin/python3: can't open file", "no_such.py': [Errno 2] No such file or directory"});
   CHECK_THAT(run.out + run.err, !Catch::Contains(secret));

@@ -52,15 +52,16 @@ TEST_CASE("--help and --version", "[e2e]") {
   REQUIRE(version.exit_code == 0);
   REQUIRE_THAT(version.out, Catch::StartsWith("maildog-ci "));
   auto run_help = run_maildog({"run", "--help"});
-  REQUIRE_THAT(run_help.out, Catch::Contains("--junit") && Catch::Contains("--fail-fast") && Catch::Contains("Examples"));
+  REQUIRE_THAT(run_help.out,
+               Catch::Contains("--junit") && Catch::Contains("--fail-fast") && Catch::Contains("Examples"));
   REQUIRE(run_maildog({"--bogus"}).exit_code == 2);
 }
 
 TEST_CASE("every bundled scenario passes, and the reports validate", "[e2e]") {
   fs::path junit = scratch("bundled.xml");
   fs::path json = scratch("bundled.json");
-  auto run = run_maildog({"run", (source_dir() / "scenarios").string(), "-j", "2", "--junit", junit.string(), "--json",
-                      json.string()});
+  auto run = run_maildog(
+      {"run", (source_dir() / "scenarios").string(), "-j", "2", "--junit", junit.string(), "--json", json.string()});
   INFO(run.describe());
   REQUIRE(run.exit_code == 0);
   REQUIRE_THAT(run.out, Catch::Contains(" passed, 0 failed"));
@@ -142,8 +143,9 @@ TEST_CASE("malformed scenarios exit 2 with file:line:col", "[e2e]") {
       if (std::regex_search(line, match, expectation)) {
         ++expected;
         // A problem with the whole file (line 0) is reported as "file: error: ...".
-        std::string location = match[1].str() == "0" ? file.string() + ": error:"
-                                                     : file.string() + ":" + match[1].str() + ":" + match[2].str() + ":";
+        std::string location = match[1].str() == "0"
+                                   ? file.string() + ": error:"
+                                   : file.string() + ":" + match[1].str() + ":" + match[2].str() + ":";
         REQUIRE_THAT(validate.err, Catch::Contains(location) && Catch::Contains(match[3].str()));
       }
     }
@@ -178,8 +180,9 @@ TEST_CASE("validate and run print warnings at file:line:col and keep the exit co
   auto listed = run_maildog({"validate", dnsbl.string()});
   INFO(listed.describe());
   REQUIRE(listed.exit_code == 0);
-  REQUIRE_THAT(listed.err, Catch::Contains(dnsbl.string() + ":3:3: warning: 192.0.2.1.zen.dnsbl.test lists 1.2.0.192") &&
-                               Catch::Contains("write 1.2.0.192.zen.dnsbl.test"));
+  REQUIRE_THAT(listed.err,
+               Catch::Contains(dnsbl.string() + ":3:3: warning: 192.0.2.1.zen.dnsbl.test lists 1.2.0.192") &&
+                   Catch::Contains("write 1.2.0.192.zen.dnsbl.test"));
 }
 
 TEST_CASE("a hanging app is killed and leaves no process behind", "[e2e]") {
@@ -207,8 +210,8 @@ TEST_CASE("exit code 2 for bad usage and missing paths", "[e2e]") {
 // Drives src/cli/keygen_command.cpp.
 TEST_CASE("keygen writes a private key and prints the DNS record", "[e2e][keygen]") {
   fs::path prefix = scratch("s1");
-  auto keygen = run_maildog({"keygen", "--type", "ed25519", "--selector", "s1", "--domain", "example.test",
-                             "--out", prefix.string()});
+  auto keygen = run_maildog(
+      {"keygen", "--type", "ed25519", "--selector", "s1", "--domain", "example.test", "--out", prefix.string()});
   INFO(keygen.describe());
   REQUIRE(keygen.exit_code == 0);
   REQUIRE_THAT(keygen.out, Catch::Contains("s1._domainkey.example.test IN TXT \"v=DKIM1; k=ed25519; p="));
@@ -250,8 +253,8 @@ TEST_CASE("check judges a message against a DNS fixture", "[e2e][check]") {
 // against the printed record, and one changed body byte breaks the signature.
 TEST_CASE("sign adds a DKIM signature that check verifies", "[e2e][sign]") {
   fs::path prefix = scratch("sign-key");
-  auto keygen = run_maildog({"keygen", "--type", "ed25519", "--selector", "sel", "--domain", "example.test",
-                             "--out", prefix.string()});
+  auto keygen = run_maildog(
+      {"keygen", "--type", "ed25519", "--selector", "sel", "--domain", "example.test", "--out", prefix.string()});
   INFO(keygen.describe());
   REQUIRE(keygen.exit_code == 0);
   const auto first_quote = keygen.out.find('"');
@@ -266,9 +269,8 @@ TEST_CASE("sign adds a DKIM signature that check verifies", "[e2e][sign]") {
   std::ofstream(message) << "From: Billing <billing@example.test>\r\nTo: you@inbox.test\r\n"
                             "Subject: invoice\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\n\r\nhello\r\n";
   fs::path signed_message = scratch("sign-signed.eml");
-  auto sign = run_maildog({"sign", message.string(), "--key", prefix.string() + ".key", "--selector", "sel",
-                           "--domain", "example.test", "--headers", "from:to:subject:date", "--out",
-                           signed_message.string()});
+  auto sign = run_maildog({"sign", message.string(), "--key", prefix.string() + ".key", "--selector", "sel", "--domain",
+                           "example.test", "--headers", "from:to:subject:date", "--out", signed_message.string()});
   INFO(sign.describe());
   REQUIRE(sign.exit_code == 0);
   const std::string signed_text = read_file(signed_message);
@@ -294,16 +296,16 @@ TEST_CASE("sign adds a DKIM signature that check verifies", "[e2e][sign]") {
   REQUIRE(dkim_result(tampered) == "fail");
 
   SECTION("a missing key or message is exit 2 with the path") {
-    auto no_key = run_maildog({"sign", message.string(), "--key", "/nonexistent/key.pem", "--selector", "sel",
-                               "--domain", "example.test"});
+    auto no_key = run_maildog(
+        {"sign", message.string(), "--key", "/nonexistent/key.pem", "--selector", "sel", "--domain", "example.test"});
     REQUIRE(no_key.exit_code == 2);
     REQUIRE_THAT(no_key.err, Catch::Contains("/nonexistent/key.pem"));
-    auto no_message = run_maildog({"sign", "/nonexistent/m.eml", "--key", prefix.string() + ".key", "--selector",
-                                   "sel", "--domain", "example.test"});
+    auto no_message = run_maildog({"sign", "/nonexistent/m.eml", "--key", prefix.string() + ".key", "--selector", "sel",
+                                   "--domain", "example.test"});
     REQUIRE(no_message.exit_code == 2);
     REQUIRE_THAT(no_message.err, Catch::Contains("/nonexistent/m.eml"));
-    auto bad_key = run_maildog({"sign", message.string(), "--key", message.string(), "--selector", "sel",
-                                "--domain", "example.test", "--type", "rsa"});
+    auto bad_key = run_maildog({"sign", message.string(), "--key", message.string(), "--selector", "sel", "--domain",
+                                "example.test", "--type", "rsa"});
     REQUIRE(bad_key.exit_code == 2);
   }
 }

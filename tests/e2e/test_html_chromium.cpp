@@ -124,8 +124,8 @@ TEST_CASE("the HTML report renders in headless Chromium", "[e2e][html]") {
     // Kept in the test's working folder (the build tree) for people to look at.
     const fs::path png = fs::current_path() / "html-report.png";
     fs::remove(png);
-    auto shot =
-        run_chromium(dir.path(), {"--screenshot=" + png.string(), "--window-size=1280,2000", "file://" + html.string()});
+    auto shot = run_chromium(dir.path(),
+                             {"--screenshot=" + png.string(), "--window-size=1280,2000", "file://" + html.string()});
     INFO(shot.err.substr(0, 2000));
     REQUIRE(shot.exit_code == 0);
     const std::string image = read_text(png);

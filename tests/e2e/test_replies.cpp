@@ -94,8 +94,9 @@ TEST_CASE("client.target: expect.replies are judged on what the scripted client 
     auto run = run_maildog({"run", file.string()});
     INFO(run.describe());
     CHECK(run.exit_code == 1);
-    CHECK_THAT(run.out, Catch::Contains("expect.replies[0]") &&
-                            Catch::Contains("451 4.7.1 was the reply to RCPT, not to MAIL (MAIL probe@client.test -> 250"));
+    CHECK_THAT(run.out,
+               Catch::Contains("expect.replies[0]") &&
+                   Catch::Contains("451 4.7.1 was the reply to RCPT, not to MAIL (MAIL probe@client.test -> 250"));
   }
   serve.send_signal(SIGINT);
   REQUIRE(serve.wait_exit(std::chrono::seconds(20)));

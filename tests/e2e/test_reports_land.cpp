@@ -35,8 +35,8 @@ TEST_CASE("report folders that do not exist yet are created", "[e2e][reports]") 
   const fs::path junit = dir.path() / "new" / "dir" / "r.xml";
   const fs::path json = dir.path() / "other" / "x.json";
   const fs::path html = dir.path() / "deep" / "er" / "r.html";
-  auto run = run_maildog({"run", scenario.string(), "--junit", junit.string(), "--json", json.string(), "--html",
-                          html.string()});
+  auto run = run_maildog(
+      {"run", scenario.string(), "--junit", junit.string(), "--json", json.string(), "--html", html.string()});
   INFO(run.describe());
   REQUIRE(run.exit_code == 0);
   CHECK_THAT(read_text(junit), Catch::StartsWith("<?xml"));
@@ -94,9 +94,9 @@ TEST_CASE("a report that fails at the end names the reason; the others are writt
   TempDir dir;
   // The app turns the JUnit report's folder into a file while the run is on.
   const fs::path late = dir.path() / "late";
-  const auto scenario = dir.write("sabotage.yaml", "name: sabotage\napp:\n  run: 'rm -rf " + late.string() +
-                                                       " && echo file > " + late.string() +
-                                                       "'\n  timeout: 10s\nexpect:\n  app: {exit: 0}\n");
+  const auto scenario =
+      dir.write("sabotage.yaml", "name: sabotage\napp:\n  run: 'rm -rf " + late.string() + " && echo file > " +
+                                     late.string() + "'\n  timeout: 10s\nexpect:\n  app: {exit: 0}\n");
   const fs::path json = dir.path() / "reports" / "r.json";
   auto run = run_maildog({"run", scenario.string(), "--junit", (late / "r.xml").string(), "--json", json.string()});
   INFO(run.describe());
@@ -228,15 +228,15 @@ client:
 )yaml");
   const fs::path artifacts = dir.path() / "artifacts";
   const fs::path junit = dir.path() / "r.xml";
-  auto run = run_maildog({"run", scenarios.string(), "-j", "1", "--artifacts", artifacts.string(), "--junit",
-                          junit.string()});
+  auto run =
+      run_maildog({"run", scenarios.string(), "-j", "1", "--artifacts", artifacts.string(), "--junit", junit.string()});
   INFO(run.describe());
   const auto transcripts = artifact_transcripts(artifacts);
   REQUIRE(transcripts.size() == 5);
   CHECK_THAT(transcripts[0], Catch::EndsWith("S: 421 4.3.2 going down\n*  server closed the connection\n"));
-  CHECK_THAT(transcripts[1], Catch::Contains("*  fault: disconnect\n") &&
-                                 Catch::EndsWith("*  transaction abandoned: closed by server\n"
-                                                 "*  server closed the connection\n"));
+  CHECK_THAT(transcripts[1],
+             Catch::Contains("*  fault: disconnect\n") && Catch::EndsWith("*  transaction abandoned: closed by server\n"
+                                                                          "*  server closed the connection\n"));
   CHECK_THAT(transcripts[2],
              Catch::EndsWith("C: NOOP\nS: 250 2.0.0 Ok\n*  client closed the connection without QUIT\n"));
   CHECK_THAT(transcripts[3], Catch::Contains("*  idle timeout\nS: 421 ") &&
@@ -269,7 +269,6 @@ TEST_CASE("failure excerpts show the place they are about, once", "[e2e][reports
   // Three failures about the same RCPT: one excerpt, around that RCPT, not the closing lines.
   CHECK(occurrences(run.out, "transcript:\n") == 1);
   const auto excerpt = run.out.substr(run.out.find("transcript:\n"));
-  CHECK_THAT(excerpt, Catch::Contains("C: RCPT TO:<ghost@inbox.test>") &&
-                          Catch::Contains("S: 550 5.1.1") && !Catch::Contains("C: QUIT") &&
-                          !Catch::Contains("S: 221"));
+  CHECK_THAT(excerpt, Catch::Contains("C: RCPT TO:<ghost@inbox.test>") && Catch::Contains("S: 550 5.1.1") &&
+                          !Catch::Contains("C: QUIT") && !Catch::Contains("S: 221"));
 }

@@ -56,7 +56,9 @@ std::string daemon_scenario(int index, const std::string& marker, const std::str
   return "name: daemon " + n + "\n" +
          "services:\n"
          "  - name: web\n"
-         "    env: {MAILDOG_E2E_MARKER: \"" + marker + "\"}\n"
+         "    env: {MAILDOG_E2E_MARKER: \"" +
+         marker +
+         "\"}\n"
          "    run: >-\n"
          "      setsid sh -c 'echo $$$$ > {{scenario.tmp}}/setsid.pid; exec sleep 1000' &\n"
          "      ( sleep 1000 & echo $! > {{scenario.tmp}}/double.pid ) ;\n"
@@ -64,9 +66,13 @@ std::string daemon_scenario(int index, const std::string& marker, const std::str
          "      exec /usr/bin/python3 -m http.server --bind 127.0.0.1 {{port.web}}\n"
          "    ready: {http: \"http://127.0.0.1:{{port.web}}/\", timeout: 20s}\n"
          "app:\n"
-         "  env: {MAILDOG_E2E_MARKER: \"" + marker + "\"}\n"
+         "  env: {MAILDOG_E2E_MARKER: \"" +
+         marker +
+         "\"}\n"
          "  run: >-\n"
-         "    sleep " + pause + " &&\n"
+         "    sleep " +
+         pause +
+         " &&\n"
          "    /usr/bin/python3 -c 'import urllib.request; urllib.request.urlopen(\"http://127.0.0.1:{{port.web}}/\")' &&\n"
          "    kill -0 $(cat {{scenario.tmp}}/setsid.pid) && kill -0 $(cat {{scenario.tmp}}/double.pid) &&\n"
          "    echo mine-alive\n"
@@ -204,7 +210,8 @@ app: {run: "echo app ran"}
   CHECK_THAT(run.out, Catch::Contains("0 passed, 2 failed"));
   CHECK_THAT(run.out, Catch::Contains("error: service 'dies' exited before it was ready (exited with code 4"));
   CHECK_THAT(run.out, Catch::Contains("service dies stderr:\n    no config file"));
-  CHECK_THAT(run.out, Catch::Contains("error: service 'slow' was not ready within 1s: its output never matched /^ready$/"));
+  CHECK_THAT(run.out,
+             Catch::Contains("error: service 'slow' was not ready within 1s: its output never matched /^ready$/"));
   CHECK_THAT(run.out, Catch::Contains("service slow stdout:\n    still warming up"));
   CHECK_THAT(run.out, !Catch::Contains("app ran"));
 }
@@ -281,10 +288,12 @@ TEST_CASE("a service's daemon that clears its environment and leaves its session
   // the service's own process is stopped. It is found as a descendant before the services stop.
   TempDir dir;
   const std::string marker = random_marker();
-  const fs::path file = dir.write("scrubbed.yaml", "name: a daemon without the cookie\nservices:\n  - name: daemon\n"
-                                                   "    run: \"setsid env -i MAILDOG_E2E_MARKER=" + marker +
-                                                   " /bin/sleep 1000 & echo started; wait\"\n"
-                                                   "    ready: {log: started}\napp: {run: [\"true\"]}\n");
+  const fs::path file = dir.write("scrubbed.yaml",
+                                  "name: a daemon without the cookie\nservices:\n  - name: daemon\n"
+                                  "    run: \"setsid env -i MAILDOG_E2E_MARKER=" +
+                                      marker +
+                                      " /bin/sleep 1000 & echo started; wait\"\n"
+                                      "    ready: {log: started}\napp: {run: [\"true\"]}\n");
   auto run = run_file(file);
   const auto left = processes_with("MAILDOG_E2E_MARKER=" + marker);
   for (const pid_t pid : left) {

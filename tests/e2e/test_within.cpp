@@ -125,8 +125,9 @@ TEST_CASE("not_delivered with within watches the whole window", "[e2e][within]")
   require_failed(run_scenario(dir, ghost + "expect:\n  within: 4s\n  not_delivered: [ghost@inbox.test]\n"),
                  {"expect.not_delivered[0]", "delivered: "});
   // Nothing sent: it holds, and only after the whole window.
-  auto quiet = run_scenario(dir, "name: quiet\napp: {run: 'true'}\nexpect:\n  within: 2s\n  not_delivered: "
-                                 "[ghost@inbox.test]\n");
+  auto quiet = run_scenario(dir,
+                            "name: quiet\napp: {run: 'true'}\nexpect:\n  within: 2s\n  not_delivered: "
+                            "[ghost@inbox.test]\n");
   require_passed(quiet);
   CHECK(seconds_taken(quiet) >= 2.0);
 }
@@ -180,9 +181,11 @@ app:
 
 TEST_CASE("a then step's command must exit 0 unless expect_exit says otherwise", "[e2e][within][then]") {
   TempDir dir;
-  const std::string app = "name: flush fails\napp:\n  run: 'true'\n  then:\n    - run: 'echo queue is stuck >&2; exit 3'\n";
-  require_failed(run_scenario(dir, app), {"app.then[0] exits with exit code 0", "exited with code 3",
-                                          "    output:\n      step stdout: empty\n      step stderr:\n        queue is stuck\n"});
+  const std::string app =
+      "name: flush fails\napp:\n  run: 'true'\n  then:\n    - run: 'echo queue is stuck >&2; exit 3'\n";
+  require_failed(run_scenario(dir, app),
+                 {"app.then[0] exits with exit code 0", "exited with code 3",
+                  "    output:\n      step stdout: empty\n      step stderr:\n        queue is stuck\n"});
   require_passed(run_scenario(dir, app + "      expect_exit: any\n"));
   require_passed(run_scenario(dir, app + "      expect_exit: 3\n"));
 }

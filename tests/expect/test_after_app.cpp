@@ -66,8 +66,8 @@ TEST_CASE("a positive expectation is watched until it holds, then the wait ends"
   // Another recipient does not end it; bob's message does, long before the window is over.
   CHECK(expect::keep_watching(scenario, snapshot({session(1, "alice@inbox.test", "250 2.1.5 Ok")}),
                               milliseconds(100)) == milliseconds(9900));
-  CHECK_FALSE(expect::keep_watching(scenario, snapshot({session(1, "bob@inbox.test", "250 2.1.5 Ok")}),
-                                    milliseconds(1000)));
+  CHECK_FALSE(
+      expect::keep_watching(scenario, snapshot({session(1, "bob@inbox.test", "250 2.1.5 Ok")}), milliseconds(1000)));
   // Window over: nothing left to wait for, whatever arrived.
   CHECK_FALSE(expect::keep_watching(scenario, snapshot({}), seconds(10)));
 }

@@ -80,9 +80,9 @@ SessionRecord delivering_session() {
   transaction.mail_from = "app@yourdomain.test";
   transaction.mail_parameters = "SIZE=300";
   transaction.mail_reply = reply("250 2.1.0 Sender ok");
-  transaction.recipients = {
-      recipient("user@inbox.test", "250 2.1.5 Recipient ok"),
-      recipient("ghost@inbox.test", "550 5.1.1 <ghost@inbox.test>: Recipient address rejected: User unknown")};
+  transaction.recipients = {recipient("user@inbox.test", "250 2.1.5 Recipient ok"),
+                            recipient("ghost@inbox.test",
+                                      "550 5.1.1 <ghost@inbox.test>: Recipient address rejected: User unknown")};
   transaction.data_reply = reply("354 End data with <CR><LF>.<CR><LF>");
   transaction.final_reply = reply("250 2.0.0 Ok: queued as 0A1B2C3D4E");
   transaction.message = std::make_shared<const std::string>(k_message);
@@ -297,19 +297,19 @@ SessionRecord refused_at_end_of_data_session() {
   session.id = 1;
   session.client_address = "127.0.0.1";
   session.transcript = {
-      entry('S', "220 mx.sandbox.test ESMTP maildog-ci sandbox"),                            // 1
-      entry('C', "EHLO app.test"),                                                           // 2
-      entry('S', "250 mx.sandbox.test"),                                                     // 3
-      entry('C', "MAIL FROM:<app@yourdomain.test>"),                                         // 4
-      entry('S', "250 2.1.0 Sender ok"),                                                     // 5
-      entry('C', "RCPT TO:<user@inbox.test>"),                                               // 6
-      entry('S', "250 2.1.5 Recipient ok"),                                                  // 7
-      entry('C', "DATA"),                                                                    // 8
-      entry('S', "354 End data with <CR><LF>.<CR><LF>"),                                     // 9
-      entry('*', "message: 92 octets, 5 lines"),                                             // 10
+      entry('S', "220 mx.sandbox.test ESMTP maildog-ci sandbox"),                           // 1
+      entry('C', "EHLO app.test"),                                                          // 2
+      entry('S', "250 mx.sandbox.test"),                                                    // 3
+      entry('C', "MAIL FROM:<app@yourdomain.test>"),                                        // 4
+      entry('S', "250 2.1.0 Sender ok"),                                                    // 5
+      entry('C', "RCPT TO:<user@inbox.test>"),                                              // 6
+      entry('S', "250 2.1.5 Recipient ok"),                                                 // 7
+      entry('C', "DATA"),                                                                   // 8
+      entry('S', "354 End data with <CR><LF>.<CR><LF>"),                                    // 9
+      entry('*', "message: 92 octets, 5 lines"),                                            // 10
       entry('S', "550 5.7.26 Unauthenticated email from yourdomain.test is not accepted"),  // 11
-      entry('C', "QUIT"),                                                                    // 12
-      entry('S', "221 2.0.0 mx.sandbox.test Bye"),                                           // 13
+      entry('C', "QUIT"),                                                                   // 12
+      entry('S', "221 2.0.0 mx.sandbox.test Bye"),                                          // 13
   };
   return session;
 }
@@ -373,8 +373,9 @@ TEST_CASE("a reply expected at one command but sent to another says where it wen
                                              result.sessions.front().transcript.begin() + 7);
     auto failures = evaluate(scenario, result);
     REQUIRE(failures.size() == 1);
-    CHECK(failures[0].actual == "550 was the reply to END_OF_DATA, not to RCPT user@inbox.test "
-                                "(no reply to RCPT user@inbox.test)");
+    CHECK(failures[0].actual ==
+          "550 was the reply to END_OF_DATA, not to RCPT user@inbox.test "
+          "(no reply to RCPT user@inbox.test)");
   }
   SECTION("a positive reply found elsewhere is not news") {
     scenario.expect.replies = {reply_expect("DATA", std::nullopt, 250)};
@@ -849,10 +850,13 @@ TEST_CASE("expect.delivered headers see the stored copy with Authentication-Resu
 TEST_CASE("expect.rejected", "[evaluate][rejected]") {
   auto scenario = make_scenario();
   auto session = delivering_session();
-  session.refusals = {{"unknown_user", "RCPT", "ghost@inbox.test", {},
-                       reply("550 5.1.1 <ghost@inbox.test>: Recipient address rejected: User unknown")},
-                      {"dmarc", "END_OF_DATA", "", {"user@inbox.test", "other@inbox.test"},
-                       reply("550 5.7.26 Unauthenticated email")}};
+  session.refusals = {
+      {"unknown_user",
+       "RCPT",
+       "ghost@inbox.test",
+       {},
+       reply("550 5.1.1 <ghost@inbox.test>: Recipient address rejected: User unknown")},
+      {"dmarc", "END_OF_DATA", "", {"user@inbox.test", "other@inbox.test"}, reply("550 5.7.26 Unauthenticated email")}};
   auto result = observed({session});
   maildog::scenario::RejectedExpect expect;
   expect.line = 60;
@@ -1121,8 +1125,7 @@ TEST_CASE("expect.lint", "[evaluate][lint]") {
     CHECK(failures[0].expectation == "expect.lint.missing_date");
     CHECK(failures[0].line == 40);
     CHECK(failures[0].expected == "no missing_date finding in any captured message");
-    CHECK(failures[0].actual ==
-          "found in 1 message: session 1, message 1: no Date field (RFC 5322 3.6 requires one)");
+    CHECK(failures[0].actual == "found in 1 message: session 1, message 1: no Date field (RFC 5322 3.6 requires one)");
     // The excerpt is that message's end of data (line 15 of delivering_session), not the
     // closing lines of the run's last session.
     CHECK(failures[0].context == lines(result, 12, 18));

@@ -42,17 +42,20 @@ TEST_CASE("the MTA comes from its own markers, not from the reply it quotes", "[
   CHECK(bounce_facts("   ----- Transcript of session follows -----\n>>> RCPT To:<a@b>\n<<< 550 No\n").mta ==
         "Sendmail");
   CHECK(bounce_facts("Hi. This is the qmail-send program at mx.example.\n").mta == "qmail");
-  CHECK(bounce_facts("Jul 12 07:47:48 mx postfix/smtpd[8738]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 No")
-            .mta == "Postfix");
+  CHECK(
+      bounce_facts("Jul 12 07:47:48 mx postfix/smtpd[8738]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 No").mta ==
+      "Postfix");
   CHECK(bounce_facts("2012-02-13 15:11:41 1RwtmW-000MsX-CK ** a@b.example R=dnslookup T=remote_smtp: SMTP error").mta ==
         "Exim");
   CHECK(bounce_facts("550 5.1.1 <a@b>: Recipient address rejected: User unknown").mta.empty());
 }
 
-TEST_CASE("recipients: X-Failed-Recipients first, then Final-Recipient, then a log's to=<>", "[explain][bounce_facts]") {
+TEST_CASE("recipients: X-Failed-Recipients first, then Final-Recipient, then a log's to=<>",
+          "[explain][bounce_facts]") {
   SECTION("a folded X-Failed-Recipients header of the bounce itself") {
-    const auto facts = bounce_facts("X-Failed-Recipients: a@one.example,\n  b@two.example\nSubject: x\n\n"
-                                    "Final-Recipient: rfc822; c@three.example\n");
+    const auto facts = bounce_facts(
+        "X-Failed-Recipients: a@one.example,\n  b@two.example\nSubject: x\n\n"
+        "Final-Recipient: rfc822; c@three.example\n");
     CHECK(facts.recipients == std::vector<std::string>{"a@one.example", "b@two.example"});
   }
   SECTION("a header of the returned message does not count") {
@@ -60,13 +63,15 @@ TEST_CASE("recipients: X-Failed-Recipients first, then Final-Recipient, then a l
     CHECK(facts.recipients.empty());
   }
   SECTION("every Final-Recipient once") {
-    const auto facts = bounce_facts("Final-Recipient: rfc822; c@three.example\nFinal-Recipient: RFC822;<d@four.example>\n"
-                                    "Final-Recipient: rfc822;c@three.example\n");
+    const auto facts = bounce_facts(
+        "Final-Recipient: rfc822; c@three.example\nFinal-Recipient: RFC822;<d@four.example>\n"
+        "Final-Recipient: rfc822;c@three.example\n");
     CHECK(facts.recipients == std::vector<std::string>{"c@three.example", "d@four.example"});
   }
   SECTION("a Postfix log line's to=<> and from=<>") {
-    const auto facts = bounce_facts("NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 <x@y>: Relay access denied; "
-                                    "from=<john@example.com> to=<smtp@example.org> proto=SMTP");
+    const auto facts = bounce_facts(
+        "NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 <x@y>: Relay access denied; "
+        "from=<john@example.com> to=<smtp@example.org> proto=SMTP");
     CHECK(facts.recipients == std::vector<std::string>{"smtp@example.org"});
     CHECK(facts.sender == "john@example.com");
   }
@@ -78,13 +83,15 @@ TEST_CASE("the stage from a bounce's own words when the reply's line does not sa
             .stage == "end of DATA");
   CHECK(bounce_facts("... while talking to mx.example.:\n>>> RCPT To:<a@b>\n<<< 550 5.7.1 No such user\n").stage ==
         "RCPT TO");
-  CHECK(bounce_facts("Sorry, no SMTP connection got far enough; most progress was RCPT TO response; remote host").stage ==
-        "RCPT TO");
+  CHECK(
+      bounce_facts("Sorry, no SMTP connection got far enough; most progress was RCPT TO response; remote host").stage ==
+      "RCPT TO");
   CHECK(bounce_facts("sm-mta[1]: ruleset=check_relay, arg1=x, relay=x [1.2.3.4], reject=421 4.3.2 Too many").stage ==
         "connect");
   SECTION("the reply's own stage wins over the rest of the bounce") {
-    const auto search = find_reply("Final-Recipient: rfc822; a@b\nDiagnostic-Code: smtp; 550 5.1.1 No such user\n"
-                                   "\n<a@b>: host x said: 550 5.1.1 No such user (in reply to RCPT TO command)\n");
+    const auto search = find_reply(
+        "Final-Recipient: rfc822; a@b\nDiagnostic-Code: smtp; 550 5.1.1 No such user\n"
+        "\n<a@b>: host x said: 550 5.1.1 No such user (in reply to RCPT TO command)\n");
     REQUIRE(search.reply);
     CHECK(search.reply->stage == "RCPT TO");
   }
@@ -106,8 +113,9 @@ TEST_CASE("Proofpoint and Mimecast refusals are those vendors' reputation, not a
     }
   }
   SECTION("Mimecast") {
-    const auto explanation = explained("554 Email rejected due to security policies - "
-                                       "https://community.mimecast.com/docs/DOC-1369#554");
+    const auto explanation = explained(
+        "554 Email rejected due to security policies - "
+        "https://community.mimecast.com/docs/DOC-1369#554");
     CHECK(explanation.diagnosis.id == "mimecast_policy");
     CHECK(explanation.diagnosis.provider == "Mimecast");
     CHECK_THAT(explanation.diagnosis.fixes.front(), Catch::Contains("DOC-1369"));
@@ -140,9 +148,9 @@ TEST_CASE("a refused HELO name is diagnosed as such, whatever stage Postfix says
 }
 
 TEST_CASE("every diagnosis has a usual stage", "[explain][knowledge]") {
-  for (const std::string_view id :
-       {"user_unknown", "mailbox_full", "relay_denied", "dmarc_reject", "dnsbl_listed", "greylisting", "sender_rejected",
-        "message_too_big", "spam_content", "policy_blocked", "bad_credentials", "generic_other", "generic_protocol"}) {
+  for (const std::string_view id : {"user_unknown", "mailbox_full", "relay_denied", "dmarc_reject", "dnsbl_listed",
+                                    "greylisting", "sender_rejected", "message_too_big", "spam_content",
+                                    "policy_blocked", "bad_credentials", "generic_other", "generic_protocol"}) {
     INFO(id);
     CHECK_FALSE(usual_stage(id).empty());
   }

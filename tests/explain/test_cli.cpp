@@ -64,8 +64,9 @@ TEST_CASE("explain a reply given as an argument", "[explain][e2e]") {
     CHECK_THAT(run.out, Catch::Contains("[relay_denied]"));
   }
   SECTION("--json") {
-    auto run = run_explain({"--json", "550-5.7.26 Unauthenticated email from example.com is not accepted due to "
-                                      "domain's DMARC policy. - gsmtp"});
+    auto run = run_explain({"--json",
+                            "550-5.7.26 Unauthenticated email from example.com is not accepted due to "
+                            "domain's DMARC policy. - gsmtp"});
     INFO(run.describe());
     REQUIRE(run.exit_code == 0);
     const auto json = nlohmann::json::parse(run.out);
@@ -107,14 +108,15 @@ TEST_CASE("explain reads standard input", "[explain][e2e]") {
     CHECK_THAT(run.out, Catch::Contains("[greylisting]") && Catch::Contains("in answer to RCPT TO"));
   }
   SECTION("a whole bounce message") {
-    auto run = run_explain({"--json"}, "From: Mail Delivery System <MAILER-DAEMON@mx.example>\n"
-                                       "Subject: Undelivered Mail Returned to Sender\n\n"
-                                       "Reporting-MTA: dns; mx.example\n\n"
-                                       "Final-Recipient: rfc822; ghost@inbox.test\n"
-                                       "Action: failed\n"
-                                       "Status: 5.1.1\n"
-                                       "Diagnostic-Code: smtp; 550 5.1.1 <ghost@inbox.test>: Recipient address\n"
-                                       "    rejected: User unknown in virtual mailbox table\n");
+    auto run = run_explain({"--json"},
+                           "From: Mail Delivery System <MAILER-DAEMON@mx.example>\n"
+                           "Subject: Undelivered Mail Returned to Sender\n\n"
+                           "Reporting-MTA: dns; mx.example\n\n"
+                           "Final-Recipient: rfc822; ghost@inbox.test\n"
+                           "Action: failed\n"
+                           "Status: 5.1.1\n"
+                           "Diagnostic-Code: smtp; 550 5.1.1 <ghost@inbox.test>: Recipient address\n"
+                           "    rejected: User unknown in virtual mailbox table\n");
     INFO(run.describe());
     REQUIRE(run.exit_code == 0);
     const auto json = nlohmann::json::parse(run.out);
@@ -123,7 +125,8 @@ TEST_CASE("explain reads standard input", "[explain][e2e]") {
     CHECK(json["diagnosis"] == "user_unknown");
   }
   SECTION("more than the bound: the first MiB is read and the rest ignored") {
-    auto run = run_explain({}, "552 5.3.4 Message size exceeds fixed maximum message size\n" + std::string(3 << 20, 'x'));
+    auto run =
+        run_explain({}, "552 5.3.4 Message size exceeds fixed maximum message size\n" + std::string(3 << 20, 'x'));
     INFO(run.describe());
     REQUIRE(run.exit_code == 0);
     CHECK_THAT(run.out, Catch::Contains("[message_too_big]"));

@@ -103,11 +103,13 @@ TEST_CASE("the rules give each kind of rejection its diagnosis and scenario", "[
 
 TEST_CASE("the text is more specific than the code", "[explain][knowledge]") {
   SECTION("Gmail's 5.7.26 for an SPF hard fail") {
-    CHECK(explained("550 5.7.26 This message fails to pass SPF checks for an SPF record with a hard fail policy (-all).")
-              .diagnosis.id == "spf_fail");
+    CHECK(
+        explained("550 5.7.26 This message fails to pass SPF checks for an SPF record with a hard fail policy (-all).")
+            .diagnosis.id == "spf_fail");
   }
   SECTION("x.1.10: Microsoft's unknown user, the registry's null MX") {
-    const auto microsoft = explained("550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup");
+    const auto microsoft =
+        explained("550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup");
     CHECK(microsoft.diagnosis.id == "user_unknown");
     REQUIRE(microsoft.notes.size() == 1);
     CHECK_THAT(microsoft.notes[0], Catch::Contains("null MX"));

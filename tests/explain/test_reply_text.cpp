@@ -30,9 +30,10 @@ TEST_CASE("a single reply line", "[explain][reply_text]") {
 
 TEST_CASE("continuation lines are joined into one text", "[explain][reply_text]") {
   SECTION("CRLF") {
-    const auto reply = found("550-5.7.26 Unauthenticated email from example.com is not accepted\r\n"
-                             "550-5.7.26 due to domain's DMARC policy.\r\n"
-                             "550 5.7.26 Please contact the administrator. - gsmtp\r\n");
+    const auto reply = found(
+        "550-5.7.26 Unauthenticated email from example.com is not accepted\r\n"
+        "550-5.7.26 due to domain's DMARC policy.\r\n"
+        "550 5.7.26 Please contact the administrator. - gsmtp\r\n");
     CHECK(reply.code == 550);
     CHECK(reply.enhanced == EnhancedCode{5, 7, 26});
     CHECK(reply.text ==
@@ -44,8 +45,9 @@ TEST_CASE("continuation lines are joined into one text", "[explain][reply_text]"
     CHECK(reply.text == "a b");
   }
   SECTION("without enhanced codes") {
-    const auto reply = found("554-Service unavailable; Client host [bl11.example] blocked using\r\n"
-                             "554-Barracuda Reputation;\r\n554 http://www.barracudanetworks.com/reputation/?r=1\r\n");
+    const auto reply = found(
+        "554-Service unavailable; Client host [bl11.example] blocked using\r\n"
+        "554-Barracuda Reputation;\r\n554 http://www.barracudanetworks.com/reputation/?r=1\r\n");
     CHECK(reply.code == 554);
     CHECK_FALSE(reply.enhanced);
     CHECK(reply.text ==
@@ -53,8 +55,9 @@ TEST_CASE("continuation lines are joined into one text", "[explain][reply_text]"
           "http://www.barracudanetworks.com/reputation/?r=1");
   }
   SECTION("folded into one line, as DSNs and some logs write them") {
-    const auto reply = found("550-5.7.1 [85.114.140.120 13] Messages with multiple addresses in From: 550 5.7.1 "
-                             "header are not accepted.");
+    const auto reply = found(
+        "550-5.7.1 [85.114.140.120 13] Messages with multiple addresses in From: 550 5.7.1 "
+        "header are not accepted.");
     CHECK(reply.text == "[85.114.140.120 13] Messages with multiple addresses in From: header are not accepted.");
   }
 }
@@ -95,85 +98,95 @@ TEST_CASE("log lines", "[explain][reply_text]") {
     CHECK(reply.stage == "RCPT TO");
   }
   SECTION("a Postfix bounce's folded 'said:' lines") {
-    const auto reply = found("<ya@tortall.example>: host narya.example[69.55.226.36] said: 550 5.1.1\n"
-                             "    <ya@tortall.example>: Recipient address rejected: User unknown in local\n"
-                             "    recipient table (in reply to RCPT TO command)\n");
+    const auto reply = found(
+        "<ya@tortall.example>: host narya.example[69.55.226.36] said: 550 5.1.1\n"
+        "    <ya@tortall.example>: Recipient address rejected: User unknown in local\n"
+        "    recipient table (in reply to RCPT TO command)\n");
     CHECK(reply.text == "<ya@tortall.example>: Recipient address rejected: User unknown in local recipient table");
     CHECK(reply.stage == "RCPT TO");
   }
   SECTION("Exchange 'Remote Server returned' quotes") {
-    const auto reply = found("Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found "
-                             "by SMTP address lookup'");
+    const auto reply = found(
+        "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found "
+        "by SMTP address lookup'");
     CHECK(reply.enhanced == EnhancedCode{5, 1, 10});
     CHECK(reply.text == "RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup");
   }
   SECTION("a Python smtplib tuple") {
-    const auto reply = found("smtplib.SMTPRecipientsRefused: {'a@b.example': (550, b'5.1.1 <a@b.example>: "
-                             "Recipient address rejected: User unknown')}");
+    const auto reply = found(
+        "smtplib.SMTPRecipientsRefused: {'a@b.example': (550, b'5.1.1 <a@b.example>: "
+        "Recipient address rejected: User unknown')}");
     CHECK(reply.code == 550);
     CHECK(reply.enhanced == EnhancedCode{5, 1, 1});
     CHECK(reply.text == "<a@b.example>: Recipient address rejected: User unknown");
   }
   SECTION("a library error with the reply's lines inside it") {
-    const auto reply = found("Error: Invalid login: 535-5.7.8 Username and Password not accepted. Learn more at\n"
-                             "535 5.7.8  https://support.google.com/mail/?p=BadCredentials e20sm228071oow.5 - gsmtp\n");
+    const auto reply = found(
+        "Error: Invalid login: 535-5.7.8 Username and Password not accepted. Learn more at\n"
+        "535 5.7.8  https://support.google.com/mail/?p=BadCredentials e20sm228071oow.5 - gsmtp\n");
     CHECK(reply.code == 535);
     CHECK(reply.text ==
           "Username and Password not accepted. Learn more at https://support.google.com/mail/?p=BadCredentials "
           "e20sm228071oow.5 - gsmtp");
   }
   SECTION("Exim: the stage is on the line before") {
-    const auto reply = found("    SMTP error from remote mail server after RCPT TO:<a@b.example>:\n"
-                             "    550 5.7.1 Unable to relay for a@b.example\n");
+    const auto reply = found(
+        "    SMTP error from remote mail server after RCPT TO:<a@b.example>:\n"
+        "    550 5.7.1 Unable to relay for a@b.example\n");
     CHECK(reply.stage == "RCPT TO");
     CHECK(reply.text == "Unable to relay for a@b.example");
   }
   SECTION("Postfix's own failure has only dsn=") {
-    const auto reply = found("Mar  3 12:00:00 mx postfix/smtp[9]: 1A2B: to=<a@nowhere.invalid>, relay=none, delay=0.1, "
-                             "dsn=5.4.4, status=bounced (Host or domain name not found. Name service error for "
-                             "name=nowhere.invalid type=A: Host not found)");
+    const auto reply = found(
+        "Mar  3 12:00:00 mx postfix/smtp[9]: 1A2B: to=<a@nowhere.invalid>, relay=none, delay=0.1, "
+        "dsn=5.4.4, status=bounced (Host or domain name not found. Name service error for "
+        "name=nowhere.invalid type=A: Host not found)");
     CHECK(reply.code == 0);
     CHECK(reply.enhanced == EnhancedCode{5, 4, 4});
     CHECK(reply.text ==
           "Host or domain name not found. Name service error for name=nowhere.invalid type=A: Host not found");
   }
   SECTION("the failure is preferred over earlier positive replies") {
-    const auto reply = found("S: 250 2.1.0 Sender OK\nS: 550 5.7.54 SMTP; Unable to relay recipient in non-accepted "
-                             "domain\n");
+    const auto reply = found(
+        "S: 250 2.1.0 Sender OK\nS: 550 5.7.54 SMTP; Unable to relay recipient in non-accepted "
+        "domain\n");
     CHECK(reply.code == 550);
   }
 }
 
 TEST_CASE("a bounce message (DSN)", "[explain][reply_text]") {
   SECTION("Diagnostic-Code wins over Status and the human-readable part") {
-    const auto reply = found("This message was created automatically by mail delivery software.\n"
-                             "\n"
-                             "    SMTP error from remote mail server after RCPT TO:<x@y.example>:\n"
-                             "    554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using bl.spamcop.net\n"
-                             "Reporting-MTA: dns; mta.example\n"
-                             "\n"
-                             "Action: failed\n"
-                             "Final-Recipient: rfc822;x@y.example\n"
-                             "Status: 5.0.0\n"
-                             "Remote-MTA: dns; y.example\n"
-                             "Diagnostic-Code: smtp; 550-5.7.26 Unauthenticated email from example.com is not\n"
-                             "    550-5.7.26 accepted due to domain's DMARC policy.\n"
-                             "    550 5.7.26 - gsmtp\n");
+    const auto reply = found(
+        "This message was created automatically by mail delivery software.\n"
+        "\n"
+        "    SMTP error from remote mail server after RCPT TO:<x@y.example>:\n"
+        "    554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using bl.spamcop.net\n"
+        "Reporting-MTA: dns; mta.example\n"
+        "\n"
+        "Action: failed\n"
+        "Final-Recipient: rfc822;x@y.example\n"
+        "Status: 5.0.0\n"
+        "Remote-MTA: dns; y.example\n"
+        "Diagnostic-Code: smtp; 550-5.7.26 Unauthenticated email from example.com is not\n"
+        "    550-5.7.26 accepted due to domain's DMARC policy.\n"
+        "    550 5.7.26 - gsmtp\n");
     CHECK(reply.code == 550);
     CHECK(reply.enhanced == EnhancedCode{5, 7, 26});
     CHECK(reply.text == "Unauthenticated email from example.com is not accepted due to domain's DMARC policy. - gsmtp");
     CHECK(reply.source == ReplySource::dsn);
   }
   SECTION("Status fills in a missing enhanced code") {
-    const auto reply = found("Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.1.1\n"
-                             "Diagnostic-Code: smtp; 550 No such user here\n");
+    const auto reply = found(
+        "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 No such user here\n");
     CHECK(reply.code == 550);
     CHECK(reply.enhanced == EnhancedCode{5, 1, 1});
     CHECK(reply.text == "No such user here");
   }
   SECTION("Status alone") {
-    const auto reply = found("Final-Recipient: rfc822; a@b.example\nAction: delayed\nStatus: 4.4.1\n"
-                             "Diagnostic-Code: X-Postfix; connect to mx.b.example[192.0.2.9]:25: Connection timed out\n");
+    const auto reply = found(
+        "Final-Recipient: rfc822; a@b.example\nAction: delayed\nStatus: 4.4.1\n"
+        "Diagnostic-Code: X-Postfix; connect to mx.b.example[192.0.2.9]:25: Connection timed out\n");
     CHECK(reply.code == 0);
     CHECK(reply.enhanced == EnhancedCode{4, 4, 1});
     CHECK(reply.text == "connect to mx.b.example[192.0.2.9]:25: Connection timed out");

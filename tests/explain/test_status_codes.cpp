@@ -132,8 +132,8 @@ TEST_CASE("lookups in the enhanced code table", "[explain][registry]") {
 }
 
 TEST_CASE("the basic reply codes of RFC 5321 and the AUTH/STARTTLS RFCs", "[explain][registry]") {
-  auto code = GENERATE(421, 450, 451, 452, 454, 500, 501, 502, 503, 504, 530, 534, 535, 538, 550, 551, 552, 553, 554,
-                       555, 556);
+  auto code =
+      GENERATE(421, 450, 451, 452, 454, 500, 501, 502, 503, 504, 530, 534, 535, 538, 550, 551, 552, 553, 554, 555, 556);
   CAPTURE(code);
   const auto basic = basic_code(code);
   REQUIRE(basic);

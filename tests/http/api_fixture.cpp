@@ -93,7 +93,8 @@ serve::StoredMessage plain_message(std::uint64_t session_id, const std::string& 
   transaction.delivered = true;
   transaction.message =
       std::make_shared<const std::string>(replaced(replaced(k_plain_message, "{to}", to), "{subject}", subject));
-  transaction.authentication_results = "mx.sandbox.test; spf=pass smtp.mailfrom=news.test; dmarc=pass header.from=news.test";
+  transaction.authentication_results =
+      "mx.sandbox.test; spf=pass smtp.mailfrom=news.test; dmarc=pass header.from=news.test";
   transaction.auth_results = {{"spf", "pass"}, {"dmarc", "pass"}};
   return message;
 }
@@ -112,11 +113,12 @@ serve::StoredSession finished_session(std::uint64_t id) {
   record.duration = std::chrono::milliseconds(12);
   record.close_reason = "quit";
   using Direction = capture::TranscriptEntry::Direction;
-  record.transcript = {{Direction::server, "220 mx.sandbox.test ESMTP", {}},
-                       {Direction::client, "EHLO client.yourdomain.test", {}},
-                       {Direction::client, "RCPT TO:<ghost@inbox.test>", {}},
-                       {Direction::server, "550 5.1.1 <ghost@inbox.test>: Recipient address rejected: User unknown", {}},
-                       {Direction::client, "QUIT", {}}};
+  record.transcript = {
+      {Direction::server, "220 mx.sandbox.test ESMTP", {}},
+      {Direction::client, "EHLO client.yourdomain.test", {}},
+      {Direction::client, "RCPT TO:<ghost@inbox.test>", {}},
+      {Direction::server, "550 5.1.1 <ghost@inbox.test>: Recipient address rejected: User unknown", {}},
+      {Direction::client, "QUIT", {}}};
   record.refusals.push_back({"unknown_user", "RCPT", "ghost@inbox.test", {}, reply(550, "5.1.1", "User unknown")});
   return session;
 }
@@ -135,7 +137,9 @@ http::RulesAccess RulesDouble::access() {
             return std::nullopt;
           },
           // POST and DELETE of one rule are serve's (tests/serve/test_serve_rules.cpp).
-          [](const std::string&) { return http::RuleAdded{{}, "this double only reads and replaces"}; },
+          [](const std::string&) {
+            return http::RuleAdded{{}, "this double only reads and replaces"};
+          },
           [](std::uint64_t) { return false; }};
 }
 
@@ -179,7 +183,8 @@ HttpReply ApiFixture::request(const std::string& path, std::vector<std::string> 
     std::size_t start = head.find("\r\n");
     while (start != std::string_view::npos) {
       const std::size_t next = head.find("\r\n", start + 2);
-      const std::string_view line = head.substr(start + 2, next == std::string_view::npos ? std::string_view::npos : next - start - 2);
+      const std::string_view line =
+          head.substr(start + 2, next == std::string_view::npos ? std::string_view::npos : next - start - 2);
       const std::size_t colon = line.find(':');
       if (colon != std::string_view::npos) {
         std::string name(line.substr(0, colon));

@@ -1,14 +1,14 @@
 // The HTTP API over real HTTP on 127.0.0.1 with curl as the client: every route, the filters,
 // errors, the token, the limits, long-polls, keep-alive, and every JSON reply against its
 // schema in schemas/api.openapi.json.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <future>
 #include <thread>
 
 #include "http/api_fixture.hpp"
-#include "support/skip.hpp"
 #include "support/child.hpp"
+#include "support/skip.hpp"
 
 using namespace maildog;
 using namespace maildog::test;
@@ -49,10 +49,13 @@ TEST_CASE("the message routes", "[http]") {
     CHECK(subjects(expect_json(api.get("/api/v1/messages?auth=dmarc%3Dfail"), 200, "MessageList")) ==
           std::vector<std::string>{"Reset your password \xE2\x9C\x93"});
     CHECK(expect_json(api.get("/api/v1/messages?since=2100-01-01T00:00:00Z"), 200, "MessageList").at("count") == 0);
-    CHECK(expect_json(api.get("/api/v1/messages?since=2000-01-01T01:00:00%2B01:00"), 200, "MessageList").at("count") == 2);
+    CHECK(expect_json(api.get("/api/v1/messages?since=2000-01-01T01:00:00%2B01:00"), 200, "MessageList").at("count") ==
+          2);
     CHECK(expect_json(api.get("/api/v1/messages?limit=1"), 200, "MessageList").at("count") == 1);
-    CHECK(expect_json(api.get("/api/v1/messages?since=yesterday"), 400, "Error").at("error").get<std::string>().find(
-              "RFC 3339") != std::string::npos);
+    CHECK(expect_json(api.get("/api/v1/messages?since=yesterday"), 400, "Error")
+              .at("error")
+              .get<std::string>()
+              .find("RFC 3339") != std::string::npos);
     expect_json(api.get("/api/v1/messages?auth=dmarc"), 400, "Error");
     expect_json(api.get("/api/v1/messages?limit=0"), 400, "Error");
     const auto huge = expect_json(api.get("/api/v1/messages?limit=99999999999999999999999"), 400, "Error");
@@ -82,7 +85,8 @@ TEST_CASE("the message routes", "[http]") {
   }
   SECTION("headers decoded") {
     const auto body = expect_json(api.get(message + "/headers"), 200, "Headers");
-    CHECK(body.at("headers").at(2) == nlohmann::json({{"name", "Subject"}, {"value", "Reset your password \xE2\x9C\x93"}}));
+    CHECK(body.at("headers").at(2) ==
+          nlohmann::json({{"name", "Subject"}, {"value", "Reset your password \xE2\x9C\x93"}}));
     CHECK(body.at("headers").size() == 7);
   }
   SECTION("the MIME tree") {
@@ -131,7 +135,8 @@ TEST_CASE("the message routes", "[http]") {
   }
   SECTION("the transcript of its session") {
     const auto body = expect_json(api.get(message + "/transcript"), 200, "Transcript");
-    CHECK(body.at("transcript").at(3).at("text") == "550 5.1.1 <ghost@inbox.test>: Recipient address rejected: User unknown");
+    CHECK(body.at("transcript").at(3).at("text") ==
+          "550 5.1.1 <ghost@inbox.test>: Recipient address rejected: User unknown");
     CHECK(body.at("transcript").at(1).at("direction") == "client");
   }
   SECTION("sessions") {
@@ -160,16 +165,18 @@ TEST_CASE("the message routes", "[http]") {
   SECTION("rules: read, replace, refuse") {
     CHECK(expect_json(api.get("/api/v1/rules"), 200, "Rules").empty());
     const std::string rules = R"([{"at":"rcpt","match":{"rcpt":"ghost@inbox.test"},"reply":"550 5.1.1 User unknown"}])";
-    const auto put = expect_json(api.request("/api/v1/rules", {"-X", "PUT", "-H", "Content-Type: application/json",
-                                                               "--data-binary", rules}),
-                                 200, "Rules");
+    const auto put = expect_json(
+        api.request("/api/v1/rules", {"-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", rules}),
+        200, "Rules");
     CHECK(put == nlohmann::json::parse(rules));
     CHECK(expect_json(api.get("/api/v1/rules"), 200, "Rules") == nlohmann::json::parse(rules));
     const auto refused = expect_json(api.request("/api/v1/rules", {"-X", "PUT", "-H", "Content-Type: application/json",
-                                                                  "--data-binary", R"([{"reply":"550"}])"}),
+                                                                   "--data-binary", R"([{"reply":"550"}])"}),
                                      400, "Error");
     CHECK(refused.at("error") == "rules[0]: `at` is required");
-    expect_json(api.request("/api/v1/rules", {"-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", "{not json"}), 400, "Error");
+    expect_json(api.request("/api/v1/rules",
+                            {"-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", "{not json"}),
+                400, "Error");
     CHECK(expect_json(api.get("/api/v1/rules"), 200, "Rules") == nlohmann::json::parse(rules));
   }
   SECTION("keep-alive: two requests on one connection") {
@@ -204,8 +211,8 @@ TEST_CASE("the bearer token, CORS and request limits", "[http]") {
   SECTION("/healthz answers without the token, but counts messages only with it") {
     const auto open = expect_json(api.get("/healthz"), 200, "Health");
     CHECK(open == nlohmann::json({{"status", "ok"}}));
-    CHECK(expect_json(api.request("/healthz", {"-H", "Authorization: Bearer wrong"}), 200, "Health").contains("messages") ==
-          false);
+    CHECK(expect_json(api.request("/healthz", {"-H", "Authorization: Bearer wrong"}), 200, "Health")
+              .contains("messages") == false);
     CHECK(expect_json(api.request("/healthz", {"-H", "Authorization: Bearer s3cret-token"}), 200, "Health")
               .at("messages") == 2);
   }
@@ -271,7 +278,8 @@ TEST_CASE("long-polls for a message", "[http][wait]") {
   ApiFixture api;
 
   SECTION("returns when a matching message is added from another thread") {
-    auto waiting = std::async(std::launch::async, [&api] { return api.get("/api/v1/wait?to=late@inbox.test&timeout=60"); });
+    auto waiting =
+        std::async(std::launch::async, [&api] { return api.get("/api/v1/wait?to=late@inbox.test&timeout=60"); });
     // Give curl a moment to be waiting, then add other messages before the awaited one.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     api.store->add(plain_message(1, "someone@inbox.test", "not this one"));
@@ -349,9 +357,11 @@ TEST_CASE("the attempt routes: list, filters, detail with cause and diagnosis, a
   const smtp::Reply reply = smtp::make_reply(554, smtp::EnhancedCode{5, 7, 1}, "<x@relay.test>: Relay access denied");
   transaction.recipients.push_back({"x@relay.test", "", reply, 1});
   refused.transaction = transaction;
-  refused.refusals.push_back({.reason = "relay", .command = "RCPT", .argument = "x@relay.test", .recipients = {}, .reply = reply});
+  refused.refusals.push_back(
+      {.reason = "relay", .command = "RCPT", .argument = "x@relay.test", .recipients = {}, .reply = reply});
   refused.ended = "quit";
-  refused.transcript = {{capture::TranscriptEntry::Direction::client, "RCPT TO:<x@relay.test>", std::chrono::microseconds(1)},
+  refused.transcript = {{capture::TranscriptEntry::Direction::client, "RCPT TO:<x@relay.test>",
+                         std::chrono::microseconds(1)},
                         {capture::TranscriptEntry::Direction::server, "554 5.7.1 <x@relay.test>: Relay access denied",
                          std::chrono::microseconds(2)}};
   std::promise<std::uint64_t> stored;
@@ -370,7 +380,9 @@ TEST_CASE("the attempt routes: list, filters, detail with cause and diagnosis, a
   CHECK(partial.at("attempts").at(0).at("message_id") == api.multipart_id);
   CHECK(partial.at("attempts").at(0).at("reply").at("enhanced") == "5.1.1");
   CHECK(expect_json(api.get("/api/v1/attempts?before=" + std::to_string(id) + "&limit=1"), 200, "AttemptList")
-            .at("attempts").at(0).at("status") == "accepted");
+            .at("attempts")
+            .at(0)
+            .at("status") == "accepted");
   expect_json(api.get("/api/v1/attempts?code=abc"), 400, "Error");
   expect_json(api.get("/api/v1/attempts?enhanced=9.9"), 400, "Error");
   expect_json(api.get("/api/v1/attempts?auth=dmarc=fail"), 400, "Error");

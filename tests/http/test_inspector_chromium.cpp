@@ -63,8 +63,8 @@ TEST_CASE("the web inspector renders in headless Chromium", "[http][chromium]") 
     fs::create_directories(artifacts);
     const fs::path png = artifacts / "inspector.png";
     fs::remove(png);
-    const auto shot = run_chromium(
-        dir.path(), {"--virtual-time-budget=5000", "--screenshot=" + png.string(), "--window-size=1280,900", page});
+    const auto shot = run_chromium(dir.path(), {"--virtual-time-budget=5000", "--screenshot=" + png.string(),
+                                                "--window-size=1280,900", page});
     INFO(shot.err.substr(0, 2000));
     REQUIRE(shot.exit_code == 0);
     std::ifstream in(png, std::ios::binary);

@@ -89,7 +89,8 @@ TEST_CASE("opened content over HTTP: strict policy, ?remote=1, linked cid: image
   message.transaction.message = std::make_shared<const std::string>(k_related_message);
   const auto id = std::to_string(api.store->add(std::move(message)));
   const std::string strict = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
-  const std::string remote = "default-src 'none'; img-src 'self' data: https: http:; style-src 'unsafe-inline'; sandbox";
+  const std::string remote =
+      "default-src 'none'; img-src 'self' data: https: http:; style-src 'unsafe-inline'; sandbox";
 
   for (const std::string& path : {"/api/v1/messages/" + id + "/body/html", "/api/v1/messages/" + id + "/parts/1"}) {
     INFO(path);

@@ -64,7 +64,7 @@ TEST_CASE("without a token, only Host names of this server are served", "[http][
     CHECK(api.request("/", host("evil.test")).status == 403);
     CHECK(api.request("/api/v1/messages", host("evil.test:8025", {"-X", "DELETE"})).status == 403);
     CHECK(api.request("/api/v1/rules", host("evil.test:8025", {"-X", "PUT", "-H", "Content-Type: application/json",
-                                                                "--data-binary", R"([{"at":"rcpt","reply":"550 x"}])"}))
+                                                               "--data-binary", R"([{"at":"rcpt","reply":"550 x"}])"}))
               .status == 403);
     CHECK(api.get("/api/v1/messages").json().at("count") == 2);
     CHECK(api.get("/api/v1/rules").body == "[]");
@@ -79,8 +79,9 @@ TEST_CASE("without a token, only Host names of this server are served", "[http][
     CHECK(api.request("/healthz", host("[::1")).status == 403);
   }
   SECTION("loopback names on any port, the bound address and allowed names are served") {
-    for (const std::string name : {"localhost", "localhost:1234", "LOCALHOST:8025", "127.0.0.1:8025", "[::1]:8025",
-                                   "[::1]", "maildog:8025", "MAILDOG", "proxy.example.test", "proxy.example.test.:443"}) {
+    for (const std::string name :
+         {"localhost", "localhost:1234", "LOCALHOST:8025", "127.0.0.1:8025", "[::1]:8025", "[::1]", "maildog:8025",
+          "MAILDOG", "proxy.example.test", "proxy.example.test.:443"}) {
       INFO(name);
       CHECK(api.request("/api/v1/messages", host(name)).status == 200);
     }
@@ -101,11 +102,12 @@ TEST_CASE("without a token, only Host names of this server are served", "[http][
     const auto form = api.request("/api/v1/rules", {"-X", "PUT", "--data-binary", rules});  // curl: a form type
     CHECK(form.status == 415);
     CHECK(error_of(form).find("application/json") != std::string::npos);
-    CHECK(api.request("/api/v1/rules", {"-X", "PUT", "-H", "Content-Type: text/plain", "--data-binary", rules}).status ==
-          415);
+    CHECK(
+        api.request("/api/v1/rules", {"-X", "PUT", "-H", "Content-Type: text/plain", "--data-binary", rules}).status ==
+        415);
     CHECK(api.get("/api/v1/rules").body == "[]");
-    CHECK(api.request("/api/v1/rules", {"-X", "PUT", "-H", "Content-Type: Application/JSON; charset=utf-8",
-                                        "--data-binary", rules})
+    CHECK(api.request("/api/v1/rules",
+                      {"-X", "PUT", "-H", "Content-Type: Application/JSON; charset=utf-8", "--data-binary", rules})
               .status == 200);
   }
   SECTION("a state-changing request from another site's page is refused") {

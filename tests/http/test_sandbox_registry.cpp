@@ -2,8 +2,8 @@
 // of real ServeSandboxes with memory stores; ids never reused, the cap, a factory's refusal
 // (400) and a listener that cannot open (500) still spend their ids; the prefixed routes read
 // the sandbox's store; and every reply against its schema in schemas/api.openapi.json.
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -127,8 +127,8 @@ TEST_CASE("the sandboxes routes over a SandboxRegistry", "[http][sandboxes]") {
   CHECK(expect_json(api.get("/api/v1/sandboxes/s4/messages"), 200, "MessageList").at("count") == 0);
   CHECK(expect_json(api.get("/api/v1/messages?to=box@inbox.test"), 200, "MessageList").at("count") == 0);
   CHECK(api.get("/api/v1/sandboxes/s5/rules").body == "[]");
-  const auto found = expect_json(api.get("/api/v1/sandboxes/s1/wait?to=box@inbox.test&timeout=5"), 200,
-                                 "MessageSummary");
+  const auto found =
+      expect_json(api.get("/api/v1/sandboxes/s1/wait?to=box@inbox.test&timeout=5"), 200, "MessageSummary");
   CHECK(found.at("subject") == "only in s1");
 
   // Deleted: 204, then 404 everywhere, and its place is free for a new id.

@@ -87,7 +87,8 @@ TEST_CASE("SMTP smuggling: a lone LF-dot-LF does not end the message", "[integra
   open_session(client, sandbox.port());
   start_data(client);
   const std::string smuggled = "MAIL FROM:<evil@attacker.test>\r\nRCPT TO:<victim@inbox.test>\r\nDATA\r\n";
-  REQUIRE(client.send_raw("Subject: outer\r\n\r\nlegit" + fake_end + smuggled + "Subject: inner\r\n\r\nspoof\r\n.\r\n"));
+  REQUIRE(
+      client.send_raw("Subject: outer\r\n\r\nlegit" + fake_end + smuggled + "Subject: inner\r\n\r\nspoof\r\n.\r\n"));
   REQUIRE(code_of(client.read_reply()) == "250 2.0.0");
   REQUIRE(code_of(client.command("QUIT")) == "221 2.0.0");
   auto sessions = sandbox.finish();

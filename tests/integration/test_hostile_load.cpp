@@ -180,8 +180,8 @@ TEST_CASE("invalid UTF-8 and NUL bytes in every command get sane replies", "[int
   open_session(client, sandbox.port(), "");
   CHECK(code_of(client.command("EHLO \xff\xfe.example.test")) != "none");
   const std::vector<std::string> lines{"MAIL FROM:<\xc3\x28@example.test>",
-                                      std::string("MAIL FROM:<a\0b@example.test>", 28),
-                                      "RCPT TO:<\xed\xa0\x80@inbox.test>", "\x80\x81\x82"};
+                                       std::string("MAIL FROM:<a\0b@example.test>", 28),
+                                       "RCPT TO:<\xed\xa0\x80@inbox.test>", "\x80\x81\x82"};
   for (const auto& line : lines) {
     const auto reply = client.command(line);
     REQUIRE(reply);

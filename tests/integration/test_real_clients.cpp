@@ -8,8 +8,8 @@
 
 #include "integration/harness.hpp"
 #include "smtp/sasl.hpp"
-#include "support/skip.hpp"
 #include "support/child.hpp"
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 
 namespace maildog::test {
@@ -62,9 +62,23 @@ using maildog::test::TempDir;
 
 ChildResult swaks(std::uint16_t port, std::vector<std::string> extra, std::string to = "user@inbox.test") {
   ChildSpec spec;
-  spec.argv = {"swaks",  "--server", "127.0.0.1",        "--port", std::to_string(port), "--helo", "app.example.test",
-               "--from", "app@example.test", "--to", std::move(to), "--header", "Subject: hi",
-               "--body", "hello from swaks", "--timeout", "20"};
+  spec.argv = {"swaks",
+               "--server",
+               "127.0.0.1",
+               "--port",
+               std::to_string(port),
+               "--helo",
+               "app.example.test",
+               "--from",
+               "app@example.test",
+               "--to",
+               std::move(to),
+               "--header",
+               "Subject: hi",
+               "--body",
+               "hello from swaks",
+               "--timeout",
+               "20"};
   spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
   return run_child(spec);
 }
@@ -481,8 +495,8 @@ TEST_CASE("curl: SMTP with --ssl-reqd and AUTH", "[integration][real-clients][cu
   }
   Sandbox sandbox(auth_config(TlsMode::starttls));
   TempDir temp;
-  const fs::path message =
-      temp.write("message.eml", "From: a@example.test\r\nTo: user@inbox.test\r\nSubject: from curl\r\n\r\nhello from curl\r\n");
+  const fs::path message = temp.write(
+      "message.eml", "From: a@example.test\r\nTo: user@inbox.test\r\nSubject: from curl\r\n\r\nhello from curl\r\n");
   ChildResult result = run_child(ChildSpec{{"curl", "--verbose", "--show-error", "--max-time", "30", "--url",
                                             "smtp://127.0.0.1:" + std::to_string(sandbox.port()), "--ssl-reqd", "-k",
                                             "--mail-from", "a@example.test", "--mail-rcpt", "user@inbox.test",
@@ -544,10 +558,18 @@ TEST_CASE("msmtp: STARTTLS and AUTH", "[integration][real-clients][msmtp]") {
   Sandbox sandbox(auth_config(TlsMode::starttls));
   TempDir temp;
   ChildSpec spec;
-  spec.argv = {"msmtp",       "--host=127.0.0.1", "--port=" + std::to_string(sandbox.port()),
-               "--tls=on",    "--tls-starttls=on", "--tls-certcheck=off",
-               "--auth=on",   "--user=app",        "--passwordeval=echo secret",
-               "--debug",     "-f",                "a@example.test",
+  spec.argv = {"msmtp",
+               "--host=127.0.0.1",
+               "--port=" + std::to_string(sandbox.port()),
+               "--tls=on",
+               "--tls-starttls=on",
+               "--tls-certcheck=off",
+               "--auth=on",
+               "--user=app",
+               "--passwordeval=echo secret",
+               "--debug",
+               "-f",
+               "a@example.test",
                "user@inbox.test"};
   spec.input = "Subject: from msmtp\r\n\r\nhello from msmtp\r\n";
   // No ~/.msmtprc of the developer's gets in the way.

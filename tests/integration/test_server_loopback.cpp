@@ -52,9 +52,7 @@ TEST_CASE("commands out of sequence get 503 5.5.1", "[integration][loopback]") {
   SmtpClient client;
   open_session(client, sandbox.port(), "");
 
-  SECTION("MAIL before EHLO") {
-    REQUIRE(code_of(client.command("MAIL FROM:<a@example.test>")) == "503 5.5.1");
-  }
+  SECTION("MAIL before EHLO") { REQUIRE(code_of(client.command("MAIL FROM:<a@example.test>")) == "503 5.5.1"); }
   SECTION("RCPT before MAIL") {
     REQUIRE(code_of(client.command("EHLO client.test")) == "250");
     REQUIRE(code_of(client.command("RCPT TO:<user@inbox.test>")) == "503 5.5.1");
@@ -88,21 +86,15 @@ TEST_CASE("syntax errors get 500 and 501", "[integration][loopback]") {
     REQUIRE(reply);
     REQUIRE(reply->code == 501);
   }
-  SECTION("MAIL without FROM:") {
-    REQUIRE(code_of(client.command("MAIL <a@example.test>")) == "501 5.5.4");
-  }
+  SECTION("MAIL without FROM:") { REQUIRE(code_of(client.command("MAIL <a@example.test>")) == "501 5.5.4"); }
   SECTION("RCPT TO without angle brackets") {
     REQUIRE(code_of(client.command("MAIL FROM:<a@example.test>")) == "250 2.1.0");
     auto reply = client.command("RCPT TO:user@inbox.test");
     REQUIRE(reply);
     REQUIRE(reply->code == 501);
   }
-  SECTION("unknown command") {
-    REQUIRE(code_of(client.command("XYZZY plugh")) == "500 5.5.2");
-  }
-  SECTION("EHLO without a domain") {
-    REQUIRE(code_of(client.command("EHLO")) == "501 5.5.4");
-  }
+  SECTION("unknown command") { REQUIRE(code_of(client.command("XYZZY plugh")) == "500 5.5.2"); }
+  SECTION("EHLO without a domain") { REQUIRE(code_of(client.command("EHLO")) == "501 5.5.4"); }
   REQUIRE(code_of(client.command("NOOP")) == "250 2.0.0");
 }
 
@@ -283,7 +275,8 @@ TEST_CASE("the recipient limit answers 452 4.5.3", "[integration][loopback]") {
   REQUIRE(code_of(client.read_reply()) == "250 2.0.0");
   auto sessions = sandbox.finish();
   REQUIRE(sessions.at(0).transactions.size() == 1);
-  REQUIRE(sessions[0].transactions[0].accepted_recipients() == std::vector<std::string>{"one@inbox.test", "two@inbox.test"});
+  REQUIRE(sessions[0].transactions[0].accepted_recipients() ==
+          std::vector<std::string>{"one@inbox.test", "two@inbox.test"});
 }
 
 TEST_CASE("pipelined commands are answered in order (RFC 2920)", "[integration][loopback]") {
@@ -293,8 +286,9 @@ TEST_CASE("pipelined commands are answered in order (RFC 2920)", "[integration][
   Sandbox sandbox(config);
   SmtpClient client;
   open_session(client, sandbox.port());
-  REQUIRE(client.send_raw("MAIL FROM:<a@example.test>\r\nRCPT TO:<user@inbox.test>\r\n"
-                          "RCPT TO:<ghost@inbox.test>\r\nDATA\r\n"));
+  REQUIRE(
+      client.send_raw("MAIL FROM:<a@example.test>\r\nRCPT TO:<user@inbox.test>\r\n"
+                      "RCPT TO:<ghost@inbox.test>\r\nDATA\r\n"));
   REQUIRE(code_of(client.read_reply()) == "250 2.1.0");
   REQUIRE(code_of(client.read_reply()) == "250 2.1.5");
   REQUIRE(code_of(client.read_reply()) == "550 5.1.1");
@@ -373,8 +367,7 @@ TEST_CASE("rule faults: disconnect, delay, 421", "[integration][loopback]") {
 
 // What serve's SQLite store relies on for group commit: several sessions wait for their
 // verdicts at once, given later from another thread, while the one I/O thread serves others.
-TEST_CASE("on_accepted's when_kept: the 250 waits for the verdict, a refusal replaces it",
-          "[integration][loopback]") {
+TEST_CASE("on_accepted's when_kept: the 250 waits for the verdict, a refusal replaces it", "[integration][loopback]") {
   constexpr int k_clients = 4;
   auto config = test_config();
   config.threads = 1;

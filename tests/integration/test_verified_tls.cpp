@@ -53,8 +53,8 @@ except ssl.SSLCertVerificationError as error:
 
 struct BadKind {
   CertificateKind kind;
-  int verify_code;        // OpenSSL's X509_V_ERR_*
-  std::string message;    // what Python and s_client print for it
+  int verify_code;      // OpenSSL's X509_V_ERR_*
+  std::string message;  // what Python and s_client print for it
 };
 
 const std::vector<BadKind>& bad_kinds() {
@@ -68,8 +68,15 @@ const std::vector<BadKind>& bad_kinds() {
 }
 
 ChildResult s_client(std::uint16_t port, const std::string& ca_file, const std::vector<std::string>& verify) {
-  std::vector<std::string> argv{"openssl", "s_client", "-starttls", "smtp", "-connect",
-                                "127.0.0.1:" + std::to_string(port), "-verify_return_error", "-CAfile", ca_file};
+  std::vector<std::string> argv{"openssl",
+                                "s_client",
+                                "-starttls",
+                                "smtp",
+                                "-connect",
+                                "127.0.0.1:" + std::to_string(port),
+                                "-verify_return_error",
+                                "-CAfile",
+                                ca_file};
   argv.insert(argv.end(), verify.begin(), verify.end());
   return run_child(ChildSpec{argv, "QUIT\r\n", {}, 30s});
 }
@@ -133,8 +140,8 @@ TEST_CASE("python smtplib with a verifying context: the trusted leaf delivers, e
 
   SECTION("trusted") {
     Sandbox sandbox(verified_config(ca, CertificateKind::trusted, mode));
-    ChildResult result =
-        run_child(ChildSpec{{"/usr/bin/python3", script, std::to_string(sandbox.port()), mode_name, ca_file}, "", {}, 60s});
+    ChildResult result = run_child(
+        ChildSpec{{"/usr/bin/python3", script, std::to_string(sandbox.port()), mode_name, ca_file}, "", {}, 60s});
     INFO(mode_name << ":\n" << result.describe());
     REQUIRE(result.exit_code == 0);
     CHECK(contains(result.out, "delivered"));

@@ -20,8 +20,8 @@ namespace {
 
 maildog::test::ChildResult check(const std::filesystem::path& message, bool json) {
   ChildSpec spec;
-  spec.argv = {binary_path().string(), "check", message.string(), "--client-ip", "203.0.113.5", "--helo",
-               "mail.example.test", "--no-ptr"};
+  spec.argv = {binary_path().string(), "check",  message.string(),    "--client-ip",
+               "203.0.113.5",          "--helo", "mail.example.test", "--no-ptr"};
   if (json) {
     spec.argv.emplace_back("--json");
   }

@@ -153,8 +153,8 @@ TEST_CASE("smuggling_eod: what the decoder saw and the bytes no longer show", "[
 
 TEST_CASE("smuggling_eod: dot lines that are no look-alike", "[lint]") {
   // "\r\n.\r\n" and "\r\n.\n" in kept bytes were dot-stuffed on the wire ("..").
-  const std::string body = GENERATE(as<std::string>{}, "a\r\n.\r\nb\r\n", "a\r\n.\nb\r\n", "a\n.x\r\n", "a\r.b\r\n",
-                                    "a\n.");
+  const std::string body =
+      GENERATE(as<std::string>{}, "a\r\n.\r\nb\r\n", "a\r\n.\nb\r\n", "a\n.x\r\n", "a\r.b\r\n", "a\n.");
   CAPTURE(body);
   CHECK_FALSE(find(lint_message(message(body), seven_bit()), Kind::smuggling_eod));
 }
@@ -224,8 +224,7 @@ TEST_CASE("missing_date, missing_message_id, missing_from", "[lint]") {
     const std::string lower = "date: x\r\nfrom: a@b.test\r\nmessage-id: <1@b.test>\r\n\r\nhi\r\n";
     CHECK(lint_message(lower, seven_bit()).empty());
     const std::string in_body = "From: a@b.test\r\n\r\nDate: x\r\nMessage-ID: <1@b.test>\r\n";
-    CHECK(names(lint_message(in_body, seven_bit())) ==
-          std::vector<std::string>{"missing_date", "missing_message_id"});
+    CHECK(names(lint_message(in_body, seven_bit())) == std::vector<std::string>{"missing_date", "missing_message_id"});
   }
   SECTION("a message without a blank line still has its header section") {
     CHECK(lint_message("Date: x\r\nFrom: a@b.test\r\nMessage-ID: <1@b.test>\r\n", seven_bit()).empty());
@@ -253,8 +252,8 @@ TEST_CASE("from_without_domain: a From address needs @domain", "[lint]") {
     return std::string(k_date) + "From: " + from + "\r\n" + k_message_id + "\r\nhi\r\n";
   };
   SECTION("found") {
-    const std::string from = GENERATE(as<std::string>{}, "noreply", "App <noreply>", "a@b.test, nobody",
-                                      "\"a@b.test\"", "noreply@", "undisclosed:;");
+    const std::string from = GENERATE(as<std::string>{}, "noreply", "App <noreply>", "a@b.test, nobody", "\"a@b.test\"",
+                                      "noreply@", "undisclosed:;");
     CAPTURE(from);
     auto finding = find(lint_message(with_from(from), seven_bit()), Kind::from_without_domain);
     REQUIRE(finding);
@@ -286,16 +285,14 @@ TEST_CASE("header_too_large: a header section over 32 KiB", "[lint]") {
     CHECK(large->line == 4);
     CHECK_THAT(large->message, Catch::Contains("over the 32768") && Catch::Contains("largest field is References"));
   }
-  SECTION("under") {
-    CHECK(lint_message(with_references(300), seven_bit()).empty());
-  }
+  SECTION("under") { CHECK(lint_message(with_references(300), seven_bit()).empty()); }
 }
 
 TEST_CASE("findings come one per kind, in the order of the kinds", "[lint]") {
   const std::string text = "To: a@b.test\nTo: c@d.test\r\n\r\n" + std::string(1200, 'x') + "\n";
-  CHECK(names(lint_message(text, seven_bit())) ==
-        std::vector<std::string>{"bare_lf", "long_lines", "missing_date", "missing_message_id", "missing_from",
-                                 "duplicate_header"});
+  CHECK(names(lint_message(text, seven_bit())) == std::vector<std::string>{"bare_lf", "long_lines", "missing_date",
+                                                                           "missing_message_id", "missing_from",
+                                                                           "duplicate_header"});
 }
 
 TEST_CASE("lint_envelope: a transaction whose message was not kept", "[lint]") {
@@ -309,9 +306,7 @@ TEST_CASE("lint_envelope: a transaction whose message was not kept", "[lint]") {
     CHECK(findings[0].line == 0);
     CHECK(findings[1].line == 12);
   }
-  SECTION("a clean envelope: nothing, not even missing fields") {
-    CHECK(lint_envelope(seven_bit()).empty());
-  }
+  SECTION("a clean envelope: nothing, not even missing fields") { CHECK(lint_envelope(seven_bit()).empty()); }
 }
 
 TEST_CASE("excerpts are escaped and bounded", "[lint]") {

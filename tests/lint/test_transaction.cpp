@@ -83,8 +83,8 @@ TEST_CASE("a transaction is linted on its kept bytes, else on its envelope", "[l
   SECTION("kept: the message's findings, 8-bit judged against the MAIL parameters") {
     TransactionRecord record = transaction("");
     record.message = std::make_shared<const std::string>("Subject: caf\xC3\xA9\r\n\r\nhi\r\n");
-    CHECK(names(lint_transaction(record)) == std::vector<std::string>{"eight_bit_without_8bitmime", "missing_date",
-                                                                        "missing_message_id", "missing_from"});
+    CHECK(names(lint_transaction(record)) ==
+          std::vector<std::string>{"eight_bit_without_8bitmime", "missing_date", "missing_message_id", "missing_from"});
   }
   SECTION("not kept: no missing-field findings for bytes that were never seen") {
     TransactionRecord record = transaction("");

@@ -40,9 +40,8 @@ TEST_CASE("nesting_cut leaves mail within the limit whole") {
   // Many sibling parts, and many multiparts one after another, open one boundary at a time.
   std::string flat = "Content-Type: multipart/mixed; boundary=top\r\n\r\n";
   for (int i = 0; i < 500; ++i) {
-    flat += "--top\r\nContent-Type: multipart/alternative; boundary=in" + std::to_string(i) +
-            "\r\n\r\n--in" + std::to_string(i) + "\r\nContent-Type: text/plain\r\n\r\nx\r\n--in" + std::to_string(i) +
-            "--\r\n";
+    flat += "--top\r\nContent-Type: multipart/alternative; boundary=in" + std::to_string(i) + "\r\n\r\n--in" +
+            std::to_string(i) + "\r\nContent-Type: text/plain\r\n\r\nx\r\n--in" + std::to_string(i) + "--\r\n";
   }
   flat += "--top--\r\n";
   CHECK(nesting_cut(flat) == std::string::npos);
@@ -58,9 +57,10 @@ TEST_CASE("nesting_cut cuts at the declaration past the limit") {
   CHECK(message.substr(cut).starts_with("Content-Type: multipart/mixed; boundary=\"b" +
                                         std::to_string(k_open_boundaries_max) + "\""));
   // Encapsulated messages count their multiparts too.
-  std::string encapsulated = "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n"
-                             "Content-Type: message/rfc822\r\n\r\n"
-                             "Content-Type: multipart/mixed; boundary=i\r\n\r\n--i\r\n\r\nx\r\n--i--\r\n--o--\r\n";
+  std::string encapsulated =
+      "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n"
+      "Content-Type: message/rfc822\r\n\r\n"
+      "Content-Type: multipart/mixed; boundary=i\r\n\r\n--i\r\n\r\nx\r\n--i--\r\n--o--\r\n";
   CHECK(nesting_cut(encapsulated, 1) == encapsulated.find("Content-Type: multipart/mixed; boundary=i"));
 }
 

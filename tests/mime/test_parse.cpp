@@ -31,8 +31,8 @@ std::string fixture(const std::string& name) {
 void outline(const Part& part, std::size_t depth, std::vector<std::string>& out) {
   auto field = [](const std::string& value) { return value.empty() ? std::string("-") : value; };
   out.push_back(std::string(depth * 2, ' ') + "[" + part.path + "] " + part.content_type + " " + field(part.charset) +
-                " " + field(part.transfer_encoding) + " " + field(part.disposition) + " " + field(part.filename) +
-                " " + std::to_string(part.size));
+                " " + field(part.transfer_encoding) + " " + field(part.disposition) + " " + field(part.filename) + " " +
+                std::to_string(part.size));
   for (const auto& child : part.children) {
     outline(child, depth + 1, out);
   }

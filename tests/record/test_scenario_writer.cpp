@@ -19,11 +19,13 @@ Exchange exchange(std::string stage, std::string command, std::string reply_text
 RecordedSession session(const std::vector<std::pair<std::string, std::string>>& rcpts, const std::string& queue_id) {
   RecordedSession s;
   s.exchanges.push_back(exchange("connect", "", "220 mx.up.test ESMTP Postfix"));
-  s.exchanges.push_back(exchange("ehlo", "EHLO app.test",
-                                 "250-mx.up.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n250 8BITMIME"));
+  s.exchanges.push_back(
+      exchange("ehlo", "EHLO app.test",
+               "250-mx.up.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n250 8BITMIME"));
   s.exchanges.push_back(exchange("starttls", "STARTTLS", "220 2.0.0 Ready to start TLS"));
-  s.exchanges.push_back(exchange("ehlo", "EHLO app.test",
-                                 "250-mx.up.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME"));
+  s.exchanges.push_back(
+      exchange("ehlo", "EHLO app.test",
+               "250-mx.up.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME"));
   s.exchanges.push_back(exchange("auth", "AUTH PLAIN ***", "235 2.7.0 Authentication successful"));
   s.exchanges.push_back(exchange("mail", "MAIL FROM:<app@app.test>", "250 2.1.0 Ok", "app@app.test"));
   bool any = false;
@@ -104,7 +106,8 @@ TEST_CASE("end-of-data refusals in order become rules with times", "[record]") {
 }
 
 TEST_CASE("EHLO keywords from before and after TLS merge in the server's order", "[record]") {
-  CHECK(merged_keywords({"PIPELINING", "SIZE 10", "STARTTLS", "8BITMIME"}, {"PIPELINING", "SIZE 10", "AUTH PLAIN", "8BITMIME"}) ==
+  CHECK(merged_keywords({"PIPELINING", "SIZE 10", "STARTTLS", "8BITMIME"},
+                        {"PIPELINING", "SIZE 10", "AUTH PLAIN", "8BITMIME"}) ==
         std::vector<std::string>{"PIPELINING", "SIZE 10", "STARTTLS", "AUTH PLAIN", "8BITMIME"});
   CHECK(merged_keywords({"A", "B"}, {}) == std::vector<std::string>{"A", "B"});
   CHECK(merged_keywords({}, {"A", "B"}) == std::vector<std::string>{"A", "B"});

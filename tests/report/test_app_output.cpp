@@ -22,8 +22,8 @@ runner::ScenarioResult misspelled_script() {
   app.exit_code = 2;
   app.stderr_text = "python3: can't open file '/work/no_such.py': [Errno 2] No such file or directory\n";
   result.app = app;
-  result.failures.push_back({"expect.app.exit", 5, "exit code 0 (expect.app.exit names another code, or any)",
-                             "exit code 2", {}});
+  result.failures.push_back(
+      {"expect.app.exit", 5, "exit code 0 (expect.app.exit names another code, or any)", "exit code 2", {}});
   return result;
 }
 
@@ -42,8 +42,8 @@ TEST_CASE("app output tail: the last 20 lines of each stream under an app failur
   SECTION("an empty stream says so, a short one is shown whole") {
     CHECK(report::app_output_tail(scenario) ==
           std::vector<std::string>{
-              "app stdout: empty", "app stderr:",
-              "  python3: can't open file '/work/no_such.py': [Errno 2] No such file or directory"});
+              "app stdout: empty",
+              "app stderr:", "  python3: can't open file '/work/no_such.py': [Errno 2] No such file or directory"});
   }
   SECTION("a long stream shows its last 20 lines and how many there were") {
     scenario.app->stdout_text = numbered_lines(1, 25);

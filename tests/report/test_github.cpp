@@ -88,9 +88,7 @@ TEST_CASE("GitHub job summary", "[report][github]") {
     CHECK(text.find("expected: at most 1 RCPT attempt for ghost@inbox.test") != std::string::npos);
     CHECK(text.find("error: app failed to start") != std::string::npos);
   }
-  SECTION("matches the approved output") {
-    CHECK(test::compare_with_golden("github-summary.approved.md", text) == "");
-  }
+  SECTION("matches the approved output") { CHECK(test::compare_with_golden("github-summary.approved.md", text) == ""); }
   SECTION("an empty shard says so") {
     CHECK(summary_of(runner::RunResult{}, context) == "### maildog-ci shard 2/4: no scenario to run here\n\n");
   }

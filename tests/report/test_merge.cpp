@@ -81,9 +81,8 @@ std::vector<report::ShardReport> shards_of(const runner::RunResult& run, unsigne
 }
 
 runner::RunResult sorted_by_file_and_line(runner::RunResult run) {
-  std::stable_sort(run.scenarios.begin(), run.scenarios.end(), [](const auto& a, const auto& b) {
-    return a.file != b.file ? a.file < b.file : a.line < b.line;
-  });
+  std::stable_sort(run.scenarios.begin(), run.scenarios.end(),
+                   [](const auto& a, const auto& b) { return a.file != b.file ? a.file < b.file : a.line < b.line; });
   return run;
 }
 
@@ -165,8 +164,8 @@ TEST_CASE("merging the shards of a run gives the run back", "[report][merge]") {
     reports.push_back({"again.json", read_back(json_of(run))});
     const auto merged = report::merge_runs(reports);
     CHECK_FALSE(merged.run);
-    CHECK_THAT(merged.error, Catch::Contains("again.json") && Catch::Contains(" and ") &&
-                                 Catch::Contains("scenarios/"));
+    CHECK_THAT(merged.error,
+               Catch::Contains("again.json") && Catch::Contains(" and ") && Catch::Contains("scenarios/"));
   }
 }
 

@@ -28,7 +28,8 @@ Context rcpt_context(std::string_view rcpt, unsigned attempt = 1) {
 
 TEST_CASE("the first matching rule at the stage decides", "[rules][engine]") {
   EngineState state(1);
-  std::vector<Rule> rules{rcpt_rule("ghost@inbox.test", "550 5.1.1 unknown"), rcpt_rule("*@inbox.test", "451 4.7.1 later")};
+  std::vector<Rule> rules{rcpt_rule("ghost@inbox.test", "550 5.1.1 unknown"),
+                          rcpt_rule("*@inbox.test", "451 4.7.1 later")};
   SECTION("exact match first") {
     auto decision = evaluate(rules, rcpt_context("ghost@inbox.test"), state);
     REQUIRE(decision);
@@ -38,9 +39,7 @@ TEST_CASE("the first matching rule at the stage decides", "[rules][engine]") {
   SECTION("falls through to the glob") {
     REQUIRE(evaluate(rules, rcpt_context("user@inbox.test"), state)->reply->code == 451);
   }
-  SECTION("nothing matches") {
-    REQUIRE_FALSE(evaluate(rules, rcpt_context("user@elsewhere.test"), state));
-  }
+  SECTION("nothing matches") { REQUIRE_FALSE(evaluate(rules, rcpt_context("user@elsewhere.test"), state)); }
   SECTION("other stages are not asked") {
     Context mail;
     mail.stage = Stage::mail;
@@ -103,8 +102,8 @@ TEST_CASE("seeded probabilities are reproducible and roughly right", "[rules][en
 }
 
 TEST_CASE("stage and fault names round-trip", "[rules][engine]") {
-  auto stage = GENERATE(Stage::connect, Stage::helo, Stage::starttls, Stage::auth, Stage::mail, Stage::rcpt, Stage::data,
-                        Stage::end_of_data);
+  auto stage = GENERATE(Stage::connect, Stage::helo, Stage::starttls, Stage::auth, Stage::mail, Stage::rcpt,
+                        Stage::data, Stage::end_of_data);
   REQUIRE(parse_stage(to_string(stage)) == stage);
   auto kind = GENERATE(Fault::Kind::disconnect, Fault::Kind::delay, Fault::Kind::close_421, Fault::Kind::tarpit,
                        Fault::Kind::split, Fault::Kind::drop, Fault::Kind::tls_failure);
@@ -132,7 +131,7 @@ TEST_CASE("a rate limit holds once more than max events fall in the window", "[r
   REQUIRE_FALSE(mail_at("a@bulk.test", std::chrono::seconds(0)));
   REQUIRE_FALSE(mail_at("a@bulk.test", std::chrono::seconds(10)));
   REQUIRE_FALSE(mail_at("a@other.test", std::chrono::seconds(11)));  // other conditions first: not counted
-  REQUIRE(mail_at("a@bulk.test", std::chrono::seconds(20)));          // the third within 60 s
+  REQUIRE(mail_at("a@bulk.test", std::chrono::seconds(20)));         // the third within 60 s
   REQUIRE(mail_at("a@bulk.test", std::chrono::seconds(59)));
   // At 70 s the events at 0 and 10 have left the window; 20 and 59 remain, so this is the third.
   REQUIRE(mail_at("a@bulk.test", std::chrono::seconds(70)));

@@ -51,8 +51,7 @@ std::string read_text(const fs::path& path) {
 bool process_gone(pid_t pid) { return ::kill(pid, 0) == -1 && errno == ESRCH; }
 
 std::size_t open_fd_count() {
-  return static_cast<std::size_t>(std::distance(fs::directory_iterator("/proc/self/fd"),
-                                                fs::directory_iterator()));
+  return static_cast<std::size_t>(std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator()));
 }
 
 // Nothing the runner started is left over, running or as a zombie.
@@ -85,9 +84,7 @@ TEST_CASE("run_process builds the environment from the runner's plus overrides",
   REQUIRE(::setenv("MAILDOG_RUNNER_INHERITED", "from the runner", 1) == 0);
   ProcessSpec spec = shell("printf '%s|%s' \"$MAILDOG_RUNNER_INHERITED\" \"$MAILDOG_RUNNER_ADDED\"");
 
-  SECTION("inherited variables are visible") {
-    CHECK(run_process(spec).stdout_text == "from the runner|");
-  }
+  SECTION("inherited variables are visible") { CHECK(run_process(spec).stdout_text == "from the runner|"); }
   SECTION("an added variable is visible, value kept byte for byte") {
     spec.environment_overrides["MAILDOG_RUNNER_ADDED"] = "a b=c";
     CHECK(run_process(spec).stdout_text == "from the runner|a b=c");
@@ -121,8 +118,8 @@ TEST_CASE("run_process honours the working directory", "[runner]") {
     spec.working_directory = dir.path() / "missing";
     const auto result = run_process(spec);
     CHECK(result.outcome == Outcome::failed_to_start);
-    CHECK_THAT(result.error, Catch::Contains("working directory") &&
-                                 Catch::Contains((dir.path() / "missing").string()));
+    CHECK_THAT(result.error,
+               Catch::Contains("working directory") && Catch::Contains((dir.path() / "missing").string()));
   }
 }
 
@@ -159,8 +156,8 @@ TEST_CASE("run_process reports apps that cannot start", "[runner]") {
   SECTION("a program that is not in PATH") {
     const auto result = run_process(program({"maildog-no-such-program", "arg"}));
     CHECK(result.outcome == Outcome::failed_to_start);
-    CHECK_THAT(result.error, Catch::Contains("'maildog-no-such-program'") &&
-                                 Catch::Contains("No such file or directory"));
+    CHECK_THAT(result.error,
+               Catch::Contains("'maildog-no-such-program'") && Catch::Contains("No such file or directory"));
     CHECK_THAT(result.describe(), Catch::StartsWith("failed to start: "));
   }
   SECTION("a file that is not executable") {
@@ -260,8 +257,7 @@ TEST_CASE("run_process leaves no file descriptors or children behind", "[runner]
         CHECK(run_process(shell("echo out; echo err >&2")).outcome == Outcome::exited);
         break;
       case 1:
-        CHECK(run_process(program({"maildog-no-such-program"})).outcome ==
-              Outcome::failed_to_start);
+        CHECK(run_process(program({"maildog-no-such-program"})).outcome == Outcome::failed_to_start);
         break;
       case 2:
         CHECK(run_process(shell("sleep 60 & exit 0")).outcome == Outcome::exited);
@@ -296,8 +292,7 @@ TEST_CASE("ProcessResult describes each outcome in one line", "[runner]") {
     result.error = "timed out after 2s; process group 1234 killed";
     result.stderr_truncated = true;
     result.stderr_dropped = 10;
-    CHECK(result.describe() ==
-          "timed out after 2s; process group 1234 killed; stderr truncated, 10 bytes dropped");
+    CHECK(result.describe() == "timed out after 2s; process group 1234 killed; stderr truncated, 10 bytes dropped");
   }
   SECTION("failed to start") {
     result.outcome = Outcome::failed_to_start;

@@ -30,15 +30,17 @@ struct Outcome {
 
 // One message from `mail_from` with `message`, judged by a sandbox with `server`.
 Outcome send(const std::string& server, const std::string& message,
-                                const std::string& mail_from = "no-reply@yourdomain.test") {
+             const std::string& mail_from = "no-reply@yourdomain.test") {
   std::string yaml = "name: receiver checks\n" + k_dns + "server:\n" + server + R"(
 client:
   steps:
     - expect: {code: 220}
     - send: EHLO mail.yourdomain.test
-    - send: "MAIL FROM:<)" + mail_from + R"(>"
+    - send: "MAIL FROM:<)" +
+                     mail_from + R"(>"
     - send: "RCPT TO:<user@inbox.test>"
-    - data: ")" + message + R"("
+    - data: ")" + message +
+                     R"("
     - quit: true
 )";
   auto loaded = scenario::load_text(yaml, "/tmp/scenario.yaml", scenario::Environment::from_map({}));
@@ -121,7 +123,8 @@ TEST_CASE("rfc5322: Gmail's refusals of malformed header sections", "[runner][ch
   }
   SECTION("two Subject fields") {
     auto tx = send(server, k_headers + "Subject: again\\nMessage-ID: <6@yourdomain.test>\\n\\nhello\\n");
-    CHECK_THAT(tx.tx.final_reply->summary(), Catch::Contains("not RFC 5322 compliant because it has duplicate headers"));
+    CHECK_THAT(tx.tx.final_reply->summary(),
+               Catch::Contains("not RFC 5322 compliant because it has duplicate headers"));
   }
   SECTION("a well-formed message passes") {
     CHECK(send(server, k_headers + "Message-ID: <7@yourdomain.test>\\n\\nhello\\n").tx.delivered);

@@ -98,7 +98,8 @@ TEST_CASE("client.target reaches another server: testing your own MX", "[runner]
   auto scenario = load_one(R"(
 name: our MX refuses unknown users
 client:
-  target: {host: 127.0.0.1, port: )" + std::to_string(other.port()) + R"(}
+  target: {host: 127.0.0.1, port: )" +
+                           std::to_string(other.port()) + R"(}
   steps:
     - expect: {code: 220}
     - send: EHLO probe.test
@@ -136,7 +137,8 @@ TEST_CASE("the client's own transcript masks AUTH and marks the message", "[runn
   auto scenario = load_one(R"(
 name: our submission server
 client:
-  target: {host: 127.0.0.1, port: )" + std::to_string(other.port()) + R"(}
+  target: {host: 127.0.0.1, port: )" +
+                           std::to_string(other.port()) + R"(}
   steps:
     - send: EHLO probe.test
     - auth: {mechanism: LOGIN, user: app, password: secret-pw}
@@ -192,7 +194,8 @@ TEST_CASE("an app that hangs is killed at its timeout with nothing left behind",
   auto scenario = load_one(R"(
 name: hanging app
 app:
-  run: 'sleep 60 & echo $! > )" + pid_file.string() + R"(; sleep 60'
+  run: 'sleep 60 & echo $! > )" +
+                           pid_file.string() + R"(; sleep 60'
   timeout: 300ms
 )");
   auto result = runner::run_scenario(scenario, quick_options());
@@ -250,14 +253,15 @@ TEST_CASE("fail-fast starts nothing after a failure", "[runner][scheduler]") {
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     scenarios[i].name = std::to_string(i);
   }
-  auto results = runner::run_all(scenarios, {1, true},
-                                 [](const scenario::Scenario& one) {
-                                   runner::ScenarioResult result;
-                                   result.name = one.name;
-                                   result.status = one.name == "2" ? runner::Status::failed : runner::Status::passed;
-                                   return result;
-                                 },
-                                 [](const runner::ScenarioResult&) {});
+  auto results = runner::run_all(
+      scenarios, {1, true},
+      [](const scenario::Scenario& one) {
+        runner::ScenarioResult result;
+        result.name = one.name;
+        result.status = one.name == "2" ? runner::Status::failed : runner::Status::passed;
+        return result;
+      },
+      [](const runner::ScenarioResult&) {});
   REQUIRE(results.size() == 3);
 }
 

@@ -77,7 +77,10 @@ TEST_CASE("redact_result masks secrets everywhere a report looks", "[runner][sec
 
   runner::ScenarioResult result;
   result.error = "cannot log in with secret-value";
-  result.failures.push_back({"expect.app.stdout.contains[0]", 3, "stdout contains x", "stdout: secret-value",
+  result.failures.push_back({"expect.app.stdout.contains[0]",
+                             3,
+                             "stdout contains x",
+                             "stdout: secret-value",
                              {"C: AUTH PLAIN secret-value"}});
   runner::ProcessResult app;
   app.stdout_text = "password=secret-value\n";
@@ -128,7 +131,8 @@ app:
   runner::ThenOutcome step;
   step.process = runner::ProcessResult{};
   step.process->stdout_text = "flushing with t0ken-of-the-queue\n";
-  step.unmet.push_back({"app.then[0].wait_for.replies[0]", 5, "a 451", "saw t0ken-of-the-queue", {"t0ken-of-the-queue"}});
+  step.unmet.push_back(
+      {"app.then[0].wait_for.replies[0]", 5, "a 451", "saw t0ken-of-the-queue", {"t0ken-of-the-queue"}});
   result.then_steps.push_back(step);
   runner::redact_result(result, secrets);
   CHECK(result.then_steps[0].process->stdout_text == "flushing with ***\n");

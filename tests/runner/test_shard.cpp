@@ -24,7 +24,8 @@ scenario::Scenario named(const fs::path& file, const std::string& name) {
 std::vector<scenario::Scenario> suite() {
   std::vector<scenario::Scenario> scenarios;
   for (int file = 0; file < 30; ++file) {
-    const fs::path path = fs::path("scenarios") / ("group" + std::to_string(file % 4)) / ("f" + std::to_string(file) + ".yaml");
+    const fs::path path =
+        fs::path("scenarios") / ("group" + std::to_string(file % 4)) / ("f" + std::to_string(file) + ".yaml");
     for (int doc = 0; doc <= file % 4; ++doc) {
       scenarios.push_back(named(path, "scenario " + std::to_string(doc) + " of file " + std::to_string(file)));
     }

@@ -39,8 +39,9 @@ void check_loads(const std::string& yaml) {
 TEST_CASE("a 5.1.1 becomes a RCPT rule for the test recipient, with the reply in test addresses", "[scaffold]") {
   const auto yaml = scaffold_of("550 5.1.1 <ghost@example.net>: Recipient address rejected: User unknown");
   check_loads(yaml);
-  CHECK_THAT(yaml, Catch::Contains("at: rcpt") && Catch::Contains("match: {rcpt: user1@recipient.test}") &&
-                       Catch::Contains("\"550 5.1.1 <user1@recipient.test>: Recipient address rejected: User unknown\""));
+  CHECK_THAT(yaml,
+             Catch::Contains("at: rcpt") && Catch::Contains("match: {rcpt: user1@recipient.test}") &&
+                 Catch::Contains("\"550 5.1.1 <user1@recipient.test>: Recipient address rejected: User unknown\""));
   CHECK_THAT(yaml, Catch::Contains("# Original reply: 550 5.1.1 <user1@recipient.test>:"));
   CHECK_THAT(yaml, Catch::Contains("# Diagnosis [user_unknown]") && Catch::Contains("# Fix: "));
   CHECK_THAT(yaml, Catch::Contains("max_attempts: 1") && Catch::Contains("count: 1") &&
@@ -71,20 +72,19 @@ TEST_CASE("the stage: the bounce's evidence first, else the table with its reaso
     const auto yaml = scaffold_of("553 5.1.8 <a@bad.example>: Sender address rejected: Domain not found");
     check_loads(yaml);
     CHECK_THAT(yaml, Catch::Contains("at: mail  # the bounce does not say;") &&
-                         Catch::Contains("match: {mail_from: sender@sender.test}") &&
-                         Catch::Contains("command: MAIL"));
+                         Catch::Contains("match: {mail_from: sender@sender.test}") && Catch::Contains("command: MAIL"));
   }
 }
 
-TEST_CASE("authentication refusals get a dns fixture and the sandbox's checks, with the production text", "[scaffold]") {
+TEST_CASE("authentication refusals get a dns fixture and the sandbox's checks, with the production text",
+          "[scaffold]") {
   SECTION("DMARC") {
     const auto yaml = scaffold_of(
         "550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's\n"
         "550 5.7.26 DMARC policy. Please contact the administrator of example.com domain.");
     check_loads(yaml);
     CHECK_THAT(yaml, Catch::Contains("_dmarc.sender.test: {TXT: v=DMARC1; p=reject}") &&
-                         Catch::Contains("dmarc: enforce") &&
-                         Catch::Contains("command: END_OF_DATA"));
+                         Catch::Contains("dmarc: enforce") && Catch::Contains("command: END_OF_DATA"));
     CHECK(yaml.find("rules:") == std::string::npos);
   }
   SECTION("DNSBL: the zone and the client IP of the text") {

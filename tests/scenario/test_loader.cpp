@@ -459,7 +459,8 @@ TEST_CASE("the schema is embedded and identical to schemas/scenario.schema.json"
 }
 
 TEST_CASE("expect.delivered mime loads, and bad values are schema errors at their place", "[scenario][mime]") {
-  const std::string head = "name: m\nclient: {steps: [{quit: true}]}\nexpect:\n  delivered:\n    - to: user@inbox.test\n";
+  const std::string head =
+      "name: m\nclient: {steps: [{quit: true}]}\nexpect:\n  delivered:\n    - to: user@inbox.test\n";
   SECTION("every field, types lower-cased, one text as a list") {
     auto result = load_one(head +
                            "      mime:\n"
@@ -509,7 +510,8 @@ TEST_CASE("a string of UTF-8 continuation bytes is checked against the schema sa
   REQUIRE(ok.scenarios.size() == 1);
   CHECK(ok.scenarios[0].tags == std::vector<std::string>{tag});
 
-  auto bad = load_one("name: continuation bytes\nserver:\n  tls: \"" + std::string(24, '\xac') + "\"\n"
+  auto bad = load_one("name: continuation bytes\nserver:\n  tls: \"" + std::string(24, '\xac') +
+                      "\"\n"
                       "client:\n  steps: [{quit: true}]\n");
   REQUIRE(bad.diagnostics.size() == 1);
   CHECK(bad.diagnostics[0].line == 3);
@@ -518,14 +520,11 @@ TEST_CASE("a string of UTF-8 continuation bytes is checked against the schema sa
 
 // Found by fuzz/fuzz_scenario_load: yaml-cpp 0.7's LoadAll never returned on these.
 TEST_CASE("a ',' where a value or a document should start is a syntax error, not a hang", "[scenario]") {
-  for (const auto& [yaml, line, column] : {std::tuple{std::string(","), 1U, 1U},
-                                           std::tuple{std::string("  , a\n"), 1U, 3U},
-                                           std::tuple{std::string("# comment\n,\xff\xc0\n"), 2U, 1U},
-                                           std::tuple{std::string("name: x\n---\n,\n"), 3U, 1U},
-                                           std::tuple{std::string("name: x\n--- ,\n"), 2U, 5U},
-                                           std::tuple{std::string("-\n,\n"), 2U, 1U},
-                                           std::tuple{std::string("- !tag\n,"), 2U, 1U},
-                                           std::tuple{std::string("- a\n- b\n,\n- c\n"), 3U, 1U}}) {
+  for (const auto& [yaml, line, column] :
+       {std::tuple{std::string(","), 1U, 1U}, std::tuple{std::string("  , a\n"), 1U, 3U},
+        std::tuple{std::string("# comment\n,\xff\xc0\n"), 2U, 1U}, std::tuple{std::string("name: x\n---\n,\n"), 3U, 1U},
+        std::tuple{std::string("name: x\n--- ,\n"), 2U, 5U}, std::tuple{std::string("-\n,\n"), 2U, 1U},
+        std::tuple{std::string("- !tag\n,"), 2U, 1U}, std::tuple{std::string("- a\n- b\n,\n- c\n"), 3U, 1U}}) {
     INFO(yaml);
     auto result = load_one(yaml);
     REQUIRE(result.diagnostics.size() == 1);
@@ -545,7 +544,9 @@ TEST_CASE("a control character is a syntax error at its place", "[scenario]") {
   CHECK(result.diagnostics[0].line == 2);
   CHECK(result.diagnostics[0].column == 1);
   CHECK_THAT(result.diagnostics[0].message, Catch::Contains("control character 0x00 is not allowed"));
-  auto bell = load_one("name: a\x07" "b\n");
+  auto bell = load_one(
+      "name: a\x07"
+      "b\n");
   REQUIRE(bell.diagnostics.size() == 1);
   CHECK(bell.diagnostics[0].column == 8);
   CHECK_THAT(bell.diagnostics[0].message, Catch::Contains("control character 0x07"));

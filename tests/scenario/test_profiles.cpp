@@ -87,8 +87,8 @@ TEST_CASE("what the scenario writes overrides the profile", "[scenario][profile]
   CHECK(scenario.server.tls == TlsMode::none);
   CHECK(scenario.server.limits.message_size == 1000 * 1000);
   const auto& checks = scenario.server_extras.checks;
-  CHECK(checks.dkim == scn::CheckMode::report);    // written
-  CHECK(checks.spf == scn::CheckMode::require);    // from the bulk rules
+  CHECK(checks.dkim == scn::CheckMode::report);  // written
+  CHECK(checks.spf == scn::CheckMode::require);  // from the bulk rules
   CHECK(reply_of(checks.replies, "dmarc") == "550 5.7.1 custom {domain}");
   CHECK_THAT(reply_of(checks.replies, "spf"), Catch::StartsWith("550 5.7.515 Access denied, sending domain {domain}"));
   CHECK(reply_of(scenario.server.replies, "relay") == "554 5.7.1 no relaying for <{address}>");
@@ -107,9 +107,10 @@ TEST_CASE("postfix-default: Postfix 3.7's postconf defaults, no sender checks", 
   CHECK(reply_of(scenario.server.replies, "relay") == "554 5.7.1 <{address}>: Relay access denied");
 }
 
-TEST_CASE("the sender checks' default texts are refusals whose enhanced code matches, placeholders where "
-          "the check fills them",
-          "[scenario][profile]") {
+TEST_CASE(
+    "the sender checks' default texts are refusals whose enhanced code matches, placeholders where "
+    "the check fills them",
+    "[scenario][profile]") {
   const auto& texts = scn::default_check_texts();
   const std::pair<const char*, const scn::CheckText*> all[] = {
       {"spf_failed", &texts.spf_failed},

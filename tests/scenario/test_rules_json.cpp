@@ -10,14 +10,16 @@ using maildog::scenario::parse_rules_json;
 
 TEST_CASE("rules as JSON: a valid list, brackets inside strings, and a list nested too deep", "[scenario][rules]") {
   SECTION("a rule list is read as the rules: of a scenario") {
-    const auto update = parse_rules_json(R"([{"at":"rcpt","match":{"rcpt":"ghost@inbox.test"},"reply":"550 5.1.1 no"}])");
+    const auto update =
+        parse_rules_json(R"([{"at":"rcpt","match":{"rcpt":"ghost@inbox.test"},"reply":"550 5.1.1 no"}])");
     CHECK(update.error.empty());
     REQUIRE(update.rules.size() == 1);
   }
   SECTION("brackets inside a string do not count as nesting") {
     // 70 '[' in a reply text, one of them after an escaped quote.
     const std::string text = "550 5.1.1 " + std::string(69, '[') + "\\\"[";
-    const auto update = parse_rules_json(R"([{"at":"rcpt","match":{"rcpt":"x@inbox.test"},"reply":")" + text + R"("}])");
+    const auto update =
+        parse_rules_json(R"([{"at":"rcpt","match":{"rcpt":"x@inbox.test"},"reply":")" + text + R"("}])");
     CHECK(update.error.find("deeper") == std::string::npos);
   }
   SECTION("60,000 nested lists are refused with the reason, not parsed") {
@@ -34,7 +36,8 @@ TEST_CASE("rules as JSON: a valid list, brackets inside strings, and a list nest
 }
 
 TEST_CASE("rules as JSON: times is a whole number of at least 1", "[scenario][rules][times]") {
-  const auto twice = parse_rules_json(R"([{"at":"rcpt","reply":"451 4.7.1 later","times":2}, {"at":"rcpt","reply":"550"}])");
+  const auto twice =
+      parse_rules_json(R"([{"at":"rcpt","reply":"451 4.7.1 later","times":2}, {"at":"rcpt","reply":"550"}])");
   CHECK(twice.error.empty());
   REQUIRE(twice.rules.size() == 2);
   CHECK(twice.rules[0].times == 2U);

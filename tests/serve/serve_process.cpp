@@ -47,7 +47,8 @@ ServeProcess::ServeProcess(std::vector<std::string> args) {
   if (m_pid < 0) {
     return;
   }
-  static const std::regex k_port_lines(R"(SMTP on (?:[0-9.]+|\[[0-9a-f:.]+\]):([0-9]+)\nHTTP on (?:[0-9.]+|\[[0-9a-f:.]+\]):([0-9]+))");
+  static const std::regex k_port_lines(
+      R"(SMTP on (?:[0-9.]+|\[[0-9a-f:.]+\]):([0-9]+)\nHTTP on (?:[0-9.]+|\[[0-9a-f:.]+\]):([0-9]+))");
   const auto deadline = std::chrono::steady_clock::now() + k_serve_start_timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch match;

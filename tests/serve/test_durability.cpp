@@ -55,7 +55,9 @@ struct MessageName {
   int number = 0;
 
   auto operator<=>(const MessageName&) const = default;
-  std::string address() const { return "r" + std::to_string(round) + "n" + std::to_string(number) + "@durability.test"; }
+  std::string address() const {
+    return "r" + std::to_string(round) + "n" + std::to_string(number) + "@durability.test";
+  }
   static std::optional<MessageName> parse(const std::string& address) {
     MessageName name;
     int consumed = 0;
@@ -71,12 +73,13 @@ struct MessageName {
 // that some messages span several database pages.
 std::string recorded_message(const MessageName& name) {
   const std::string address = name.address();
-  std::string message = "From: <" + address + ">\r\nTo: <" + std::string(k_recorder_rcpt) + ">\r\nSubject: durability " +
-                        address + "\r\nMessage-ID: <" + address + ">\r\n\r\n";
+  std::string message = "From: <" + address + ">\r\nTo: <" + std::string(k_recorder_rcpt) +
+                        ">\r\nSubject: durability " + address + "\r\nMessage-ID: <" + address + ">\r\n\r\n";
   const int lines = 1 + (name.number * 37 + name.round * 11) % 160;
   for (int line = 0; line < lines; ++line) {
     message += "round " + std::to_string(name.round) + " message " + std::to_string(name.number) + " line " +
-               std::to_string(line) + " " + std::string(48, static_cast<char>('a' + (name.number + line) % 26)) + "\r\n";
+               std::to_string(line) + " " + std::string(48, static_cast<char>('a' + (name.number + line) % 26)) +
+               "\r\n";
   }
   return message;
 }
@@ -129,8 +132,18 @@ Recorded record_until_gone(std::uint16_t port, int round, const std::atomic<bool
 class LoadProcess {
  public:
   LoadProcess(std::uint16_t port, const std::string& log) {
-    std::vector<std::string> argv{k_smtp_source, "-s", "5", "-m", "100000", "-l", "2048", "-f", "load@example.test",
-                                  "-t", "load@inbox.test", "127.0.0.1:" + std::to_string(port)};
+    std::vector<std::string> argv{k_smtp_source,
+                                  "-s",
+                                  "5",
+                                  "-m",
+                                  "100000",
+                                  "-l",
+                                  "2048",
+                                  "-f",
+                                  "load@example.test",
+                                  "-t",
+                                  "load@inbox.test",
+                                  "127.0.0.1:" + std::to_string(port)};
     std::vector<char*> raw;
     for (auto& arg : argv) {
       raw.push_back(arg.data());
@@ -300,9 +313,8 @@ TEST_CASE("every message that got its 250 survives 20 SIGKILLs under smtp-source
     REQUIRE(check.problems.empty());
     const std::size_t load_before = load_total;
     load_total = check.size - check.from_recorder;
-    summary << "  round " << round << ": killed after " << kill_after.count() << " ms, "
-            << recorded.acknowledged.size() << " acknowledged to the recorder, " << load_total - load_before
-            << " load messages stored\n";
+    summary << "  round " << round << ": killed after " << kill_after.count() << " ms, " << recorded.acknowledged.size()
+            << " acknowledged to the recorder, " << load_total - load_before << " load messages stored\n";
     stored_before = check.size;
   }
   summary << "  total: " << acknowledged.size() << " acknowledged to the recorder, all present and intact; "

@@ -69,7 +69,8 @@ TEST_CASE("group commit: concurrent writes are committed together, each exactly 
   CHECK(group_sizes.size() < total);
 }
 
-TEST_CASE("group commit: a failed group fails each of its writes, and the next group goes on", "[serve][group_commit]") {
+TEST_CASE("group commit: a failed group fails each of its writes, and the next group goes on",
+          "[serve][group_commit]") {
   bool fail = true;
   int committed = 0;
   GroupCommit group([&](const std::vector<GroupCommit::Write*>& writes) {

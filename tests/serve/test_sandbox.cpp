@@ -31,7 +31,9 @@ class FailingStore final : public MessageStore {
   std::optional<StoredAttempt> attempt(std::uint64_t) const override { return std::nullopt; }
 
  protected:
-  std::uint64_t insert(StoredMessage, const capture::SessionRecord*) override { throw std::runtime_error("database or disk is full"); }
+  std::uint64_t insert(StoredMessage, const capture::SessionRecord*) override {
+    throw std::runtime_error("database or disk is full");
+  }
   void insert_attempt_async(StoredAttempt, Added done) override {
     done(0, std::make_exception_ptr(std::runtime_error("database or disk is full")));
   }
@@ -151,7 +153,8 @@ TEST_CASE("set_rules reaches new sessions and the next transaction of open ones"
   REQUIRE(cleared.command("RCPT TO:<blocked@inbox.test>")->code == 250);
 }
 
-TEST_CASE("a refused RCPT is stored as an attempt with its envelope, reason and transcript", "[serve][sandbox][attempts]") {
+TEST_CASE("a refused RCPT is stored as an attempt with its envelope, reason and transcript",
+          "[serve][sandbox][attempts]") {
   smtp::ServerConfig config;
   config.mailboxes = {"user@inbox.test"};
   std::vector<StoredAttempt> heard;

@@ -48,10 +48,12 @@ ServeRun serve_once(std::vector<std::string> args) {
   run.ca_file = match[1].str();
   run.ca_pem = read_bytes(run.ca_file);
   if (program_available("openssl")) {
-    ChildResult check = run_child(ChildSpec{{"openssl", "s_client", "-starttls", "smtp", "-connect",
-                                             "127.0.0.1:" + std::to_string(serve.port()), "-verify_return_error",
-                                             "-CAfile", run.ca_file.string(), "-verify_ip", "127.0.0.1"},
-                                            "QUIT\r\n", {}, 30s});
+    ChildResult check = run_child(
+        ChildSpec{{"openssl", "s_client", "-starttls", "smtp", "-connect", "127.0.0.1:" + std::to_string(serve.port()),
+                   "-verify_return_error", "-CAfile", run.ca_file.string(), "-verify_ip", "127.0.0.1"},
+                  "QUIT\r\n",
+                  {},
+                  30s});
     INFO(check.describe());
     run.verified = check.exit_code == 0 && check.out.find("Verify return code: 0 (ok)") != std::string::npos;
   }
@@ -82,7 +84,7 @@ TEST_CASE("serve keeps its CA in --data across restarts and makes a new one with
     CHECK(first.ca_pem.starts_with("-----BEGIN CERTIFICATE-----"));
     CHECK(first.verified);
     CHECK(first.output.find("(made now, kept in --data)") != std::string::npos);
-    struct stat key{};
+    struct stat key {};
     REQUIRE(::stat((data / "ca.key").c_str(), &key) == 0);
     CHECK((key.st_mode & 0777) == 0600);
 

@@ -5,17 +5,17 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <catch2/catch.hpp>
 #include <map>
 #include <thread>
 
 #include "serve/serve_process.hpp"
 #include "serve/store.hpp"
-#include "support/skip.hpp"
 #include "support/child.hpp"
 #include "support/paths.hpp"
+#include "support/skip.hpp"
 #include "support/smtp_client.hpp"
 #include "support/temp_dir.hpp"
 
@@ -85,7 +85,9 @@ TEST_CASE("serve keeps what swaks and smtplib send, and exits 0 on SIGTERM", "[s
     ChildResult swaks = run_child(ChildSpec{{"swaks", "--server", "127.0.0.1", "--port", std::to_string(serve.port()),
                                              "--from", "app@example.test", "--to", "swaks@inbox.test", "--header",
                                              "Subject: from swaks", "--body", "hello from swaks", "--timeout", "20"},
-                                             "", {}, k_child_timeout_default});
+                                            "",
+                                            {},
+                                            k_child_timeout_default});
     INFO(swaks.describe());
     REQUIRE(swaks.exit_code == 0);
 
@@ -94,7 +96,8 @@ TEST_CASE("serve keeps what swaks and smtplib send, and exits 0 on SIGTERM", "[s
         "s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20)\n"
         "s.sendmail('py@example.test', ['python@inbox.test'], 'Subject: from smtplib\\r\\n\\r\\nhello\\r\\n')\n"
         "s.quit()\n";
-    ChildResult python = run_child(ChildSpec{{"python3", "-c", script, std::to_string(serve.port())}, "", {}, k_child_timeout_default});
+    ChildResult python =
+        run_child(ChildSpec{{"python3", "-c", script, std::to_string(serve.port())}, "", {}, k_child_timeout_default});
     INFO(python.describe());
     REQUIRE(python.exit_code == 0);
     REQUIRE(serve.wait_for_output("message 2:", 10s));
@@ -236,8 +239,11 @@ TEST_CASE("SIGTERM lets a transaction in flight finish, then exits 0", "[serve][
 TEST_CASE("serve refuses an invalid config with file:line:col and exit code 2", "[serve][integration]") {
   TempDir dir;
   const auto config = dir.write("serve.yaml", "name: sandbox\nserver:\n  tls: sometimes\n");
-  ChildResult result = run_child(ChildSpec{{binary_path().string(), "serve", "--config", config.string(), "--smtp-port", "0"}, "", {},
-                                           k_child_timeout_default});
+  ChildResult result =
+      run_child(ChildSpec{{binary_path().string(), "serve", "--config", config.string(), "--smtp-port", "0"},
+                          "",
+                          {},
+                          k_child_timeout_default});
   INFO(result.describe());
   REQUIRE(result.exit_code == 2);
   REQUIRE(result.err.find(config.string() + ":3:") != std::string::npos);
@@ -267,13 +273,14 @@ TEST_CASE("serve starts with a config that is only a server: block, without a na
 
 TEST_CASE("serve applies the server block of its config", "[serve][integration]") {
   TempDir dir;
-  const auto config = dir.write("serve.yaml",
-                                "name: sandbox\n"
-                                "server:\n"
-                                "  domains: [inbox.test]\n"
-                                "  mailboxes: [user@inbox.test, blocked@inbox.test]\n"
-                                "  rules:\n"
-                                "    - {at: rcpt, match: {rcpt: blocked@inbox.test}, reply: \"550 5.7.1 Blocked by rule\"}\n");
+  const auto config =
+      dir.write("serve.yaml",
+                "name: sandbox\n"
+                "server:\n"
+                "  domains: [inbox.test]\n"
+                "  mailboxes: [user@inbox.test, blocked@inbox.test]\n"
+                "  rules:\n"
+                "    - {at: rcpt, match: {rcpt: blocked@inbox.test}, reply: \"550 5.7.1 Blocked by rule\"}\n");
   ServeProcess serve({"--config", config.string(), "--smtp-port", "0"});
   INFO(serve.output());
   REQUIRE(serve.started());
@@ -304,8 +311,19 @@ TEST_CASE("a rules body nested 60000 levels deep gets 400 and serve goes on", "[
   // 120 KB of brackets: before the depth check, the rules' dump recursed until the stack overflowed.
   const auto body = dir.write("deep.json", std::string(60000, '[') + std::string(60000, ']'));
   ChildSpec put;
-  put.argv = {"curl", "-s", "-o", "-", "-w", "\n%{http_code}", "-X", "PUT", "-H", "Content-Type: application/json",
-              "--data-binary", "@" + body.string(), url + "/api/v1/rules"};
+  put.argv = {"curl",
+              "-s",
+              "-o",
+              "-",
+              "-w",
+              "\n%{http_code}",
+              "-X",
+              "PUT",
+              "-H",
+              "Content-Type: application/json",
+              "--data-binary",
+              "@" + body.string(),
+              url + "/api/v1/rules"};
   const auto reply = run_child(put);
   INFO(reply.describe());
   REQUIRE(reply.exit_code == 0);

@@ -9,7 +9,8 @@ TEST_CASE("a serve config needs only name and server, validated like a scenario"
   test::TempDir dir;
   const scenario::Environment env = scenario::Environment::from_map({});
   SECTION("name and server are enough for serve, not for run") {
-    const auto file = dir.write("serve.yaml", "name: sandbox\nserver:\n  hostname: mx.serve.test\n  domains: [inbox.test]\n");
+    const auto file =
+        dir.write("serve.yaml", "name: sandbox\nserver:\n  hostname: mx.serve.test\n  domains: [inbox.test]\n");
     auto loaded = scenario::load_serve_config(file, env);
     REQUIRE(loaded.ok());
     REQUIRE(loaded.scenarios.size() == 1);
@@ -27,7 +28,8 @@ TEST_CASE("a serve config needs only name and server, validated like a scenario"
     REQUIRE_FALSE(scenario::load_paths({file}, env).ok());
   }
   SECTION("a whole scenario file serves too") {
-    const auto file = dir.write("scenario.yaml", "name: s\nserver: {hostname: mx.full.test}\nclient:\n  steps: [{quit: true}]\n");
+    const auto file =
+        dir.write("scenario.yaml", "name: s\nserver: {hostname: mx.full.test}\nclient:\n  steps: [{quit: true}]\n");
     auto loaded = scenario::load_serve_config(file, env);
     REQUIRE(loaded.ok());
     REQUIRE(loaded.scenarios[0].server.hostname == "mx.full.test");

@@ -4,14 +4,14 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <future>
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "serve/http_client.hpp"
 #include "serve/serve_process.hpp"
-#include "support/skip.hpp"
 #include "support/child.hpp"
 #include "support/paths.hpp"
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace maildog::test;
@@ -22,8 +22,10 @@ namespace {
 // curl with the status code appended on its own last line.
 ChildResult swaks(std::uint16_t port, const std::string& to, const std::string& subject) {
   ChildSpec spec;
-  spec.argv = {"swaks", "--server", "127.0.0.1:" + std::to_string(port), "--from", "app@example.test", "--to", to,
-               "--header", "Subject: " + subject, "--body", "hello from swaks"};
+  spec.argv = {"swaks",  "--server",         "127.0.0.1:" + std::to_string(port),
+               "--from", "app@example.test", "--to",
+               to,       "--header",         "Subject: " + subject,
+               "--body", "hello from swaks"};
   spec.timeout = 30s;
   return run_child(spec);
 }
@@ -79,7 +81,8 @@ TEST_CASE("serve: swaks delivers, the API waits for it, rules change over PUT", 
   CHECK(shown == nlohmann::json::parse(new_rules));
 
   const auto bad = curl(serve.http_port(), "/api/v1/rules",
-                        {"-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", R"([{"at": "sometime", "reply": "550 x"}])"});
+                        {"-X", "PUT", "-H", "Content-Type: application/json", "--data-binary",
+                         R"([{"at": "sometime", "reply": "550 x"}])"});
   CHECK(bad.status == 400);
   CHECK(bad.body.find("server.rules[0].at") != std::string::npos);
 
@@ -148,14 +151,15 @@ TEST_CASE("serve: --smtp-bind and --http-bind, names such as localhost, IPv6 URL
     CHECK(serve.output().find("http://" + at + "/") != std::string::npos);
     CHECK(serve.output().find("warning") == std::string::npos);
     ChildSpec spec;
-    spec.argv = {"curl", "-sS", "-g", "--max-time", "30", "-o", "/dev/null", "-w", "%{http_code}",
-                 "http://" + at + "/api/v1/messages"};
+    spec.argv = {"curl", "-sS",       "-g", "--max-time",   "30",
+                 "-o",   "/dev/null", "-w", "%{http_code}", "http://" + at + "/api/v1/messages"};
     spec.timeout = 40s;
     const auto reply = run_child(spec);
     INFO(reply.describe());
     CHECK(reply.out == "200");
     // SMTP is not on ::1, HTTP is not on 127.0.0.1.
-    spec.argv = {"curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + std::to_string(serve.http_port()) + "/healthz"};
+    spec.argv = {"curl", "-sS", "--max-time", "5",
+                 "http://127.0.0.1:" + std::to_string(serve.http_port()) + "/healthz"};
     CHECK(run_child(spec).exit_code != 0);
   }
   SECTION("beyond loopback without a token: a warning that says who can read the mail and how to set a token") {

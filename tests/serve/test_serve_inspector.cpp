@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "serve/serve_process.hpp"
-#include "support/skip.hpp"
 #include "support/child.hpp"
 #include "support/chromium.hpp"
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace maildog::test;
@@ -38,9 +38,23 @@ TEST_CASE("serve: a message from swaks in the web inspector", "[serve][integrati
   REQUIRE(serve.started());
 
   ChildSpec send;
-  send.argv = {"swaks", "--server", "127.0.0.1:" + std::to_string(serve.port()), "--from", "app@example.test",
-               "--to", "user@inbox.test", "--header", "Subject: Monthly report", "--body", "The report is attached.",
-               "--attach-type", "text/csv", "--attach-name", "report.csv", "--attach", "@" + attachment.string()};
+  send.argv = {"swaks",
+               "--server",
+               "127.0.0.1:" + std::to_string(serve.port()),
+               "--from",
+               "app@example.test",
+               "--to",
+               "user@inbox.test",
+               "--header",
+               "Subject: Monthly report",
+               "--body",
+               "The report is attached.",
+               "--attach-type",
+               "text/csv",
+               "--attach-name",
+               "report.csv",
+               "--attach",
+               "@" + attachment.string()};
   send.timeout = std::chrono::seconds(30);
   const auto sent = run_child(send);
   INFO(sent.describe());
@@ -63,8 +77,8 @@ TEST_CASE("serve: a message from swaks in the web inspector", "[serve][integrati
   fs::create_directories(artifacts);
   const fs::path png = artifacts / "serve-inspector.png";
   fs::remove(png);
-  const auto shot = run_chromium(
-      dir.path(), {"--virtual-time-budget=5000", "--screenshot=" + png.string(), "--window-size=1280,900", page});
+  const auto shot = run_chromium(dir.path(), {"--virtual-time-budget=5000", "--screenshot=" + png.string(),
+                                              "--window-size=1280,900", page});
   REQUIRE(shot.exit_code == 0);
   std::ifstream in(png, std::ios::binary);
   std::stringstream image;

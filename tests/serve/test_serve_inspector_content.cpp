@@ -55,7 +55,8 @@ bool is_size(const json& value, int width, int height) {
 
 }  // namespace
 
-TEST_CASE("serve: opened content and the inspector load nothing remote unless asked", "[serve][integration][chromium][inspector]") {
+TEST_CASE("serve: opened content and the inspector load nothing remote unless asked",
+          "[serve][integration][chromium][inspector]") {
   if (!chromium_available("remote content test")) {
     MAILDOG_SKIP("chromium missing: test skipped");
     return;
@@ -65,8 +66,8 @@ TEST_CASE("serve: opened content and the inspector load nothing remote unless as
   INFO(figures.dump(1));
   for (const char* opened : {"direct_body", "direct_part"}) {
     INFO(opened);
-    CHECK(figures.at(opened).at("images") == 0);  // main: 6 and 5
-    CHECK(figures.at(opened).at("other") == 0);   // main: 9 (style sheets, frame, media, object, script)
+    CHECK(figures.at(opened).at("images") == 0);                 // main: 6 and 5
+    CHECK(figures.at(opened).at("other") == 0);                  // main: 9 (style sheets, frame, media, object, script)
     CHECK(is_size(figures.at(opened).at("cid_image"), 37, 23));  // main: a broken image
   }
   // Asked for: the remote images load, and still nothing else.

@@ -3,10 +3,10 @@
 // bounded; /mime of 100000 nested multiparts is a bounded tree with a problem and /healthz
 // answers while two of them run; a long-poll wakes for a new message and 500 idle ones leave
 // serve near idle. Memory, latency and CPU bounds are checked in the optimised build only.
-#include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <fstream>
 #include <future>
@@ -56,7 +56,8 @@ std::string big_message(std::size_t size) {
 std::string nested_message(std::size_t depth) {
   std::string text = "From: app@example.test\r\nTo: user@inbox.test\r\nSubject: nested\r\nMIME-Version: 1.0\r\n";
   for (std::size_t i = 0; i < depth; ++i) {
-    text += "Content-Type: multipart/mixed; boundary=b" + std::to_string(i) + "\r\n\r\n--b" + std::to_string(i) + "\r\n";
+    text +=
+        "Content-Type: multipart/mixed; boundary=b" + std::to_string(i) + "\r\n\r\n--b" + std::to_string(i) + "\r\n";
   }
   text += "Content-Type: text/plain\r\n\r\nleaf\r\n";
   for (std::size_t i = depth; i-- > 0;) {

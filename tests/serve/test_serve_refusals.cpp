@@ -6,9 +6,9 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
-#include <nlohmann/json.hpp>
 
 #include "serve/http_client.hpp"
 #include "serve/serve_process.hpp"
@@ -32,8 +32,17 @@ json get_json(std::uint16_t port, const std::string& target, int status = 200) {
 
 ChildResult swaks(std::uint16_t port, const std::string& from, const std::string& to) {
   ChildSpec spec;
-  spec.argv = {"swaks", "--server", "127.0.0.1:" + std::to_string(port), "--from", from, "--to", to,
-               "--header", "Subject: refusal test", "--body", "hello from swaks"};
+  spec.argv = {"swaks",
+               "--server",
+               "127.0.0.1:" + std::to_string(port),
+               "--from",
+               from,
+               "--to",
+               to,
+               "--header",
+               "Subject: refusal test",
+               "--body",
+               "hello from swaks"};
   spec.timeout = 30s;
   return run_child(spec);
 }
@@ -106,8 +115,9 @@ TEST_CASE("serve: a refused RCPT shows in the API, the wait, the sessions and th
 
   // One console line per refusal: time, client, what, reply, reason.
   REQUIRE(serve.wait_for_output("RCPT <ghost@inbox.test>", 10s));
-  CHECK(std::regex_search(serve.output(),
-                          std::regex(R"(refused \d\d:\d\d:\d\d 127\.0\.0\.1 RCPT <ghost@inbox\.test> 550 5\.1\.1 unknown_user)")));
+  CHECK(std::regex_search(
+      serve.output(),
+      std::regex(R"(refused \d\d:\d\d:\d\d 127\.0\.0\.1 RCPT <ghost@inbox\.test> 550 5\.1\.1 unknown_user)")));
 
   // A wait on attempt filters that nothing matches times out as a wait for messages does.
   CHECK(get_json(http, "/api/v1/wait?status=refused&reason=relay&timeout=200ms", 408).contains("error"));

@@ -9,8 +9,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "serve/serve_process.hpp"
 #include "support/child.hpp"
@@ -37,8 +37,17 @@ std::size_t count(const std::string& dom, std::string_view what) {
 
 ChildResult swaks(std::uint16_t port, const std::string& from, const std::string& to, const std::string& subject) {
   ChildSpec spec;
-  spec.argv = {"swaks", "--server", "127.0.0.1:" + std::to_string(port), "--from", from, "--to", to,
-               "--header", "Subject: " + subject, "--body", "hello <i>from</i> swaks"};
+  spec.argv = {"swaks",
+               "--server",
+               "127.0.0.1:" + std::to_string(port),
+               "--from",
+               from,
+               "--to",
+               to,
+               "--header",
+               "Subject: " + subject,
+               "--body",
+               "hello <i>from</i> swaks"};
   spec.timeout = 30s;
   return run_child(spec);
 }
@@ -126,8 +135,9 @@ TEST_CASE("serve: refusals in the web inspector", "[serve][integration][chromium
     INFO(dom.substr(0, 8000));
     CHECK(count(dom, "data-status=\"refused\"") == 3);
     CHECK(count(dom, "data-status=\"partial\"") == 1);
-    CHECK(has(dom, "<span class=\"badge refused\">refused</span><span class=\"reply-code\">550 5.1.1</span> "
-                   "<span class=\"reason\">unknown_user</span>"));
+    CHECK(has(dom,
+              "<span class=\"badge refused\">refused</span><span class=\"reply-code\">550 5.1.1</span> "
+              "<span class=\"reason\">unknown_user</span>"));
     CHECK(has(dom, "<span class=\"reply-code\">550 5.7.26</span> <span class=\"reason\">dmarc</span>"));
     CHECK(has(dom, "<span class=\"badge partial\">partly refused</span>"));
     CHECK(has(dom, "<span class=\"subject\">&lt;b&gt;bold&lt;/b&gt;&lt;img src=x onerror=alert(1)&gt;</span>"));
@@ -189,7 +199,8 @@ TEST_CASE("serve: refusals in the web inspector", "[serve][integration][chromium
     const auto page = base + "#/attempts/" + std::to_string(dmarc);
     const auto dom = dom_of(dir.path(), page, {"--force-dark-mode", "--blink-settings=preferredColorScheme=0"});
     CHECK(has(dom, "data-theme=\"dark\""));
-    screenshot(dir.path(), page, "inspector-refusal-dark.png", {"--force-dark-mode", "--blink-settings=preferredColorScheme=0"});
+    screenshot(dir.path(), page, "inspector-refusal-dark.png",
+               {"--force-dark-mode", "--blink-settings=preferredColorScheme=0"});
   }
   SECTION("keyboard: j and k move, Enter opens, / goes to the filter") {
     ChildSpec keys;

@@ -60,9 +60,10 @@ TEST_CASE("serve: times 2 with 451 fails twice across connections, then accepts,
   }
   TempDir dir;
   // From the config file too: `times` is scenario syntax.
-  const auto config = dir.write("serve.yaml",
-                                "server:\n  rules:\n"
-                                "    - {at: rcpt, match: {rcpt: bob@x.test}, reply: \"451 4.7.1 try later\", times: 2}\n");
+  const auto config =
+      dir.write("serve.yaml",
+                "server:\n  rules:\n"
+                "    - {at: rcpt, match: {rcpt: bob@x.test}, reply: \"451 4.7.1 try later\", times: 2}\n");
   ServeProcess serve({"--config", config.string(), "--smtp-port", "0"});
   INFO(serve.output());
   REQUIRE(serve.started());
@@ -101,8 +102,9 @@ TEST_CASE("serve: times counts across concurrent sessions: 20 parallel RCPTs aga
   ServeProcess serve({"--smtp-port", "0"});
   INFO(serve.output());
   REQUIRE(serve.started());
-  const auto put = send_json(serve.http_port(), "PUT", "/api/v1/rules",
-                             R"([{"at": "rcpt", "match": {"rcpt": "*@x.test"}, "reply": "451 4.7.1 busy", "times": 5}])");
+  const auto put =
+      send_json(serve.http_port(), "PUT", "/api/v1/rules",
+                R"([{"at": "rcpt", "match": {"rcpt": "*@x.test"}, "reply": "451 4.7.1 busy", "times": 5}])");
   REQUIRE(put.status == 200);
   // Every client connected and past MAIL FROM before any RCPT is sent, so the RCPTs overlap.
   constexpr int k_clients = 20;
@@ -120,7 +122,8 @@ TEST_CASE("serve: times counts across concurrent sessions: 20 parallel RCPTs aga
   std::vector<std::thread> threads;
   for (int i = 0; i < k_clients; ++i) {
     threads.emplace_back([&, i] {
-      const auto reply = clients[static_cast<std::size_t>(i)]->command("RCPT TO:<user" + std::to_string(i) + "@x.test>");
+      const auto reply =
+          clients[static_cast<std::size_t>(i)]->command("RCPT TO:<user" + std::to_string(i) + "@x.test>");
       if (reply && reply->code == 451) {
         ++refused;
       } else if (reply && reply->code == 250) {
@@ -157,8 +160,9 @@ TEST_CASE("serve: POST then DELETE a rule changes what an open session gets at i
   REQUIRE(pooled.command("RCPT TO:<bob@x.test>")->code == 250);
   REQUIRE(pooled.command("RSET")->code == 250);
 
-  const auto posted = send_json(serve.http_port(), "POST", "/api/v1/rules",
-                                R"({"at": "rcpt", "match": {"rcpt": "bob@x.test"}, "reply": "550 5.1.1 No such user", "times": 1})");
+  const auto posted =
+      send_json(serve.http_port(), "POST", "/api/v1/rules",
+                R"({"at": "rcpt", "match": {"rcpt": "bob@x.test"}, "reply": "550 5.1.1 No such user", "times": 1})");
   INFO(posted.body);
   REQUIRE(posted.status == 201);
   const Json rule = Json::parse(posted.body);
@@ -214,11 +218,16 @@ TEST_CASE("serve: bad rules input gets 4xx with a JSON error and changes nothing
     require_json_error(send_json(port, "POST", "/api/v1/rules", "[" + good + "]"), 400);  // a list, not one rule
     require_json_error(send_json(port, "POST", "/api/v1/rules", R"("550 no")"), 400);
     require_json_error(send_json(port, "POST", "/api/v1/rules", "{not json"), 400);
-    require_json_error(send_json(port, "POST", "/api/v1/rules", R"({"at": "rcpt", "reply": "550 x", "colour": "red"})"), 400);
-    require_json_error(send_json(port, "POST", "/api/v1/rules", R"({"at": "rcpt", "reply": "550 x", "times": 0})"), 400);
-    require_json_error(send_json(port, "POST", "/api/v1/rules", R"({"at": "rcpt", "reply": "550 x", "times": "x"})"), 400);
-    require_json_error(send_json(port, "POST", "/api/v1/rules", R"({"at": "rcpt", "reply": "550 x", "times": -1})"), 400);
-    require_json_error(send_json(port, "POST", "/api/v1/rules", R"({"at": "rcpt", "reply": "550 x", "times": 1.5})"), 400);
+    require_json_error(send_json(port, "POST", "/api/v1/rules", R"({"at": "rcpt", "reply": "550 x", "colour": "red"})"),
+                       400);
+    require_json_error(send_json(port, "POST", "/api/v1/rules", R"({"at": "rcpt", "reply": "550 x", "times": 0})"),
+                       400);
+    require_json_error(send_json(port, "POST", "/api/v1/rules", R"({"at": "rcpt", "reply": "550 x", "times": "x"})"),
+                       400);
+    require_json_error(send_json(port, "POST", "/api/v1/rules", R"({"at": "rcpt", "reply": "550 x", "times": -1})"),
+                       400);
+    require_json_error(send_json(port, "POST", "/api/v1/rules", R"({"at": "rcpt", "reply": "550 x", "times": 1.5})"),
+                       400);
     require_json_error(send_json(port, "POST", "/api/v1/rules",
                                  R"({"at": "rcpt", "reply": "550 x", "match": )" + std::string(5000, '[') +
                                      std::string(5000, ']') + "}"),
@@ -226,8 +235,10 @@ TEST_CASE("serve: bad rules input gets 4xx with a JSON error and changes nothing
   }
   SECTION("PUT") {
     require_json_error(send_json(port, "PUT", "/api/v1/rules", good), 400);  // one rule, not a list
-    require_json_error(send_json(port, "PUT", "/api/v1/rules", R"([{"at": "rcpt", "reply": "550 x", "times": 0}])"), 400);
-    require_json_error(send_json(port, "PUT", "/api/v1/rules", R"([{"at": "rcpt", "reply": "550 x", "when": 1}])"), 400);
+    require_json_error(send_json(port, "PUT", "/api/v1/rules", R"([{"at": "rcpt", "reply": "550 x", "times": 0}])"),
+                       400);
+    require_json_error(send_json(port, "PUT", "/api/v1/rules", R"([{"at": "rcpt", "reply": "550 x", "when": 1}])"),
+                       400);
   }
   SECTION("DELETE") {
     require_json_error(curl(port, "/api/v1/rules/999999", {"-X", "DELETE"}), 404);
@@ -244,13 +255,17 @@ TEST_CASE("serve: swaks and smtplib see fail twice with 451, then accept", "[ser
   ServeProcess serve({"--smtp-port", "0"});
   INFO(serve.output());
   REQUIRE(serve.started());
-  REQUIRE(send_json(serve.http_port(), "POST", "/api/v1/rules",
-                    R"({"at": "rcpt", "match": {"rcpt": "bob@x.test"}, "reply": "451 4.7.1 Greylisted, try again", "times": 2})")
-              .status == 201);
+  REQUIRE(
+      send_json(
+          serve.http_port(), "POST", "/api/v1/rules",
+          R"({"at": "rcpt", "match": {"rcpt": "bob@x.test"}, "reply": "451 4.7.1 Greylisted, try again", "times": 2})")
+          .status == 201);
   auto swaks = [&] {
     return run_child(ChildSpec{{"swaks", "--server", "127.0.0.1:" + std::to_string(serve.port()), "--from",
                                 "app@example.test", "--to", "bob@x.test", "--timeout", "20"},
-                               "", {}, k_child_timeout_default});
+                               "",
+                               {},
+                               k_child_timeout_default});
   };
   const auto first = swaks();
   CHECK(first.exit_code != 0);
@@ -267,8 +282,8 @@ TEST_CASE("serve: swaks and smtplib see fail twice with 451, then accept", "[ser
       "        except smtplib.SMTPRecipientsRefused as refused:\n"
       "            codes.append(refused.recipients['bob@x.test'][0])\n"
       "print(codes)\n";
-  const auto python = run_child(ChildSpec{{"/usr/bin/python3", "-c", script, std::to_string(serve.port())}, "", {},
-                                          k_child_timeout_default});
+  const auto python = run_child(
+      ChildSpec{{"/usr/bin/python3", "-c", script, std::to_string(serve.port())}, "", {}, k_child_timeout_default});
   INFO(python.describe());
   CHECK(python.out == "[451, 250]\n");
   CHECK(swaks().exit_code == 0);

@@ -50,21 +50,26 @@ std::string prefix(const Json& sandbox) {
 
 ChildResult swaks(std::uint16_t port, const std::string& to, const std::string& subject) {
   ChildSpec spec;
-  spec.argv = {"swaks", "--server", "127.0.0.1:" + std::to_string(port), "--from", "app@example.test", "--to", to,
-               "--header", "Subject: " + subject, "--body", "hello from swaks"};
+  spec.argv = {"swaks",  "--server",         "127.0.0.1:" + std::to_string(port),
+               "--from", "app@example.test", "--to",
+               to,       "--header",         "Subject: " + subject,
+               "--body", "hello from swaks"};
   spec.timeout = 30s;
   return run_child(spec);
 }
 
 ChildResult smtplib(std::uint16_t port, const std::string& to, const std::string& subject) {
   ChildSpec spec;
-  spec.argv = {"/usr/bin/python3", "-c",
+  spec.argv = {"/usr/bin/python3",
+               "-c",
                "import smtplib, sys\n"
                "from email.message import EmailMessage\n"
                "m = EmailMessage(); m['From'] = 'app@example.test'; m['To'] = sys.argv[2]; m['Subject'] = sys.argv[3]\n"
                "m.set_content('hello from smtplib')\n"
                "with smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20) as s: s.send_message(m)\n",
-               std::to_string(port), to, subject};
+               std::to_string(port),
+               to,
+               subject};
   spec.timeout = 30s;
   return run_child(spec);
 }
@@ -109,9 +114,10 @@ void check_client_error(const HttpReply& reply, int status) {
 
 }  // namespace
 
-TEST_CASE("serve sandboxes: the main sandbox and two others each keep only their own mail, and a rule in one "
-          "refuses only there",
-          "[serve][integration][http][sandboxes]") {
+TEST_CASE(
+    "serve sandboxes: the main sandbox and two others each keep only their own mail, and a rule in one "
+    "refuses only there",
+    "[serve][integration][http][sandboxes]") {
   if (!have("swaks") || !have("curl")) {
     return;
   }
@@ -191,9 +197,8 @@ TEST_CASE("serve sandboxes: a wait in a sandbox wakes for its own message, not f
   const auto other = create_sandbox(serve.http_port());
 
   // The other sandbox (and main) get the awaited address: the wait must not end with them.
-  auto waited = std::async(std::launch::async, [&] {
-    return curl(serve.http_port(), prefix(mine) + "wait?to=dave@x.test&timeout=3");
-  });
+  auto waited = std::async(std::launch::async,
+                           [&] { return curl(serve.http_port(), prefix(mine) + "wait?to=dave@x.test&timeout=3"); });
   std::this_thread::sleep_for(300ms);
   CHECK(send_with_client(smtp_port_of(other), "dave@x.test", "for the other"));
   CHECK(send_with_client(serve.port(), "dave@x.test", "for main"));
@@ -201,9 +206,8 @@ TEST_CASE("serve sandboxes: a wait in a sandbox wakes for its own message, not f
   INFO(timed_out.body);
   CHECK(timed_out.status == 408);
 
-  auto woken = std::async(std::launch::async, [&] {
-    return curl(serve.http_port(), prefix(mine) + "wait?to=dave@x.test&timeout=20");
-  });
+  auto woken = std::async(std::launch::async,
+                          [&] { return curl(serve.http_port(), prefix(mine) + "wait?to=dave@x.test&timeout=20"); });
   std::this_thread::sleep_for(300ms);
   CHECK(send_with_client(smtp_port_of(mine), "dave@x.test", "for mine"));
   const auto found = woken.get();
@@ -221,9 +225,10 @@ TEST_CASE("serve sandboxes: a wait in a sandbox wakes for its own message, not f
   check_client_error(orphaned.get(), 410);
 }
 
-TEST_CASE("serve sandboxes: DELETE closes the port and tells open sessions 421, ids are never reused, "
-          "--max-sandboxes caps them",
-          "[serve][integration][http][sandboxes]") {
+TEST_CASE(
+    "serve sandboxes: DELETE closes the port and tells open sessions 421, ids are never reused, "
+    "--max-sandboxes caps them",
+    "[serve][integration][http][sandboxes]") {
   if (!have("curl")) {
     return;
   }
@@ -344,9 +349,10 @@ TEST_CASE("serve sandboxes: a sandbox's mail stays in memory, never in --data's 
   CHECK(stored.find("sandbox-only-marker") == std::string::npos);
 }
 
-TEST_CASE("serve sandboxes: a sandbox has serve's --config (domains, mailboxes, TLS with serve's CA) and "
-          "the config's rules unless the request gives its own",
-          "[serve][integration][http][sandboxes][tls]") {
+TEST_CASE(
+    "serve sandboxes: a sandbox has serve's --config (domains, mailboxes, TLS with serve's CA) and "
+    "the config's rules unless the request gives its own",
+    "[serve][integration][http][sandboxes][tls]") {
   if (!have("curl") || !have("swaks") || !have("openssl")) {
     return;
   }
@@ -370,7 +376,9 @@ TEST_CASE("serve sandboxes: a sandbox has serve's --config (domains, mailboxes, 
   const ChildResult tls = run_child(ChildSpec{{"openssl", "s_client", "-starttls", "smtp", "-connect",
                                                "127.0.0.1:" + std::to_string(smtp_port_of(configured)),
                                                "-verify_return_error", "-CAfile", ca_file, "-verify_ip", "127.0.0.1"},
-                                              "QUIT\r\n", {}, 30s});
+                                              "QUIT\r\n",
+                                              {},
+                                              30s});
   INFO(tls.describe());
   CHECK(tls.exit_code == 0);
   CHECK(tls.out.find("Verify return code: 0 (ok)") != std::string::npos);
@@ -399,8 +407,9 @@ TEST_CASE("serve sandboxes: POST and DELETE of one rule under a sandbox's prefix
   REQUIRE(serve.started());
   const auto counted = create_sandbox(serve.http_port());
   const auto other = create_sandbox(serve.http_port());
-  const auto added = post_json(serve.http_port(), prefix(counted) + "rules",
-                               R"({"at": "rcpt", "match": {"rcpt": "erin@x.test"}, "reply": "451 4.7.1 try later", "times": 1})");
+  const auto added =
+      post_json(serve.http_port(), prefix(counted) + "rules",
+                R"({"at": "rcpt", "match": {"rcpt": "erin@x.test"}, "reply": "451 4.7.1 try later", "times": 1})");
   INFO(added.body);
   REQUIRE(added.status == 201);
   const auto rule = Json::parse(added.body);

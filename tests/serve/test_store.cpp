@@ -27,12 +27,15 @@ std::unique_ptr<MessageStore> open_store(Kind kind, const test::TempDir& dir, st
 void write_old_store(const test::TempDir& dir, int version, std::string_view tables) {
   std::filesystem::create_directories(dir.path() / "data");
   sqlite::Database db((dir.path() / "data" / "maildog.sqlite3").string());
-  db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL);"
-             "INSERT INTO schema_version (version) VALUES (" + std::to_string(version) + ");"
-             "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, received_us INTEGER NOT NULL,"
-             "  session_id INTEGER NOT NULL, mail_from TEXT NOT NULL, recipients TEXT NOT NULL,"
-             "  subject TEXT NOT NULL, auth TEXT NOT NULL, record TEXT NOT NULL, bytes BLOB NOT NULL);" +
-             std::string(tables));
+  db.execute(
+      "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+      "INSERT INTO schema_version (version) VALUES (" +
+      std::to_string(version) +
+      ");"
+      "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, received_us INTEGER NOT NULL,"
+      "  session_id INTEGER NOT NULL, mail_from TEXT NOT NULL, recipients TEXT NOT NULL,"
+      "  subject TEXT NOT NULL, auth TEXT NOT NULL, record TEXT NOT NULL, bytes BLOB NOT NULL);" +
+      std::string(tables));
 }
 
 capture::RecipientRecord accepted(std::string address) {
@@ -78,7 +81,8 @@ TEST_CASE("a store finds messages by recipient, sender, subject, time, auth and 
   test::TempDir dir;
   auto store = open_store(kind, dir);
   const auto before = std::chrono::system_clock::now() - 1s;
-  const auto first = store->add(message("app@example.test", "User@Inbox.test", "Reset your password", {{"dmarc", "pass"}}));
+  const auto first =
+      store->add(message("app@example.test", "User@Inbox.test", "Reset your password", {{"dmarc", "pass"}}));
   const auto second = store->add(message("news@example.test", "other@inbox.test", "Weekly news", {{"dmarc", "fail"}}));
   const auto third = store->add(message("APP@example.test", "user@inbox.test", "Welcome"));
   REQUIRE(first < second);
@@ -219,7 +223,8 @@ TEST_CASE("sessions are upserted by id and keep their record", "[serve][store]")
   record.helo = "client.test";
   record.auth_user = "app";
   record.transcript.push_back({capture::TranscriptEntry::Direction::client, "EHLO client.test", 5us});
-  record.refusals.push_back({"unknown_user", "RCPT", "ghost@inbox.test", {}, smtp::reply::user_unknown("ghost@inbox.test")});
+  record.refusals.push_back(
+      {"unknown_user", "RCPT", "ghost@inbox.test", {}, smtp::reply::user_unknown("ghost@inbox.test")});
   store->put_session({.id = 7, .record = record, .open = true});
   REQUIRE(store->session(7)->open);
   record.close_reason = "quit";
@@ -256,8 +261,7 @@ TEST_CASE("a session left open by a killed serve is closed when the SQLite store
   REQUIRE_FALSE(reopened->session(5)->open);
 }
 
-TEST_CASE("a live session updated message by message is stored whole, without its transactions",
-          "[serve][store]") {
+TEST_CASE("a live session updated message by message is stored whole, without its transactions", "[serve][store]") {
   const Kind kind = GENERATE(Kind::memory, Kind::sqlite);
   test::TempDir dir;
   auto store = open_store(kind, dir);
@@ -265,7 +269,8 @@ TEST_CASE("a live session updated message by message is stored whole, without it
   live.id = 2;  // the server's numbering; the store's id is given beside it
   live.helo = "client.test";
   for (int i = 0; i < 3; ++i) {
-    live.transcript.push_back({capture::TranscriptEntry::Direction::client, "MAIL FROM:<m" + std::to_string(i) + ">", 1us});
+    live.transcript.push_back(
+        {capture::TranscriptEntry::Direction::client, "MAIL FROM:<m" + std::to_string(i) + ">", 1us});
     live.transcript.push_back({capture::TranscriptEntry::Direction::server, "250 2.0.0 Ok", 2us});
     live.transactions.push_back(message("a@b.test", "c@d.test", "hi").transaction);
     store->update_session(12, live, true);
@@ -364,7 +369,8 @@ TEST_CASE("the SQLite store reopens with everything in it", "[serve][store][sqli
   REQUIRE(store->size() == 1);
   auto got = store->get(id);
   REQUIRE(got);
-  REQUIRE(*got->transaction.message == *message("app@example.test", "user@inbox.test", "Persisted").transaction.message);
+  REQUIRE(*got->transaction.message ==
+          *message("app@example.test", "user@inbox.test", "Persisted").transaction.message);
   REQUIRE(store->session(1));
   REQUIRE(store->add(message("b@x.test", "u@inbox.test", "next")) > id);
 }
@@ -418,7 +424,8 @@ TEST_CASE("add() with the live session stores the message and brings the session
   live.helo = "client.test";
   std::size_t lines = 0;
   for (int i = 0; i < 200; ++i) {
-    live.transcript.push_back({capture::TranscriptEntry::Direction::client, "MAIL FROM:<m" + std::to_string(i) + ">", 1us});
+    live.transcript.push_back(
+        {capture::TranscriptEntry::Direction::client, "MAIL FROM:<m" + std::to_string(i) + ">", 1us});
     live.transcript.push_back({capture::TranscriptEntry::Direction::server, "250 2.1.0 Ok", 2us});
     lines += 2;
     auto stored = message("a@b.test", "c@d.test", "m" + std::to_string(i));
@@ -481,7 +488,8 @@ INSERT INTO sessions (id, open, record) VALUES (3, 0, '{"id":3,"client_address":
   CHECK(indexes.integer(0) == 0);
 }
 
-TEST_CASE("a store written by schema version 2 opens, its transcript pieces in a rowid table", "[serve][store][sqlite]") {
+TEST_CASE("a store written by schema version 2 opens, its transcript pieces in a rowid table",
+          "[serve][store][sqlite]") {
   test::TempDir dir;
   write_old_store(dir, 2, R"sql(
 CREATE TABLE sessions (id INTEGER PRIMARY KEY, open INTEGER NOT NULL, record TEXT NOT NULL);
@@ -581,10 +589,12 @@ StoredAttempt refused_rcpt(std::string to, std::string from = "app@example.test"
   const smtp::Reply reply = smtp::make_reply(550, smtp::EnhancedCode{5, 1, 1}, "<" + to + ">: User unknown");
   transaction.recipients.push_back({to, "", reply, 1});
   attempt.transaction = std::move(transaction);
-  attempt.refusals.push_back({.reason = "unknown_user", .command = "RCPT", .argument = to, .recipients = {}, .reply = reply});
+  attempt.refusals.push_back(
+      {.reason = "unknown_user", .command = "RCPT", .argument = to, .recipients = {}, .reply = reply});
   attempt.ended = "client closed";
   attempt.transcript.push_back({capture::TranscriptEntry::Direction::client, "RCPT TO:<" + to + ">", 5us});
-  attempt.transcript.push_back({capture::TranscriptEntry::Direction::server, "550 5.1.1 <" + to + ">: User unknown", 6us});
+  attempt.transcript.push_back(
+      {capture::TranscriptEntry::Direction::server, "550 5.1.1 <" + to + ">: User unknown", 6us});
   return attempt;
 }
 
@@ -596,8 +606,8 @@ StoredAttempt refused_dmarc() {
   const smtp::Reply reply = smtp::make_reply(550, smtp::EnhancedCode{5, 7, 1}, "DMARC policy reject");
   transaction.final_reply = reply;
   transaction.auth_results = {{"dmarc", "fail"}, {"spf", "fail"}};
-  attempt.refusals = {{.reason = "dmarc", .command = "END_OF_DATA", .argument = {}, .recipients = {"user@inbox.test"},
-                       .reply = reply}};
+  attempt.refusals = {
+      {.reason = "dmarc", .command = "END_OF_DATA", .argument = {}, .recipients = {"user@inbox.test"}, .reply = reply}};
   attempt.subject = "Your invoice";
   attempt.message_size = 120;
   attempt.ended.clear();
@@ -635,8 +645,11 @@ TEST_CASE("a store keeps refused attempts beside messages and finds every attemp
   const auto dmarc = add_attempt(*store, refused_dmarc());
   capture::SessionRecord session;
   session.client_address = "127.0.0.1";
-  session.refusals.push_back({.reason = "unknown_user", .command = "RCPT", .argument = "ghost@inbox.test",
-                              .recipients = {}, .reply = smtp::make_reply(550, smtp::EnhancedCode{5, 1, 1}, "unknown")});
+  session.refusals.push_back({.reason = "unknown_user",
+                              .command = "RCPT",
+                              .argument = "ghost@inbox.test",
+                              .recipients = {},
+                              .reply = smtp::make_reply(550, smtp::EnhancedCode{5, 1, 1}, "unknown")});
   const auto message_id = store->add(message("app@example.test", "user@inbox.test", "Hello"), &session);
   capture::TransactionRecord clean = message("a@example.test", "b@inbox.test", "Clean").transaction;
   clean.recipients.resize(1);

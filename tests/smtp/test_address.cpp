@@ -220,9 +220,11 @@ TEST_CASE("malformed paths are refused with a short reason", "[smtp][address]") 
 TEST_CASE("length limits of RFC 5321 4.5.3.1", "[smtp][address]") {
   SECTION("local part: 64 octets") {
     CHECK(error_of(parse_forward_path("<" + std::string(64, 'a') + "@example.com>")) == "(accepted)");
-    CHECK(error_of(parse_forward_path("<" + std::string(65, 'a') + "@example.com>")) == "local part longer than 64 octets");
+    CHECK(error_of(parse_forward_path("<" + std::string(65, 'a') + "@example.com>")) ==
+          "local part longer than 64 octets");
     CHECK(error_of(parse_forward_path("<\"" + std::string(62, 'a') + "\"@example.com>")) == "(accepted)");
-    CHECK(error_of(parse_forward_path("<\"" + std::string(63, 'a') + "\"@example.com>")) == "local part longer than 64 octets");
+    CHECK(error_of(parse_forward_path("<\"" + std::string(63, 'a') + "\"@example.com>")) ==
+          "local part longer than 64 octets");
   }
   SECTION("domain: 255 octets, labels 63") {
     std::string long_domain;
@@ -243,7 +245,8 @@ TEST_CASE("length limits of RFC 5321 4.5.3.1", "[smtp][address]") {
     const PathArgument path = parsed(parse_forward_path("<" + local_part + "@" + domain + "> SIZE=1"));
     CHECK(path.address().size() == 254);
     CHECK(error_of(parse_forward_path("<" + local_part + "@" + domain + "d>")) == "path longer than 256 octets");
-    CHECK(error_of(parse_forward_path("<@relay.example:" + local_part + "@" + domain + ">")) == "path longer than 256 octets");
+    CHECK(error_of(parse_forward_path("<@relay.example:" + local_part + "@" + domain + ">")) ==
+          "path longer than 256 octets");
   }
 }
 
@@ -256,7 +259,8 @@ TEST_CASE("hostile paths are refused without trouble", "[smtp][address]") {
   }
   SECTION("10,000 dots") {
     const std::string dots(10000, '.');
-    CHECK(error_of(parse_reverse_path("<" + dots + "@example.com>")) == "bad address syntax: misplaced '.' in local part");
+    CHECK(error_of(parse_reverse_path("<" + dots + "@example.com>")) ==
+          "bad address syntax: misplaced '.' in local part");
     CHECK(error_of(parse_reverse_path("<user@" + dots + ">")) == "bad address syntax: misplaced '.' in domain");
     CHECK(error_of(parse_reverse_path("<user@[" + dots + "]>")) == "bad address syntax: bad address literal");
   }
@@ -291,7 +295,8 @@ TEST_CASE("ESMTP parameters after the path", "[smtp][address]") {
     CHECK_FALSE(path.parameters[2].value.has_value());
   }
   SECTION("through RCPT TO, RFC 3461 NOTIFY and ORCPT") {
-    const PathArgument path = parsed(parse_forward_path("<user@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;user@example.com"));
+    const PathArgument path =
+        parsed(parse_forward_path("<user@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;user@example.com"));
     REQUIRE(path.parameters.size() == 2);
     CHECK(path.parameters[0].keyword == "NOTIFY");
     CHECK(path.parameters[0].value == "SUCCESS,FAILURE");

@@ -47,8 +47,8 @@ std::string escaped(std::string_view text) {
 [[maybe_unused]] std::ostream& operator<<(std::ostream& out, const Outcome& o) {
   return out << "{consumed " << o.consumed << ", done " << o.done << ", message \"" << escaped(o.message)
              << "\", too_big " << o.too_big << ", size " << o.size << ", bare_lf " << o.bare_lf << ", bare_cr "
-             << o.bare_cr << ", eight_bit " << o.eight_bit << ", nul " << o.nul << ", longest_line "
-             << o.longest_line << ", line_count " << o.line_count << "}";
+             << o.bare_cr << ", eight_bit " << o.eight_bit << ", nul " << o.nul << ", longest_line " << o.longest_line
+             << ", line_count " << o.line_count << "}";
 }
 
 // Feeds `input` in pieces of `chunk` bytes, as a socket might deliver it, until end of data.
@@ -126,7 +126,8 @@ TEST_CASE("DATA decoding gives the same result whatever the chunk size", "[smtp]
       {"<CR><LF>.<CR>B: the dot is stuffing", "A\r\n.\rB\r\n.\r\n", with_bare_cr(finished("A\r\n\rB\r\n", 11, 2, 2))},
       {"<CR><LF>.<CR><CR><LF>", "A\r\n.\r\r\n.\r\n", with_bare_cr(finished("A\r\n\r\r\n", 10, 2, 1))},
       {"a bare LF first", "\n.\r\n.\r\n", with_bare_lf(finished("\n.\r\n", 7, 2, 1))},
-      {"only smuggled ends", "A\n.\nB\r.\rC\n.\r\n", unfinished(with_bare_cr(with_bare_lf(finished("A\n.\nB\r.\rC\n.\r\n", 13, 4, 5))))},
+      {"only smuggled ends", "A\n.\nB\r.\rC\n.\r\n",
+       unfinished(with_bare_cr(with_bare_lf(finished("A\n.\nB\r.\rC\n.\r\n", 13, 4, 5))))},
       {"a bare CR before CRLF", "A\r\r\n.\r\n", with_bare_cr(finished("A\r\r\n", 7, 1, 2))},
       {"CR at the very end", "A\r", unfinished(finished("A\r", 2, 0, 0))},
       {"an unfinished end of data", "A\r\n.\r", unfinished(finished("A\r\n", 5, 1, 1))},

@@ -65,8 +65,8 @@ TEST_CASE("a recorded server's positive replies replace the sandbox's own, word 
   Reply hello = d.say("EHLO app.test");
   CHECK(hello.code == 250);
   // Before TLS: STARTTLS offered, AUTH not yet (RFC 4954 4), in the recorded order.
-  CHECK(hello.lines == std::vector<std::string>{"mx.up.test", "PIPELINING", "SIZE 10240000", "STARTTLS",
-                                                 "ENHANCEDSTATUSCODES"});
+  CHECK(hello.lines ==
+        std::vector<std::string>{"mx.up.test", "PIPELINING", "SIZE 10240000", "STARTTLS", "ENHANCEDSTATUSCODES"});
   CHECK(d.say("NOOP") == parsed("250 2.0.0 Ok"));
   CHECK(d.say("MAIL FROM:<a@app.test>") == parsed("250 2.1.0 Ok"));
   CHECK(d.say("RCPT TO:<b@inbox.test>") == parsed("250 2.1.5 Ok"));
@@ -91,7 +91,7 @@ TEST_CASE("recorded EHLO keywords keep AUTH where the sandbox offers it", "[smtp
   Dialogue d(config);
   d.protocol.greeting();
   CHECK(d.say("EHLO app.test").lines == std::vector<std::string>{"mx.up.test", "PIPELINING", "SIZE 10240000",
-                                                                   "STARTTLS", "AUTH PLAIN", "ENHANCEDSTATUSCODES"});
+                                                                 "STARTTLS", "AUTH PLAIN", "ENHANCEDSTATUSCODES"});
 }
 
 TEST_CASE("without ok_replies the sandbox keeps its own words", "[smtp][protocol]") {

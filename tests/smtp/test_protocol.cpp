@@ -348,7 +348,8 @@ TEST_CASE("sender checks: at_rcpt refuses the whole transaction once asked", "[s
     ++*asked;
     CHECK(client_ip == "127.0.0.1");
     CHECK(helo == "client.test");
-    return Refusal{make_reply(550, EnhancedCode{5, 7, 1}, "Service unavailable; client [127.0.0.1] blocked using bl.test"),
+    return Refusal{make_reply(550, EnhancedCode{5, 7, 1},
+                              "Service unavailable; client [127.0.0.1] blocked using bl.test"),
                    "dnsbl"};
   };
   Dialogue d(config);
@@ -386,7 +387,8 @@ TEST_CASE("sender checks: at_end_of_data refuses or records its results", "[smtp
     verdict.authentication_results = "mx.sandbox.test; spf=fail; dkim=none; dmarc=fail";
     verdict.summary = "spf=fail dkim=none dmarc=fail (p=reject)";
     if (*refuse) {
-      verdict.refusal = Refusal{make_reply(550, EnhancedCode{5, 7, 26}, "Unauthenticated email from example.test"), "dmarc"};
+      verdict.refusal =
+          Refusal{make_reply(550, EnhancedCode{5, 7, 26}, "Unauthenticated email from example.test"), "dmarc"};
     }
     return verdict;
   };
@@ -474,9 +476,8 @@ TEST_CASE("CHUNKING: BDAT chunks make one message, no dot-stuffing (RFC 3030)", 
   REQUIRE(*tx.message == first + second);  // the leading dot is data, not stuffing
   REQUIRE(tx.eight_bit);
   REQUIRE(tx.mail_parameters == "BODY=BINARYMIME");
-  const bool noted = std::any_of(d.record.transcript.begin(), d.record.transcript.end(), [](const auto& entry) {
-    return entry.text.find(", BDAT") != std::string::npos;
-  });
+  const bool noted = std::any_of(d.record.transcript.begin(), d.record.transcript.end(),
+                                 [](const auto& entry) { return entry.text.find(", BDAT") != std::string::npos; });
   REQUIRE(noted);
 }
 
@@ -501,7 +502,7 @@ TEST_CASE("CHUNKING: sequence errors still consume the chunk", "[smtp][protocol]
   d.say("MAIL FROM:<app@example.test>");
   d.say("RCPT TO:<user@inbox.test>");
   REQUIRE(d.send_chunk("BDAT 0", {}).code == 250);
-  REQUIRE(d.code("DATA") == 503);  // no DATA once BDAT started
+  REQUIRE(d.code("DATA") == 503);                        // no DATA once BDAT started
   REQUIRE(d.send_chunk("BDAT 0 LAST", {}).code == 250);  // an empty message is legal
   REQUIRE(d.record.transactions.back().delivered);
   REQUIRE(d.record.transactions.back().message->empty());

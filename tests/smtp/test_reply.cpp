@@ -22,8 +22,7 @@ TEST_CASE("replies go on the wire with the enhanced code on every line", "[smtp]
   }
   SECTION("several lines use '-' until the last") {
     Reply multi{550, EnhancedCode{5, 7, 26}, {"Unauthenticated email is not accepted", "See the policy"}};
-    REQUIRE(multi.wire() ==
-            "550-5.7.26 Unauthenticated email is not accepted\r\n550 5.7.26 See the policy\r\n");
+    REQUIRE(multi.wire() == "550-5.7.26 Unauthenticated email is not accepted\r\n550 5.7.26 See the policy\r\n");
     REQUIRE(multi.summary() == "550 5.7.26 Unauthenticated email is not accepted / See the policy");
   }
   SECTION("no enhanced code for the greeting and 354") {

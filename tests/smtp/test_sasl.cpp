@@ -62,7 +62,8 @@ TEST_CASE("PLAIN messages (RFC 4616)", "[smtp][sasl]") {
         {"\0tim\0tanstaaftanstaaf"s, "", "tim", "tanstaaftanstaaf"},
         {"Ursel\0Kurt\0xipj3plmq"s, "Ursel", "Kurt", "xipj3plmq"},
         {"\0j\xc3\xb6rg\0p\xc3\xa4ss word"s, "", "j\xc3\xb6rg", "p\xc3\xa4ss word"},
-        {"\0"s + std::string(255, 'u') + "\0"s + std::string(255, 'p'), "", std::string(255, 'u'), std::string(255, 'p')},
+        {"\0"s + std::string(255, 'u') + "\0"s + std::string(255, 'p'), "", std::string(255, 'u'),
+         std::string(255, 'p')},
     }));
     const auto credentials = sasl::parse_plain(decoded);
     REQUIRE(credentials.has_value());
@@ -79,17 +80,14 @@ TEST_CASE("PLAIN messages (RFC 4616)", "[smtp][sasl]") {
     CHECK(credentials->password == "tanstaaftanstaaf");
   }
   SECTION("malformed") {
-    auto decoded = GENERATE(as<std::string>{},
-                            ""s,
-                            "tim"s,
-                            "\0tim"s,                // one NUL
-                            "\0tim\0pass\0"s,        // three NULs
-                            "\0tim\0pa\0ss"s,        // a NUL in the password
-                            "\0\0pass"s,             // empty authcid
-                            "\0tim\0"s,              // empty passwd
-                            "\0\0"s,                 // both empty
-                            "\0"s + std::string(256, 'u') + "\0pass"s,
-                            "\0tim\0"s + std::string(256, 'p'),
+    auto decoded = GENERATE(as<std::string>{}, ""s, "tim"s,
+                            "\0tim"s,          // one NUL
+                            "\0tim\0pass\0"s,  // three NULs
+                            "\0tim\0pa\0ss"s,  // a NUL in the password
+                            "\0\0pass"s,       // empty authcid
+                            "\0tim\0"s,        // empty passwd
+                            "\0\0"s,           // both empty
+                            "\0"s + std::string(256, 'u') + "\0pass"s, "\0tim\0"s + std::string(256, 'p'),
                             std::string(256, 'z') + "\0tim\0pass"s);
     CAPTURE(decoded.size());
     CHECK_FALSE(sasl::parse_plain(decoded).has_value());
@@ -118,7 +116,8 @@ TEST_CASE("CRAM-MD5 (RFC 2195)", "[smtp][sasl]") {
         {std::string(16, '\x0b'), "Hi There", "9294727a3638bb1c13f48ef8158bfc9d"},
         {"Jefe", "what do ya want for nothing?", "750c783e6ab0b503eaa86e310a5db738"},
         {std::string(16, '\xaa'), std::string(50, '\xdd'), "56be34521d144c88dbb8c733f0e8b3f6"},
-        {std::string(80, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First", "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"},
+        {std::string(80, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First",
+         "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"},
         {"", "", "74e6f7298a9c2d168935f58c001bad88"},
     }));
     CHECK(sasl::hmac_md5_hex(key, message) == digest);
@@ -126,16 +125,14 @@ TEST_CASE("CRAM-MD5 (RFC 2195)", "[smtp][sasl]") {
   SECTION("responses") {
     const std::string digest = "b913a602c7eda7a495b4e6e7334d3890";
     CHECK(sasl::parse_cram_md5_response("first last " + digest)->user == "first last");
-    auto malformed = GENERATE_COPY(as<std::string>{},
-                                   ""s,
-                                   "tim"s,
-                                   digest,                                    // no user
-                                   " " + digest,                              // empty user
-                                   "tim " + digest.substr(1),                 // 31 digits
-                                   "tim " + digest + "0",                     // 33 digits
+    auto malformed = GENERATE_COPY(as<std::string>{}, ""s, "tim"s,
+                                   digest,                                   // no user
+                                   " " + digest,                             // empty user
+                                   "tim " + digest.substr(1),                // 31 digits
+                                   "tim " + digest + "0",                    // 33 digits
                                    "tim B913A602C7EDA7A495B4E6E7334D3890"s,  // upper case
                                    "tim b913a602c7eda7a495b4e6e7334d389g"s,  // not hex
-                                   "tim " + digest + " ",                     // trailing space
+                                   "tim " + digest + " ",                    // trailing space
                                    std::string(256, 'u') + " " + digest);
     CAPTURE(malformed);
     CHECK_FALSE(sasl::parse_cram_md5_response(malformed).has_value());

@@ -92,8 +92,8 @@ TEST_CASE("a session of many NOOPs keeps a bounded transcript with its refusal",
   rules::EngineState rules_state(config.seed);
   capture::Capture capture;
   capture::SessionRecord record;
-  Protocol protocol(config, rules_state, capture, record, [] { return std::chrono::microseconds(0); },
-                    [] { return 7ULL; });
+  Protocol protocol(
+      config, rules_state, capture, record, [] { return std::chrono::microseconds(0); }, [] { return 7ULL; });
   protocol.greeting();
   REQUIRE(protocol.on_line("EHLO client.test").replies.front().code == 250);
   const std::size_t before = record.transcript.size();
@@ -122,8 +122,8 @@ TEST_CASE("a session over the command limit gets 421 and is closed", "[smtp][tra
   rules::EngineState rules_state(config.seed);
   capture::Capture capture;
   capture::SessionRecord record;
-  Protocol protocol(config, rules_state, capture, record, [] { return std::chrono::microseconds(0); },
-                    [] { return 7ULL; });
+  Protocol protocol(
+      config, rules_state, capture, record, [] { return std::chrono::microseconds(0); }, [] { return 7ULL; });
   protocol.greeting();
   for (std::size_t i = 0; i < limits::k_session_commands_default; ++i) {
     REQUIRE(protocol.on_line("NOOP").replies.front().code == 250);

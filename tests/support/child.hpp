@@ -12,8 +12,8 @@ namespace maildog::test {
 inline constexpr std::chrono::milliseconds k_child_timeout_default{std::chrono::seconds(30)};
 
 struct ChildSpec {
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH
-  std::string input;              // written to stdin, which is then closed
+  std::vector<std::string> argv;                   // argv[0] is looked up in PATH
+  std::string input;                               // written to stdin, which is then closed
   std::map<std::string, std::string> environment;  // on top of the test's own environment
   std::chrono::milliseconds timeout = k_child_timeout_default;
 };

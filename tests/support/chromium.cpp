@@ -1,5 +1,5 @@
-#include "support/skip.hpp"
 #include "support/chromium.hpp"
+#include "support/skip.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -7,7 +7,12 @@ namespace maildog::test {
 
 ChildResult run_chromium(const std::filesystem::path& profile_dir, const std::vector<std::string>& args) {
   ChildSpec spec;
-  spec.argv = {"timeout", "60", "chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
+  spec.argv = {"timeout",
+               "60",
+               "chromium",
+               "--headless=new",
+               "--no-sandbox",
+               "--disable-gpu",
                "--user-data-dir=" + (profile_dir / "chromium-profile").string()};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.timeout = std::chrono::seconds(90);

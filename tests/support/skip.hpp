@@ -23,9 +23,9 @@ void note_failed_assertion();
 }  // namespace maildog::test
 
 // skip_test with a message built like WARN's: MAILDOG_SKIP("curl is missing: " << what).
-#define MAILDOG_SKIP(message)                                \
-  do {                                                       \
-    std::ostringstream maildog_skip_text;                    \
-    maildog_skip_text << message;                            \
-    ::maildog::test::skip_test(maildog_skip_text.str());     \
+#define MAILDOG_SKIP(message)                            \
+  do {                                                   \
+    std::ostringstream maildog_skip_text;                \
+    maildog_skip_text << message;                        \
+    ::maildog::test::skip_test(maildog_skip_text.str()); \
   } while (false)

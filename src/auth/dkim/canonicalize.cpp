@@ -195,8 +195,7 @@ std::string sha256(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(digest.data()), size);
 }
 
-std::optional<BodyHash> body_hash(Canonicalization canon, std::string_view body,
-                                  std::optional<std::uint64_t> length) {
+std::optional<BodyHash> body_hash(Canonicalization canon, std::string_view body, std::optional<std::uint64_t> length) {
   const std::string canonical = canonicalize_body(canon, body);
   BodyHash result;
   result.canonical_length = canonical.size();

@@ -38,9 +38,7 @@ bool KeyRecord::accepts_hash(std::string_view hash) const {
   return hash_algorithms.empty() || contains(hash_algorithms, hash);
 }
 
-bool KeyRecord::is_for_email() const {
-  return contains(service_types, "*") || contains(service_types, "email");
-}
+bool KeyRecord::is_for_email() const { return contains(service_types, "*") || contains(service_types, "email"); }
 
 std::variant<KeyRecord, KeyRecordError> parse_key_record(std::string_view txt) {
   auto parsed = parse_tag_list(txt);

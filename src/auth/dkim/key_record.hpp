@@ -19,9 +19,9 @@ struct KeyRecord {
   std::vector<std::string> hash_algorithms;     // h=, lower-cased; empty means "any"
   std::string public_key;                       // p=, decoded; empty means revoked (3.6.1)
   std::vector<std::string> service_types{"*"};  // s=, lower-cased
-  bool testing = false;          // t=y: "this domain is testing DKIM"
-  bool strict_identity = false;  // t=s: i= must not be a subdomain of d=
-  std::string notes;             // n=
+  bool testing = false;                         // t=y: "this domain is testing DKIM"
+  bool strict_identity = false;                 // t=s: i= must not be a subdomain of d=
+  std::string notes;                            // n=
 
   bool revoked() const { return public_key.empty(); }
   bool accepts_hash(std::string_view hash) const;  // "sha256"

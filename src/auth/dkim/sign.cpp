@@ -187,9 +187,8 @@ std::string sign(std::string_view message_bytes, const SignOptions& options) {
   const std::string message = normalize_line_endings(message_bytes);
   const MessageParts parts = split_message(message);
   const auto count_of = [&](std::string_view name) {
-    return static_cast<std::size_t>(std::count_if(parts.headers.begin(), parts.headers.end(), [&](const HeaderField& field) {
-      return lower(field.name) == name;
-    }));
+    return static_cast<std::size_t>(std::count_if(parts.headers.begin(), parts.headers.end(),
+                                                  [&](const HeaderField& field) { return lower(field.name) == name; }));
   };
   if (count_of("from") == 0) {
     reject("the message has no From header field (RFC 6376 5.4: From must be signed)");
@@ -245,8 +244,7 @@ std::string sign(std::string_view message_bytes, const SignOptions& options) {
   field.add("b=", 8);
   const std::string unsigned_field = field.text();
 
-  const std::string data =
-      signed_header_data(parts.headers, names, options.header_canonicalization, unsigned_field);
+  const std::string data = signed_header_data(parts.headers, names, options.header_canonicalization, unsigned_field);
   const std::string signature = options.algorithm == Algorithm::ed25519_sha256
                                     ? ed25519_sha256_sign(options.private_key, data)
                                     : rsa_sha256_sign(options.private_key, data);
@@ -270,7 +268,8 @@ std::string sign(std::string_view message_bytes, const SignOptions& options) {
 
 KeyPair generate_keypair(Algorithm algorithm, unsigned rsa_bits) {
   const bool ed25519 = algorithm == Algorithm::ed25519_sha256;
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, ed25519 ? "ED25519" : "RSA", nullptr));
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, ed25519 ? "ED25519" : "RSA", nullptr));
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
       (!ed25519 && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), static_cast<int>(rsa_bits)) != 1)) {
     ERR_clear_error();

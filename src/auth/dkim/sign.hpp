@@ -14,13 +14,12 @@ namespace maildog::auth::dkim {
 
 // RFC 6376 5.4.1 recommends signing the fields that carry the message's meaning.
 inline const std::vector<std::string> default_signed_headers{
-    "from",       "to",           "cc",         "subject",      "date",
-    "message-id", "reply-to",     "in-reply-to", "references", "mime-version",
-    "content-type", "content-transfer-encoding"};
+    "from",     "to",          "cc",         "subject",      "date",         "message-id",
+    "reply-to", "in-reply-to", "references", "mime-version", "content-type", "content-transfer-encoding"};
 
 struct SignOptions {
-  std::string domain;    // d=
-  std::string selector;  // s=
+  std::string domain;                           // d=
+  std::string selector;                         // s=
   Algorithm algorithm = Algorithm::rsa_sha256;  // rsa-sha256 or ed25519-sha256
   // rsa-sha256: a PEM private key (PKCS#1 "RSA PRIVATE KEY" or PKCS#8 "PRIVATE KEY").
   // ed25519-sha256: a 32-byte seed or 64-byte libsodium secret key, raw or in base64, or a

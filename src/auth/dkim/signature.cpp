@@ -29,15 +29,13 @@ bool is_tag_name(std::string_view name) {
   if (name.empty() || !is_alpha(name.front())) {
     return false;
   }
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return is_alpha(c) || is_digit(c) || c == '_'; });
+  return std::all_of(name.begin(), name.end(), [](char c) { return is_alpha(c) || is_digit(c) || c == '_'; });
 }
 
 // RFC 6376 3.2: VALCHAR = %x21-3A / %x3C-7E, separated by FWS; octets >= 0x80 for RFC 8616.
 bool is_tag_value(std::string_view value) {
-  return std::all_of(value.begin(), value.end(), [](char c) {
-    return is_fws(c) || is_high(c) || (c >= 0x21 && c <= 0x7E && c != ';');
-  });
+  return std::all_of(value.begin(), value.end(),
+                     [](char c) { return is_fws(c) || is_high(c) || (c >= 0x21 && c <= 0x7E && c != ';'); });
 }
 
 std::optional<std::uint64_t> parse_decimal(std::string_view text, std::size_t max_digits) {
@@ -81,9 +79,8 @@ bool is_dotted_name(std::string_view name, bool allow_underscore) {
 
 // RFC 5322 field-name: printable US-ASCII except ':'.
 bool is_field_name(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return c >= 0x21 && c <= 0x7E && c != ':';
-  });
+  return !name.empty() &&
+         std::all_of(name.begin(), name.end(), [](char c) { return c >= 0x21 && c <= 0x7E && c != ':'; });
 }
 
 const Tag* find_tag(const std::vector<Tag>& tags, std::string_view name) {

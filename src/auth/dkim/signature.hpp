@@ -56,14 +56,14 @@ struct Signature {
   std::string body_hash;  // bh=, decoded
   Canonicalization header_canonicalization = Canonicalization::simple;
   Canonicalization body_canonicalization = Canonicalization::simple;
-  std::string domain;                       // d= (SDID), as written
-  std::vector<std::string> signed_headers;  // h=, in order, as written
-  std::string identity;                     // i= (AUID); "@" + d= when absent (3.5)
+  std::string domain;                        // d= (SDID), as written
+  std::vector<std::string> signed_headers;   // h=, in order, as written
+  std::string identity;                      // i= (AUID); "@" + d= when absent (3.5)
   std::optional<std::uint64_t> body_length;  // l=
-  std::string selector;                     // s=
-  std::optional<std::int64_t> timestamp;    // t=
-  std::optional<std::int64_t> expiration;   // x=
-  std::string copied_headers;               // z=, undecoded (diagnostic use only)
+  std::string selector;                      // s=
+  std::optional<std::int64_t> timestamp;     // t=
+  std::optional<std::int64_t> expiration;    // x=
+  std::string copied_headers;                // z=, undecoded (diagnostic use only)
 };
 
 struct SignatureError {

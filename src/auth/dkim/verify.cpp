@@ -140,7 +140,7 @@ void describe_unparsed(std::string_view raw_field, VerifyResult& result) {
       continue;
     }
     const std::string_view name = trim(spec.substr(0, equals));
-    std::string* target = name == "d" ? &result.domain
+    std::string* target = name == "d"   ? &result.domain
                           : name == "s" ? &result.selector
                           : name == "a" ? &result.algorithm
                                         : nullptr;
@@ -211,8 +211,8 @@ VerifyResult verify_one(const MessageParts& parts, const HeaderField& field, con
   const KeyType wanted = sig.algorithm == Algorithm::ed25519_sha256 ? KeyType::ed25519 : KeyType::rsa;
   if (key.key_type != wanted) {
     return with(result, Status::permerror,
-                "inappropriate key algorithm: k=" + std::string(key_type_name(key.key_type)) + " for a=" +
-                    result.algorithm);
+                "inappropriate key algorithm: k=" + std::string(key_type_name(key.key_type)) +
+                    " for a=" + result.algorithm);
   }
   if (!key.accepts_hash("sha256")) {
     return with(result, Status::permerror, "inappropriate hash algorithm: key h= does not allow sha256");

@@ -152,8 +152,9 @@ DmarcResult evaluate(std::string_view from_domain, const SpfOutcome& spf,
   result.policy = selected ? result.requested_policy : sampled_out(result.requested_policy);
   result.reason = "no aligned SPF or DKIM pass";
   if (!selected) {
-    result.reason += " (pct=" + std::to_string(record.percent) + " left the message out of p=" +
-                     std::string(name_of(k_policy_names, result.requested_policy)) + ")";
+    result.reason += " (pct=" + std::to_string(record.percent) +
+                     " left the message out of p=" + std::string(name_of(k_policy_names, result.requested_policy)) +
+                     ")";
   }
   return result;
 }

@@ -99,9 +99,8 @@ std::vector<std::string> parse_uri_list(std::string_view text) {
 // RFC 7489 6.4 dmarc-fo: "0" / "1" / "d" / "s", colon separated.
 bool is_valid_failure_options(std::string_view text) {
   const auto parts = split(text, ':');
-  return std::all_of(parts.begin(), parts.end(), [](std::string_view part) {
-    return part == "0" || part == "1" || part == "d" || part == "s";
-  });
+  return std::all_of(parts.begin(), parts.end(),
+                     [](std::string_view part) { return part == "0" || part == "1" || part == "d" || part == "s"; });
 }
 
 // RFC 7489 6.4 dmarc-rfmt: RFC 5321 Keywords (Ldh-str), colon separated.

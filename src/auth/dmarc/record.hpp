@@ -26,15 +26,15 @@ inline constexpr unsigned k_default_percent = 100;
 inline constexpr unsigned k_default_report_interval = 86400;
 
 struct Record {
-  Policy policy = Policy::none;                 // p=
-  std::optional<Policy> subdomain_policy;      // sp=; absent: p= applies to subdomains too
-  Alignment dkim_alignment = Alignment::relaxed;  // adkim=
-  Alignment spf_alignment = Alignment::relaxed;   // aspf=
-  unsigned percent = k_default_percent;        // pct=, 0..100
-  std::vector<std::string> aggregate_report_uris;  // rua=
-  std::vector<std::string> failure_report_uris;    // ruf=
-  std::string failure_options = "0";           // fo=, as written
-  std::string report_format = "afrf";          // rf=, as written
+  Policy policy = Policy::none;                          // p=
+  std::optional<Policy> subdomain_policy;                // sp=; absent: p= applies to subdomains too
+  Alignment dkim_alignment = Alignment::relaxed;         // adkim=
+  Alignment spf_alignment = Alignment::relaxed;          // aspf=
+  unsigned percent = k_default_percent;                  // pct=, 0..100
+  std::vector<std::string> aggregate_report_uris;        // rua=
+  std::vector<std::string> failure_report_uris;          // ruf=
+  std::string failure_options = "0";                     // fo=, as written
+  std::string report_format = "afrf";                    // rf=, as written
   unsigned report_interval = k_default_report_interval;  // ri=, seconds
   // RFC 7489 6.6.3 6.1: p= (or sp=) was missing or invalid but rua= is usable, so the record
   // is read as "p=none".

@@ -138,7 +138,7 @@ class Evaluation {
   dns::Resolver& resolver_;
   const SpfOptions& options_;
   std::int64_t timestamp_ = 0;
-  std::optional<std::vector<std::string>> validated_;  // PTR names that map back to ip_
+  std::optional<std::vector<std::string>> validated_;           // PTR names that map back to ip_
   LookupResult::Status ptr_status_ = LookupResult::Status::ok;  // of the PTR query behind validated_
 };
 
