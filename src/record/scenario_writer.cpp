@@ -158,6 +158,48 @@ bool is_keyword(const std::string& line, std::string_view keyword) {
          upper.starts_with(std::string(keyword) + "=");
 }
 
+// The message size the upstream advertised (EHLO SIZE N), which the scenario's sandbox enforces.
+std::optional<std::size_t> size_limit_of(const std::vector<std::string>& keywords) {
+  for (const auto& keyword : keywords) {
+    if (is_keyword(keyword, "SIZE") && keyword.size() > 5) {
+      try {
+        if (auto size = std::stoull(keyword.substr(5)); size > 0) {
+          return size;
+        }
+      } catch (const std::exception&) {
+        // "SIZE" with a value that is not a number: the keyword alone is kept.
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// The SIZE=N a MAIL FROM line announced, if any.
+std::optional<std::size_t> announced_size(const std::string& mail_command) {
+  static const std::regex size_parameter(R"((^|\s)SIZE=([0-9]+)(\s|$))", std::regex::icase);
+  std::smatch match;
+  if (!std::regex_search(mail_command, match, size_parameter)) {
+    return std::nullopt;
+  }
+  try {
+    return std::stoull(match[2].str());
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// A refusal the sandbox gives by itself for the same reason: 552 (RFC 1870) or 5.3.4 for a size
+// over the limit it enforces. Only then may the recorded text become server.replies.size; a 552
+// for a size under the limit stays a rule, as the sandbox would accept that size.
+// `over_limit`: the size (announced or sent) was over that limit.
+bool is_size_refusal(const smtp::Reply& reply, bool over_limit) {
+  const bool says_size = reply.code == 552 || (reply.permanent() && reply.enhanced && reply.enhanced->str() == "5.3.4");
+  return says_size && over_limit;
+}
+
+// No limit: nothing is over it (the sandbox checks no size then).
+bool over(std::size_t size, std::optional<std::size_t> limit) { return limit && size > *limit; }
+
 // What the whole recording says, stage by stage, before it is written.
 struct Digest {
   std::optional<smtp::Reply> greeting_ok;
@@ -176,11 +218,16 @@ struct Digest {
   bool auth_succeeded = false;
   std::optional<smtp::Reply> login_username;  // AUTH LOGIN's 334 challenges
   std::optional<smtp::Reply> login_password;
+  // The upstream's size refusals (MAIL SIZE= or end of data over size_limit), in order: the
+  // sandbox refuses those itself, before any rule, so they become server.replies.size.
+  std::vector<smtp::Reply> size_refusals;
 };
 
-Digest digest_of(const Recording& recording) {
+// `size_limit`: the limit the scenario will enforce (none on a first pass that only reads keywords).
+Digest digest_of(const Recording& recording, std::optional<std::size_t> size_limit) {
   Digest digest;
   for (const auto& session : recording.sessions) {
+    std::size_t messages_ended = 0;  // end-of-data replies so far: session.messages' index
     bool tls = false;
     std::vector<std::string> accepted;  // this transaction's accepted recipients
     bool data_started = false;
@@ -212,6 +259,10 @@ Digest digest_of(const Recording& recording) {
           tls = true;
         }
         digest.by_stage[stage].push_back(reply);
+      } else if (stage == "mail" &&
+                 is_size_refusal(reply, over(announced_size(exchange.command).value_or(0), size_limit))) {
+        digest.size_refusals.push_back(reply);
+        accepted.clear();
       } else if (stage == "mail") {
         digest.mail_by_sender[exchange.argument].push_back(reply);
         digest.by_stage[stage].push_back(reply);
@@ -231,7 +282,13 @@ Digest digest_of(const Recording& recording) {
         }
         data_started = reply.code == 354;
       } else if (stage == "end_of_data") {
-        digest.by_stage[stage].push_back(with_queue_placeholder(reply));
+        const std::size_t size = messages_ended < session.messages.size() ? session.messages[messages_ended].size : 0;
+        ++messages_ended;
+        if (data_started && is_size_refusal(reply, over(size, size_limit))) {
+          digest.size_refusals.push_back(reply);
+        } else {
+          digest.by_stage[stage].push_back(with_queue_placeholder(reply));
+        }
         if (reply.positive() && data_started) {
           for (const auto& rcpt : accepted) {
             ++digest.delivered[rcpt];
@@ -294,7 +351,11 @@ std::vector<std::string> merged_keywords(const std::vector<std::string>& before_
 }
 
 std::string scenario_yaml(const Recording& recording, const WriterOptions& options) {
-  const Digest digest = digest_of(recording);
+  // Keywords first (the SIZE limit), then the exchanges knowing which refusals are the limit's.
+  const Digest keywords_only = digest_of(recording, std::nullopt);
+  const auto size_limit =
+      size_limit_of(merged_keywords(keywords_only.keywords_before_tls, keywords_only.keywords_after_tls));
+  const Digest digest = digest_of(recording, size_limit);
   YAML::Emitter out;
   out.SetIndent(2);
   out << YAML::Comment("yaml-language-server: $schema=https://maildog-ci.dev/schemas/scenario.schema.json");
@@ -405,17 +466,16 @@ std::string scenario_yaml(const Recording& recording, const WriterOptions& optio
     }
     out << YAML::EndMap;
   }
-  for (const auto& keyword : keywords) {
-    if (is_keyword(keyword, "SIZE") && keyword.size() > 5) {
-      try {
-        if (auto size = std::stoull(keyword.substr(5)); size > 0) {
-          out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap << YAML::Key << "message_size" << YAML::Value
-              << size << YAML::EndMap;
-        }
-      } catch (const std::exception&) {
-        // "SIZE" with a value that is not a number: the keyword alone is kept.
-      }
-    }
+  if (size_limit) {
+    out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap << YAML::Key << "message_size" << YAML::Value
+        << *size_limit << YAML::EndMap;
+  }
+  // The sandbox refuses a size over the limit itself (MAIL SIZE=, BDAT, end of data), before any
+  // rule: the upstream's words go there. One text for all; the first recorded one.
+  if (!digest.size_refusals.empty()) {
+    out << YAML::Key << "replies" << YAML::Value << YAML::BeginMap << YAML::Key << "size" << YAML::Value;
+    emit_reply(out, digest.size_refusals.front());
+    out << YAML::EndMap;
   }
 
   auto rule_at = [](std::string stage) {

@@ -122,3 +122,37 @@ TEST_CASE("no AUTH credential is ever written, and --app fills app.run", "[recor
   CHECK(YAML::Load(yaml)["app"]["run"].as<std::string>() == "python3 app.py");
   CHECK(YAML::Load(yaml)["server"]["auth"]["mechanisms"].size() == 2);
 }
+
+TEST_CASE("the upstream's size refusal becomes server.replies.size, the limit kept, no rule", "[record]") {
+  Recording recording;
+  recording.upstream = "mx.up.test:25";
+  const std::string too_big = "552 5.3.4 Message size exceeds fixed limit";
+  // At MAIL, for a SIZE= over the advertised 10240000 (the app gives up: no RCPT).
+  RecordedSession at_mail = session({}, "");
+  at_mail.exchanges[5] = exchange("mail", "MAIL FROM:<app@app.test> SIZE=30720000", too_big, "app@app.test");
+  recording.sessions.push_back(at_mail);
+  // After DATA, for a message over it that announced no size.
+  RecordedSession at_end = session({{"a@x.test", "250 2.1.5 Ok"}}, "Q1");
+  at_end.exchanges[8] = exchange("end_of_data", "", too_big);
+  at_end.messages.push_back(RecordedMessage{.size = 20000000, .header_names = {}, .body = std::nullopt});
+  recording.sessions.push_back(at_end);
+  recording.sessions.push_back(session({{"a@x.test", "250 2.1.5 Ok"}}, "Q2"));
+  const YAML::Node server = written(recording)["server"];
+  CHECK(server["replies"]["size"].as<std::string>() == too_big);
+  CHECK(server["limits"]["message_size"].as<std::size_t>() == 10240000);
+  CHECK_FALSE(server["rules"]);  // the sandbox's own size check answers, before any rule
+}
+
+TEST_CASE("a 552 for a size under the limit stays a rule: the sandbox would accept that size", "[record]") {
+  Recording recording;
+  recording.upstream = "mx.up.test:25";
+  const std::string full = "552 5.2.2 Mailbox full";
+  RecordedSession s = session({{"a@x.test", "250 2.1.5 Ok"}}, "Q1");
+  s.exchanges[5] = exchange("mail", "MAIL FROM:<app@app.test> SIZE=1000", full, "app@app.test");
+  recording.sessions.push_back(s);
+  const YAML::Node server = written(recording)["server"];
+  CHECK_FALSE(server["replies"]);
+  REQUIRE(server["rules"].size() == 1);
+  CHECK(server["rules"][0]["at"].as<std::string>() == "mail");
+  CHECK(server["rules"][0]["reply"].as<std::string>() == full);
+}
