@@ -80,20 +80,13 @@ std::optional<smtp::Reply> optional_reply_of(const RecordJson& value) {
   return value.is_null() ? std::nullopt : std::optional<smtp::Reply>(capture::reply_from_json(codec_reply(value)));
 }
 
-template <typename Enum, std::size_t N>
-Enum enum_of(const json& value, const Enum (&choices)[N], std::string_view (*name)(Enum)) {
+runner::ProcessResult::Outcome outcome_of(const json& value) {
   const std::string text = value.get<std::string>();
-  for (const Enum choice : choices) {
-    if (name(choice) == text) {
-      return choice;
-    }
+  if (auto outcome = runner::outcome_from_name(text)) {
+    return *outcome;
   }
   throw BadValue("unknown value: " + text);
 }
-
-constexpr runner::ProcessResult::Outcome k_outcomes[] = {
-    runner::ProcessResult::Outcome::exited, runner::ProcessResult::Outcome::signaled,
-    runner::ProcessResult::Outcome::timed_out, runner::ProcessResult::Outcome::failed_to_start};
 
 // See the header: the recorded headers, a blank line, then filler up to the recorded size. The
 // writer lists the headers of the stored copy, which starts with the Authentication-Results
@@ -162,7 +155,7 @@ runner::Failure failure_of(const json& failure) {
 
 runner::ProcessResult app_of(const json& value) {
   runner::ProcessResult app;
-  app.outcome = enum_of(value.at("outcome"), k_outcomes, runner::outcome_name);
+  app.outcome = outcome_of(value.at("outcome"));
   app.exit_code = value.at("exit_code").get<int>();
   app.signal = value.at("signal").get<int>();
   app.stdout_text = value.at("stdout").get<std::string>();

@@ -244,6 +244,8 @@ ProcessResult not_started(std::string error, Clock::time_point started) {
 
 std::string_view outcome_name(Outcome outcome) { return name_of(k_outcome_names, outcome); }
 
+std::optional<Outcome> outcome_from_name(std::string_view name) { return lookup_name(k_outcome_names, name); }
+
 std::string ProcessResult::describe() const {
   std::string line;
   switch (outcome) {

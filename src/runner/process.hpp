@@ -56,8 +56,9 @@ struct ProcessResult {
   std::string describe() const;
 };
 
-// The outcome as reports and scenario files spell it.
+// The outcome as reports and scenario files spell it, and back (a JSON report read again).
 std::string_view outcome_name(ProcessResult::Outcome outcome);
+std::optional<ProcessResult::Outcome> outcome_from_name(std::string_view name);
 
 // Blocks until the app and every process left in its group are gone. Safe to call from several
 // threads at once: each run waits only for its own process group.
