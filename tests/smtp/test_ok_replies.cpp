@@ -2,34 +2,15 @@
 // protocol in place of the sandbox's (maildog-ci record writes them).
 #include <catch2/catch.hpp>
 
+#include "dialogue.hpp"
 #include "smtp/data_decoder.hpp"
 #include "smtp/protocol.hpp"
 
 using namespace maildog;
 using namespace maildog::smtp;
+using maildog::smtp::testing::Dialogue;
 
 namespace {
-
-struct Dialogue {
-  explicit Dialogue(ServerConfig cfg)
-      : config(std::move(cfg)),
-        rules_state(config.seed),
-        protocol(
-            config, rules_state, capture, record, [] { return std::chrono::microseconds(0); }, [] { return 42ULL; }) {
-    record.client_address = "127.0.0.1";
-  }
-  ServerConfig config;
-  rules::EngineState rules_state;
-  capture::Capture capture;
-  capture::SessionRecord record;
-  Protocol protocol;
-
-  Reply say(std::string_view line) {
-    Output output = protocol.on_line(line);
-    REQUIRE(!output.replies.empty());
-    return output.replies.front();
-  }
-};
 
 Reply parsed(std::string_view text) {
   auto reply = Reply::parse(text);
